@@ -1,0 +1,7 @@
+"""The canonical schema model and its snapshot file format."""
+
+from .objects import (  # noqa: F401
+    Check, Column, DataType, Event, ForeignKey, Index, IndexColumn, Parameter, Routine,
+    Schema, Table, TableData, Trigger, View, quote_string,
+)
+from .snapshot import Snapshot, fingerprint  # noqa: F401

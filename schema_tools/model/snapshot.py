@@ -1,0 +1,207 @@
+"""The canonical JSON snapshot format.
+
+A snapshot is two files:
+
+* ``NAME.json``: the content.  Deterministic (the same schema gives a byte-identical
+  file), versioned, one attribute per line, with the fingerprint on top::
+
+      {
+        "format": "schema-tools-snapshot",
+        "version": 1,
+        "fingerprint": "sha256:...",
+        "schema": { ... }
+      }
+
+* ``NAME.meta.json``: metadata that does not describe the schema and so must not change
+  the content file or the fingerprint: source, site, server flavour and version, when the
+  snapshot was taken and how long it took, warnings and the self-check report.
+
+Attributes equal to their default are omitted; multi-line text (routine bodies, view
+definitions) is written as a list of lines so that git diffs read well.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import json
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from ..errors import InputError
+from .objects import (
+    Check, Column, DataType, Event, ForeignKey, Index, IndexColumn, Parameter, Routine,
+    Schema, Table, TableData, Trigger, View,
+)
+
+FORMAT = "schema-tools-snapshot"
+VERSION = 1
+
+_MULTILINE = frozenset({"body", "definition", "statement", "partitioning"})
+
+# (class, field) -> class of the nested object(s)
+_NESTED: dict[tuple[type, str], type] = {
+    (Schema, "tables"): Table,
+    (Schema, "views"): View,
+    (Schema, "routines"): Routine,
+    (Schema, "triggers"): Trigger,
+    (Schema, "events"): Event,
+    (Schema, "data"): TableData,
+    (Table, "columns"): Column,
+    (Table, "primary_key"): Index,
+    (Table, "indexes"): Index,
+    (Table, "foreign_keys"): ForeignKey,
+    (Table, "checks"): Check,
+    (Index, "columns"): IndexColumn,
+    (Routine, "parameters"): Parameter,
+}
+
+
+def _encode_value(name: str, value: Any) -> Any:
+    if isinstance(value, DataType):
+        return value.sql()
+    if dataclasses.is_dataclass(value):
+        return to_dict(value)
+    if isinstance(value, tuple):
+        return [_encode_value(name, v) for v in value]
+    if isinstance(value, str) and name in _MULTILINE and "\n" in value:
+        return value.split("\n")
+    return value
+
+
+def to_dict(obj: Any) -> dict[str, Any]:
+    """Encode a model object as a JSON-ready dict, omitting default-valued attributes."""
+    out: dict[str, Any] = {}
+    for f in dataclasses.fields(obj):
+        value = getattr(obj, f.name)
+        if f.default is not dataclasses.MISSING and value == f.default:
+            continue
+        if f.default_factory is not dataclasses.MISSING and value == f.default_factory():
+            continue
+        if isinstance(value, tuple) and not value and f.default == ():
+            continue
+        out[f.name] = _encode_value(f.name, value)
+    return out
+
+
+def from_dict(cls: type, data: dict[str, Any]) -> Any:
+    """Decode what :func:`to_dict` wrote."""
+    if not isinstance(data, dict):
+        raise InputError(f"expected an object for {cls.__name__}, got {type(data).__name__}")
+    names = {f.name for f in dataclasses.fields(cls)}
+    unknown = set(data) - names
+    if unknown:
+        raise InputError(f"unknown attribute(s) for {cls.__name__}: {', '.join(sorted(unknown))}")
+    kwargs: dict[str, Any] = {}
+    for key, value in data.items():
+        nested = _NESTED.get((cls, key))
+        if key == "type" and cls is Column:
+            value = DataType.parse(value)
+        elif nested is not None and isinstance(value, list):
+            value = tuple(from_dict(nested, v) for v in value)
+        elif nested is not None:
+            value = from_dict(nested, value)
+        elif key in _MULTILINE and isinstance(value, list):
+            value = "\n".join(value)
+        elif key == "rows":
+            value = tuple(tuple(r) for r in value)
+        elif isinstance(value, list):
+            value = tuple(value)
+        kwargs[key] = value
+    try:
+        return cls(**kwargs)
+    except TypeError as exc:
+        raise InputError(f"bad {cls.__name__}: {exc}") from None
+
+
+def _canonical_bytes(content: dict[str, Any]) -> bytes:
+    return json.dumps(content, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
+
+
+def fingerprint(schema: Schema) -> str:
+    """``sha256:<hex>`` of the canonical content; independent of any metadata."""
+    return "sha256:" + hashlib.sha256(_canonical_bytes(to_dict(schema))).hexdigest()
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """A schema plus the metadata of how it was taken."""
+
+    schema: Schema
+    metadata: dict[str, Any] = field(default_factory=dict, compare=False, hash=False)
+
+    @property
+    def fingerprint(self) -> str:
+        return fingerprint(self.schema)
+
+    def to_json(self) -> str:
+        doc = {
+            "format": FORMAT,
+            "version": VERSION,
+            "fingerprint": self.fingerprint,
+            "schema": to_dict(self.schema),
+        }
+        return json.dumps(doc, indent=2, ensure_ascii=False) + "\n"
+
+    def write(self, path: str | os.PathLike) -> Path:
+        """Write ``path`` and its ``.meta.json`` sidecar; return the content path."""
+        path = Path(path)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        _atomic_write(path, self.to_json())
+        meta = dict(self.metadata, fingerprint=self.fingerprint)
+        _atomic_write(meta_path(path),
+                      json.dumps(meta, indent=2, ensure_ascii=False, sort_keys=True, default=str) + "\n")
+        return path
+
+    @classmethod
+    def from_json(cls, text: str, *, source: str = "<string>") -> "Snapshot":
+        try:
+            doc = json.loads(text)
+        except json.JSONDecodeError as exc:
+            raise InputError(f"{source}:{exc.lineno}: not a JSON snapshot: {exc.msg}") from None
+        if not isinstance(doc, dict) or doc.get("format") != FORMAT:
+            raise InputError(f"{source}: not a schema-tools snapshot (missing \"format\": \"{FORMAT}\")")
+        if doc.get("version") != VERSION:
+            raise InputError(f"{source}: snapshot version {doc.get('version')!r} is not supported "
+                             f"(this schema-tools reads version {VERSION})")
+        try:
+            schema = from_dict(Schema, doc.get("schema", {}))
+        except (InputError, ValueError) as exc:
+            raise InputError(f"{source}: {exc}") from None
+        snap = cls(schema)
+        recorded = doc.get("fingerprint")
+        if recorded and recorded != snap.fingerprint:
+            raise InputError(f"{source}: fingerprint mismatch: the file says {recorded} but its "
+                             f"content hashes to {snap.fingerprint} (edited by hand?)")
+        return snap
+
+    @classmethod
+    def read(cls, path: str | os.PathLike) -> "Snapshot":
+        path = Path(path)
+        try:
+            text = path.read_text(encoding="utf-8")
+        except OSError as exc:
+            raise InputError(f"{path}: cannot read snapshot: {exc.strerror}") from None
+        snap = cls.from_json(text, source=str(path))
+        mp = meta_path(path)
+        if mp.exists():
+            try:
+                meta = json.loads(mp.read_text(encoding="utf-8"))
+            except (OSError, json.JSONDecodeError):
+                meta = {}
+            return cls(snap.schema, meta if isinstance(meta, dict) else {})
+        return snap
+
+
+def meta_path(path: str | os.PathLike) -> Path:
+    path = Path(path)
+    stem = path.name[:-5] if path.name.endswith(".json") else path.name
+    return path.with_name(stem + ".meta.json")
+
+
+def _atomic_write(path: Path, text: str) -> None:
+    tmp = path.with_name(f".{path.name}.tmp{os.getpid()}")
+    tmp.write_text(text, encoding="utf-8")
+    os.replace(tmp, path)

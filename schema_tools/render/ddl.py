@@ -1,0 +1,324 @@
+"""Render the model back to executable DDL.
+
+``create_table`` produces exactly what MariaDB's ``SHOW CREATE TABLE`` prints for the
+table, which makes it both the loader of a baseline and the oracle of the introspection
+self-check.  ``render_schema`` produces a whole script: tables in foreign-key dependency
+order (cycles closed by ``ALTER TABLE ... ADD CONSTRAINT`` at the end), views in
+dependency order, then routines and triggers between ``DELIMITER ;;`` lines.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Iterable
+
+from ..model.objects import (
+    Column, Event, ForeignKey, Index, Routine, Schema, Table, Trigger, View, quote_string,
+)
+
+
+def quote_ident(name: str) -> str:
+    """Backtick-quote an identifier; names from a schema are treated as hostile."""
+    return "`" + name.replace("`", "``") + "`"
+
+
+def _definer(definer: str | None) -> str:
+    if not definer:
+        return ""
+    user, _, host = definer.rpartition("@")
+    if not user:
+        return f"DEFINER={quote_ident(definer)} "
+    return f"DEFINER={quote_ident(user)}@{quote_ident(host)} "
+
+
+# ---------------------------------------------------------------------------------------
+# Tables
+
+
+def column_definition(col: Column, table: Table) -> str:
+    parts = [quote_ident(col.name), col.type.sql()]
+    if col.compressed:
+        parts.append("/*M!100301 COMPRESSED*/")
+    if col.collation and col.collation != table.collation:
+        parts.append(f"CHARACTER SET {col.charset} COLLATE {col.collation}")
+    if col.generated is not None:
+        parts.append(f"GENERATED ALWAYS AS ({col.generated}) "
+                     + ("STORED" if col.generated_stored else "VIRTUAL"))
+        if col.invisible:
+            parts.append("INVISIBLE")
+    else:
+        if not col.nullable:
+            parts.append("NOT NULL")
+        elif col.type.name == "timestamp":
+            parts.append("NULL")
+        if col.invisible:
+            parts.append("INVISIBLE")
+        if col.default is not None and not col.auto_increment:
+            parts.append(f"DEFAULT {col.default}")
+        if col.on_update:
+            parts.append(f"ON UPDATE {col.on_update}")
+        if col.auto_increment:
+            parts.append("AUTO_INCREMENT")
+    if col.comment:
+        parts.append(f"COMMENT {quote_string(col.comment)}")
+    if col.check is not None:
+        parts.append(f"CHECK ({col.check})")
+    return " ".join(parts)
+
+
+def _index_columns(index: Index) -> str:
+    out = []
+    for part in index.columns:
+        text = quote_ident(part.name)
+        if part.length is not None:
+            text += f"({part.length})"
+        if part.descending:
+            text += " DESC"
+        out.append(text)
+    return "(" + ",".join(out) + ")"
+
+
+def index_definition(index: Index) -> str:
+    if index.kind == "primary":
+        head = "PRIMARY KEY "
+    else:
+        prefix = {"unique": "UNIQUE KEY", "fulltext": "FULLTEXT KEY",
+                  "spatial": "SPATIAL KEY"}.get(index.kind, "KEY")
+        head = f"{prefix} {quote_ident(index.name)} "
+    text = head + _index_columns(index)
+    if index.using:
+        text += f" USING {index.using}"
+    if index.comment:
+        text += f" COMMENT {quote_string(index.comment)}"
+    if index.ignored:
+        text += " IGNORED"
+    return text
+
+
+def foreign_key_definition(fk: ForeignKey) -> str:
+    ref = quote_ident(fk.ref_table)
+    if fk.ref_schema:
+        ref = f"{quote_ident(fk.ref_schema)}.{ref}"
+    text = (f"CONSTRAINT {quote_ident(fk.name)} FOREIGN KEY ("
+            + ", ".join(quote_ident(c) for c in fk.columns)
+            + f") REFERENCES {ref} ("
+            + ", ".join(quote_ident(c) for c in fk.ref_columns) + ")")
+    if fk.on_delete != "RESTRICT":
+        text += f" ON DELETE {fk.on_delete}"
+    if fk.on_update != "RESTRICT":
+        text += f" ON UPDATE {fk.on_update}"
+    return text
+
+
+def table_options(table: Table) -> str:
+    parts = []
+    if table.engine:
+        parts.append(f"ENGINE={table.engine}")
+    if table.charset:
+        parts.append(f"DEFAULT CHARSET={table.charset}")
+    if table.collation:
+        parts.append(f"COLLATE={table.collation}")
+    if table.options:
+        parts.append(table.options)
+    if table.row_format:
+        parts.append(f"ROW_FORMAT={table.row_format}")
+    if table.comment:
+        parts.append(f"COMMENT={quote_string(table.comment)}")
+    return " ".join(parts)
+
+
+def create_table_lines(table: Table, *, foreign_keys: bool = True) -> list[str]:
+    """The definition lines of CREATE TABLE, in the server's order."""
+    lines = [column_definition(c, table) for c in table.columns]
+    if table.primary_key is not None:
+        lines.append(index_definition(table.primary_key))
+    order = {"unique": 0, "index": 1, "fulltext": 2, "spatial": 3}
+    lines += [index_definition(i) for i in sorted(table.indexes, key=lambda i: order[i.kind])]
+    if foreign_keys:
+        lines += [foreign_key_definition(fk) for fk in table.foreign_keys]
+    lines += [f"CONSTRAINT {quote_ident(c.name)} CHECK ({c.clause})" for c in table.checks]
+    return lines
+
+
+def create_table(table: Table, *, foreign_keys: bool = True) -> str:
+    """``CREATE TABLE`` as MariaDB's ``SHOW CREATE TABLE`` prints it."""
+    body = ",\n".join("  " + line for line in create_table_lines(table, foreign_keys=foreign_keys))
+    text = f"CREATE TABLE {quote_ident(table.name)} (\n{body}\n) {table_options(table)}"
+    if table.partitioning:
+        text += "\n" + table.partitioning
+    return text
+
+
+# ---------------------------------------------------------------------------------------
+# Views, routines, triggers, events
+
+
+def create_view(view: View) -> str:
+    text = (f"CREATE ALGORITHM={view.algorithm} {_definer(view.definer)}"
+            f"SQL SECURITY {view.security} VIEW {quote_ident(view.name)} AS {view.definition}")
+    if view.check_option and view.check_option != "NONE":
+        text += f" WITH {view.check_option} CHECK OPTION"
+    return text
+
+
+def create_routine(r: Routine) -> str:
+    params = ", ".join(
+        (f"{p.mode} " if r.kind == "PROCEDURE" and p.mode else "") + f"{quote_ident(p.name)} {p.type}"
+        for p in r.parameters
+    )
+    text = f"CREATE {_definer(r.definer)}{r.kind} {quote_ident(r.name)}({params})"
+    if r.kind == "FUNCTION" and r.returns:
+        text += f" RETURNS {r.returns}"
+    chars = []
+    if r.comment:
+        chars.append(f"COMMENT {quote_string(r.comment)}")
+    if r.deterministic:
+        chars.append("DETERMINISTIC")
+    chars.append(r.data_access)
+    chars.append(f"SQL SECURITY {r.security}")
+    text += "\n    " + "\n    ".join(chars)
+    return text + "\n" + r.body
+
+
+def create_trigger(t: Trigger) -> str:
+    return (f"CREATE {_definer(t.definer)}TRIGGER {quote_ident(t.name)} {t.timing} {t.event} "
+            f"ON {quote_ident(t.table)} FOR EACH ROW {t.statement}")
+
+
+def create_event(e: Event) -> str:
+    text = (f"CREATE {_definer(e.definer)}EVENT {quote_ident(e.name)} ON SCHEDULE {e.schedule} "
+            f"ON COMPLETION {e.on_completion} "
+            + {"ENABLED": "ENABLE", "DISABLED": "DISABLE"}.get(e.status, "DISABLE ON SLAVE"))
+    if e.comment:
+        text += f" COMMENT {quote_string(e.comment)}"
+    return text + f" DO {e.definition}"
+
+
+def _session(sql_mode: str, charset_client: str | None, collation_connection: str | None) -> list[str]:
+    out = [f"SET sql_mode = {quote_string(sql_mode)};"]
+    if charset_client:
+        out.append(f"SET character_set_client = {charset_client};")
+        out.append(f"SET character_set_results = {charset_client};")
+    if collation_connection:
+        out.append(f"SET collation_connection = {collation_connection};")
+    return out
+
+
+# ---------------------------------------------------------------------------------------
+# Ordering
+
+
+def _toposort(names: list[str], deps: dict[str, set[str]]) -> tuple[list[str], set[tuple[str, str]]]:
+    """Order ``names`` so each comes after its dependencies; return the order and the
+    dependency edges that had to be broken to escape cycles."""
+    order: list[str] = []
+    state: dict[str, int] = {}
+    broken: set[tuple[str, str]] = set()
+
+    for root in names:
+        if root in state:
+            continue
+        stack = [(root, iter(sorted(deps.get(root, ()))))]
+        state[root] = 1
+        while stack:
+            node, it = stack[-1]
+            for dep in it:
+                if dep not in deps and dep not in names:
+                    continue
+                if state.get(dep) == 1:
+                    broken.add((node, dep))
+                    continue
+                if dep not in state:
+                    state[dep] = 1
+                    stack.append((dep, iter(sorted(deps.get(dep, ())))))
+                    break
+            else:
+                stack.pop()
+                state[node] = 2
+                order.append(node)
+    return order, broken
+
+
+def table_order(schema: Schema) -> tuple[list[Table], set[tuple[str, str]]]:
+    """Tables in FK dependency order, plus the (table, referenced) edges of cycles."""
+    by_name = {t.name: t for t in schema.tables}
+    deps = {t.name: {fk.ref_table for fk in t.foreign_keys
+                     if fk.ref_schema is None and fk.ref_table != t.name} for t in schema.tables}
+    order, broken = _toposort(sorted(by_name), deps)
+    return [by_name[n] for n in order], broken
+
+
+def view_order(schema: Schema) -> list[View]:
+    by_name = {v.name: v for v in schema.views}
+    deps = {}
+    for v in schema.views:
+        refs = set(re.findall(r"`((?:[^`]|``)+)`", v.definition))
+        deps[v.name] = {r.replace("``", "`") for r in refs} & (set(by_name) - {v.name})
+    order, _ = _toposort(sorted(by_name), deps)
+    return [by_name[n] for n in order]
+
+
+# ---------------------------------------------------------------------------------------
+# Whole schema
+
+
+def render_schema(schema: Schema, *, database: str | None = None) -> str:
+    """An executable script (for the ``mariadb`` client) that creates ``schema``."""
+    out: list[str] = [
+        "-- Generated by schema-tools from a canonical snapshot.",
+        "/*!40101 SET NAMES utf8mb4 */;",
+        "SET @OLD_FOREIGN_KEY_CHECKS = @@FOREIGN_KEY_CHECKS, FOREIGN_KEY_CHECKS = 0;",
+        "SET @OLD_SQL_MODE = @@SQL_MODE, SQL_MODE = 'NO_AUTO_VALUE_ON_ZERO';",
+    ]
+    if database:
+        out.append(f"USE {quote_ident(database)};")
+    if schema.charset and schema.collation:
+        target = quote_ident(database) if database else ""
+        out.append(f"ALTER DATABASE {target} CHARACTER SET {schema.charset} "
+                   f"COLLATE {schema.collation};".replace("DATABASE  ", "DATABASE "))
+    tables, broken = table_order(schema)
+    deferred: list[tuple[Table, ForeignKey]] = []
+    for table in tables:
+        cyclic = [fk for fk in table.foreign_keys if (table.name, fk.ref_table) in broken]
+        if cyclic:
+            kept = tuple(fk for fk in table.foreign_keys if fk not in cyclic)
+            deferred += [(table, fk) for fk in cyclic]
+            table = _replace(table, foreign_keys=kept)
+        out.append(create_table(table) + ";")
+    for table, fk in deferred:
+        out.append(f"ALTER TABLE {quote_ident(table.name)} ADD {foreign_key_definition(fk)};")
+    for view in view_order(schema):
+        out += _session("", view.charset_client, view.collation_connection)
+        out.append(create_view(view) + ";")
+    for kind_objects in (schema.routines, schema.triggers, schema.events):
+        for obj in kind_objects:
+            out += _session(obj.sql_mode, obj.charset_client, obj.collation_connection)
+            out.append("DELIMITER ;;")
+            out.append(_create(obj) + ";;")
+            out.append("DELIMITER ;")
+    out += [
+        "SET character_set_client = utf8mb4;",
+        "SET character_set_results = utf8mb4;",
+        "SET collation_connection = utf8mb4_general_ci;",
+        "SET SQL_MODE = @OLD_SQL_MODE;",
+        "SET FOREIGN_KEY_CHECKS = @OLD_FOREIGN_KEY_CHECKS;",
+    ]
+    return "\n".join(out) + "\n"
+
+
+def _create(obj) -> str:
+    if isinstance(obj, Routine):
+        return create_routine(obj)
+    if isinstance(obj, Trigger):
+        return create_trigger(obj)
+    return create_event(obj)
+
+
+def _replace(obj, **changes):
+    import dataclasses
+
+    return dataclasses.replace(obj, **changes)
+
+
+def statements(lines: Iterable[str]) -> str:
+    return "\n".join(lines)

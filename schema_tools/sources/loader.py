@@ -1,0 +1,152 @@
+"""Load SQL files into a server, as the ``mariadb`` command-line client would.
+
+The client itself executes the files (it is the reference for ``DELIMITER`` blocks,
+executable comments and the sandbox-mode line), after a line-preserving preparation:
+
+* ``CREATE DATABASE`` and ``USE`` statements are redirected to the target database, so a
+  dump that hard-codes its database name (``USE `pydb```) loads where it is asked to;
+* phpMyAdmin's stand-in tables for views are removed: they are not tables, and one of
+  ESRF's is too wide to create at all.  A view whose definition the dump lacks is
+  reported in :attr:`LoadReport.missing_views`.
+
+Errors come back as ``file:line: ERROR nnnn: message`` with the failing statement's
+first line as excerpt.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Mapping, Sequence
+
+from ..errors import SqlError, ServerError
+from .sqlscript import Statement, read_sql_file, split_sql
+
+_STAND_IN = re.compile(r"Stand-in structure for view `((?:[^`]|``)+)`", re.I)
+_MISSING_VIEW = re.compile(r"Structure for view `((?:[^`]|``)+)`", re.I)
+_CREATE_DB = re.compile(
+    r"^CREATE\s+(?:DATABASE|SCHEMA)\s+(?:IF\s+NOT\s+EXISTS\s+)?(`(?:[^`]|``)+`|\w+)\s*(.*)$",
+    re.I | re.S,
+)
+_USE = re.compile(r"^USE\s+(`(?:[^`]|``)+`|\w+)\s*$", re.I | re.S)
+_CLIENT_ERROR = re.compile(r"^ERROR (\d+) \(([0-9A-Z]+)\)(?: at line (\d+))?(?: in file: '[^']*')?: (.*)$",
+                           re.S)
+
+
+@dataclass
+class LoadReport:
+    """What the preparation changed, per load."""
+
+    notes: list[str] = field(default_factory=list)
+    missing_views: list[str] = field(default_factory=list)
+
+
+def _blank(text: str, start: int, end: int, replacement: str = "") -> str:
+    """Replace text[start:end] by ``replacement`` padded to keep every line number."""
+    newlines = text.count("\n", start, end)
+    repl_lines = replacement.count("\n")
+    pad = "\n" * max(0, newlines - repl_lines)
+    return text[:start] + replacement + pad + text[end:]
+
+
+def _ident(token: str) -> str:
+    return token[1:-1].replace("``", "`") if token.startswith("`") else token
+
+
+def prepare_script(text: str, *, source: str, database: str, report: LoadReport) -> str:
+    """Return ``text`` made loadable into ``database`` (line numbers unchanged)."""
+    statements = split_sql(text, source=source)
+    edits: list[tuple[Statement, str]] = []
+    stand_ins: dict[str, Statement] = {}
+    created_views: set[str] = set()
+    prev_end = 0
+    for st in statements:
+        gap = text[prev_end:st.start]
+        prev_end = st.end
+        head = st.sql.lstrip()
+        m = _STAND_IN.search(gap)
+        if m and re.match(r"CREATE\s+TABLE", head, re.I):
+            name = m.group(1).replace("``", "`")
+            stand_ins[name] = st
+            edits.append((st, ""))
+            continue
+        if re.match(r"CREATE\b.*?\bVIEW\s", head, re.I | re.S):
+            vm = re.search(r"\bVIEW\s+(`(?:[^`]|``)+`|\w+)", head, re.I)
+            if vm:
+                created_views.add(_ident(vm.group(1)))
+        m = _CREATE_DB.match(head)
+        if m:
+            options = m.group(2).strip()
+            target = "`" + database.replace("`", "``") + "`"
+            report.notes.append(f"{st.location}: CREATE DATABASE {_ident(m.group(1))} "
+                                f"applied to the target database {database}")
+            edits.append((st, f"ALTER DATABASE {target} {options}" if options else ""))
+            continue
+        m = _USE.match(head)
+        if m:
+            report.notes.append(f"{st.location}: USE {_ident(m.group(1))} ignored: "
+                                f"loading into {database}")
+            edits.append((st, ""))
+    for name in sorted(stand_ins):
+        if name not in created_views:
+            report.missing_views.append(name)
+            report.notes.append(f"{stand_ins[name].location}: view {name}: the dump has only a "
+                                f"stand-in table, not the view definition; the view is not loaded")
+    for st, replacement in sorted(edits, key=lambda e: e[0].start, reverse=True):
+        # keep the delimiter in place; an emptied statement leaves a harmless ';'
+        text = _blank(text, st.start, st.end, replacement)
+    return text
+
+
+def load_files(paths: Sequence[str | os.PathLike], *, client: Sequence[str],
+               env: Mapping[str, str] | None = None, database: str) -> LoadReport:
+    """Load ``paths`` in order into ``database`` with the command-line ``client`` argv."""
+    report = LoadReport()
+    for path in paths:
+        path = Path(path)
+        text = read_sql_file(path)
+        prepared = prepare_script(text, source=str(path), database=database, report=report)
+        run_client(prepared, client=client, env=env, database=database, source=str(path),
+                   original=text)
+    return report
+
+
+def load_text(text: str, *, client: Sequence[str], env: Mapping[str, str] | None = None,
+              database: str, source: str = "<generated>") -> None:
+    """Load an already prepared script (for example rendered DDL)."""
+    run_client(text, client=client, env=env, database=database, source=source, original=text)
+
+
+def run_client(text: str, *, client: Sequence[str], env: Mapping[str, str] | None, database: str,
+               source: str, original: str) -> None:
+    argv = list(client) + ["--default-character-set=utf8mb4", f"--database={database}"]
+    full_env = dict(os.environ)
+    if env:
+        full_env.update(env)
+    try:
+        proc = subprocess.run(argv, input=text.encode("utf-8"), stdout=subprocess.PIPE,
+                              stderr=subprocess.PIPE, env=full_env, check=False)
+    except FileNotFoundError:
+        raise ServerError(f"the client {argv[0]!r} is not installed",
+                          hint="install it: apt-get install mariadb-client") from None
+    if proc.returncode == 0:
+        return
+    message = proc.stderr.decode("utf-8", "replace").strip().splitlines()
+    last = next((m for m in reversed(message) if m.startswith("ERROR")), message[-1] if message else "")
+    m = _CLIENT_ERROR.match(last)
+    if not m:
+        raise SqlError(f"load failed: {last or 'client exited with status %d' % proc.returncode}",
+                       location=source)
+    code, _state, line, msg = m.groups()
+    excerpt = None
+    location = source
+    if line:
+        lines = original.splitlines()
+        n = int(line)
+        location = f"{source}:{n}"
+        if 0 < n <= len(lines):
+            excerpt = lines[n - 1].strip()[:200]
+    raise SqlError(f"ERROR {code}: {msg.strip()}", location=location, excerpt=excerpt)

@@ -1,0 +1,82 @@
+"""Turn what a user names on the command line into a :class:`Snapshot`.
+
+A source is a snapshot file (``.json``), a server URL (``mariadb://...``), or one or
+more SQL files, loaded in the given order into a scratch database and introspected.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import time
+from pathlib import Path
+from typing import Sequence
+
+from .. import __version__
+from ..errors import InputError
+from ..model.snapshot import Snapshot
+from .connection import is_url, parse_url
+from .introspect import MULTI_STATEMENTS, introspect
+from .workspace import open_workspace
+
+
+def _metadata(**kw) -> dict:
+    return {
+        "tool": f"schema-tools {__version__}",
+        "taken_at": _dt.datetime.now(_dt.timezone.utc).replace(microsecond=0).isoformat(),
+        **{k: v for k, v in kw.items() if v is not None},
+    }
+
+
+def _report(result, extra_warnings=()) -> dict:
+    return {
+        "flavour": result.flavour.name,
+        "server_version": result.server_version,
+        "unsupported": [str(u) for u in result.unsupported],
+        "warnings": list(extra_warnings),
+    }
+
+
+def snapshot_from_url(url: str, *, defaults_file=None, site: str | None = None) -> Snapshot:
+    spec = parse_url(url, defaults_file=defaults_file)
+    if not spec.database:
+        raise InputError(f"{spec.redacted()}: the URL names no database")
+    started = time.perf_counter()
+    conn = spec.connect(client_flag=MULTI_STATEMENTS)
+    try:
+        result = introspect(conn, spec.database)
+    finally:
+        conn.close()
+    meta = _metadata(source=[spec.redacted()], site=site, database=spec.database,
+                     seconds=round(time.perf_counter() - started, 3), **_report(result))
+    return Snapshot(result.schema, meta)
+
+
+def snapshot_from_sql(paths: Sequence[str | Path], *, server: str | None = None,
+                      defaults_file=None, site: str | None = None) -> Snapshot:
+    for p in paths:
+        if not Path(p).is_file():
+            raise InputError(f"{p}: no such SQL file")
+    started = time.perf_counter()
+    with open_workspace(server, defaults_file=defaults_file) as ws:
+        report = ws.load_files(paths)
+        result = ws.introspect()
+    warnings = list(report.notes)
+    meta = _metadata(source=[str(p) for p in paths], site=site, loaded_on=ws.describe,
+                     seconds=round(time.perf_counter() - started, 3),
+                     missing_views=report.missing_views or None, **_report(result, warnings))
+    return Snapshot(result.schema, meta)
+
+
+def read_source(sources: Sequence[str], *, server: str | None = None, defaults_file=None,
+                site: str | None = None) -> Snapshot:
+    """Read one source (or several SQL files forming one source) into a snapshot."""
+    if not sources:
+        raise InputError("no source given")
+    if len(sources) == 1 and is_url(sources[0]):
+        return snapshot_from_url(sources[0], defaults_file=defaults_file, site=site)
+    if len(sources) == 1 and sources[0].endswith(".json"):
+        return Snapshot.read(sources[0])
+    bad = [s for s in sources if is_url(s) or s.endswith(".json")]
+    if bad:
+        raise InputError(f"{bad[0]}: a URL or snapshot cannot be combined with other sources")
+    return snapshot_from_sql(sources, server=server, defaults_file=defaults_file, site=site)

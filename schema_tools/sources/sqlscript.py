@@ -1,0 +1,513 @@
+"""Split MariaDB/MySQL SQL scripts into statements the way the ``mariadb`` client does.
+
+Handles what real dumps and hand-written update scripts contain: mariadb-dump,
+mysqldump and phpMyAdmin output, ``DELIMITER ;;`` blocks around routines and
+triggers, and executable comments (``/*!50003 ... */``, ``/*M!100100 ... */``).
+
+Lexing rules (those of the server's lexer and of the ``mariadb`` client's
+``add_line``):
+
+* ``'...'`` and ``"..."`` are strings with backslash escapes and doubled quotes;
+  ```...``` is an identifier with doubled backticks and no backslash escapes.
+  Nothing inside them is special.
+* ``-- `` (two dashes followed by whitespace, a control character or the end of the
+  input), ``#`` to end of line and ``/* ... */`` are plain comments.  As the client
+  does, ``--`` at the very start of a statement is a comment even without the
+  space.  ``SELECT 1--1`` is not a comment.
+* ``/*! ... */``, ``/*!NNNNN ... */``, ``/*M! ... */`` and ``/*M!NNNNNN ... */`` are
+  executable comments: they are statement text and stay in :attr:`Statement.sql`.
+  Inside them strings and comments are lexed as usual; a nested ``/* */`` ends at
+  its first ``*/`` (the server allows one level of nesting).
+* A delimiter *inside* an executable comment: the real ``mariadb`` and ``mysql``
+  clients end the statement there anyway (they only track strings and plain
+  comments), which sends a truncated statement to the server, so such a file never
+  loads.  Rather than silently cut the statement (as the client does) or silently
+  keep it whole (which would load a file the client cannot), :func:`split_sql`
+  raises :class:`SqlError` at that delimiter.  Dumps avoid the case by switching
+  to ``DELIMITER ;;`` around triggers, whose bodies are in executable comments.
+* ``DELIMITER xx`` at the start of a statement (case-insensitive) is a client
+  command: the first word of the rest of its line (or a quoted string) becomes
+  the delimiter; it produces no statement.
+* mariadb-dump's first line ``/*M!999999\\- enable the sandbox mode */`` is a
+  client command too and is skipped.
+"""
+
+from __future__ import annotations
+
+import bisect
+import re
+from dataclasses import dataclass
+from os import PathLike
+from pathlib import Path
+
+from schema_tools.errors import InputError, SqlError
+
+__all__ = [
+    "Statement",
+    "split_sql",
+    "read_sql_file",
+    "expand_executable_comments",
+    "strip_comments",
+    "first_keywords",
+]
+
+_WS = " \t\n\r\x0b\x0c"
+_EXCERPT_LEN = 60
+
+
+@dataclass(frozen=True)
+class Statement:
+    """One statement of a script.
+
+    ``sql`` is ``text[start:end]`` of the source: without the trailing delimiter,
+    without surrounding whitespace and leading plain comments; inner comments
+    (and executable comments anywhere) are kept verbatim.
+    """
+
+    sql: str
+    line: int        # 1-based line of the first character of ``sql``
+    end_line: int    # line of the last character of ``sql``
+    start: int       # offset of sql's first character in the source text
+    end: int         # offset just after sql's last character
+    delimiter: str   # delimiter in force when the statement ended
+    source: str      # file name given to split_sql
+
+    @property
+    def location(self) -> str:
+        return f"{self.source}:{self.line}"
+
+
+# --------------------------------------------------------------------------- helpers
+
+def _is_dash_comment(text: str, i: int) -> bool:
+    """``--`` at *i* starts a comment: followed by whitespace/control char or end."""
+    j = i + 2
+    if j >= len(text):
+        return True
+    c = text[j]
+    return c in _WS or ord(c) < 32 or c == "\x7f"
+
+
+def _string_end(text: str, i: int) -> int:
+    """Offset just after the quoted string/identifier opening at *i*, or -1."""
+    q = text[i]
+    n = len(text)
+    escapes = q != "`"
+    j = i + 1
+    k = text.find(q, j)
+    while k >= 0:
+        if escapes:
+            b = text.find("\\", j, k)
+            if b >= 0:                          # skip the escaped character
+                if b + 1 >= n:
+                    return -1
+                j = b + 2
+                if j > k:
+                    k = text.find(q, j)
+                continue
+        if k + 1 < n and text[k + 1] == q:       # doubled quote
+            j = k + 2
+            k = text.find(q, j)
+            continue
+        return k + 1
+    return -1
+
+
+def _exec_marker_len(text: str, i: int) -> int:
+    """Length of ``/*!`` or ``/*M!`` at *i* (0 if neither); *i* points at ``/*``."""
+    c = text[i + 2:i + 3]
+    if c == "!":
+        return 3
+    if c == "M" and text[i + 3:i + 4] == "!":
+        return 4
+    return 0
+
+
+_VERSION_RE = re.compile(r"[0-9]{5}([0-9]?)")
+
+
+def _version_at(text: str, j: int) -> tuple[int | None, int]:
+    """Version number right after an executable-comment marker: (version, end)."""
+    m = _VERSION_RE.match(text, j)
+    if not m:
+        return None, j
+    return int(m.group(0)), m.end()
+
+
+class _Lines:
+    def __init__(self, text: str) -> None:
+        self._nl = [m.start() for m in re.finditer("\n", text)]
+
+    def line(self, offset: int) -> int:
+        return bisect.bisect_left(self._nl, offset) + 1
+
+
+def _excerpt(text: str, i: int) -> str:
+    e = text.find("\n", i)
+    if e < 0:
+        e = len(text)
+    s = text[i:min(e, i + _EXCERPT_LEN)].rstrip("\r")
+    return s + ("..." if e > i + _EXCERPT_LEN else "")
+
+
+_NAMES = {"'": "string '...'", '"': 'string "..."', "`": "identifier `...`"}
+
+_pattern_cache: dict[tuple[str, bool], re.Pattern[str]] = {}
+
+
+def _body_pattern(delimiter: str, in_exec: bool) -> re.Pattern[str]:
+    key = (delimiter, in_exec)
+    p = _pattern_cache.get(key)
+    if p is None:
+        alts = [f"(?P<d>{re.escape(delimiter)})", r"['\"`#]", "--", r"/\*"]
+        if in_exec:
+            alts.append(r"\*/")
+        p = re.compile("|".join(alts))
+        _pattern_cache[key] = p
+    return p
+
+
+_DELIMITER_RE = re.compile(r"delimiter(?=[ \t\r\n]|\Z)", re.IGNORECASE)
+_SANDBOX_RE = re.compile(r"/\*M!999999\\-[^\n]*?\*/[ \t\r]*(?:\n|\Z)")
+_WS_RE = re.compile(r"[ \t\n\r\x0b\x0c]+")
+
+
+# --------------------------------------------------------------------------- split
+
+def split_sql(text: str, *, source: str = "<string>") -> list[Statement]:
+    """Split a script into :class:`Statement` objects (see the module docstring).
+
+    Raises :class:`SqlError` (location ``source:line``) for an unterminated string,
+    identifier or comment, a ``DELIMITER`` without argument, or a delimiter inside
+    an executable comment.
+    """
+    n = len(text)
+    lines = _Lines(text)
+    out: list[Statement] = []
+    delim = ";"
+    pos = 0
+
+    def fail(message: str, at: int) -> SqlError:
+        return SqlError(message, location=f"{source}:{lines.line(at)}",
+                        excerpt=_excerpt(text, at))
+
+    while pos < n:
+        # ---- statement start: skip whitespace, plain comments, empty statements
+        m = _WS_RE.match(text, pos)
+        if m:
+            pos = m.end()
+            continue
+        if text.startswith(delim, pos):          # empty statement
+            pos += len(delim)
+            continue
+        c = text[pos]
+        if c == "#" or text.startswith("--", pos):   # client: `--` always a comment here
+            e = text.find("\n", pos)
+            pos = n if e < 0 else e + 1
+            continue
+        if text.startswith("/*", pos):
+            if _SANDBOX_RE.match(text, pos):
+                pos = _SANDBOX_RE.match(text, pos).end()
+                continue
+            if not _exec_marker_len(text, pos):
+                e = text.find("*/", pos + 2)
+                if e < 0:
+                    raise fail("unterminated /* comment", pos)
+                pos = e + 2
+                continue
+        m = _DELIMITER_RE.match(text, pos)
+        if m:
+            e = text.find("\n", m.end())
+            if e < 0:
+                e = n
+            arg = text[m.end():e].strip(_WS)
+            if arg[:1] in ("'", '"', "`"):
+                q = arg.find(arg[0], 1)
+                arg = arg[1:q] if q > 0 else arg[1:]
+            else:
+                arg = arg.split(None, 1)[0] if arg else ""
+            if not arg:
+                raise fail("DELIMITER must be followed by a delimiter string", pos)
+            if "\\" in arg:
+                raise fail("DELIMITER cannot contain a backslash", pos)
+            delim = arg
+            pos = e + 1
+            continue
+
+        # ---- statement body
+        start = pos
+        in_exec = False
+        exec_start = -1
+        pat = _body_pattern(delim, False)
+        end = -1
+        while True:
+            m = pat.search(text, pos)
+            if m is None:
+                if in_exec:
+                    raise fail("unterminated executable comment", exec_start)
+                end = n
+                pos = n
+                break
+            i = m.start()
+            tok = m.group(0)
+            if m.group("d") is not None:
+                if in_exec:
+                    raise fail(
+                        f"delimiter {delim!r} inside executable comment "
+                        f"(the mariadb client would cut the statement here); "
+                        f"use DELIMITER to change it", i)
+                end = i
+                pos = i + len(delim)
+                break
+            if tok in ("'", '"', "`"):
+                e = _string_end(text, i)
+                if e < 0:
+                    raise fail(f"unterminated {_NAMES[tok]}", i)
+                pos = e
+            elif tok == "#":
+                e = text.find("\n", i)
+                pos = n if e < 0 else e
+            elif tok == "--":
+                if _is_dash_comment(text, i):
+                    e = text.find("\n", i)
+                    pos = n if e < 0 else e
+                else:
+                    pos = i + 1
+            elif tok == "/*":
+                k = _exec_marker_len(text, i)
+                if k and not in_exec:
+                    in_exec = True
+                    exec_start = i
+                    pat = _body_pattern(delim, True)
+                    pos = i + k
+                else:                             # plain (or nested) comment
+                    e = text.find("*/", i + 2)
+                    if e < 0:
+                        raise fail("unterminated /* comment", i)
+                    pos = e + 2
+            else:                                 # "*/" closing the executable comment
+                in_exec = False
+                pat = _body_pattern(delim, False)
+                pos = i + 2
+        # trailing whitespace off (start is never whitespace, so end > start)
+        while end > start and text[end - 1] in _WS:
+            end -= 1
+        out.append(Statement(
+            sql=text[start:end], line=lines.line(start), end_line=lines.line(end - 1),
+            start=start, end=end, delimiter=delim, source=source))
+    return out
+
+
+# --------------------------------------------------------------------------- file
+
+def read_sql_file(path: str | PathLike[str]) -> str:
+    """Read a script as UTF-8 (a leading BOM is dropped; line ends are kept as is)."""
+    try:
+        data = Path(path).read_bytes()
+    except OSError as exc:
+        raise InputError(f"{path}: cannot read: {exc.strerror or exc}") from None
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = data.count(b"\n", 0, exc.start) + 1
+        raise SqlError(f"not valid UTF-8 at line {line}", location=str(path)) from None
+    if text.startswith("\ufeff"):
+        text = text[1:]
+    return text
+
+
+# --------------------------------------------------------------------------- token walk
+# A small lenient lexer shared by the helpers below: it never raises; an
+# unterminated construct extends to the end of the text.
+
+_HELPER_RE = re.compile(r"['\"`#]|--|/\*|\*/")
+
+
+def _skip_exec_body(sql: str, j: int) -> tuple[int, int]:
+    """From inside an executable comment at *j*: (offset of closing ``*/`` or len, after)."""
+    n = len(sql)
+    while True:
+        m = _HELPER_RE.search(sql, j)
+        if m is None:
+            return n, n
+        i, tok = m.start(), m.group(0)
+        if tok == "*/":
+            return i, i + 2
+        if tok in ("'", '"', "`"):
+            e = _string_end(sql, i)
+            j = n if e < 0 else e
+        elif tok == "#" or (tok == "--" and _is_dash_comment(sql, i)):
+            e = sql.find("\n", i)
+            j = n if e < 0 else e
+        elif tok == "--":
+            j = i + 1
+        else:                                       # nested comment: first */ ends it
+            e = sql.find("*/", i + 2)
+            j = n if e < 0 else e + 2
+
+
+def _walk(sql: str, keep_exec) -> str:
+    """Copy *sql*: with keep_exec None remove plain comments, else resolve
+    executable comments with keep_exec(maria_only, version) -> bool."""
+    parts: list[str] = []
+    n = len(sql)
+    pos = 0
+    strip_plain = keep_exec is None
+
+    def drop(upto: int, resume: int) -> None:
+        # text before the removed piece, then a space if removal would join tokens
+        parts.append(sql[pos:upto])
+        before = next((p[-1] for p in reversed(parts) if p), "")
+        after = sql[resume:resume + 1]
+        if before and after and before not in _WS and after not in _WS:
+            parts.append(" ")
+
+    while pos < n:
+        m = _HELPER_RE.search(sql, pos)
+        if m is None:
+            break
+        i, tok = m.start(), m.group(0)
+        if tok in ("'", '"', "`"):
+            e = _string_end(sql, i)
+            e = n if e < 0 else e
+            parts.append(sql[pos:e])
+            pos = e
+        elif tok == "#" or (tok == "--" and _is_dash_comment(sql, i)):
+            e = sql.find("\n", i)
+            e = n if e < 0 else e
+            parts.append(sql[pos:i] if strip_plain else sql[pos:e])
+            pos = e
+        elif tok in ("--", "*/"):
+            parts.append(sql[pos:i + 1])
+            pos = i + 1
+        else:                                   # "/*"
+            k = _exec_marker_len(sql, i)
+            if k:
+                close, after = _skip_exec_body(sql, i + k)
+                if strip_plain:
+                    parts.append(sql[pos:after])
+                else:
+                    version, body = _version_at(sql, i + k)
+                    if keep_exec(k == 4, version):
+                        parts.append(sql[pos:i])
+                        parts.append(sql[body:close])
+                    else:
+                        drop(i, after)
+                pos = after
+            else:
+                e = sql.find("*/", i + 2)
+                e = n if e < 0 else e + 2
+                if strip_plain:
+                    drop(i, e)
+                else:
+                    parts.append(sql[pos:e])
+                pos = e
+    parts.append(sql[pos:])
+    return "".join(parts)
+
+
+# --------------------------------------------------------------------------- public helpers
+
+def expand_executable_comments(sql: str, *, flavour: str,
+                               version: tuple[int, int, int]) -> str:
+    """Resolve executable comments as a server of *flavour* and *version* would.
+
+    ``version`` is (major, minor, patch), compared as major*10000+minor*100+patch
+    with the 5- or 6-digit number after the marker (``40101`` = 4.1.1,
+    ``100100`` = 10.1.0).  A kept comment is replaced by its content (the text
+    between the version number and ``*/``, spaces included); a dropped one is
+    removed (a single space is left if removal would join two tokens).
+
+    * ``"mariadb"``: ``/*!x*/`` and ``/*M!x*/`` are kept; ``/*!NNNNN x*/`` and
+      ``/*M!NNNNNN x*/`` are kept when NNNNN <= version.  As the MariaDB server
+      does, ``/*!NNNNN`` with 50700 <= NNNNN <= 99999 (MySQL 5.7+ only syntax) is
+      always dropped; ``/*M!`` is exempt from that rule.
+    * ``"mysql"``: ``/*M!...*/`` is always dropped (a plain comment to MySQL);
+      ``/*!...*/`` as above, without the 50700 rule.
+
+    Plain comments and string literals are left untouched; a comment nested in an
+    executable comment is part of its content.
+    """
+    if flavour not in ("mariadb", "mysql"):
+        raise ValueError(f"flavour must be 'mariadb' or 'mysql', not {flavour!r}")
+    major, minor, patch = version
+    current = major * 10000 + minor * 100 + patch
+
+    def keep(maria_only: bool, v: int | None) -> bool:
+        if flavour == "mysql":
+            return not maria_only and (v is None or v <= current)
+        if v is None:
+            return True
+        if v > current:
+            return False
+        return maria_only or not (50700 <= v <= 99999)
+
+    return _walk(sql, keep)
+
+
+def strip_comments(sql: str) -> str:
+    """Remove plain comments (``-- ``, ``#``, ``/* */``) from *sql*.
+
+    Executable comments are kept verbatim (including anything nested in them),
+    string literals and quoted identifiers are left intact.  A ``/* */`` comment
+    between two tokens is replaced by one space so they do not join; a line
+    comment is removed up to (not including) its newline.  Lenient: an
+    unterminated construct extends to the end of *sql*.
+    """
+    return _walk(sql, None)
+
+
+_WORD_RE = re.compile(r"[A-Za-z_][A-Za-z0-9_$]*")
+_VALUE_PART = r"(?:`(?:[^`]|``)*`|'(?:[^'\\]|\\.|'')*'|\"(?:[^\"\\]|\\.|\"\")*\"|[A-Za-z0-9_$.%-]+)"
+_OPTION_VALUE_RE = re.compile(
+    r"\s*=\s*" + _VALUE_PART + r"(?:\s*@\s*" + _VALUE_PART + r")?(?:\s*\(\s*\))?", re.S)
+
+
+def first_keywords(sql: str, n: int = 3) -> list[str]:
+    """Up to *n* leading bare words of *sql*, upper-cased: ``["CREATE", "TABLE"]``.
+
+    * Plain comments and whitespace are skipped anywhere among the words.
+    * Executable-comment markers are transparent, whatever their version:
+      ``/*!50003 CREATE*/ /*!50017 DEFINER=`u`@`%`*/ /*!50003 TRIGGER t`` gives
+      ``["CREATE", "DEFINER", "TRIGGER"]``.
+    * A word followed by ``= value`` (``DEFINER=`u`@`h```, ``ALGORITHM=MERGE``,
+      ``DEFINER=CURRENT_USER()``) is reported as the word alone and its value is
+      skipped, so the next word (e.g. ``TRIGGER``, ``VIEW``) is still reached.
+    * The scan stops at the first other token (a quoted name, ``(``, ``@``, a
+      number...), so ``CREATE TABLE `x` (...)`` gives ``["CREATE", "TABLE"]``.
+    """
+    words: list[str] = []
+    length = len(sql)
+    pos = 0
+    in_exec = False
+    while len(words) < n and pos < length:
+        m = _WS_RE.match(sql, pos)
+        if m:
+            pos = m.end()
+            continue
+        if sql.startswith("/*", pos):
+            k = _exec_marker_len(sql, pos)
+            if k and not in_exec:
+                in_exec = True
+                _, pos = _version_at(sql, pos + k)
+            else:
+                e = sql.find("*/", pos + 2)
+                pos = length if e < 0 else e + 2
+            continue
+        if in_exec and sql.startswith("*/", pos):
+            in_exec = False
+            pos += 2
+            continue
+        if sql[pos] == "#" or (sql.startswith("--", pos) and _is_dash_comment(sql, pos)):
+            e = sql.find("\n", pos)
+            pos = length if e < 0 else e + 1
+            continue
+        m = _WORD_RE.match(sql, pos)
+        if not m:
+            break
+        words.append(m.group(0).upper())
+        pos = m.end()
+        v = _OPTION_VALUE_RE.match(sql, pos)
+        if v:
+            pos = v.end()
+    return words

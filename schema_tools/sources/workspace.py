@@ -1,0 +1,103 @@
+"""A scratch database to load SQL into and introspect: the one code path after
+"give me a server".
+
+``Workspace`` wraps either a throwaway local server (the default) or an existing server
+given by URL.  On an existing server it works in a scratch database with a unique name,
+which is dropped on exit even when loading failed.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import secrets
+from typing import Iterator, Sequence
+
+import pymysql
+
+from ..errors import ConnectionFailed
+from ..model.objects import Schema
+from ..render.ddl import quote_ident, render_schema
+from .connection import ConnectionSpec, parse_url
+from .introspect import MULTI_STATEMENTS, IntrospectionResult, introspect
+from .loader import LoadReport, load_files, load_text
+
+
+class Workspace:
+    """One scratch database on some server."""
+
+    def __init__(self, *, connect, client: Sequence[str], env: dict[str, str] | None,
+                 database: str, describe: str) -> None:
+        self._connect = connect
+        self.client = list(client)
+        self.env = env or {}
+        self.database = database
+        self.describe = describe
+
+    def connect(self, database: str | None = None) -> pymysql.connections.Connection:
+        return self._connect(database)
+
+    def load_files(self, paths) -> LoadReport:
+        return load_files(paths, client=self.client, env=self.env, database=self.database)
+
+    def load_schema(self, schema: Schema) -> None:
+        load_text(render_schema(schema), client=self.client, env=self.env,
+                  database=self.database, source="<rendered snapshot>")
+
+    def introspect(self, *, self_check: bool = True) -> IntrospectionResult:
+        conn = self.connect(self.database)
+        try:
+            return introspect(conn, self.database, self_check=self_check)
+        finally:
+            conn.close()
+
+
+def _scratch_name() -> str:
+    return "st_scratch_" + secrets.token_hex(6)
+
+
+@contextlib.contextmanager
+def local_workspace(*, sql_mode: str | None = None) -> Iterator[Workspace]:
+    """A scratch database on a new throwaway local server."""
+    from ..servers.local import LocalServer
+
+    with LocalServer(sql_mode=sql_mode) as server:
+        db = server.create_database()
+        yield Workspace(
+            connect=lambda database=None: server.connect(database, client_flag=MULTI_STATEMENTS),
+            client=server.client_command(), env=None, database=db,
+            describe=f"throwaway {server.flavour} {server.version}",
+        )
+
+
+@contextlib.contextmanager
+def existing_workspace(url: str, *, defaults_file=None) -> Iterator[Workspace]:
+    """A scratch database on an existing server, dropped on exit."""
+    spec: ConnectionSpec = parse_url(url, defaults_file=defaults_file).with_database(None)
+    db = _scratch_name()
+    admin = spec.connect(None)
+    try:
+        with admin.cursor() as cur:
+            cur.execute(f"CREATE DATABASE {quote_ident(db)}")
+    except pymysql.MySQLError as exc:
+        admin.close()
+        raise ConnectionFailed(f"cannot create a scratch database on {spec.redacted()}: "
+                               f"{exc.args[-1]}") from None
+    argv, env = spec.client_command()
+    try:
+        yield Workspace(
+            connect=lambda database=None: spec.connect(database, client_flag=MULTI_STATEMENTS),
+            client=argv, env=env, database=db, describe=spec.redacted(),
+        )
+    finally:
+        try:
+            with admin.cursor() as cur:
+                cur.execute(f"DROP DATABASE IF EXISTS {quote_ident(db)}")
+        finally:
+            admin.close()
+
+
+def open_workspace(server: str | None = None, *, defaults_file=None):
+    """``server`` is ``None``/``"local"`` for a throwaway server, or an existing server URL."""
+    if server in (None, "", "local"):
+        return local_workspace()
+    return existing_workspace(server, defaults_file=defaults_file)
