@@ -80,8 +80,8 @@ def _queries(db: str, flavour: Flavour) -> list[str]:
         f"SELECT DEFAULT_CHARACTER_SET_NAME, DEFAULT_COLLATION_NAME FROM information_schema.SCHEMATA "
         f"WHERE SCHEMA_NAME = {s}",
         "SELECT COLLATION_NAME, CHARACTER_SET_NAME FROM information_schema.COLLATIONS",
-        f"SELECT TABLE_NAME, ENGINE, TABLE_COLLATION, CREATE_OPTIONS, TABLE_COMMENT "
-        f"FROM information_schema.TABLES WHERE TABLE_SCHEMA = {s} AND TABLE_TYPE = 'BASE TABLE'",
+        f"SELECT TABLE_NAME, ENGINE, TABLE_COLLATION, CREATE_OPTIONS, TABLE_COMMENT, TABLE_TYPE "
+        f"FROM information_schema.TABLES WHERE TABLE_SCHEMA = {s} AND TABLE_TYPE <> 'VIEW'",
         f"SELECT TABLE_NAME, COLUMN_NAME, COLUMN_TYPE, IS_NULLABLE, COLUMN_DEFAULT, EXTRA, "
         f"CHARACTER_SET_NAME, COLLATION_NAME, COLUMN_COMMENT, GENERATION_EXPRESSION, DATA_TYPE "
         f"FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = {s} "
@@ -197,7 +197,10 @@ def introspect(conn: pymysql.connections.Connection, database: str, *,
     checks_by_table = _group(checks)
 
     model_tables = []
-    for name, engine, collation, create_options, comment in tables:
+    odd_tables = []
+    for name, engine, collation, create_options, comment, table_type in tables:
+        if table_type != "BASE TABLE":
+            odd_tables.append(Unsupported(name, f"table type {table_type}", "BASE TABLE", table_type))
         defs, _, partitioning = _show_create_parts(creates.get(name, ""))
         using = {}
         for line in defs:
@@ -246,8 +249,7 @@ def introspect(conn: pymysql.connections.Connection, database: str, *,
         triggers=tuple(model_triggers), events=tuple(model_events),
     )
     result = IntrospectionResult(schema, flavour, version_string)
-    if self_check:
-        result.unsupported = self_check_tables(schema, creates)
+    result.unsupported = odd_tables + (self_check_tables(schema, creates) if self_check else [])
     result.seconds = time.perf_counter() - started
     return result
 

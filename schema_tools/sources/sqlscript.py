@@ -152,6 +152,15 @@ def _excerpt(text: str, i: int) -> str:
 
 _NAMES = {"'": "string '...'", '"': 'string "..."', "`": "identifier `...`"}
 
+# Skippable tokens are consumed whole by the regex; what is left for Python is
+# the delimiter, an executable-comment boundary or an unterminated construct.
+_STRINGS = (
+    r"'[^'\\]*(?:(?:\\[\s\S]|'')[^'\\]*)*'(?!')"
+    r'|"[^"\\]*(?:(?:\\[\s\S]|"")[^"\\]*)*"(?!")'
+    r"|`[^`]*(?:``[^`]*)*`(?!`)"
+)
+_LINE_COMMENT = r"\#[^\n]*|--(?=[\x00-\x20\x7f]|\Z)[^\n]*"
+
 _pattern_cache: dict[tuple[str, bool], re.Pattern[str]] = {}
 
 
@@ -159,10 +168,19 @@ def _body_pattern(delimiter: str, in_exec: bool) -> re.Pattern[str]:
     key = (delimiter, in_exec)
     p = _pattern_cache.get(key)
     if p is None:
-        alts = [f"(?P<d>{re.escape(delimiter)})", r"['\"`#]", "--", r"/\*"]
-        if in_exec:
-            alts.append(r"\*/")
-        p = re.compile("|".join(alts))
+        alts = [
+            f"(?P<d>{re.escape(delimiter)})",
+            f"(?P<skip>{_STRINGS}|{_LINE_COMMENT}"
+            + (r"|/\*[\s\S]*?\*/" if in_exec else r"|/\*(?!!|M!)[\s\S]*?\*/") + ")",
+            r"(?P<q>['\"`])",                      # unterminated string/identifier
+            r"(?P<x>/\*(?:!|M!))" if not in_exec else r"(?P<x>\*/)",
+            r"(?P<u>/\*)",                         # unterminated comment
+        ]
+        # a leading class of possible first characters lets the engine skip
+        # ordinary text quickly instead of trying every alternative everywhere
+        first = set("'\"`#-/" + delimiter[0] + ("*" if in_exec else ""))
+        lead = "(?=[" + "".join(re.escape(c) for c in sorted(first)) + "])"
+        p = re.compile(lead + "(?:" + "|".join(alts) + ")")
         _pattern_cache[key] = p
     return p
 
@@ -225,7 +243,7 @@ def split_sql(text: str, *, source: str = "<string>") -> list[Statement]:
                 q = arg.find(arg[0], 1)
                 arg = arg[1:q] if q > 0 else arg[1:]
             else:
-                arg = arg.split(None, 1)[0] if arg else ""
+                arg = _WS_RE.split(arg, maxsplit=1)[0]   # first word, as the client
             if not arg:
                 raise fail("DELIMITER must be followed by a delimiter string", pos)
             if "\\" in arg:
@@ -238,19 +256,22 @@ def split_sql(text: str, *, source: str = "<string>") -> list[Statement]:
         start = pos
         in_exec = False
         exec_start = -1
-        pat = _body_pattern(delim, False)
         end = -1
+        search = _body_pattern(delim, False).search
         while True:
-            m = pat.search(text, pos)
+            m = search(text, pos)
             if m is None:
                 if in_exec:
                     raise fail("unterminated executable comment", exec_start)
                 end = n
                 pos = n
                 break
+            kind = m.lastgroup
+            if kind == "skip":
+                pos = m.end()
+                continue
             i = m.start()
-            tok = m.group(0)
-            if m.group("d") is not None:
+            if kind == "d":
                 if in_exec:
                     raise fail(
                         f"delimiter {delim!r} inside executable comment "
@@ -259,36 +280,15 @@ def split_sql(text: str, *, source: str = "<string>") -> list[Statement]:
                 end = i
                 pos = i + len(delim)
                 break
-            if tok in ("'", '"', "`"):
-                e = _string_end(text, i)
-                if e < 0:
-                    raise fail(f"unterminated {_NAMES[tok]}", i)
-                pos = e
-            elif tok == "#":
-                e = text.find("\n", i)
-                pos = n if e < 0 else e
-            elif tok == "--":
-                if _is_dash_comment(text, i):
-                    e = text.find("\n", i)
-                    pos = n if e < 0 else e
-                else:
-                    pos = i + 1
-            elif tok == "/*":
-                k = _exec_marker_len(text, i)
-                if k and not in_exec:
-                    in_exec = True
-                    exec_start = i
-                    pat = _body_pattern(delim, True)
-                    pos = i + k
-                else:                             # plain (or nested) comment
-                    e = text.find("*/", i + 2)
-                    if e < 0:
-                        raise fail("unterminated /* comment", i)
-                    pos = e + 2
-            else:                                 # "*/" closing the executable comment
-                in_exec = False
-                pat = _body_pattern(delim, False)
-                pos = i + 2
+            if kind == "x":
+                in_exec = not in_exec
+                exec_start = i
+                search = _body_pattern(delim, in_exec).search
+                pos = m.end()
+            elif kind == "q":
+                raise fail(f"unterminated {_NAMES[m.group(0)]}", i)
+            else:
+                raise fail("unterminated /* comment", i)
         # trailing whitespace off (start is never whitespace, so end > start)
         while end > start and text[end - 1] in _WS:
             end -= 1
@@ -388,9 +388,13 @@ def _walk(sql: str, keep_exec) -> str:
                     parts.append(sql[pos:after])
                 else:
                     version, body = _version_at(sql, i + k)
-                    if keep_exec(k == 4, version):
-                        parts.append(sql[pos:i])
-                        parts.append(sql[body:close])
+                    content = sql[body:close]
+                    if content and keep_exec(k == 4, version):
+                        # the markers separate tokens: keep them apart as text too
+                        drop(i, body)
+                        parts.append(content)
+                        if content[-1] not in _WS and sql[after:after + 1] not in ("", *_WS):
+                            parts.append(" ")
                     else:
                         drop(i, after)
                 pos = after
@@ -415,8 +419,9 @@ def expand_executable_comments(sql: str, *, flavour: str,
     ``version`` is (major, minor, patch), compared as major*10000+minor*100+patch
     with the 5- or 6-digit number after the marker (``40101`` = 4.1.1,
     ``100100`` = 10.1.0).  A kept comment is replaced by its content (the text
-    between the version number and ``*/``, spaces included); a dropped one is
-    removed (a single space is left if removal would join two tokens).
+    between the version number and ``*/``, spaces included: ``/*!40101 x */``
+    gives `` x ``); a dropped one is removed.  Where the markers alone kept two
+    tokens apart (``a/*!x*/b``, ``1/*!99999 x*/2``) a single space is put in.
 
     * ``"mariadb"``: ``/*!x*/`` and ``/*M!x*/`` are kept; ``/*!NNNNN x*/`` and
       ``/*M!NNNNNN x*/`` are kept when NNNNN <= version.  As the MariaDB server

@@ -1,0 +1,183 @@
+"""Live introspection on a real server: fidelity, self-check, determinism, fixpoint."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from schema_tools.model import Snapshot
+from schema_tools.render.ddl import create_table, render_schema
+from schema_tools.sources.introspect import MULTI_STATEMENTS, introspect
+from schema_tools.sources.loader import load_text
+
+pytestmark = pytest.mark.server
+
+FEATURES = r"""
+CREATE TABLE p (id int unsigned PRIMARY KEY, code varchar(10) UNIQUE);
+CREATE TABLE x (
+ id int(10) unsigned zerofill NOT NULL AUTO_INCREMENT COMMENT 'pk''s \\ back',
+ a varchar(20) CHARACTER SET utf8mb4 COLLATE utf8mb4_bin DEFAULT 'a\\b''c',
+ b varchar(20) COLLATE latin1_bin NOT NULL DEFAULT '',
+ c text COMPRESSED,
+ c2 text,
+ d varchar(20) AS (concat(a,'x')) VIRTUAL INVISIBLE,
+ e int AS (m+1) STORED,
+ f json,
+ g timestamp NULL DEFAULT current_timestamp ON UPDATE current_timestamp,
+ h decimal(10,2) DEFAULT 1.5 CHECK (h > 0),
+ i enum('x','y''z') NOT NULL DEFAULT 'x',
+ j bit(3) DEFAULT b'101',
+ k float(7,3) unsigned,
+ l datetime(6) DEFAULT current_timestamp(6),
+ m int INVISIBLE DEFAULT 3,
+ n varchar(20) DEFAULT current_user(),
+ o varchar(20) CHARACTER SET utf8mb4,
+ pid int unsigned,
+ q double unsigned NOT NULL,
+ PRIMARY KEY (id),
+ UNIQUE KEY uk (a(5) DESC, b),
+ KEY k2 (b) USING HASH COMMENT 'idx c',
+ FULLTEXT KEY ft (c2),
+ KEY kpid (pid),
+ CONSTRAINT fk1 FOREIGN KEY (pid) REFERENCES p (id) ON DELETE SET NULL ON UPDATE NO ACTION,
+ CONSTRAINT chk CHECK (e > 0 OR e IS NULL)
+) ENGINE=InnoDB ROW_FORMAT=DYNAMIC COMMENT 'tbl' STATS_PERSISTENT=1 DEFAULT CHARSET=latin1;
+CREATE TABLE y (a int, KEY (a)) PARTITION BY HASH(a) PARTITIONS 2;
+CREATE TABLE r (id int PRIMARY KEY, pid int unsigned,
+  CONSTRAINT r_fk FOREIGN KEY (pid) REFERENCES p (id) ON DELETE RESTRICT ON UPDATE RESTRICT)
+  ENGINE=InnoDB;
+CREATE VIEW v AS SELECT id, code FROM p WHERE id > 1 WITH CHECK OPTION;
+CREATE SQL SECURITY INVOKER VIEW v2 AS SELECT * FROM v;
+DELIMITER ;;
+CREATE PROCEDURE pr(IN p_id int, OUT p_out varchar(20) CHARSET latin1)
+  COMMENT 'say ''hi'''
+  READS SQL DATA
+BEGIN
+  -- a comment kept verbatim
+  SELECT REGEXP_REPLACE('ab', '(a)', '\\1') INTO p_out;
+END;;
+CREATE FUNCTION fn(p int) RETURNS varchar(255) CHARSET latin1 DETERMINISTIC
+RETURN concat('v', p);;
+CREATE TRIGGER trg BEFORE INSERT ON r FOR EACH ROW SET NEW.id = NEW.id + 1;;
+CREATE EVENT ev ON SCHEDULE EVERY 1 DAY STARTS '2030-01-01 00:00:00' DISABLE DO DELETE FROM r;;
+DELIMITER ;
+"""
+
+
+def _snap(server, db):
+    conn = server.connect(db, client_flag=MULTI_STATEMENTS)
+    try:
+        return introspect(conn, db)
+    finally:
+        conn.close()
+
+
+def _load(server, db, text):
+    load_text(text, client=server.client_command(), database=db)
+
+
+@pytest.fixture
+def features_db(server, scratch_db):
+    _load(server, scratch_db, FEATURES)
+    return scratch_db
+
+
+def test_every_feature_is_in_the_model(server, features_db):
+    result = _snap(server, features_db)
+    assert result.unsupported == []
+    x = result.schema.table("x")
+    col = {c.name: c for c in x.columns}
+    assert col["id"].type.zerofill and col["id"].type.unsigned and col["id"].type.length == 10
+    assert col["id"].comment == "pk's \\ back"
+    assert col["a"].default == "'a\\\\b''c'" and col["a"].collation == "utf8mb4_bin"
+    assert col["c"].compressed
+    assert col["d"].generated == "concat(`a`,'x')" and col["d"].invisible and not col["d"].generated_stored
+    assert col["e"].generated_stored
+    assert col["f"].check == "json_valid(`f`)"
+    assert col["g"].on_update == "current_timestamp()" and col["g"].default == "current_timestamp()"
+    assert col["h"].default == "1.50" and col["h"].check == "`h` > 0"
+    assert col["i"].type.values == ("x", "y'z") and not col["i"].nullable
+    assert col["l"].default == "current_timestamp(6)"
+    assert col["n"].default == "current_user()" and col["n"].default_kind == "expression"
+    assert col["q"].type.sql() == "double unsigned"
+    assert [c.name for c in x.columns][:3] == ["id", "a", "b"]
+    idx = {i.name: i for i in x.indexes}
+    assert idx["uk"].columns[0].length == 5 and idx["uk"].columns[0].descending
+    assert idx["uk"].kind == "unique" and idx["ft"].kind == "fulltext"
+    assert idx["k2"].using == "HASH" and idx["k2"].comment == "idx c"
+    fk = x.foreign_keys[0]
+    assert (fk.on_delete, fk.on_update) == ("SET NULL", "NO ACTION")
+    r_fk = result.schema.table("r").foreign_keys[0]
+    assert (r_fk.on_delete, r_fk.on_update) == ("RESTRICT", "RESTRICT")
+    assert x.checks[0].name == "chk"
+    assert x.row_format == "DYNAMIC" and x.options == "STATS_PERSISTENT=1" and x.comment == "tbl"
+    assert "PARTITION BY HASH" in result.schema.table("y").partitioning
+    views = {v.name: v for v in result.schema.views}
+    assert views["v"].check_option == "CASCADED" and views["v2"].security == "INVOKER"
+    pr = next(r for r in result.schema.routines if r.name == "pr")
+    assert "-- a comment kept verbatim" in pr.body and "'\\\\1'" in pr.body
+    assert [p.mode for p in pr.parameters] == ["IN", "OUT"]
+    assert pr.comment == "say 'hi'" and pr.data_access == "READS SQL DATA"
+    fn = next(r for r in result.schema.routines if r.name == "fn")
+    assert fn.deterministic and fn.returns.startswith("varchar(255) CHARSET latin1")
+    assert result.schema.triggers[0].table == "r" and result.schema.events[0].name == "ev"
+
+
+def test_regenerated_create_table_equals_show_create(server, features_db):
+    schema = _snap(server, features_db).schema
+    conn = server.connect(features_db)
+    try:
+        with conn.cursor() as cur:
+            for table in schema.tables:
+                cur.execute(f"SHOW CREATE TABLE `{table.name}`")
+                actual = re.sub(r" AUTO_INCREMENT=\d+", "", cur.fetchone()[1])
+                # the server orders keys by kind, then creation order; compare line sets
+                assert sorted(create_table(table).split("\n")) == sorted(actual.split("\n"))
+    finally:
+        conn.close()
+
+
+def test_self_check_reports_what_the_model_cannot_hold(server, scratch_db):
+    _load(server, scratch_db,
+          "CREATE TABLE ok (id int PRIMARY KEY);"
+          "CREATE TABLE hist (id int PRIMARY KEY) WITH SYSTEM VERSIONING;"
+          "CREATE SEQUENCE seq;")
+    result = _snap(server, scratch_db)
+    flagged = {u.table for u in result.unsupported}
+    assert flagged == {"hist", "seq"}
+    assert any("SYSTEM VERSIONED" in u.feature for u in result.unsupported)
+
+
+def test_two_snapshots_are_byte_identical(server, features_db):
+    first = Snapshot(_snap(server, features_db).schema).to_json()
+    second = Snapshot(_snap(server, features_db).schema).to_json()
+    assert first == second
+
+
+def test_fixpoint_render_load_snapshot(server, features_db):
+    first = Snapshot(_snap(server, features_db).schema)
+    other = server.create_database()
+    try:
+        _load(server, other, render_schema(first.schema))
+        second = Snapshot(_snap(server, other).schema)
+    finally:
+        server.drop_database(other)
+    assert second.to_json() == first.to_json()
+
+
+def test_render_breaks_foreign_key_cycles(server, scratch_db):
+    _load(server, scratch_db,
+          "SET FOREIGN_KEY_CHECKS=0;"
+          "CREATE TABLE a (id int PRIMARY KEY, bid int, FOREIGN KEY (bid) REFERENCES b (id));"
+          "CREATE TABLE b (id int PRIMARY KEY, aid int, FOREIGN KEY (aid) REFERENCES a (id));")
+    first = Snapshot(_snap(server, scratch_db).schema)
+    text = render_schema(first.schema)
+    assert "ADD CONSTRAINT" in text
+    other = server.create_database()
+    try:
+        # the rendered script must load with foreign-key checks ON
+        _load(server, other, text.replace("FOREIGN_KEY_CHECKS = 0", "FOREIGN_KEY_CHECKS = 1"))
+        assert Snapshot(_snap(server, other).schema).to_json() == first.to_json()
+    finally:
+        server.drop_database(other)
