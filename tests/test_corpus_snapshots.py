@@ -70,7 +70,10 @@ def test_tool_load_equals_client_load(snapshots, server, scratch_db, corpus):
             subprocess.run(server.client_command(scratch_db), stdin=fh, check=True)
     conn = server.connect(scratch_db, client_flag=MULTI_STATEMENTS)
     try:
-        direct = Snapshot(introspect(conn, scratch_db).schema)
+        with conn.cursor() as cur:
+            cur.execute("SELECT CURRENT_USER()")
+            account = cur.fetchone()[0]
+        direct = Snapshot(introspect(conn, scratch_db, loader_account=account).schema)
     finally:
         conn.close()
     assert direct.to_json() == snapshots["dls-v5.0.0"].to_json()

@@ -116,7 +116,9 @@ def test_every_feature_is_in_the_model(server, features_db):
     views = {v.name: v for v in result.schema.views}
     assert views["v"].check_option == "CASCADED" and views["v2"].security == "INVOKER"
     pr = next(r for r in result.schema.routines if r.name == "pr")
-    assert "-- a comment kept verbatim" in pr.body and "'\\\\1'" in pr.body
+    # the body is kept as the server stores it: string escapes intact, and plain
+    # comments removed by the mariadb client, as for any load through the client
+    assert "'\\\\1'" in pr.body and "a comment kept verbatim" not in pr.body
     assert [p.mode for p in pr.parameters] == ["IN", "OUT"]
     assert pr.comment == "say 'hi'" and pr.data_access == "READS SQL DATA"
     fn = next(r for r in result.schema.routines if r.name == "fn")

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Sequence
 
 import pymysql
@@ -167,8 +167,13 @@ def _show_create_parts(text: str) -> tuple[list[str], str, str | None]:
 
 
 def introspect(conn: pymysql.connections.Connection, database: str, *,
-               self_check: bool = True) -> IntrospectionResult:
-    """Read ``database`` over ``conn`` into a :class:`Schema`."""
+               self_check: bool = True, loader_account: str | None = None) -> IntrospectionResult:
+    """Read ``database`` over ``conn`` into a :class:`Schema`.
+
+    ``loader_account`` is the account (``user@host``) that loaded the schema into a scratch
+    database: definers equal to it are recorded as ``None``, meaning "whoever creates the
+    object", since the source said no DEFINER and the account is an artifact of the load.
+    """
     started = time.perf_counter()
     try:
         with conn.cursor() as cur:
@@ -248,6 +253,8 @@ def introspect(conn: pymysql.connections.Connection, database: str, *,
         tables=tuple(model_tables), views=tuple(model_views), routines=tuple(model_routines),
         triggers=tuple(model_triggers), events=tuple(model_events),
     )
+    if loader_account:
+        schema = _drop_definer(schema, loader_account)
     result = IntrospectionResult(schema, flavour, version_string)
     result.unsupported = odd_tables + (self_check_tables(schema, creates) if self_check else [])
     result.seconds = time.perf_counter() - started
@@ -356,6 +363,14 @@ def _event(row) -> Event:
                  on_completion=on_completion, comment=comment or "", sql_mode=sql_mode or "",
                  definer=definer, charset_client=csc, collation_connection=cc,
                  database_collation=dc)
+
+
+def _drop_definer(schema: Schema, account: str) -> Schema:
+    def fix(objs):
+        return tuple(replace(o, definer=None) if o.definer == account else o for o in objs)
+
+    return replace(schema, views=fix(schema.views), routines=fix(schema.routines),
+                   triggers=fix(schema.triggers), events=fix(schema.events))
 
 
 def _feature(line: str) -> str:

@@ -46,7 +46,11 @@ class Workspace:
     def introspect(self, *, self_check: bool = True) -> IntrospectionResult:
         conn = self.connect(self.database)
         try:
-            return introspect(conn, self.database, self_check=self_check)
+            with conn.cursor() as cur:
+                cur.execute("SELECT CURRENT_USER()")
+                account = cur.fetchone()[0]
+            return introspect(conn, self.database, self_check=self_check,
+                              loader_account=account)
         finally:
             conn.close()
 
