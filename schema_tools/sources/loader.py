@@ -56,10 +56,9 @@ def _ident(token: str) -> str:
     return token[1:-1].replace("``", "`") if token.startswith("`") else token
 
 
-def prepare_script(text: str, *, source: str, database: str, report: LoadReport) -> str:
-    """Return ``text`` made loadable into ``database`` (line numbers unchanged)."""
-    statements = split_sql(text, source=source)
-    edits: list[tuple[Statement, str]] = []
+def find_stand_ins(text: str, statements: Sequence[Statement]) -> tuple[dict[str, Statement], list[str]]:
+    """phpMyAdmin's stand-in tables for views, by view name, and the views among them
+    whose definition the dump lacks."""
     stand_ins: dict[str, Statement] = {}
     created_views: set[str] = set()
     prev_end = 0
@@ -69,14 +68,21 @@ def prepare_script(text: str, *, source: str, database: str, report: LoadReport)
         head = st.sql.lstrip()
         m = _STAND_IN.search(gap)
         if m and re.match(r"CREATE\s+TABLE", head, re.I):
-            name = m.group(1).replace("``", "`")
-            stand_ins[name] = st
-            edits.append((st, ""))
-            continue
-        if re.match(r"CREATE\b.*?\bVIEW\s", head, re.I | re.S):
+            stand_ins[m.group(1).replace("``", "`")] = st
+        elif re.match(r"CREATE\b.*?\bVIEW\s", head[:300], re.I | re.S):
             vm = re.search(r"\bVIEW\s+(`(?:[^`]|``)+`|\w+)", head, re.I)
             if vm:
                 created_views.add(_ident(vm.group(1)))
+    return stand_ins, sorted(n for n in stand_ins if n not in created_views)
+
+
+def prepare_script(text: str, *, source: str, database: str, report: LoadReport) -> str:
+    """Return ``text`` made loadable into ``database`` (line numbers unchanged)."""
+    statements = split_sql(text, source=source)
+    stand_ins, missing = find_stand_ins(text, statements)
+    edits: list[tuple[Statement, str]] = [(st, "") for st in stand_ins.values()]
+    for st in statements:
+        head = st.sql.lstrip()
         m = _CREATE_DB.match(head)
         if m:
             options = m.group(2).strip()
@@ -90,11 +96,10 @@ def prepare_script(text: str, *, source: str, database: str, report: LoadReport)
             report.notes.append(f"{st.location}: USE {_ident(m.group(1))} ignored: "
                                 f"loading into {database}")
             edits.append((st, ""))
-    for name in sorted(stand_ins):
-        if name not in created_views:
-            report.missing_views.append(name)
-            report.notes.append(f"{stand_ins[name].location}: view {name}: the dump has only a "
-                                f"stand-in table, not the view definition; the view is not loaded")
+    for name in missing:
+        report.missing_views.append(name)
+        report.notes.append(f"{stand_ins[name].location}: view {name}: the dump has only a "
+                            f"stand-in table, not the view definition; the view is not loaded")
     for st, replacement in sorted(edits, key=lambda e: e[0].start, reverse=True):
         # keep the delimiter in place; an emptied statement leaves a harmless ';'
         text = _blank(text, st.start, st.end, replacement)

@@ -1,0 +1,139 @@
+"""The mutable state of an offline read: the session a script runs in, and the schema so far.
+
+Offline reading replays statements the way a server would, so it needs what a server
+session has: the sql_mode, the client character set, the database defaults, and the
+account that would become the DEFINER.  Defaults match the throwaway server that
+``schema-tools snapshot FILE.sql`` loads into, so the offline snapshot of a file equals the
+live one.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from functools import lru_cache
+from importlib import resources
+
+from ..errors import SqlError
+from ..flavour import Flavour
+from ..model.objects import Event, Routine, Schema, Table, TableData, Trigger, View
+
+DEFAULT_SQL_MODE = "STRICT_TRANS_TABLES,ERROR_FOR_DIVISION_BY_ZERO,NO_AUTO_CREATE_USER,NO_ENGINE_SUBSTITUTION"
+
+
+class OfflineError(Exception):
+    """A statement the offline reader cannot apply.  The reader adds ``file:line``."""
+
+
+@lru_cache(maxsize=None)
+def _charset_data() -> dict:
+    text = resources.files("schema_tools.data").joinpath("mariadb-10.11-charsets.json").read_text()
+    return json.loads(text)
+
+
+def charset_alias(name: str) -> str:
+    """MariaDB 10.6+ reads ``utf8`` as ``utf8mb3`` (old_mode UTF8_IS_UTF8MB3)."""
+    name = name.lower()
+    return "utf8mb3" if name == "utf8" else name
+
+
+def collation_alias(name: str) -> str:
+    name = name.lower()
+    return "utf8mb3" + name[4:] if name.startswith("utf8_") else name
+
+
+def default_collation(charset: str) -> str:
+    cs = charset_alias(charset)
+    data = _charset_data()["charsets"].get(cs)
+    if data is None:
+        raise OfflineError(f"unknown character set {charset!r}")
+    return data["default_collation"]
+
+
+def charset_of(collation: str) -> str:
+    coll = collation_alias(collation)
+    cs = _charset_data()["collations"].get(coll)
+    if cs is None:
+        raise OfflineError(f"unknown collation {collation!r}")
+    return cs
+
+
+def charset_maxlen(charset: str) -> int:
+    return _charset_data()["charsets"][charset_alias(charset)]["maxlen"]
+
+
+def resolve_charset(charset: str | None, collation: str | None,
+                    default_charset: str, default_coll: str) -> tuple[str, str]:
+    """The (charset, collation) pair a server derives from optional explicit values."""
+    if collation:
+        coll = collation_alias(collation)
+        cs = charset_of(coll)
+        if charset and charset_alias(charset) != cs:
+            raise OfflineError(f"COLLATION '{coll}' is not valid for CHARACTER SET '{charset_alias(charset)}'")
+        return cs, coll
+    if charset:
+        cs = charset_alias(charset)
+        return cs, default_collation(cs)
+    return default_charset, default_coll
+
+
+@dataclass
+class Session:
+    """Server session variables that change what a statement creates."""
+
+    flavour: Flavour
+    sql_mode: str = DEFAULT_SQL_MODE
+    charset_client: str = "utf8mb4"
+    collation_connection: str = "utf8mb4_general_ci"
+    db_charset: str = "utf8mb4"
+    db_collation: str = "utf8mb4_general_ci"
+    # the account that loads the files; DEFINERs equal to it are recorded as None, as the
+    # live snapshot of a scratch database does
+    loader_account: str = "root@localhost"
+    foreign_key_checks: bool = True
+
+
+@dataclass
+class State:
+    """The schema being built, keyed for fast lookup.  Names are kept as written."""
+
+    tables: dict[str, Table] = field(default_factory=dict)
+    views: dict[str, View] = field(default_factory=dict)
+    routines: dict[tuple[str, str], Routine] = field(default_factory=dict)
+    triggers: dict[str, Trigger] = field(default_factory=dict)
+    events: dict[str, Event] = field(default_factory=dict)
+    data: dict[str, TableData] = field(default_factory=dict)
+    # per table, the names of indexes the server created implicitly for a foreign key;
+    # the server drops such an index when another index can serve the key
+    implicit_indexes: dict[str, set[str]] = field(default_factory=dict)
+
+    def find_table(self, name: str) -> str | None:
+        """The stored name of table ``name`` (table names are case-sensitive on Linux)."""
+        return name if name in self.tables else None
+
+    def require_table(self, name: str) -> Table:
+        if name not in self.tables:
+            raise OfflineError(f"Table '{name}' doesn't exist")
+        return self.tables[name]
+
+    def to_schema(self, session: Session) -> Schema:
+        return Schema(
+            flavour=session.flavour.name, charset=session.db_charset,
+            collation=session.db_collation, tables=tuple(self.tables.values()),
+            views=tuple(self.views.values()), routines=tuple(self.routines.values()),
+            triggers=tuple(self.triggers.values()), events=tuple(self.events.values()),
+            data=tuple(self.data.values()),
+        )
+
+    @classmethod
+    def from_schema(cls, schema: Schema) -> "State":
+        return cls(
+            tables={t.name: t for t in schema.tables}, views={v.name: v for v in schema.views},
+            routines={(r.kind, r.name.lower()): r for r in schema.routines},
+            triggers={t.name: t for t in schema.triggers}, events={e.name: e for e in schema.events},
+            data={d.table: d for d in schema.data},
+        )
+
+
+__all__ = ["OfflineError", "Session", "State", "SqlError", "resolve_charset", "default_collation",
+           "charset_of", "charset_alias", "collation_alias", "charset_maxlen", "DEFAULT_SQL_MODE"]
