@@ -74,3 +74,19 @@ def detect(version_string: str) -> Flavour:
 
 
 MARIADB = Flavour("mariadb", (10, 11, 0))
+
+
+def parse_flavour(text: str) -> Flavour:
+    """``mariadb``, ``mariadb:10.11``, ``mysql:8.0.36`` -> :class:`Flavour`."""
+    from .errors import InputError
+
+    name, _, version = text.partition(":")
+    name = name.strip().lower()
+    if name not in ("mariadb", "mysql"):
+        raise InputError(f"unknown flavour {text!r}: use mariadb[:VERSION] or mysql[:VERSION]")
+    parts = version.split(".") if version else (["10", "11", "0"] if name == "mariadb" else ["8", "0", "0"])
+    try:
+        nums = tuple(int(p) for p in parts) + (0, 0, 0)
+    except ValueError:
+        raise InputError(f"bad flavour version in {text!r}") from None
+    return Flavour(name, nums[:3])  # type: ignore[arg-type]

@@ -68,16 +68,29 @@ server_option = click.option(
 @click.option("--site", help="Site name recorded in the metadata.")
 @server_option
 @defaults_file_option
-def snapshot(sources, output, site, server, defaults_file):
+@click.option("--offline", is_flag=True,
+              help="Read SQL files without a server, as MariaDB would (see --flavour).")
+@click.option("--lenient", is_flag=True,
+              help="With --offline: skip statements that are not understood, list them, and "
+                   "mark the snapshot partial instead of stopping.")
+@click.option("--flavour", metavar="mariadb[:VERSION]",
+              help="With --offline: the server flavour and version to read as (default mariadb:10.11.0).")
+def snapshot(sources, output, site, server, defaults_file, offline, lenient, flavour):
     """Snapshot SOURCE (a server URL, or SQL files loaded in order) into a canonical file.
 
     Writes OUTPUT and OUTPUT.meta.json (metadata: source, server, time, warnings).
-    Exit 1 when the self-check finds tables the model cannot represent exactly.
+    Exit 1 when the self-check finds tables the model cannot represent exactly, or when
+    a lenient offline read skipped statements (the snapshot is partial).
     """
     from ..sources.resolve import read_source
 
-    snap = read_source(list(sources), server=server, defaults_file=defaults_file, site=site)
+    snap = read_source(list(sources), server=server, defaults_file=defaults_file, site=site,
+                       offline=offline, lenient=lenient, flavour=flavour)
     meta = snap.metadata
+    for line in meta.get("ignored") or []:
+        click.echo(f"ignored: {line}", err=True)
+    for line in meta.get("skipped") or []:
+        click.echo(f"skipped: {line}", err=True)
     for note in meta.get("warnings", []):
         click.echo(f"note: {note}", err=True)
     if meta.get("missing_views"):
@@ -90,7 +103,9 @@ def snapshot(sources, output, site, server, defaults_file):
         click.echo(output)
     else:
         click.echo(snap.to_json(), nl=False)
-    return 1 if meta.get("unsupported") else 0
+    if meta.get("partial"):
+        click.echo(f"warning: partial snapshot: {len(meta['skipped'])} statement(s) skipped", err=True)
+    return 1 if meta.get("unsupported") or meta.get("partial") else 0
 
 
 @cli.command()

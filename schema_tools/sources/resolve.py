@@ -67,8 +67,33 @@ def snapshot_from_sql(paths: Sequence[str | Path], *, server: str | None = None,
     return Snapshot(result.schema, meta)
 
 
+def snapshot_offline(paths: Sequence[str | Path], *, site: str | None = None,
+                     lenient: bool = False, flavour: str | None = None) -> Snapshot:
+    """Read SQL files without a server (see :mod:`schema_tools.offline`)."""
+    from ..flavour import parse_flavour
+    from ..offline.reader import DEFAULT_FLAVOUR, read_offline
+
+    for p in paths:
+        if not Path(p).is_file():
+            raise InputError(f"{p}: no such SQL file")
+    fl = parse_flavour(flavour) if flavour else DEFAULT_FLAVOUR
+    started = time.perf_counter()
+    result = read_offline(paths, flavour=fl, lenient=lenient)
+    meta = _metadata(
+        source=[str(p) for p in paths], site=site, offline=True, flavour=fl.name,
+        server_version=".".join(map(str, fl.version)),
+        seconds=round(time.perf_counter() - started, 3),
+        partial=result.partial or None,
+        skipped=[str(s) for s in result.skipped] or None,
+        ignored=result.ignored or None, missing_views=result.missing_views or None,
+        warnings=result.notes, unsupported=[],
+    )
+    return Snapshot(result.schema, meta)
+
+
 def read_source(sources: Sequence[str], *, server: str | None = None, defaults_file=None,
-                site: str | None = None) -> Snapshot:
+                site: str | None = None, offline: bool = False, lenient: bool = False,
+                flavour: str | None = None) -> Snapshot:
     """Read one source (or several SQL files forming one source) into a snapshot."""
     if not sources:
         raise InputError("no source given")
@@ -79,4 +104,8 @@ def read_source(sources: Sequence[str], *, server: str | None = None, defaults_f
     bad = [s for s in sources if is_url(s) or s.endswith(".json")]
     if bad:
         raise InputError(f"{bad[0]}: a URL or snapshot cannot be combined with other sources")
+    if offline:
+        return snapshot_offline(sources, site=site, lenient=lenient, flavour=flavour)
+    if lenient:
+        raise InputError("--lenient applies to --offline reading only")
     return snapshot_from_sql(sources, server=server, defaults_file=defaults_file, site=site)

@@ -26,8 +26,9 @@ class Workspace:
     """One scratch database on some server."""
 
     def __init__(self, *, connect, client: Sequence[str], env: dict[str, str] | None,
-                 database: str, describe: str) -> None:
+                 database: str, describe: str, server_pid: int | None = None) -> None:
         self._connect = connect
+        self.server_pid = server_pid  # set for a throwaway server
         self.client = list(client)
         self.env = env or {}
         self.database = database
@@ -69,7 +70,7 @@ def local_workspace(*, sql_mode: str | None = None) -> Iterator[Workspace]:
         yield Workspace(
             connect=lambda database=None: server.connect(database, client_flag=MULTI_STATEMENTS),
             client=server.client_command(), env=None, database=db,
-            describe=f"throwaway {server.flavour} {server.version}",
+            describe=f"throwaway {server.flavour} {server.version}", server_pid=server.pid,
         )
 
 
