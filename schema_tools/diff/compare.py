@@ -1,0 +1,376 @@
+"""Pairwise comparison of two schemas into typed changes.
+
+One comparator per object kind, all driven by :func:`diff`.  Matching is by name; what
+is left over on each side is then examined for renames:
+
+* names that differ only in letter case are a confirmed rename (MariaDB column names are
+  case-insensitive, so ``BLSAMPLEID`` and ``blSampleId`` are one column);
+* a dropped and an added object with the same definition (and, for columns, the same
+  place) are proposed as a rename with ``confirmed=False``: never silently drop plus add.
+
+The result is sorted deterministically, independent of input order, and
+``diff(b, a) == reverse_changes(diff(a, b))``.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import fnmatch
+from dataclasses import dataclass
+from typing import Any, Callable, Iterable, Sequence
+
+from ..model.objects import Column, Index, Schema, Table
+from .changes import Add, Alter, Change, Drop, Rename, object_name
+
+# attributes that --ignore can switch off, mapped to the model attributes they cover
+IGNORABLE = {
+    "column-order": ("position",),
+    "comments": ("comment",),
+    "charset": ("charset", "collation"),
+    "collation": ("collation",),
+    "definer": ("definer",),
+    "sql-mode": ("sql_mode",),
+    "client-charset": ("charset_client", "collation_connection", "database_collation"),
+    "index-names": (),
+    "fk-names": (),
+    "table-options": ("engine", "row_format", "options"),
+    "routines": (),
+    "views": (),
+    "triggers": (),
+    "events": (),
+    "display-width": (),
+}
+
+
+@dataclass(frozen=True)
+class DiffOptions:
+    """Lax modes and filters."""
+
+    ignore: frozenset[str] = frozenset()
+    tables: tuple[str, ...] = ()  # fnmatch patterns; empty = all
+
+    def __post_init__(self) -> None:
+        unknown = set(self.ignore) - set(IGNORABLE)
+        if unknown:
+            from ..errors import InputError
+
+            raise InputError(f"unknown --ignore value(s): {', '.join(sorted(unknown))}; "
+                             f"choose from {', '.join(sorted(IGNORABLE))}")
+
+    @property
+    def ignored_attrs(self) -> frozenset[str]:
+        return frozenset(a for key in self.ignore for a in IGNORABLE[key])
+
+    def wants_table(self, name: str) -> bool:
+        return not self.tables or any(fnmatch.fnmatchcase(name, p) for p in self.tables)
+
+
+def _fields(obj: Any, skip: Iterable[str] = ("name",)) -> dict[str, Any]:
+    skip = set(skip)
+    return {f.name: getattr(obj, f.name) for f in dataclasses.fields(obj) if f.name not in skip}
+
+
+def changed_attrs(old: Any, new: Any, ignore: frozenset[str] = frozenset(),
+                  skip: Iterable[str] = ("name",)) -> tuple[str, ...]:
+    """Names of the attributes that differ, with a column type broken down into its parts."""
+    a, b = _fields(old, skip), _fields(new, skip)
+    out: list[str] = []
+    for key in a:
+        if key in ignore or a[key] == b[key]:
+            continue
+        if key == "type":
+            ta, tb = a[key], b[key]
+            parts = [p for p in ("name", "length", "scale", "values", "unsigned", "zerofill")
+                     if getattr(ta, p) != getattr(tb, p)]
+            if "display-width" in ignore and parts == ["length"] and ta.name in (
+                    "tinyint", "smallint", "mediumint", "int", "bigint"):
+                continue
+            out.append("type")
+            out += [{"values": "values", "unsigned": "unsigned", "zerofill": "zerofill",
+                     "length": "length", "scale": "scale"}.get(p, "type_name") for p in parts
+                    if p != "name"] + (["type_name"] if "name" in parts else [])
+        else:
+            out.append(key)
+    return tuple(sorted(set(out)))
+
+
+def _match(old: Sequence[Any], new: Sequence[Any], key: Callable[[Any], str] = object_name):
+    """Pair objects by exact name, then by case-insensitive name.
+
+    Returns (pairs, case_renames, only_old, only_new); pairs are (old, new)."""
+    new_by = {key(o): o for o in new}
+    pairs, only_old = [], []
+    for o in old:
+        n = new_by.pop(key(o), None)
+        (pairs.append((o, n)) if n is not None else only_old.append(o))
+    only_new = [o for o in new if key(o) in new_by]
+    case_renames = []
+    by_lower: dict[str, list[Any]] = {}
+    for o in only_new:
+        by_lower.setdefault(key(o).lower(), []).append(o)
+    rest_old = []
+    for o in only_old:
+        cands = by_lower.get(key(o).lower())
+        if cands and len(cands) == 1:
+            n = cands.pop()
+            case_renames.append((o, n))
+        else:
+            rest_old.append(o)
+    taken = {id(n) for _, n in case_renames}
+    rest_new = [o for o in only_new if id(o) not in taken]
+    return pairs, case_renames, rest_old, rest_new
+
+
+def _same_definition(a: Any, b: Any) -> bool:
+    return _fields(a) == _fields(b)
+
+
+def _definition(o: Any) -> str:
+    return repr(dataclasses.replace(o, name=""))
+
+
+def _likely_renames(only_old: list[Any], only_new: list[Any], sig=_definition):
+    """Pair leftovers whose definitions are equal; only unambiguous one-to-one matches."""
+    old_sigs: dict[Any, list[Any]] = {}
+    new_sigs: dict[Any, list[Any]] = {}
+    for o in only_old:
+        old_sigs.setdefault(sig(o), []).append(o)
+    for o in only_new:
+        new_sigs.setdefault(sig(o), []).append(o)
+    pairs = []
+    for s, olds in old_sigs.items():
+        news = new_sigs.get(s, [])
+        if len(olds) == 1 and len(news) == 1:
+            pairs.append((olds[0], news[0]))
+    used_old = {id(o) for o, _ in pairs}
+    used_new = {id(n) for _, n in pairs}
+    return (pairs, [o for o in only_old if id(o) not in used_old],
+            [o for o in only_new if id(o) not in used_new])
+
+
+def _lcs_keep(a: list[str], b: list[str]) -> set[str]:
+    """Names kept in place: a longest common subsequence, computed on the pair in a fixed
+    order so that the result does not depend on which side is the source."""
+    x, y = (a, b) if a <= b else (b, a)
+    n, m = len(x), len(y)
+    dp = [[0] * (m + 1) for _ in range(n + 1)]
+    for i in range(n - 1, -1, -1):
+        for j in range(m - 1, -1, -1):
+            dp[i][j] = dp[i + 1][j + 1] + 1 if x[i] == y[j] else max(dp[i + 1][j], dp[i][j + 1])
+    keep, i, j = set(), 0, 0
+    while i < n and j < m:
+        if x[i] == y[j]:
+            keep.add(x[i])
+            i, j = i + 1, j + 1
+        elif dp[i + 1][j] >= dp[i][j + 1]:
+            i += 1
+        else:
+            j += 1
+    return keep
+
+
+def _predecessors(columns: Sequence[Column]) -> dict[str, str | None]:
+    out, prev = {}, None
+    for c in columns:
+        out[c.name] = prev
+        prev = c.name
+    return out
+
+
+# ---------------------------------------------------------------------------------------
+# Per-kind comparators
+
+
+def compare_columns(old: Table, new: Table, opts: DiffOptions, table: str) -> list[Change]:
+    ignore = opts.ignored_attrs
+    out: list[Change] = []
+    pairs, case_renames, only_old, only_new = _match(old.columns, new.columns)
+    prev_old, prev_new = _predecessors(old.columns), _predecessors(new.columns)
+    likely, only_old, only_new = _likely_renames(only_old, only_new)
+    # a likely column rename must also keep its place
+    kept_likely = []
+    for o, n in likely:
+        if prev_old[o.name] == prev_new[n.name] or _renamed_prev(prev_old[o.name], prev_new[n.name],
+                                                                  case_renames + likely):
+            kept_likely.append((o, n))
+        else:
+            only_old.append(o)
+            only_new.append(n)
+    renames = [(o, n, True, "names differ only in letter case") for o, n in case_renames]
+    renames += [(o, n, False, "same definition and place, different name") for o, n in kept_likely]
+    for o, n, confirmed, reason in renames:
+        out.append(Rename("column", table, o, n, confirmed, reason))
+    # common columns, by the target's name
+    common = [(o, n) for o, n in pairs] + [(o, n) for o, n, *_ in renames]
+    old_order = [o.name for o in old.columns if any(o is p for p, _ in common)]
+    name_map = {o.name: n.name for o, n in common}
+    new_order = [n.name for n in new.columns if n.name in name_map.values()]
+    keep = _lcs_keep([name_map[x] for x in old_order], new_order)
+    for o, n in common:
+        changed = list(changed_attrs(o, n, ignore))
+        moved = n.name not in keep and "position" not in ignore
+        if moved:
+            changed.append("position")
+        if changed:
+            # a renamed column keeps its own name on each side; the Rename says how they pair
+            out.append(Alter("column", table, o, n, tuple(sorted(changed)),
+                             prev_old[o.name] if moved else None,
+                             prev_new[n.name] if moved else None))
+    out += [Drop("column", table, c, prev_old[c.name]) for c in only_old]
+    out += [Add("column", table, c, prev_new[c.name]) for c in only_new]
+    return out
+
+
+def _renamed_prev(a: str | None, b: str | None, renames) -> bool:
+    return any(o.name == a and n.name == b for o, n in renames)
+
+
+def _compare_named(kind: str, old: Sequence[Any], new: Sequence[Any], table: str | None,
+                   ignore: frozenset[str], *, renames: bool = True) -> list[Change]:
+    out: list[Change] = []
+    pairs, case_renames, only_old, only_new = _match(old, new)
+    likely: list = []
+    if renames:
+        likely, only_old, only_new = _likely_renames(only_old, only_new)
+    else:
+        only_old += [o for o, _ in case_renames]
+        only_new += [n for _, n in case_renames]
+        case_renames = []
+    for o, n in case_renames:
+        out.append(Rename(kind, table, o, n, True, "names differ only in letter case"))
+        pairs.append((o, n))
+    for o, n in likely:
+        out.append(Rename(kind, table, o, n, False, "same definition, different name"))
+    for o, n in pairs:
+        changed = changed_attrs(o, n, ignore)
+        if changed:
+            out.append(Alter(kind, table, o, n, changed))
+    out += [Drop(kind, table, o) for o in only_old]
+    out += [Add(kind, table, o) for o in only_new]
+    return out
+
+
+def _all_indexes(t: Table) -> list[Index]:
+    return ([t.primary_key] if t.primary_key is not None else []) + list(t.indexes)
+
+
+def compare_table(old: Table, new: Table, opts: DiffOptions) -> list[Change]:
+    ignore = opts.ignored_attrs
+    name = new.name
+    out = compare_columns(old, new, opts, name)
+    out += _compare_named("index", _all_indexes(old), _all_indexes(new), name, ignore,
+                          renames="index-names" not in opts.ignore)
+    if "index-names" in opts.ignore:
+        out = [c for c in out if not (c.kind == "index" and isinstance(c, Rename))]
+    out += _compare_named("foreign_key", old.foreign_keys, new.foreign_keys, name, ignore)
+    out += _compare_named("check", old.checks, new.checks, name, ignore)
+    table_attrs = changed_attrs(old, new, ignore, skip=(
+        "name", "columns", "primary_key", "indexes", "foreign_keys", "checks"))
+    if table_attrs:
+        out.append(Alter("table", None, _shell(old, old.name), _shell(new, name), table_attrs))
+    return out
+
+
+def _shell(t: Table, name: str) -> Table:  # noqa: D401
+    """A table without its sub-objects, for table-level option changes."""
+    return dataclasses.replace(t, name=name, columns=(), primary_key=None, indexes=(),
+                               foreign_keys=(), checks=())
+
+
+def compare_tables(a: Schema, b: Schema, opts: DiffOptions) -> list[Change]:
+    old = [t for t in a.tables if opts.wants_table(t.name)]
+    new = [t for t in b.tables if opts.wants_table(t.name)]
+    pairs, case_renames, only_old, only_new = _match(old, new)
+    likely, only_old, only_new = _likely_renames(only_old, only_new)
+    out: list[Change] = []
+    for o, n in case_renames:
+        out.append(Rename("table", None, _shell(o, o.name), _shell(n, n.name), True,
+                          "names differ only in letter case"))
+        pairs.append((o, n))
+    for o, n in likely:
+        out.append(Rename("table", None, _shell(o, o.name), _shell(n, n.name), False,
+                          "same definition, different name"))
+    for o, n in pairs:
+        out += compare_table(o, n, opts)
+    out += [Drop("table", None, t) for t in only_old]
+    out += [Add("table", None, t) for t in only_new]
+    return out
+
+
+def compare_schema_objects(a: Schema, b: Schema, opts: DiffOptions) -> list[Change]:
+    ignore = opts.ignored_attrs
+    out: list[Change] = []
+    if "views" not in opts.ignore:
+        out += _compare_named("view", a.views, b.views, None, ignore, renames=False)
+    if "routines" not in opts.ignore:
+        out += _compare_keyed("routine", a.routines, b.routines, ignore)
+    if "triggers" not in opts.ignore:
+        out += _compare_named("trigger", a.triggers, b.triggers, None, ignore, renames=False)
+    if "events" not in opts.ignore:
+        out += _compare_named("event", a.events, b.events, None, ignore, renames=False)
+    return out
+
+
+def _compare_keyed(kind, old, new, ignore) -> list[Change]:
+    """Routines: names are case-insensitive on every platform, keyed with their kind."""
+    def key(r):
+        return f"{r.kind} {r.name.lower()}"
+
+    new_by = {key(r): r for r in new}
+    out: list[Change] = []
+    for o in old:
+        n = new_by.pop(key(o), None)
+        if n is None:
+            out.append(Drop(kind, None, o))
+            continue
+        if o.name != n.name:
+            out.append(Rename(kind, None, o, n, True, "names differ only in letter case"))
+        changed = changed_attrs(o, n, ignore)
+        if changed:
+            out.append(Alter(kind, None, o, n, changed))
+    out += [Add(kind, None, r) for r in new if key(r) in new_by]
+    return out
+
+
+def compare_database(a: Schema, b: Schema, opts: DiffOptions) -> list[Change]:
+    if "charset" in opts.ignore:
+        return []
+    changed = tuple(k for k in ("charset", "collation") if getattr(a, k) != getattr(b, k))
+    if not changed:
+        return []
+    shell_a = Schema(flavour=a.flavour, charset=a.charset, collation=a.collation)
+    shell_b = Schema(flavour=b.flavour, charset=b.charset, collation=b.collation)
+    return [Alter("database", None, _DB(shell_a), _DB(shell_b), changed)]
+
+
+@dataclass(frozen=True)
+class _DB:
+    schema: Schema
+    name: str = "(database)"
+
+
+COMPARATORS: tuple[Callable[[Schema, Schema, DiffOptions], list[Change]], ...] = (
+    compare_database, compare_tables, compare_schema_objects,
+)
+
+
+def diff(a: Schema, b: Schema, options: DiffOptions | None = None) -> list[Change]:
+    """The changes that turn schema ``a`` into schema ``b``, sorted deterministically."""
+    opts = options or DiffOptions()
+    out: list[Change] = []
+    for comparator in COMPARATORS:
+        out += comparator(a, b, opts)
+    return sorted(out, key=lambda c: c.sort_key())
+
+
+def reverse_changes(changes: Sequence[Change]) -> list[Change]:
+    """The diff in the other direction: each change reversed, sub-objects of a renamed
+    table moved to the table's other name, sorted the way :func:`diff` sorts."""
+    table_names = {c.name: c.old_name for c in changes if isinstance(c, Rename) and c.kind == "table"}
+    out = []
+    for c in changes:
+        r = c.reverse()
+        if r.table in table_names:
+            r = dataclasses.replace(r, table=table_names[r.table])
+        out.append(r)
+    return sorted(out, key=lambda c: c.sort_key())
