@@ -109,3 +109,38 @@ def read_source(sources: Sequence[str], *, server: str | None = None, defaults_f
     if lenient:
         raise InputError("--lenient applies to --offline reading only")
     return snapshot_from_sql(sources, server=server, defaults_file=defaults_file, site=site)
+
+
+def split_source(spec: str) -> list[str]:
+    """One command-line source: a snapshot ``.json``, a server URL, a ``.sql`` file, a
+    directory of ``.sql`` files (loaded in file-name order) or several ``.sql`` files
+    joined with commas (``tables.sql,lookups.sql,routines.sql``)."""
+    if is_url(spec):
+        return [spec]
+    parts: list[str] = []
+    for piece in spec.split(","):
+        p = Path(piece)
+        if p.is_dir():
+            files = sorted(str(f) for f in p.glob("*.sql"))
+            if not files:
+                raise InputError(f"{piece}: directory holds no .sql files")
+            parts += files
+        else:
+            parts.append(piece)
+    return parts
+
+
+def source_label(spec: str) -> str:
+    """A short name for a source in reports: a site name from a snapshot's metadata, the
+    redacted URL, or the file name."""
+    if is_url(spec):
+        return parse_url(spec).redacted()
+    p = Path(spec.split(",")[0])
+    if p.suffix == ".json" and p.exists():
+        return p.name[:-5]
+    return p.name if "," not in spec else f"{p.name}+{spec.count(',')}"
+
+
+def read_one(spec: str, **kw) -> Snapshot:
+    """:func:`read_source` for one command-line source string (see :func:`split_source`)."""
+    return read_source(split_source(spec), **kw)
