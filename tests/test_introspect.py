@@ -47,7 +47,7 @@ CREATE TABLE y (a int, KEY (a)) PARTITION BY HASH(a) PARTITIONS 2;
 CREATE TABLE r (id int PRIMARY KEY, pid int unsigned,
   CONSTRAINT r_fk FOREIGN KEY (pid) REFERENCES p (id) ON DELETE RESTRICT ON UPDATE RESTRICT)
   ENGINE=InnoDB;
-CREATE VIEW v AS SELECT id, code FROM p WHERE id > 1 WITH CHECK OPTION;
+CREATE VIEW v AS SELECT id, code FROM p WHERE p.id > 1 WITH CHECK OPTION;
 CREATE SQL SECURITY INVOKER VIEW v2 AS SELECT * FROM v;
 DELIMITER ;;
 CREATE PROCEDURE pr(IN p_id int, OUT p_out varchar(20) CHARSET latin1)
@@ -159,6 +159,8 @@ def test_two_snapshots_are_byte_identical(server, features_db):
 
 def test_fixpoint_render_load_snapshot(server, features_db):
     first = Snapshot(_snap(server, features_db).schema)
+    # the rendered DDL must not depend on the database it came from
+    server.drop_database(features_db)
     other = server.create_database()
     try:
         _load(server, other, render_schema(first.schema))

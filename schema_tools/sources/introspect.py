@@ -135,6 +135,26 @@ def _verbatim_bodies(conn, db: str, flavour: Flavour) -> dict[tuple[str, str], s
     return out
 
 
+def _view_body(name: str, create: str, database: str) -> str | None:
+    """The SELECT of ``SHOW CREATE VIEW``: after ``VIEW `name` AS``, without the check
+    option, and without the qualifier of the view's own database (MariaDB writes
+    ```db`.`t`.`col``` in the select list), so that the view can be created elsewhere."""
+    marker = f" VIEW {quote_ident(name)} AS "
+    pos = create.find(marker)
+    if pos < 0:
+        return None
+    body = re.sub(r" WITH (?:CASCADED|LOCAL) CHECK OPTION$", "", create[pos + len(marker):])
+    qualifier = quote_ident(database) + "."
+    out, i = [], 0
+    for m in re.finditer(r"'(?:[^'\\]|\\.|'')*'|`(?:[^`]|``)*`\.?", body):
+        out.append(body[i:m.start()])
+        if m.group(0) != qualifier:
+            out.append(m.group(0))
+        i = m.end()
+    out.append(body[i:])
+    return "".join(out)
+
+
 def _group(rows: list[tuple], key: int = 0) -> dict[Any, list[tuple]]:
     out: dict[Any, list[tuple]] = {}
     for row in rows:
@@ -189,12 +209,17 @@ def introspect(conn: pymysql.connections.Connection, database: str, *,
     charset_of = dict(collations)
     bodies = _verbatim_bodies(conn, database, flavour)
     table_names = sorted(r[0] for r in tables)
+    view_names = sorted(r[0] for r in views)
+    queries = [f"SHOW CREATE TABLE {quote_ident(database)}.{quote_ident(n)}" for n in table_names]
+    queries += [f"SHOW CREATE VIEW {quote_ident(database)}.{quote_ident(n)}" for n in view_names]
     try:
-        show_create = run_batch(conn, [f"SHOW CREATE TABLE {quote_ident(database)}.{quote_ident(n)}"
-                                       for n in table_names]) if table_names else []
+        show_create = run_batch(conn, queries) if queries else []
     except pymysql.MySQLError as exc:
         raise ConnectionFailed(f"cannot read table definitions of {database!r}: {exc.args[-1]}") from None
-    creates = {rows[0][0]: rows[0][1] for rows in show_create}
+    creates = {rows[0][0]: rows[0][1] for rows in show_create[:len(table_names)]}
+    # SHOW CREATE VIEW, unlike information_schema, leaves out the database qualifier
+    view_defs = {rows[0][0]: _view_body(rows[0][0], rows[0][1], database)
+                 for rows in show_create[len(table_names):]}
 
     cols_by_table = _group(columns)
     stats_by_table = _group(stats)
@@ -236,7 +261,7 @@ def introspect(conn: pymysql.connections.Connection, database: str, *,
         ))
 
     model_views = [
-        View(name=n, definition=d or "", check_option=co or "NONE", definer=df, security=sec,
+        View(name=n, definition=view_defs.get(n) or d or "", check_option=co or "NONE", definer=df, security=sec,
              algorithm=alg or "UNDEFINED", charset_client=csc, collation_connection=cc)
         for (n, d, co, df, sec, alg, csc, cc) in views
     ]

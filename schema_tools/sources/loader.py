@@ -76,6 +76,16 @@ def find_stand_ins(text: str, statements: Sequence[Statement]) -> tuple[dict[str
     return stand_ins, sorted(n for n in stand_ins if n not in created_views)
 
 
+def declared_database(path: str | os.PathLike) -> str | None:
+    """The database a dump creates or switches to (``CREATE DATABASE x`` / ``USE x``)."""
+    for st in split_sql(read_sql_file(path), source=str(path)):
+        head = st.sql.lstrip()
+        m = _CREATE_DB.match(head) or _USE.match(head)
+        if m:
+            return _ident(m.group(1))
+    return None
+
+
 def prepare_script(text: str, *, source: str, database: str, report: LoadReport) -> str:
     """Return ``text`` made loadable into ``database`` (line numbers unchanged)."""
     statements = split_sql(text, source=source)

@@ -56,8 +56,11 @@ def snapshot_from_sql(paths: Sequence[str | Path], *, server: str | None = None,
     for p in paths:
         if not Path(p).is_file():
             raise InputError(f"{p}: no such SQL file")
+    from .loader import declared_database
+
     started = time.perf_counter()
-    with open_workspace(server, defaults_file=defaults_file) as ws:
+    with open_workspace(server, defaults_file=defaults_file,
+                        database=declared_database(paths[0])) as ws:
         report = ws.load_files(paths)
         result = ws.introspect()
     warnings = list(report.notes)
@@ -109,6 +112,45 @@ def read_source(sources: Sequence[str], *, server: str | None = None, defaults_f
     if lenient:
         raise InputError("--lenient applies to --offline reading only")
     return snapshot_from_sql(sources, server=server, defaults_file=defaults_file, site=site)
+
+
+def snapshot_with_updates(base: Sequence[str | Path], updates: Sequence[str | Path], *,
+                          server: str | None = None, site: str | None = None) -> Snapshot:
+    """Snapshot ``base``, then apply each update script where it applies.
+
+    MariaDB DDL is not transactional, so a failing script could leave half its changes
+    behind.  Each script is therefore first applied to a fresh copy of the current state
+    (rendered from the model); only if the whole script succeeds does it become the new
+    state.  Scripts that fail are recorded in the metadata, with their error, and skipped.
+    """
+    from ..errors import SqlError
+
+    from .loader import declared_database
+
+    started = time.perf_counter()
+    base_snap = snapshot_from_sql(base, server=server)
+    schema = base_snap.schema
+    database = declared_database(base[0])
+    results = []
+    warnings = list(base_snap.metadata.get("warnings", []))
+    for script in updates:
+        try:
+            with open_workspace(server, database=database) as ws:
+                ws.load_schema(schema)
+                report = ws.load_files([script])
+                result = ws.introspect()
+        except SqlError as exc:
+            results.append({"script": str(script), "status": "failed", "error": exc.message})
+            continue
+        warnings += report.notes
+        schema = result.schema
+        results.append({"script": str(script), "status": "applied"})
+    meta = dict(base_snap.metadata)
+    meta.update(_metadata(
+        source=[str(p) for p in base], site=site, updates=results, warnings=warnings,
+        seconds=round(time.perf_counter() - started, 3),
+    ))
+    return Snapshot(schema, meta)
 
 
 def split_source(spec: str) -> list[str]:

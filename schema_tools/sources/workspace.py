@@ -56,17 +56,21 @@ class Workspace:
             conn.close()
 
 
+_SYSTEM_DBS = {"mysql", "information_schema", "performance_schema", "sys"}
+
+
 def _scratch_name() -> str:
     return "st_scratch_" + secrets.token_hex(6)
 
 
 @contextlib.contextmanager
-def local_workspace(*, sql_mode: str | None = None) -> Iterator[Workspace]:
-    """A scratch database on a new throwaway local server."""
+def local_workspace(*, sql_mode: str | None = None, database: str | None = None) -> Iterator[Workspace]:
+    """A scratch database on a new throwaway local server.  ``database`` names it, for
+    scripts that qualify names with the database they expect (``pydb.Movie``)."""
     from ..servers.local import LocalServer
 
     with LocalServer(sql_mode=sql_mode) as server:
-        db = server.create_database()
+        db = server.create_database(database)
         yield Workspace(
             connect=lambda database=None: server.connect(database, client_flag=MULTI_STATEMENTS),
             client=server.client_command(), env=None, database=db,
@@ -101,8 +105,11 @@ def existing_workspace(url: str, *, defaults_file=None) -> Iterator[Workspace]:
             admin.close()
 
 
-def open_workspace(server: str | None = None, *, defaults_file=None):
-    """``server`` is ``None``/``"local"`` for a throwaway server, or an existing server URL."""
+def open_workspace(server: str | None = None, *, defaults_file=None, database: str | None = None):
+    """``server`` is ``None``/``"local"`` for a throwaway server, or an existing server URL.
+
+    ``database`` names the scratch database on a throwaway server (an existing server always
+    gets a unique scratch name, so nothing of the server's own can be touched)."""
     if server in (None, "", "local"):
-        return local_workspace()
+        return local_workspace(database=database if database not in _SYSTEM_DBS else None)
     return existing_workspace(server, defaults_file=defaults_file)
