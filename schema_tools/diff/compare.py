@@ -202,13 +202,15 @@ def compare_columns(old: Table, new: Table, opts: DiffOptions, table: str) -> li
         out.append(Rename("column", table, o, n, confirmed, reason))
     # common columns, by the target's name
     common = [(o, n) for o, n in pairs] + [(o, n) for o, n, *_ in renames]
-    old_order = [o.name for o in old.columns if any(o is p for p, _ in common)]
-    name_map = {o.name: n.name for o, n in common}
-    new_order = [n.name for n in new.columns if n.name in name_map.values()]
-    keep = _lcs_keep([name_map[x] for x in old_order], new_order)
+    # each pair is known by the same key from either side, so that the choice of the
+    # columns that "stay" does not depend on the direction of the diff
+    pair_key = {o.name: min(o.name, n.name) for o, n in common}
+    new_key = {n.name: min(o.name, n.name) for o, n in common}
+    keep = _lcs_keep([pair_key[c.name] for c in old.columns if c.name in pair_key],
+                     [new_key[c.name] for c in new.columns if c.name in new_key])
     for o, n in common:
         changed = list(changed_attrs(o, n, ignore))
-        moved = n.name not in keep and "position" not in ignore
+        moved = pair_key[o.name] not in keep and "position" not in ignore
         if moved:
             changed.append("position")
         if changed:
