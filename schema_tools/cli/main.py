@@ -13,7 +13,7 @@ from pathlib import Path
 import click
 
 from .. import __version__
-from ..errors import EXIT_ERROR, SchemaToolsError
+from ..errors import EXIT_ERROR, InputError, SchemaToolsError
 from ..model.snapshot import Snapshot
 from ..render.ddl import render_schema
 
@@ -75,18 +75,37 @@ server_option = click.option(
                    "mark the snapshot partial instead of stopping.")
 @click.option("--flavour", metavar="mariadb[:VERSION]",
               help="With --offline: the server flavour and version to read as (default mariadb:10.11.0).")
-def snapshot(sources, output, site, server, defaults_file, offline, lenient, flavour):
+@click.option("--then", "then", metavar="SCRIPTS",
+              help="Update scripts to apply after the sources, each only where it applies "
+                   "(a directory of .sql files in name order, or comma-joined files); "
+                   "scripts that fail are recorded in the metadata and skipped.")
+@click.option("--reproducible", is_flag=True,
+              help="Leave the time of day and durations out of the metadata, so that "
+                   "regenerating an unchanged snapshot changes no file.")
+def snapshot(sources, output, site, server, defaults_file, offline, lenient, flavour, then,
+             reproducible):
     """Snapshot SOURCE (a server URL, or SQL files loaded in order) into a canonical file.
 
     Writes OUTPUT and OUTPUT.meta.json (metadata: source, server, time, warnings).
     Exit 1 when the self-check finds tables the model cannot represent exactly, or when
     a lenient offline read skipped statements (the snapshot is partial).
     """
-    from ..sources.resolve import read_source
+    from ..sources.resolve import read_source, snapshot_with_updates, split_source
 
-    snap = read_source(list(sources), server=server, defaults_file=defaults_file, site=site,
-                       offline=offline, lenient=lenient, flavour=flavour)
+    if then:
+        if offline:
+            raise InputError("--then is not available with --offline yet")
+        snap = snapshot_with_updates(list(sources), split_source(then), server=server, site=site)
+    else:
+        snap = read_source(list(sources), server=server, defaults_file=defaults_file, site=site,
+                           offline=offline, lenient=lenient, flavour=flavour)
     meta = snap.metadata
+    if reproducible:
+        for key in ("taken_at", "seconds"):
+            meta.pop(key, None)
+    for update in meta.get("updates") or []:
+        if update["status"] != "applied":
+            click.echo(f"not applied: {update['script']}: {update['error']}", err=True)
     for line in meta.get("ignored") or []:
         click.echo(f"ignored: {line}", err=True)
     for line in meta.get("skipped") or []:
@@ -143,6 +162,115 @@ def render(file, output):
     else:
         click.echo(text, nl=False)
     return 0
+
+
+def _split_values(values) -> list[str]:
+    """Values of a repeatable option that also takes comma-separated lists."""
+    return [v.strip() for value in values for v in value.split(",") if v.strip()]
+
+
+@cli.command("diff")
+@click.argument("a")
+@click.argument("b")
+@click.option("--format", "fmt", type=click.Choice(["text", "json", "markdown", "html"]),
+              default="text", show_default=True, help="Report format.")
+@click.option("-o", "--output", type=click.Path(dir_okay=False), help="Write the report here.")
+@click.option("--ignore", "ignore", multiple=True, metavar="VALUE[,VALUE...]",
+              help="Differences to ignore (repeatable or comma-separated): column-order, "
+                   "comments, charset, collation, definer, sql-mode, client-charset, "
+                   "index-names, fk-names, table-options, routines, views, triggers, events, "
+                   "display-width.")
+@click.option("--tables", "tables", multiple=True, metavar="PATTERN",
+              help="Compare only tables matching this shell pattern (repeatable, e.g. 'Data*').")
+@click.option("--offline", is_flag=True, help="Read SQL sources without a server.")
+@click.option("--lenient", is_flag=True,
+              help="With --offline: skip statements that are not understood instead of stopping.")
+@server_option
+@defaults_file_option
+def diff_command(a, b, fmt, output, ignore, tables, offline, lenient, server, defaults_file):
+    """Compare schema A with schema B and report what turns A into B.
+
+    A and B are each a snapshot (.json), a server URL, a .sql file, a directory of .sql
+    files or comma-joined .sql files.  Exit 0 when identical, 1 when they differ.
+    """
+    from ..diff.compare import DiffOptions, diff
+    from ..render.diff_report import render_diff
+    from ..sources.resolve import read_one, source_label
+
+    options = DiffOptions(ignore=frozenset(_split_values(ignore)), tables=tuple(tables))
+    snaps = []
+    for spec in (a, b):
+        snap = read_one(spec, server=server, defaults_file=defaults_file, offline=offline,
+                        lenient=lenient)
+        meta = snap.metadata
+        if meta.get("partial"):
+            click.echo(f"warning: {source_label(spec)}: partial read, "
+                       f"{len(meta.get('skipped') or [])} statement(s) skipped", err=True)
+        if meta.get("missing_views"):
+            click.echo(f"warning: {source_label(spec)}: {len(meta['missing_views'])} view(s) "
+                       f"without a definition are not compared", err=True)
+        snaps.append(snap)
+    changes = diff(snaps[0].schema, snaps[1].schema, options)
+    text = render_diff(changes, a_label=source_label(a), b_label=source_label(b), fmt=fmt)
+    if output:
+        Path(output).write_text(text, encoding="utf-8")
+    else:
+        click.echo(text, nl=False)
+    return 1 if changes else 0
+
+
+@cli.command("matrix")
+@click.argument("sources", nargs=-1, required=True)
+@click.option("--reference", metavar="NAME",
+              help="Site the distances are measured from (default: the first source).")
+@click.option("--format", "fmt", type=click.Choice(["text", "json", "markdown", "html"]),
+              default="text", show_default=True, help="Report format.")
+@click.option("-o", "--output", type=click.Path(dir_okay=False), help="Write the report here.")
+@click.option("--name", "names", multiple=True, metavar="NAME",
+              help="Site name of each source, in order (repeatable; default: file name).")
+@click.option("--ignore", "ignore", multiple=True, metavar="VALUE[,VALUE...]",
+              help="Differences to ignore (as for diff).")
+@click.option("--tables", "tables", multiple=True, metavar="PATTERN",
+              help="Compare only tables matching this shell pattern (repeatable).")
+@click.option("--offline", is_flag=True, help="Read SQL sources without a server.")
+@server_option
+@defaults_file_option
+def matrix_command(sources, reference, fmt, output, names, ignore, tables, offline, server,
+                   defaults_file):
+    """Compare several sites at once: which site has each object, with which definition.
+
+    Each SOURCE is a snapshot (.json), a server URL, a .sql file, a directory of .sql
+    files or comma-joined .sql files.  Exit 0 when all sites are identical, 1 otherwise.
+    """
+    from ..diff.compare import DiffOptions
+    from ..diff.matrix import build_matrix
+    from ..errors import InputError
+    from ..render.matrix_report import render_matrix
+    from ..sources.resolve import read_one, source_label
+
+    if names and len(names) != len(sources):
+        raise InputError(f"{len(names)} --name value(s) for {len(sources)} source(s)",
+                         hint="give one --name per source, in the same order")
+    labels = list(names) if names else [source_label(s) for s in sources]
+    dupes = sorted({n for n in labels if labels.count(n) > 1})
+    if dupes:
+        raise InputError(f"site name(s) given more than once: {', '.join(dupes)}",
+                         hint="name each source with --name")
+    options = DiffOptions(ignore=frozenset(_split_values(ignore)), tables=tuple(tables))
+    schemas = {}
+    for label, spec in zip(labels, sources):
+        snap = read_one(spec, server=server, defaults_file=defaults_file, offline=offline)
+        if snap.metadata.get("missing_views"):
+            click.echo(f"warning: {label}: {len(snap.metadata['missing_views'])} view(s) "
+                       f"without a definition are not compared", err=True)
+        schemas[label] = snap.schema
+    m = build_matrix(schemas, reference=reference, options=options)
+    text = render_matrix(m, fmt)
+    if output:
+        Path(output).write_text(text, encoding="utf-8")
+    else:
+        click.echo(text, nl=False)
+    return 0 if m.identical else 1
 
 
 def main() -> None:

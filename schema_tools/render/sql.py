@@ -1,0 +1,319 @@
+"""Turn a list of changes into SQL statements, in an order that never fails on a server.
+
+The order, in phases (``Step.phase``):
+
+1. ``drop-dependents``: views, triggers and routines that go away or change; foreign keys
+   that go away or change, and those on columns whose type changes (MariaDB refuses to
+   change a column an FK uses, and refuses to drop the index an FK needs);
+2. ``rename-tables``;
+3. ``create-tables`` (without their foreign keys: cycles need no special case);
+4. ``alter-tables``: per table, column renames first (``CHANGE COLUMN`` keeps the data,
+   case-only renames included), then one ``ALTER TABLE`` with column drops, column
+   adds/changes in target order (``AFTER``/``FIRST``), new and replacement indexes before
+   the drops of old ones, index renames, checks and table options;
+5. ``add-foreign-keys``: new, changed and temporarily dropped FKs;
+6. ``drop-tables``: children before parents;
+7. ``create-dependents``: views in dependency order, routines, triggers, events;
+8. ``database``: the database's default charset and collation.
+
+Every identifier is quoted; definitions come from :mod:`schema_tools.render.ddl`, so a
+``MODIFY`` always carries the column's full definition and never drops an attribute.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Sequence
+
+from ..model.objects import Column, ForeignKey, Index, Routine, Schema, Table, Trigger, View
+from ..diff.changes import Add, Alter, Change, Drop, Rename
+from .ddl import (
+    column_definition, create_event, create_routine, create_table, create_trigger, create_view,
+    foreign_key_definition, index_definition, quote_ident, table_order, view_order,
+)
+from ..model.objects import quote_string
+
+PHASES = ("drop-dependents", "rename-tables", "create-tables", "alter-tables", "add-foreign-keys",
+          "drop-tables", "create-dependents", "database")
+
+
+@dataclass(frozen=True)
+class Step:
+    """One SQL statement of a plan, with the changes it carries out."""
+
+    phase: str
+    sql: str
+    changes: tuple[Change, ...] = ()
+    table: str | None = None
+    session: tuple[str, ...] = ()  # SET statements the statement needs first (sql_mode...)
+
+
+def _q(name: str) -> str:
+    return quote_ident(name)
+
+
+def _table_by_name(schema: Schema) -> dict[str, Table]:
+    return {t.name: t for t in schema.tables}
+
+
+def _index_add_clause(index: Index) -> str:
+    if index.kind == "primary":
+        return "ADD " + index_definition(index)
+    return "ADD " + index_definition(index).replace(" KEY ", " INDEX ", 1)
+
+
+def _index_drop_clause(index: Index) -> str:
+    return "DROP PRIMARY KEY" if index.kind == "primary" else f"DROP INDEX {_q(index.name)}"
+
+
+def _position(after: str | None) -> str:
+    return " FIRST" if after is None else f" AFTER {_q(after)}"
+
+
+def _options_clause(old: Table, new: Table, changed: Sequence[str]) -> list[str]:
+    out = []
+    if "engine" in changed and new.engine:
+        out.append(f"ENGINE={new.engine}")
+    if "charset" in changed or "collation" in changed:
+        out.append(f"DEFAULT CHARSET={new.charset} COLLATE={new.collation}")
+    if "row_format" in changed:
+        out.append(f"ROW_FORMAT={new.row_format or 'DEFAULT'}")
+    if "comment" in changed:
+        out.append(f"COMMENT={quote_string(new.comment)}")
+    if "options" in changed:
+        old_opts = dict(o.split("=", 1) if "=" in o else (o, "") for o in old.options.split())
+        new_opts = dict(o.split("=", 1) if "=" in o else (o, "") for o in new.options.split())
+        for key in sorted(set(old_opts) - set(new_opts)):
+            out.append(f"{key}=DEFAULT")
+        for key, value in new_opts.items():
+            if old_opts.get(key) != value:
+                out.append(f"{key}={value}" if value else key)
+    if "partitioning" in changed:
+        out.append(new.partitioning or "REMOVE PARTITIONING")
+    return out
+
+
+def _fk_columns_touched(changes: Sequence[Change]) -> set[tuple[str, str]]:
+    """(table, column) pairs whose definition changes in a way an FK cares about."""
+    touched = set()
+    for c in changes:
+        if c.kind == "column" and isinstance(c, Alter) and (
+                set(c.changed) & {"type", "charset", "collation", "length", "unsigned", "nullable",
+                                  "type_name", "scale", "zerofill", "values"}):
+            touched.add((c.table, c.old.name))
+            touched.add((c.table, c.new.name))
+    return touched
+
+
+def plan(changes: Sequence[Change], source: Schema, target: Schema) -> list[Step]:
+    """Statements that turn ``source`` into ``target``, given ``changes = diff(source, target)``."""
+    steps: list[Step] = []
+    src_tables, tgt_tables = _table_by_name(source), _table_by_name(target)
+    table_renames = {c.old_name: c.name for c in changes if isinstance(c, Rename) and c.kind == "table"}
+    rev_table_renames = {v: k for k, v in table_renames.items()}
+
+    def target_name(table: str) -> str:
+        return table_renames.get(table, table)
+
+    # -- 1. drop dependents --------------------------------------------------------------
+    for c in changes:
+        if c.kind == "view" and isinstance(c, (Drop, Alter)):
+            steps.append(Step("drop-dependents", f"DROP VIEW IF EXISTS {_q(c.old.name if isinstance(c, Alter) else c.obj.name)}", (c,)))
+        elif c.kind == "trigger" and isinstance(c, (Drop, Alter)):
+            obj = c.old if isinstance(c, Alter) else c.obj
+            steps.append(Step("drop-dependents", f"DROP TRIGGER IF EXISTS {_q(obj.name)}", (c,)))
+        elif c.kind == "routine" and isinstance(c, (Drop, Alter, Rename)):
+            obj = c.old if isinstance(c, (Alter, Rename)) else c.obj
+            steps.append(Step("drop-dependents", f"DROP {obj.kind} IF EXISTS {_q(obj.name)}", (c,)))
+        elif c.kind == "event" and isinstance(c, (Drop, Alter)):
+            obj = c.old if isinstance(c, Alter) else c.obj
+            steps.append(Step("drop-dependents", f"DROP EVENT IF EXISTS {_q(obj.name)}", (c,)))
+
+    # foreign keys to drop: dropped, changed, renamed, or on/to a column whose type changes
+    touched = _fk_columns_touched(changes)
+    dropped_fk: set[tuple[str, str]] = set()
+    readd_fk: list[tuple[str, ForeignKey]] = []
+    fk_changes = {(c.table, c.name): c for c in changes if c.kind == "foreign_key"}
+    for c in changes:
+        if c.kind != "foreign_key":
+            continue
+        src_table = rev_table_renames.get(c.table, c.table)
+        if isinstance(c, Drop):
+            steps.append(Step("drop-dependents", f"ALTER TABLE {_q(src_table)} DROP FOREIGN KEY {_q(c.obj.name)}", (c,), c.table))
+            dropped_fk.add((c.table, c.obj.name))
+        elif isinstance(c, (Alter, Rename)):
+            steps.append(Step("drop-dependents", f"ALTER TABLE {_q(src_table)} DROP FOREIGN KEY {_q(c.old.name)}", (c,), c.table))
+            dropped_fk.add((c.table, c.old.name))
+    dropped_tables = {c.name for c in changes if c.kind == "table" and isinstance(c, Drop)}
+    for t in source.tables:
+        if t.name in dropped_tables:
+            # a table that goes away lets go of its parents first, so that they can change
+            for fk in t.foreign_keys:
+                steps.append(Step("drop-dependents", f"ALTER TABLE {_q(t.name)} DROP FOREIGN KEY {_q(fk.name)}", (), t.name))
+            continue
+        for fk in t.foreign_keys:
+            tt = target_name(t.name)
+            if (tt, fk.name) in dropped_fk:
+                continue
+            uses = {(tt, col) for col in fk.columns} | {(target_name(fk.ref_table), col) for col in fk.ref_columns}
+            if uses & touched and (tt, fk.name) not in fk_changes:
+                steps.append(Step("drop-dependents", f"ALTER TABLE {_q(t.name)} DROP FOREIGN KEY {_q(fk.name)}", (), tt))
+                target_fk = next((f for f in tgt_tables[tt].foreign_keys if f.name == fk.name), None) if tt in tgt_tables else None
+                if target_fk is not None:
+                    readd_fk.append((tt, target_fk))
+
+    # -- 2. rename tables ------------------------------------------------------------------
+    for c in changes:
+        if c.kind == "table" and isinstance(c, Rename):
+            steps.append(Step("rename-tables", f"RENAME TABLE {_q(c.old_name)} TO {_q(c.name)}", (c,), c.name))
+
+    # -- 3. create tables ----------------------------------------------------------------------
+    added_tables = [c for c in changes if c.kind == "table" and isinstance(c, Add)]
+    for c in added_tables:
+        steps.append(Step("create-tables", create_table(c.obj, foreign_keys=False), (c,), c.name))
+
+    # -- 4. alter tables -------------------------------------------------------------------------
+    by_table: dict[str, list[Change]] = {}
+    for c in changes:
+        if c.table and c.kind in ("column", "index", "check"):
+            by_table.setdefault(c.table, []).append(c)
+        elif c.kind == "table" and isinstance(c, Alter):
+            by_table.setdefault(c.name, []).append(c)
+    for table in sorted(by_table):
+        steps += _alter_table(table, by_table[table], tgt_tables.get(table))
+
+    # -- 5. foreign keys -------------------------------------------------------------------------
+    for c in added_tables:
+        for fk in c.obj.foreign_keys:
+            steps.append(Step("add-foreign-keys", f"ALTER TABLE {_q(c.name)} ADD {foreign_key_definition(fk)}", (c,), c.name))
+    for c in changes:
+        if c.kind == "foreign_key" and isinstance(c, (Add, Alter, Rename)):
+            fk = c.obj if isinstance(c, Add) else c.new
+            steps.append(Step("add-foreign-keys", f"ALTER TABLE {_q(c.table)} ADD {foreign_key_definition(fk)}", (c,), c.table))
+    for table, fk in readd_fk:
+        steps.append(Step("add-foreign-keys", f"ALTER TABLE {_q(table)} ADD {foreign_key_definition(fk)}", (), table))
+
+    # -- 6. drop tables, children first ----------------------------------------------------------
+    order, _ = table_order(source)
+    position = {t.name: i for i, t in enumerate(order)}
+    drops = sorted((c for c in changes if c.kind == "table" and isinstance(c, Drop)),
+                   key=lambda c: -position.get(c.name, 0))
+    for c in drops:
+        steps.append(Step("drop-tables", f"DROP TABLE {_q(c.name)}", (c,), c.name))
+
+    # -- 7. create dependents ---------------------------------------------------------------------
+    wanted_views = {c.name for c in changes if c.kind == "view" and isinstance(c, (Add, Alter))}
+    for view in view_order(target):
+        if view.name in wanted_views:
+            c = next(c for c in changes if c.kind == "view" and c.name == view.name)
+            steps.append(Step("create-dependents", create_view(view), (c,),
+                              session=_session(None, view.charset_client, view.collation_connection)))
+    for c in changes:
+        if c.kind in ("routine", "event") and isinstance(c, (Add, Alter, Rename)):
+            obj = c.obj if isinstance(c, Add) else c.new
+            sql = create_routine(obj) if c.kind == "routine" else create_event(obj)
+            steps.append(Step("create-dependents", sql, (c,),
+                              session=_session(obj.sql_mode, obj.charset_client, obj.collation_connection)))
+    new_triggers = [c for c in changes if c.kind == "trigger" and isinstance(c, (Add, Alter))]
+    for c in sorted(new_triggers, key=lambda c: (c.name if isinstance(c, Add) else c.new.name)):
+        trig = c.obj if isinstance(c, Add) else c.new
+        steps.append(Step("create-dependents", create_trigger(trig), (c,), trig.table,
+                          session=_session(trig.sql_mode, trig.charset_client, trig.collation_connection)))
+
+    # -- 8. database -------------------------------------------------------------------------------
+    for c in changes:
+        if c.kind == "database":
+            steps.append(Step("database", f"ALTER DATABASE CHARACTER SET {c.new.schema.charset} "
+                                          f"COLLATE {c.new.schema.collation}", (c,)))
+    return steps
+
+
+def _session(sql_mode: str | None, charset_client: str | None, collation: str | None) -> tuple[str, ...]:
+    out = []
+    if sql_mode is not None:
+        out.append(f"SET SESSION sql_mode = {quote_string(sql_mode)}")
+    if charset_client:
+        out.append(f"SET SESSION character_set_client = {charset_client}")
+    if collation:
+        out.append(f"SET SESSION collation_connection = {collation}")
+    return tuple(out)
+
+
+def _alter_table(table: str, changes: list[Change], target: Table | None) -> list[Step]:
+    steps: list[Step] = []
+    renames = [c for c in changes if c.kind == "column" and isinstance(c, Rename)]
+    if renames:
+        # a rename keeps the old definition; other differences follow in the next statement
+        clauses = [f"CHANGE COLUMN {_q(c.old.name)} {column_definition(c.old.__class__(**{**c.old.__dict__, 'name': c.new.name}), target)}"
+                   for c in renames]
+        steps.append(Step("alter-tables", f"ALTER TABLE {_q(table)} " + ", ".join(clauses), tuple(renames), table))
+    index_renames = [c for c in changes if c.kind == "index" and isinstance(c, Rename)]
+    clauses: list[str] = []
+    carried: list[Change] = []
+    # drops of columns come first, then adds and changes in target column order
+    for c in changes:
+        if c.kind == "column" and isinstance(c, Drop):
+            clauses.append(f"DROP COLUMN {_q(c.obj.name)}")
+            carried.append(c)
+    column_changes = {c.name: c for c in changes if c.kind == "column" and isinstance(c, (Add, Alter))}
+    if target is not None:
+        for col in target.columns:
+            c = column_changes.get(col.name)
+            if c is None:
+                continue
+            if isinstance(c, Add):
+                clauses.append(f"ADD COLUMN {column_definition(col, target)}{_position(c.after)}")
+            else:
+                pos = _position(c.new_after) if "position" in c.changed else ""
+                clauses.append(f"MODIFY COLUMN {column_definition(col, target)}{pos}")
+            carried.append(c)
+    # indexes: new and replacement indexes are added before old ones are dropped
+    for c in changes:
+        if c.kind == "index" and isinstance(c, Alter):
+            clauses.append(_index_drop_clause(c.old))
+            clauses.append(_index_add_clause(c.new))
+            carried.append(c)
+    for c in changes:
+        if c.kind == "index" and isinstance(c, Add):
+            clauses.append(_index_add_clause(c.obj))
+            carried.append(c)
+    for c in changes:
+        if c.kind == "index" and isinstance(c, Drop):
+            clauses.append(_index_drop_clause(c.obj))
+            carried.append(c)
+    for c in index_renames:
+        clauses.append(f"RENAME INDEX {_q(c.old_name)} TO {_q(c.name)}")
+        carried.append(c)
+    for c in changes:
+        if c.kind == "check" and isinstance(c, (Drop, Alter, Rename)):
+            old = c.obj if isinstance(c, Drop) else c.old
+            clauses.append(f"DROP CONSTRAINT {_q(old.name)}")
+            carried.append(c)
+    for c in changes:
+        if c.kind == "check" and isinstance(c, (Add, Alter, Rename)):
+            new = c.obj if isinstance(c, Add) else c.new
+            clauses.append(f"ADD CONSTRAINT {_q(new.name)} CHECK ({new.clause})")
+            if c not in carried:
+                carried.append(c)
+    for c in changes:
+        if c.kind == "table" and isinstance(c, Alter):
+            clauses += _options_clause(c.old, c.new, c.changed)
+            carried.append(c)
+    if clauses:
+        steps.append(Step("alter-tables", f"ALTER TABLE {_q(table)} " + ", ".join(clauses),
+                          tuple(carried), table))
+    return steps
+
+
+def render_script(steps: Sequence[Step]) -> str:
+    """The plan as a script for the ``mariadb`` client."""
+    out = ["SET @OLD_SQL_MODE = @@SQL_MODE;"]
+    for step in steps:
+        out += [s + ";" for s in step.session]
+        if "\n" in step.sql and step.phase == "create-dependents" and not step.sql.startswith("CREATE ALGORITHM"):
+            out += ["DELIMITER ;;", step.sql + ";;", "DELIMITER ;"]
+        else:
+            out.append(step.sql + ";")
+        if step.session:
+            out.append("SET SESSION sql_mode = @OLD_SQL_MODE;")
+    return "\n".join(out) + "\n"

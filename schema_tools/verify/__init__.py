@@ -1,0 +1,1 @@
+"""Apply changes on a real server, re-introspect, and require an empty diff."""
