@@ -241,7 +241,9 @@ def matrix_command(sources, reference, fmt, output, names, ignore, tables, offli
 
     Each SOURCE is a snapshot (.json), a server URL, a .sql file, a directory of .sql
     files or comma-joined .sql files.  Exit 0 when all sites are identical, 1 otherwise.
+    Snapshot sidecars (``*.meta.json``, as a shell glob picks them up) are skipped.
     """
+    sources = tuple(s for s in sources if not s.endswith(".meta.json"))
     from ..diff.compare import DiffOptions
     from ..diff.matrix import build_matrix
     from ..errors import InputError

@@ -38,7 +38,7 @@ IGNORABLE = {
     "views": (),
     "triggers": (),
     "events": (),
-    "display-width": (),
+    "display-width": ("display-width",),  # integer display widths, a flavour artefact
 }
 
 

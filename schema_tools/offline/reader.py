@@ -172,9 +172,9 @@ class OfflineReader:
     # -- session statements -----------------------------------------------------------
 
     _ASSIGN = re.compile(
-        r"\s*(?:(@@(?:SESSION\.|GLOBAL\.|LOCAL\.)?|@|SESSION\s+|GLOBAL\s+|LOCAL\s+)?"
-        r"([A-Za-z_][A-Za-z0-9_$]*)\s*(?::=|=)\s*"
-        r"('(?:[^'\\]|\\.|'')*'|\"(?:[^\"\\]|\\.|\"\")*\"|@@[A-Za-z_.]+|@[A-Za-z_0-9]+|[^,]+?)\s*(?:,|$)",
+        r"""\s*(@@(?:SESSION\.|GLOBAL\.|LOCAL\.)?|@|SESSION\s+|GLOBAL\s+|LOCAL\s+)?"""
+        r"""([A-Za-z_][A-Za-z0-9_$]*)\s*:?=\s*"""
+        r"""('(?:[^'\\]|\\.|'')*'|"(?:[^"\\]|\\.|"")*"|@@[A-Za-z_.]+|@\w+|[^,]+?)\s*(?:,|$)""",
         re.S | re.I,
     )
 
