@@ -58,7 +58,8 @@ def test_reports_flavour_and_version(server):
         assert query(conn, "SELECT VERSION()")[0][0] == server.version
     assert server.version.startswith(".".join(map(str, server.version_tuple)))
     assert server.version_tuple >= (5, 7, 0)
-    assert server.url("db") == f"{server.flavour}://root@127.0.0.1:{server.port}/db"
+    assert server.tcp_url("db") == f"{server.flavour}://root@127.0.0.1:{server.port}/db"
+    assert server.url("db") == f"{server.flavour}://root@localhost/db?unix_socket={server.socket}"
 
 
 def test_socket_and_tcp_connections(server):

@@ -82,23 +82,31 @@ server_option = click.option(
 @click.option("--reproducible", is_flag=True,
               help="Leave the time of day and durations out of the metadata, so that "
                    "regenerating an unchanged snapshot changes no file.")
+@click.option("--data", "data", metavar="TABLES",
+              help="Lookup tables whose rows the snapshot tracks (comma-separated); default: "
+                   "the ISPyB lookup tables (AdminVar, ExperimentType, SpaceGroup...).")
+@click.option("--no-data", is_flag=True, help="Track no table's rows.")
 def snapshot(sources, output, site, server, defaults_file, offline, lenient, flavour, then,
-             reproducible):
+             reproducible, data, no_data):
     """Snapshot SOURCE (a server URL, or SQL files loaded in order) into a canonical file.
 
     Writes OUTPUT and OUTPUT.meta.json (metadata: source, server, time, warnings).
     Exit 1 when the self-check finds tables the model cannot represent exactly, or when
     a lenient offline read skipped statements (the snapshot is partial).
     """
+    from ..model.objects import ISPYB_LOOKUP_TABLES
     from ..sources.resolve import read_source, snapshot_with_updates, split_source
 
+    data_tables = () if no_data else (tuple(t for t in data.split(",") if t) if data else ISPYB_LOOKUP_TABLES)
     if then:
         if offline:
             raise InputError("--then is not available with --offline yet")
-        snap = snapshot_with_updates(list(sources), split_source(then), server=server, site=site)
+        snap = snapshot_with_updates(list(sources), split_source(then), server=server, site=site,
+                                     data_tables=data_tables)
     else:
         snap = read_source(list(sources), server=server, defaults_file=defaults_file, site=site,
-                           offline=offline, lenient=lenient, flavour=flavour)
+                           offline=offline, lenient=lenient, flavour=flavour,
+                           data_tables=data_tables)
     meta = snap.metadata
     if reproducible:
         for key in ("taken_at", "seconds"):
@@ -273,6 +281,81 @@ def matrix_command(sources, reference, fmt, output, names, ignore, tables, offli
     else:
         click.echo(text, nl=False)
     return 0 if m.identical else 1
+
+
+dir_option = click.option("--dir", "directory", default="revisions", show_default=True,
+                          type=click.Path(file_okay=False),
+                          help="Revision directory; created as an Alembic environment if missing.")
+
+
+@cli.command()
+@click.option("--from", "source", metavar="SOURCE",
+              help="Starting state (snapshot, URL or SQL); default: the head state of --dir.")
+@click.option("--to", "target", metavar="SOURCE", help="Target state (snapshot, URL or SQL).")
+@click.option("--sql", "sql_files", multiple=True, type=click.Path(dir_okay=False),
+              help="A developer's ALTER script, applied to the head state to make the target.")
+@click.option("-m", "--message", required=True, help="What the revision does.")
+@dir_option
+@click.option("--branch", help="Branch label (one head per branch).")
+@click.option("--policy", type=click.Choice(["exact", "additive"]), default="exact", show_default=True,
+              help="additive never drops what only the starting state has, and widens conflicting types.")
+@click.option("--rev-id", help="Revision id (default: derived from the two states and the message).")
+@click.option("--no-check", is_flag=True,
+              help="Do not apply the upgrade on a scratch database before writing it.")
+@server_option
+@defaults_file_option
+def revision(source, target, sql_files, message, directory, branch, policy, rev_id, no_check,
+             server, defaults_file):
+    """Write one Alembic revision (upgrade and downgrade) and print its path."""
+    from ..migrate.commands import generate, revision_from_sql
+    from ..migrate.revision import RevisionDir
+    from ..sources.resolve import read_one
+
+    rdir = RevisionDir(directory)
+    src = read_one(source, server=server, defaults_file=defaults_file).schema if source else None
+    if sql_files:
+        if target:
+            raise InputError("give either --to or --sql, not both")
+        info = revision_from_sql(rdir, sql_files, message=message, rev_id=rev_id, branch=branch,
+                                 server=server, source=src, check=not no_check)
+    else:
+        if not target:
+            raise InputError("give the target state with --to (or a script with --sql)")
+        tgt = read_one(target, server=server, defaults_file=defaults_file).schema
+        info = generate(rdir, target=tgt, message=message, source=src, policy=policy,
+                        rev_id=rev_id, branch=branch, server=server, check=not no_check)
+    click.echo(str(info.path))
+    return 0
+
+
+def _migrate(action, url, directory, to, sql, defaults_file):
+    from ..migrate.commands import run_alembic
+    from ..migrate.revision import RevisionDir
+
+    run_alembic(RevisionDir(directory), url, action, to, sql=sql, defaults_file=defaults_file)
+    return 0
+
+
+@cli.command()
+@click.option("--url", required=True, help="The database to upgrade.")
+@dir_option
+@click.option("--to", default="head", show_default=True, help="Target revision.")
+@click.option("--sql", is_flag=True, help="Print the SQL instead of running it.")
+@defaults_file_option
+def upgrade(url, directory, to, sql, defaults_file):
+    """Apply revisions up to --to."""
+    return _migrate("upgrade", url, directory, to, sql, defaults_file)
+
+
+@cli.command()
+@click.option("--url", required=True, help="The database to downgrade.")
+@dir_option
+@click.option("--to", required=True, help="Target revision, or base.")
+@click.option("--sql", is_flag=True, help="Print the SQL instead of running it.")
+@defaults_file_option
+def downgrade(url, directory, to, sql, defaults_file):
+    """Undo revisions down to --to (a revision id, or base)."""
+    return _migrate("downgrade", url, directory, to, sql, defaults_file)
 
 
 def main() -> None:

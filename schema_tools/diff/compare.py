@@ -73,6 +73,8 @@ def _fields(obj: Any, skip: Iterable[str] = ("name",)) -> dict[str, Any]:
 def changed_attrs(old: Any, new: Any, ignore: frozenset[str] = frozenset(),
                   skip: Iterable[str] = ("name",)) -> tuple[str, ...]:
     """Names of the attributes that differ, with a column type broken down into its parts."""
+    if old == new:
+        return ()
     a, b = _fields(old, skip), _fields(new, skip)
     out: list[str] = []
     for key in a:
@@ -293,7 +295,8 @@ def compare_tables(a: Schema, b: Schema, opts: DiffOptions) -> list[Change]:
         out.append(Rename("table", None, _shell(o, o.name), _shell(n, n.name), False,
                           "same definition, different name"))
     for o, n in pairs:
-        out += compare_table(o, n, opts)
+        if o != n:
+            out += compare_table(o, n, opts)
     out += [Drop("table", None, t) for t in only_old]
     out += [Add("table", None, t) for t in only_new]
     return out
@@ -351,8 +354,51 @@ class _DB:
     name: str = "(database)"
 
 
+def _rows(schema: Schema, name: str):
+    """Rows of a lookup table as Row objects keyed by primary key."""
+    from ..model.objects import Row
+
+    data = next((d for d in schema.data if d.table == name), None)
+    table = schema.table(name)
+    if data is None:
+        return {}
+    keys = [p.name for p in table.primary_key.columns] if table is not None and table.primary_key else list(data.columns)
+    out = {}
+    for values in data.rows:
+        pairs = tuple(zip(data.columns, values))
+        key = tuple((k, dict(pairs).get(k, "NULL")) for k in keys)
+        label = ",".join(f"{k}={v}" for k, v in key)
+        out[key] = Row(label, name, key, pairs)
+    return out
+
+
+def compare_data(a: Schema, b: Schema, opts: DiffOptions) -> list[Change]:
+    """Row changes of the lookup tables both sides track, keyed by primary key."""
+    out: list[Change] = []
+    in_a, in_b = {d.table for d in a.data}, {d.table for d in b.data}
+    for name in sorted(in_a | in_b):
+        if not opts.wants_table(name):
+            continue
+        # a side that has the table but does not track its rows says nothing about them
+        if (name not in in_a and a.table(name) is not None) or (name not in in_b and b.table(name) is not None):
+            continue
+        old, new = _rows(a, name), _rows(b, name)
+        for key in sorted(set(old) | set(new)):
+            o, n = old.get(key), new.get(key)
+            if o is None:
+                out.append(Add("data", name, n))
+            elif n is None:
+                out.append(Drop("data", name, o))
+            else:
+                common = set(dict(o.values)) & set(dict(n.values))
+                changed = tuple(sorted(c for c in common if o.value(c) != n.value(c)))
+                if changed:
+                    out.append(Alter("data", name, o, n, changed))
+    return out
+
+
 COMPARATORS: tuple[Callable[[Schema, Schema, DiffOptions], list[Change]], ...] = (
-    compare_database, compare_tables, compare_schema_objects,
+    compare_database, compare_tables, compare_schema_objects, compare_data,
 )
 
 

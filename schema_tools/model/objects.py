@@ -332,11 +332,38 @@ class Event:
 class TableData:
     """Rows of a small lookup table, tracked as part of the schema (e.g. ``AdminVar``).
 
-    ``rows`` are tuples of the SQL literal text of each value, ordered by primary key."""
+    ``rows`` are tuples of the SQL literal text of each value (``QUOTE()`` of the server:
+    ``'text'``, ``'1'``, ``NULL``), ordered by primary key."""
 
     table: str
     columns: tuple[str, ...]
     rows: tuple[tuple[str | None, ...], ...] = ()
+
+
+@dataclass(frozen=True)
+class Row:
+    """One row of a lookup table, for data changes: ``name`` is its key as text
+    (``id=3``), ``values`` maps column names to SQL literal text."""
+
+    name: str
+    table: str
+    key: tuple[tuple[str, str], ...]
+    values: tuple[tuple[str, str], ...]
+
+    def value(self, column: str) -> str | None:
+        return dict(self.values).get(column)
+
+
+# The small lookup tables of ISPyB whose rows are part of the schema: a release ships them
+# (DLS lookups.sql) and code depends on their values.
+ISPYB_LOOKUP_TABLES = (
+    "AdminVar", "BLSampleImageAutoScoreClass", "BLSampleImageAutoScoreSchema", "BLSampleType",
+    "ComponentSubType", "ComponentType", "ConcentrationType", "ContainerType", "Detector",
+    "EventType", "ExperimentType", "Imager", "InspectionType", "Permission",
+    "ProcessingPipeline", "ProcessingPipelineCategory", "PurificationColumn",
+    "ScanParametersService", "Schedule", "ScheduleComponent", "SpaceGroup", "UserGroup",
+    "UserGroup_has_Permission",
+)
 
 
 @dataclass(frozen=True)
@@ -397,6 +424,7 @@ class Schema:
 
 
 __all__ = [
-    "Check", "Column", "DataType", "Event", "ForeignKey", "Index", "IndexColumn", "Parameter",
-    "Routine", "Schema", "Table", "TableData", "Trigger", "View", "quote_string",
+    "Check", "Column", "DataType", "Event", "ForeignKey", "ISPYB_LOOKUP_TABLES", "Index",
+    "IndexColumn", "Parameter", "Routine", "Row", "Schema", "Table", "TableData", "Trigger", "View",
+    "quote_string",
 ]

@@ -122,11 +122,13 @@ class OfflineReader:
     def apply(self, st: Statement) -> None:
         flavour = self.session.flavour
         try:
-            sql = client_strip(st.sql)
-            sql = expand_executable_comments(sql, flavour=flavour.name, version=flavour.version).strip()
+            modes = set(self.session.sql_mode.split(","))
+            raw = client_strip(st.sql, no_backslash_escapes="NO_BACKSLASH_ESCAPES" in modes,
+                               ansi_quotes="ANSI_QUOTES" in modes)
+            sql = expand_executable_comments(raw, flavour=flavour.name, version=flavour.version).strip()
             if not sql:
                 return
-            self._dispatch(sql, st)
+            self._dispatch(sql, st, raw)
         except (OfflineError, SqlError) as exc:
             message = exc.message if isinstance(exc, SqlError) else str(exc)
             self._fail(st, message)
@@ -139,7 +141,7 @@ class OfflineReader:
             return
         raise SqlError(message, location=st.location, excerpt=_excerpt(st.sql))
 
-    def _dispatch(self, sql: str, st: Statement) -> None:
+    def _dispatch(self, sql: str, st: Statement, raw: str | None = None) -> None:
         from .routines import apply_routine_ddl
         from .tables import apply_table_ddl
 
@@ -164,7 +166,7 @@ class OfflineReader:
             self.notes.append(f"{st.location}: account statement ignored: {head}")
         elif apply_table_ddl(sql, self.session, self.state):
             pass
-        elif apply_routine_ddl(sql, self.session, self.state):
+        elif apply_routine_ddl(sql, self.session, self.state, raw=raw):
             pass
         else:
             raise OfflineError(f"statement not understood offline: {' '.join(kw) or _excerpt(sql)[:40]}")

@@ -287,6 +287,8 @@ def render_schema(schema: Schema, *, database: str | None = None) -> str:
         out.append(create_table(table) + ";")
     for table, fk in deferred:
         out.append(f"ALTER TABLE {quote_ident(table.name)} ADD {foreign_key_definition(fk)};")
+    for data in schema.data:
+        out += insert_rows(data)
     for view in view_order(schema):
         out += _session("", view.charset_client, view.collation_connection)
         out.append(create_view(view) + ";")
@@ -304,6 +306,19 @@ def render_schema(schema: Schema, *, database: str | None = None) -> str:
         "SET FOREIGN_KEY_CHECKS = @OLD_FOREIGN_KEY_CHECKS;",
     ]
     return "\n".join(out) + "\n"
+
+
+def insert_rows(data, batch: int = 200) -> list[str]:
+    """INSERT statements for a lookup table's rows (values are SQL literal text)."""
+    if not data.rows:
+        return []
+    head = (f"INSERT INTO {quote_ident(data.table)} ("
+            + ", ".join(quote_ident(c) for c in data.columns) + ") VALUES\n")
+    out = []
+    for i in range(0, len(data.rows), batch):
+        rows = data.rows[i:i + batch]
+        out.append(head + ",\n".join("(" + ", ".join(r) + ")" for r in rows) + ";")
+    return out
 
 
 def _create(obj) -> str:

@@ -22,6 +22,7 @@ Every identifier is quoted; definitions come from :mod:`schema_tools.render.ddl`
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 from typing import Sequence
 
@@ -33,8 +34,8 @@ from .ddl import (
 )
 from ..model.objects import quote_string
 
-PHASES = ("drop-dependents", "rename-tables", "create-tables", "alter-tables", "add-foreign-keys",
-          "drop-tables", "create-dependents", "database")
+PHASES = ("drop-dependents", "rename-tables", "create-tables", "alter-tables", "data",
+          "add-foreign-keys", "drop-tables", "create-dependents", "database")
 
 
 @dataclass(frozen=True)
@@ -158,7 +159,10 @@ def plan(changes: Sequence[Change], source: Schema, target: Schema) -> list[Step
             uses = {(tt, col) for col in fk.columns} | {(target_name(fk.ref_table), col) for col in fk.ref_columns}
             if uses & touched and (tt, fk.name) not in fk_changes:
                 steps.append(Step("drop-dependents", f"ALTER TABLE {_q(t.name)} DROP FOREIGN KEY {_q(fk.name)}", (), tt))
-                target_fk = next((f for f in tgt_tables[tt].foreign_keys if f.name == fk.name), None) if tt in tgt_tables else None
+                # re-created as the target has it; a table the target lacks (kept by the
+                # additive policy) keeps its own
+                target_fk = (next((f for f in tgt_tables[tt].foreign_keys if f.name == fk.name), None)
+                             if tt in tgt_tables else fk)
                 if target_fk is not None:
                     readd_fk.append((tt, target_fk))
 
@@ -181,6 +185,9 @@ def plan(changes: Sequence[Change], source: Schema, target: Schema) -> list[Step
             by_table.setdefault(c.name, []).append(c)
     for table in sorted(by_table):
         steps += _alter_table(table, by_table[table], tgt_tables.get(table))
+
+    # -- 4b. lookup data: rows deleted, updated, inserted, by primary key ------------------
+    steps += _data_steps(changes, tgt_tables)
 
     # -- 5. foreign keys -------------------------------------------------------------------------
     for c in added_tables:
@@ -228,6 +235,35 @@ def plan(changes: Sequence[Change], source: Schema, target: Schema) -> list[Step
     return steps
 
 
+_DATA_SESSION = ("SET SESSION sql_mode = CONCAT(@@SESSION.sql_mode, ',NO_AUTO_VALUE_ON_ZERO')",)
+
+
+def _data_steps(changes: Sequence[Change], tables: dict[str, Table]) -> list[Step]:
+    steps: list[Step] = []
+    data = [c for c in changes if c.kind == "data"]
+
+    def where(row) -> str:
+        return " AND ".join(f"{_q(k)} = {v}" if v != "NULL" else f"{_q(k)} IS NULL" for k, v in row.key)
+
+    for c in data:
+        if isinstance(c, Drop) and c.table in tables:
+            steps.append(Step("data", f"DELETE FROM {_q(c.table)} WHERE {where(c.obj)}", (c,), c.table))
+    for c in data:
+        if isinstance(c, Alter):
+            sets = ", ".join(f"{_q(col)} = {c.new.value(col)}" for col in c.changed)
+            steps.append(Step("data", f"UPDATE {_q(c.table)} SET {sets} WHERE {where(c.old)}", (c,), c.table,
+                              session=_DATA_SESSION))
+    for c in data:
+        if isinstance(c, Add):
+            table = tables.get(c.table)
+            known = {col.name for col in table.columns} if table else None
+            pairs = [(k, v) for k, v in c.obj.values if known is None or k in known]
+            steps.append(Step("data", f"INSERT INTO {_q(c.table)} (" + ", ".join(_q(k) for k, _ in pairs)
+                              + ") VALUES (" + ", ".join(v for _, v in pairs) + ")", (c,), c.table,
+                              session=_DATA_SESSION))
+    return steps
+
+
 def _session(sql_mode: str | None, charset_client: str | None, collation: str | None) -> tuple[str, ...]:
     out = []
     if sql_mode is not None:
@@ -244,7 +280,9 @@ def _alter_table(table: str, changes: list[Change], target: Table | None) -> lis
     renames = [c for c in changes if c.kind == "column" and isinstance(c, Rename)]
     if renames:
         # a rename keeps the old definition; other differences follow in the next statement
-        clauses = [f"CHANGE COLUMN {_q(c.old.name)} {column_definition(c.old.__class__(**{**c.old.__dict__, 'name': c.new.name}), target)}"
+        keep = dataclasses.replace(target, charset=None, collation=None) if target else None
+        clauses = [f"CHANGE COLUMN {_q(c.old.name)} "
+                   f"{column_definition(dataclasses.replace(c.old, name=c.new.name), keep)}"
                    for c in renames]
         steps.append(Step("alter-tables", f"ALTER TABLE {_q(table)} " + ", ".join(clauses), tuple(renames), table))
     index_renames = [c for c in changes if c.kind == "index" and isinstance(c, Rename)]
@@ -257,15 +295,17 @@ def _alter_table(table: str, changes: list[Change], target: Table | None) -> lis
             carried.append(c)
     column_changes = {c.name: c for c in changes if c.kind == "column" and isinstance(c, (Add, Alter))}
     if target is not None:
+        # explicit character sets: the table's default may change in the same statement
+        explicit = dataclasses.replace(target, charset=None, collation=None)
         for col in target.columns:
             c = column_changes.get(col.name)
             if c is None:
                 continue
             if isinstance(c, Add):
-                clauses.append(f"ADD COLUMN {column_definition(col, target)}{_position(c.after)}")
+                clauses.append(f"ADD COLUMN {column_definition(c.obj, explicit)}{_position(c.after)}")
             else:
                 pos = _position(c.new_after) if "position" in c.changed else ""
-                clauses.append(f"MODIFY COLUMN {column_definition(col, target)}{pos}")
+                clauses.append(f"MODIFY COLUMN {column_definition(c.new, explicit)}{pos}")
             carried.append(c)
     # indexes: new and replacement indexes are added before old ones are dropped
     for c in changes:

@@ -22,11 +22,14 @@ from ..errors import ConnectionFailed, SchemaToolsError
 from ..flavour import Flavour, detect
 from ..model.objects import (
     Check, Column, DataType, Event, ForeignKey, Index, IndexColumn, Parameter, Routine,
-    Schema, Table, Trigger, View,
+    Schema, Table, TableData, Trigger, View,
 )
 from ..render.ddl import create_table_lines, quote_ident, table_options
 
 MULTI_STATEMENTS = CLIENT.MULTI_STATEMENTS
+
+# bookkeeping tables of the migration tools, not part of the schema they manage
+BOOKKEEPING_TABLES = frozenset({"alembic_version", "schema_tools_progress"})
 
 
 @dataclass
@@ -89,13 +92,12 @@ def _queries(db: str, flavour: Flavour) -> list[str]:
         f"SELECT TABLE_NAME, INDEX_NAME, NON_UNIQUE, COLUMN_NAME, SUB_PART, COLLATION, INDEX_TYPE, "
         f"INDEX_COMMENT, {ignored} FROM information_schema.STATISTICS WHERE TABLE_SCHEMA = {s} "
         f"ORDER BY TABLE_NAME, INDEX_NAME, SEQ_IN_INDEX",
-        f"SELECT rc.TABLE_NAME, rc.CONSTRAINT_NAME, rc.UPDATE_RULE, rc.DELETE_RULE, "
-        f"k.COLUMN_NAME, k.REFERENCED_TABLE_SCHEMA, k.REFERENCED_TABLE_NAME, k.REFERENCED_COLUMN_NAME "
-        f"FROM information_schema.REFERENTIAL_CONSTRAINTS rc "
-        f"JOIN information_schema.KEY_COLUMN_USAGE k ON k.CONSTRAINT_SCHEMA = rc.CONSTRAINT_SCHEMA "
-        f"AND k.TABLE_NAME = rc.TABLE_NAME AND k.CONSTRAINT_NAME = rc.CONSTRAINT_NAME "
-        f"AND k.REFERENCED_TABLE_NAME IS NOT NULL "
-        f"WHERE rc.CONSTRAINT_SCHEMA = {s} ORDER BY rc.TABLE_NAME, rc.CONSTRAINT_NAME, k.ORDINAL_POSITION",
+        f"SELECT TABLE_NAME, CONSTRAINT_NAME, UPDATE_RULE, DELETE_RULE "
+        f"FROM information_schema.REFERENTIAL_CONSTRAINTS WHERE CONSTRAINT_SCHEMA = {s}",
+        f"SELECT TABLE_NAME, CONSTRAINT_NAME, COLUMN_NAME, REFERENCED_TABLE_SCHEMA, "
+        f"REFERENCED_TABLE_NAME, REFERENCED_COLUMN_NAME FROM information_schema.KEY_COLUMN_USAGE "
+        f"WHERE TABLE_SCHEMA = {s} AND REFERENCED_TABLE_NAME IS NOT NULL "
+        f"ORDER BY TABLE_NAME, CONSTRAINT_NAME, ORDINAL_POSITION",
         f"SELECT TABLE_NAME, CONSTRAINT_NAME, {level}, CHECK_CLAUSE FROM information_schema.CHECK_CONSTRAINTS "
         f"WHERE CONSTRAINT_SCHEMA = {s} ORDER BY TABLE_NAME, CONSTRAINT_NAME",
         f"SELECT TABLE_NAME, VIEW_DEFINITION, CHECK_OPTION, DEFINER, SECURITY_TYPE, {algorithm}, "
@@ -187,7 +189,8 @@ def _show_create_parts(text: str) -> tuple[list[str], str, str | None]:
 
 
 def introspect(conn: pymysql.connections.Connection, database: str, *,
-               self_check: bool = True, loader_account: str | None = None) -> IntrospectionResult:
+               self_check: bool = True, loader_account: str | None = None,
+               data_tables: Sequence[str] = ()) -> IntrospectionResult:
     """Read ``database`` over ``conn`` into a :class:`Schema`.
 
     ``loader_account`` is the account (``user@host``) that loaded the schema into a scratch
@@ -200,14 +203,15 @@ def introspect(conn: pymysql.connections.Connection, database: str, *,
             cur.execute("SELECT VERSION()")
             version_string = cur.fetchone()[0]
         flavour = detect(version_string)
-        (schemata, collations, tables, columns, stats, fks, checks, views, routines, params,
-         triggers, events) = run_batch(conn, _queries(database, flavour))
+        (schemata, collations, tables, columns, stats, fk_rules, fk_columns, checks, views,
+         routines, params, triggers, events) = run_batch(conn, _queries(database, flavour))
     except pymysql.MySQLError as exc:
         raise ConnectionFailed(f"cannot read database {database!r}: {exc.args[-1]}") from None
     if not schemata:
         raise SchemaToolsError(f"database {database!r} does not exist on the server")
     charset_of = dict(collations)
     bodies = _verbatim_bodies(conn, database, flavour)
+    tables = [r for r in tables if r[0] not in BOOKKEEPING_TABLES]
     table_names = sorted(r[0] for r in tables)
     view_names = sorted(r[0] for r in views)
     queries = [f"SHOW CREATE TABLE {quote_ident(database)}.{quote_ident(n)}" for n in table_names]
@@ -223,6 +227,10 @@ def introspect(conn: pymysql.connections.Connection, database: str, *,
 
     cols_by_table = _group(columns)
     stats_by_table = _group(stats)
+    # two plain queries joined here: the server's join of the two views is slow
+    rules = {(r[0], r[1]): (r[2], r[3]) for r in fk_rules}
+    fks = [(t, name, *rules.get((t, name), ("RESTRICT", "RESTRICT")), col, rschema, rtable, rcol)
+           for (t, name, col, rschema, rtable, rcol) in fk_columns if (t, name) in rules]
     fks_by_table = _group(fks)
     checks_by_table = _group(checks)
 
@@ -280,6 +288,8 @@ def introspect(conn: pymysql.connections.Connection, database: str, *,
     )
     if loader_account:
         schema = _drop_definer(schema, loader_account)
+    if data_tables:
+        schema = replace(schema, data=read_data(conn, database, schema, data_tables))
     result = IntrospectionResult(schema, flavour, version_string)
     result.unsupported = odd_tables + (self_check_tables(schema, creates) if self_check else [])
     result.seconds = time.perf_counter() - started
@@ -388,6 +398,39 @@ def _event(row) -> Event:
                  on_completion=on_completion, comment=comment or "", sql_mode=sql_mode or "",
                  definer=definer, charset_client=csc, collation_connection=cc,
                  database_collation=dc)
+
+
+_BINARY = ("binary", "varbinary", "tinyblob", "blob", "mediumblob", "longblob", "bit",
+           "geometry", "point", "linestring", "polygon")
+
+
+def _literal(col) -> str:
+    """SQL that gives a column's value as SQL literal text: QUOTE(), or x'..' for bytes."""
+    q = quote_ident(col.name)
+    if col.type.name in _BINARY:
+        return "IF(" + q + " IS NULL, 'NULL', CONCAT('x''', HEX(" + q + "), ''''))"
+    return "QUOTE(" + q + ")"
+
+
+def read_data(conn, database: str, schema: Schema, names: Sequence[str]) -> tuple[TableData, ...]:
+    """Rows of the lookup tables ``names`` that exist, in one round trip, ordered by key."""
+    tables = [t for t in (schema.table(n) for n in sorted(set(names))) if t is not None]
+    queries = []
+    for t in tables:
+        cols = [c.name for c in t.columns if c.generated is None]
+        keys = [p.name for p in t.primary_key.columns] if t.primary_key else cols
+        queries.append("SELECT " + ", ".join(_literal(t.column(c)) for c in cols)
+                       + f" FROM {quote_ident(database)}.{quote_ident(t.name)} ORDER BY "
+                       + ", ".join(quote_ident(k) for k in keys))
+    try:
+        results = run_batch(conn, queries) if queries else []
+    except pymysql.MySQLError as exc:
+        raise ConnectionFailed(f"cannot read lookup data of {database!r}: {exc.args[-1]}") from None
+    out = []
+    for t, rows in zip(tables, results):
+        cols = tuple(c.name for c in t.columns if c.generated is None)
+        out.append(TableData(t.name, cols, tuple(tuple("NULL" if v is None else v for v in r) for r in rows)))
+    return tuple(out)
 
 
 def _drop_definer(schema: Schema, account: str) -> Schema:

@@ -13,6 +13,7 @@ from typing import Sequence
 
 from .. import __version__
 from ..errors import InputError
+from ..model.objects import ISPYB_LOOKUP_TABLES
 from ..model.snapshot import Snapshot
 from .connection import is_url, parse_url
 from .introspect import MULTI_STATEMENTS, introspect
@@ -36,14 +37,15 @@ def _report(result, extra_warnings=()) -> dict:
     }
 
 
-def snapshot_from_url(url: str, *, defaults_file=None, site: str | None = None) -> Snapshot:
+def snapshot_from_url(url: str, *, defaults_file=None, site: str | None = None,
+                      data_tables: Sequence[str] = ISPYB_LOOKUP_TABLES) -> Snapshot:
     spec = parse_url(url, defaults_file=defaults_file)
     if not spec.database:
         raise InputError(f"{spec.redacted()}: the URL names no database")
     started = time.perf_counter()
     conn = spec.connect(client_flag=MULTI_STATEMENTS)
     try:
-        result = introspect(conn, spec.database)
+        result = introspect(conn, spec.database, data_tables=data_tables)
     finally:
         conn.close()
     meta = _metadata(source=[spec.redacted()], site=site, database=spec.database,
@@ -52,7 +54,8 @@ def snapshot_from_url(url: str, *, defaults_file=None, site: str | None = None) 
 
 
 def snapshot_from_sql(paths: Sequence[str | Path], *, server: str | None = None,
-                      defaults_file=None, site: str | None = None) -> Snapshot:
+                      defaults_file=None, site: str | None = None,
+                      data_tables: Sequence[str] = ISPYB_LOOKUP_TABLES) -> Snapshot:
     for p in paths:
         if not Path(p).is_file():
             raise InputError(f"{p}: no such SQL file")
@@ -62,7 +65,7 @@ def snapshot_from_sql(paths: Sequence[str | Path], *, server: str | None = None,
     with open_workspace(server, defaults_file=defaults_file,
                         database=declared_database(paths[0])) as ws:
         report = ws.load_files(paths)
-        result = ws.introspect()
+        result = ws.introspect(data_tables=data_tables)
     warnings = list(report.notes)
     meta = _metadata(source=[str(p) for p in paths], site=site, loaded_on=ws.describe,
                      seconds=round(time.perf_counter() - started, 3),
@@ -96,12 +99,14 @@ def snapshot_offline(paths: Sequence[str | Path], *, site: str | None = None,
 
 def read_source(sources: Sequence[str], *, server: str | None = None, defaults_file=None,
                 site: str | None = None, offline: bool = False, lenient: bool = False,
-                flavour: str | None = None) -> Snapshot:
+                flavour: str | None = None,
+                data_tables: Sequence[str] = ISPYB_LOOKUP_TABLES) -> Snapshot:
     """Read one source (or several SQL files forming one source) into a snapshot."""
     if not sources:
         raise InputError("no source given")
     if len(sources) == 1 and is_url(sources[0]):
-        return snapshot_from_url(sources[0], defaults_file=defaults_file, site=site)
+        return snapshot_from_url(sources[0], defaults_file=defaults_file, site=site,
+                                 data_tables=data_tables)
     if len(sources) == 1 and sources[0].endswith(".json"):
         return Snapshot.read(sources[0])
     bad = [s for s in sources if is_url(s) or s.endswith(".json")]
@@ -111,11 +116,13 @@ def read_source(sources: Sequence[str], *, server: str | None = None, defaults_f
         return snapshot_offline(sources, site=site, lenient=lenient, flavour=flavour)
     if lenient:
         raise InputError("--lenient applies to --offline reading only")
-    return snapshot_from_sql(sources, server=server, defaults_file=defaults_file, site=site)
+    return snapshot_from_sql(sources, server=server, defaults_file=defaults_file, site=site,
+                             data_tables=data_tables)
 
 
 def snapshot_with_updates(base: Sequence[str | Path], updates: Sequence[str | Path], *,
-                          server: str | None = None, site: str | None = None) -> Snapshot:
+                          server: str | None = None, site: str | None = None,
+                          data_tables: Sequence[str] = ISPYB_LOOKUP_TABLES) -> Snapshot:
     """Snapshot ``base``, then apply each update script where it applies.
 
     MariaDB DDL is not transactional, so a failing script could leave half its changes
@@ -128,7 +135,7 @@ def snapshot_with_updates(base: Sequence[str | Path], updates: Sequence[str | Pa
     from .loader import declared_database
 
     started = time.perf_counter()
-    base_snap = snapshot_from_sql(base, server=server)
+    base_snap = snapshot_from_sql(base, server=server, data_tables=data_tables)
     schema = base_snap.schema
     database = declared_database(base[0])
     results = []
@@ -138,7 +145,7 @@ def snapshot_with_updates(base: Sequence[str | Path], updates: Sequence[str | Pa
             with open_workspace(server, database=database) as ws:
                 ws.load_schema(schema)
                 report = ws.load_files([script])
-                result = ws.introspect()
+                result = ws.introspect(data_tables=data_tables)
         except SqlError as exc:
             results.append({"script": str(script), "status": "failed", "error": exc.message})
             continue

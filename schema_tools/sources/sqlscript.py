@@ -49,6 +49,7 @@ __all__ = [
     "expand_executable_comments",
     "strip_comments",
     "first_keywords",
+    "client_strip",
 ]
 
 _WS = " \t\n\r\x0b\x0c"
@@ -516,3 +517,138 @@ def first_keywords(sql: str, n: int = 3) -> list[str]:
         if v:
             pos = v.end()
     return words
+
+
+# --------------------------------------------------------------------------- client
+
+_CLIENT_WS = " \t\n\r\x0b\x0c"       # my_isspace() of the client's utf8mb4 ctype
+_CLIENT_SPECIAL = re.compile(r"[#\-/*\\'\"`]")
+
+
+def client_strip(sql: str, *, no_backslash_escapes: bool = False,
+                 ansi_quotes: bool = False) -> str:
+    """The text the ``mariadb`` client (10.11, without ``--comments``) sends for *sql*.
+
+    *sql* is one statement as :func:`split_sql` returns it (no delimiter).  The rules
+    reproduce the behaviour of the client's line reader, established against the
+    server's general log:
+
+    * The input is read line by line; a ``\\r`` before ``\\n`` is dropped (also inside
+      string literals), every line gets ``\\n`` back, except a line whose kept text
+      starts with ``delimiter`` (outside strings and comments).
+    * ``#`` and ``-- `` (``--`` then whitespace or the end of the line) drop the rest
+      of the line, the newline stays: a body line ``  -- note`` becomes ``  ``.
+    * ``/* ... */`` is dropped; after it, a space is put in before the next ASCII
+      non-space character on the same line (``4/* x */5`` gives ``4 5``).  A comment
+      spanning lines also loses the newlines inside it.  ``/*+ hints */`` are plain
+      comments to the client and are dropped too.  ``/*! */`` and ``/*M! */`` are
+      kept, with a quirk reproduced as is: within a line, a plain ``/* */`` nested in
+      ``/*! */`` ends only at the second ``*/``.
+    * In a string, a backslash at the end of a line is dropped.  Outside strings,
+      ``\\N`` is kept and any other backslash command (``\\g``, ``\\G``, ``\\c`` ...)
+      raises :class:`SqlError`: the client would execute it or stop.
+    * Non-ASCII characters are copied without looking at them (as the client does
+      for multi-byte characters), trailing whitespace and control characters are
+      removed.
+
+    ``no_backslash_escapes`` and ``ansi_quotes`` reflect the session's sql_mode
+    (the client follows the server status flags): then a backslash in a string,
+    respectively in a ``"..."`` string, is an ordinary character.
+    """
+    if "\0" in sql:
+        raise SqlError("ASCII '\\0' appeared in the statement; the mariadb client refuses it")
+    buffer: list[str] = []              # text handed over so far (the client's glob_buffer)
+    in_string = ""
+    ml_comment = False
+    lines = sql.split("\n")
+    last_index = len(lines) - 1
+    for index, line in enumerate(lines):
+        last = index == last_index
+        if not last and line.endswith("\r"):
+            line = line[:-1]
+        if not line and not buffer:
+            continue
+        out: list[str] = []
+        need_space = False
+        ss_comment = False
+        n = len(line)
+        i = 0
+        if not _CLIENT_SPECIAL.search(line):
+            # nothing on this line changes the state: it is copied (or, inside a comment,
+            # dropped) as a whole, as the character loop below would do
+            if ml_comment:
+                n = 0
+            elif not buffer and not in_string:
+                i = len(line) - len(line.lstrip(_CLIENT_WS))
+            if i < n:
+                out.append(line[i:])
+            i = n
+        while i < n:
+            c = line[i]
+            if c in _CLIENT_WS and not out and not buffer:
+                i += 1
+                continue
+            if c >= "\x80":                 # a multi-byte character: copied as is
+                if not ml_comment:
+                    out.append(c)
+                i += 1
+                continue
+            nxt = line[i + 1] if i + 1 < n else ""
+            if (c == "\\" and not ml_comment and in_string != "`"
+                    and not (in_string == '"' and ansi_quotes)
+                    and not (in_string and no_backslash_escapes)):
+                if not nxt:                 # at the end of the line: dropped
+                    break
+                if in_string or nxt == "N":
+                    out.append(c + nxt)
+                    i += 2
+                    continue
+                raise SqlError(f"'\\{nxt}' outside a string is a mariadb client command; "
+                               f"it is not supported here")
+            if not ml_comment and not in_string and (
+                    c == "#" or (c == "-" and nxt == "-" and (
+                        i + 2 >= n or line[i + 2] in _CLIENT_WS or (not buffer and not out)))):
+                buffer.extend(out)
+                out = []
+                break
+            if (not in_string and c == "/" and nxt == "*"
+                    and not (line[i + 2:i + 3] == "!" or line[i + 2:i + 4] == "M!")):
+                ml_comment = True
+                buffer.extend(out)
+                out = []
+                i += 2
+                continue
+            if ml_comment and not ss_comment and c == "*" and nxt == "/":
+                ml_comment = False
+                buffer.extend(out)
+                out = []
+                need_space = True
+                i += 2
+                continue
+            if not in_string and c == "/" and nxt == "*" and line[i + 2:i + 3] == "!":
+                ss_comment = True
+            elif not in_string and ss_comment and c == "*" and nxt == "/":
+                ss_comment = False
+            if c == in_string:
+                in_string = ""
+            elif not ml_comment and not in_string and c in "'\"`":
+                in_string = c
+            if not ml_comment:
+                if need_space and c not in _CLIENT_WS:
+                    out.append(" ")
+                need_space = False
+                out.append(c)
+            i += 1
+        if last:
+            buffer.extend(out)
+        elif out or buffer:
+            kept = "".join(out)
+            if not (len(kept) >= 9 and kept[:9].lower() == "delimiter") or in_string or ml_comment:
+                out.append("\n")
+            if not ml_comment:
+                buffer.extend(out)
+    text = "".join(buffer)
+    end = len(text)
+    while end and (text[end - 1] <= " " or text[end - 1] == "\x7f"):
+        end -= 1
+    return text[:end]

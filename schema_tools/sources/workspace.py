@@ -44,14 +44,14 @@ class Workspace:
         load_text(render_schema(schema), client=self.client, env=self.env,
                   database=self.database, source="<rendered snapshot>")
 
-    def introspect(self, *, self_check: bool = True) -> IntrospectionResult:
+    def introspect(self, *, self_check: bool = True, data_tables=()) -> IntrospectionResult:
         conn = self.connect(self.database)
         try:
             with conn.cursor() as cur:
                 cur.execute("SELECT CURRENT_USER()")
                 account = cur.fetchone()[0]
             return introspect(conn, self.database, self_check=self_check,
-                              loader_account=account)
+                              loader_account=account, data_tables=data_tables)
         finally:
             conn.close()
 

@@ -1,0 +1,136 @@
+"""What the ``revision``, ``upgrade`` and ``downgrade`` commands do."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Sequence
+
+import sqlalchemy as sa
+
+from ..diff.compare import diff, reverse_changes
+from ..errors import InputError, SchemaToolsError
+from ..model.objects import Schema
+from ..model.snapshot import Snapshot
+from ..render.sql import Step, plan
+from ..sources.connection import parse_url
+from ..sources.introspect import MULTI_STATEMENTS
+from ..sources.workspace import open_workspace
+from .revision import RevisionDir, RevisionInfo, additive, write_revision
+
+
+class RevisionCheckFailed(SchemaToolsError):
+    """A generated revision did not reach its target on a real server."""
+
+
+def _apply_on_scratch(source: Schema, steps: Sequence[Step], server: str | None) -> Schema:
+    """Load ``source`` into a scratch database, run ``steps``, return what results."""
+    from ..verify.apply import apply_steps
+
+    with open_workspace(server) as ws:
+        ws.load_schema(source)
+        conn = ws.connect(ws.database)
+        try:
+            apply_steps(conn, steps)
+        finally:
+            conn.close()
+        return ws.introspect().schema
+
+
+def generate(rdir: RevisionDir, *, target: Schema, message: str, source: Schema | None = None,
+             policy: str = "exact", rev_id: str | None = None, branch: str | None = None,
+             server: str | None = None, check: bool = True) -> RevisionInfo:
+    """Write a revision from ``source`` (default: the head state of ``rdir``) to ``target``.
+
+    With ``check`` (the default) the upgrade is applied on a scratch database first: the
+    state it produces is the revision's expected state, and under the exact policy it must
+    equal ``target``, or nothing is written."""
+    rdir.ensure()
+    head, head_snap = rdir.head_state(branch)
+    if source is None:
+        if head_snap is None:
+            raise InputError(f"{rdir.path}: no revisions yet; give the starting state with --from")
+        source = head_snap.schema
+    elif head is not None and head_snap is not None and head_snap.fingerprint != Snapshot(source).fingerprint:
+        raise InputError(f"--from does not match the head state of {rdir.path} (revision {head}); "
+                         f"leave --from out to start from the head")
+    changes = diff(source, target)
+    if policy == "additive":
+        changes = additive(changes, source, target)
+    elif policy != "exact":
+        raise InputError(f"unknown policy {policy!r}: use exact or additive")
+    up = plan(changes, source, target)
+    expected = target
+    if check or policy == "additive":
+        expected = _apply_on_scratch(source, up, server)
+        if policy == "exact":
+            residual = diff(expected, target)
+            if residual:
+                raise RevisionCheckFailed(
+                    f"the generated upgrade does not reach the target: {len(residual)} difference(s) "
+                    f"remain, first: {residual[0].action} {residual[0].kind} {residual[0].path}")
+    down = plan(reverse_changes(changes), expected, source)
+    return write_revision(rdir, source=source, target=target, expected=expected, message=message,
+                          policy=policy, rev_id=rev_id, branch=branch, down_revision=head,
+                          upgrade=up, downgrade=down)
+
+
+def revision_from_sql(rdir: RevisionDir, sql_files: Sequence[str | Path], *, message: str,
+                      rev_id: str | None = None, branch: str | None = None,
+                      server: str | None = None, source: Schema | None = None,
+                      check: bool = True) -> RevisionInfo:
+    """A developer's ALTER script applied to the head state gives the target state."""
+    head, head_snap = rdir.head_state(branch)
+    if source is None:
+        if head_snap is None:
+            raise InputError(f"{rdir.path}: no head state to apply the script to; give --from")
+        source = head_snap.schema
+    with open_workspace(server) as ws:
+        ws.load_schema(source)
+        ws.load_files(sql_files)
+        target = ws.introspect().schema
+    if not diff(source, target):
+        raise InputError(f"{', '.join(map(str, sql_files))}: the script changes nothing in the schema")
+    return generate(rdir, target=target, message=message, source=source, rev_id=rev_id,
+                    branch=branch, server=server, check=check)
+
+
+# ---------------------------------------------------------------------------------------
+# running revisions
+
+
+def _engine(url: str, defaults_file=None) -> tuple[sa.Engine, str]:
+    spec = parse_url(url, defaults_file=defaults_file)
+    if not spec.database:
+        raise InputError(f"{spec.redacted()}: the URL names no database")
+    engine = sa.create_engine("mysql+pymysql://", poolclass=sa.pool.NullPool,
+                              creator=lambda: spec.connect(client_flag=MULTI_STATEMENTS))
+    return engine, spec.redacted()
+
+
+def run_alembic(rdir: RevisionDir, url: str, action: str, target: str, *, sql: bool = False,
+                defaults_file=None) -> None:
+    """``alembic upgrade/downgrade TARGET`` against ``url`` (``sql``: print, don't run)."""
+    from alembic import command
+    from alembic.util import CommandError
+
+    if not rdir.versions.exists():
+        raise InputError(f"{rdir.path}: not a revision directory (no versions/)")
+    cfg = rdir.config()
+    fn = command.upgrade if action == "upgrade" else command.downgrade
+    try:
+        if sql:
+            spec = parse_url(url, defaults_file=defaults_file)
+            cfg.set_main_option("sqlalchemy.url", "mysql+pymysql://localhost/" + (spec.database or ""))
+            fn(cfg, target, sql=True)
+            return
+        engine, label = _engine(url, defaults_file)
+        with engine.connect() as conn:
+            cfg.attributes["connection"] = conn
+            fn(cfg, target)
+    except CommandError as exc:
+        raise InputError(f"{action} {target}: {exc}") from None
+    except sa.exc.DBAPIError as exc:
+        orig = exc.orig.args if exc.orig is not None else ("", str(exc))
+        statement = (exc.statement or "").strip().splitlines()[0][:160] if exc.statement else ""
+        raise SchemaToolsError(f"{action} failed: ERROR {orig[0]}: {orig[-1]}"
+                               + (f" in: {statement}" if statement else "")) from None

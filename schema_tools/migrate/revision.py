@@ -1,0 +1,400 @@
+"""Generate Alembic revisions from two schema states.
+
+A revision directory is an Alembic environment (``alembic.ini``, ``env.py``,
+``script.py.mako``, ``versions/``) plus ``states/``: the snapshot each revision produces
+(``states/<rev>.json``) and the state the first revision starts from (``states/base.json``).
+Those states are what ``verify`` and ``drift`` compare a live database with, and the
+fingerprints in each revision's header name them.
+
+The revision file is deterministic: the same inputs give a byte-identical file.  Its id
+is derived from the two fingerprints and the message unless ``rev_id`` is given.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import re
+import shutil
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+from typing import Sequence
+
+from ..diff.changes import Alter, Change, Drop
+from ..diff.compare import diff
+from ..errors import InputError
+from ..model.objects import Column, DataType, Schema
+from ..model.snapshot import Snapshot, fingerprint
+from ..render.sql import Step, plan
+
+TEMPLATE_FILES = ("alembic.ini", "env.py", "script.py.mako")
+POLICIES = ("exact", "additive")
+
+
+@dataclass(frozen=True)
+class RevisionInfo:
+    rev_id: str
+    down_revision: str | None
+    path: Path
+    before: str
+    after: str
+
+
+class RevisionDir:
+    """A revision directory; created as an Alembic environment on first use."""
+
+    def __init__(self, path: str | Path) -> None:
+        self.path = Path(path)
+
+    @property
+    def versions(self) -> Path:
+        return self.path / "versions"
+
+    @property
+    def states(self) -> Path:
+        return self.path / "states"
+
+    def ensure(self) -> "RevisionDir":
+        self.versions.mkdir(parents=True, exist_ok=True)
+        self.states.mkdir(parents=True, exist_ok=True)
+        template = resources.files("schema_tools.migrate").joinpath("template")
+        for name in TEMPLATE_FILES:
+            dest = self.path / name
+            if not dest.exists():
+                with resources.as_file(template.joinpath(name)) as src:
+                    shutil.copyfile(src, dest)
+        return self
+
+    def config(self, url: str | None = None):
+        from alembic.config import Config
+
+        self.ensure()
+        cfg = Config(str(self.path / "alembic.ini"))
+        cfg.set_main_option("script_location", str(self.path))
+        cfg.set_main_option("version_locations", str(self.versions))
+        if url:
+            cfg.cmd_opts = None
+        return cfg
+
+    def script(self):
+        from alembic.script import ScriptDirectory
+
+        return ScriptDirectory.from_config(self.config())
+
+    def heads(self) -> list[str]:
+        if not self.versions.exists():
+            return []
+        return sorted(self.script().get_heads())
+
+    def state(self, rev: str | None) -> Snapshot | None:
+        path = self.states / f"{rev or 'base'}.json"
+        return Snapshot.read(path) if path.exists() else None
+
+    def head_state(self, branch: str | None = None) -> tuple[str | None, Snapshot | None]:
+        heads = self.heads()
+        if branch:
+            script = self.script()
+            heads = [h for h in heads if branch in script.get_revision(h).branch_labels
+                     or any(branch in r.branch_labels for r in script.iterate_revisions(h, "base"))]
+        if len(heads) > 1:
+            raise InputError(f"{self.path}: several heads ({', '.join(heads)}); name one with --branch")
+        head = heads[0] if heads else None
+        return head, self.state(head)
+
+
+# ---------------------------------------------------------------------------------------
+# additive policy
+
+
+_INT_ORDER = ["tinyint", "smallint", "mediumint", "int", "bigint"]
+_TEXT_ORDER = ["tinytext", "text", "mediumtext", "longtext"]
+_INT_WIDTH = {("tinyint", False): 4, ("tinyint", True): 3, ("smallint", False): 6,
+              ("smallint", True): 5, ("mediumint", False): 9, ("mediumint", True): 8,
+              ("int", False): 11, ("int", True): 10, ("bigint", False): 20, ("bigint", True): 20}
+
+
+def widen(a: DataType, b: DataType) -> DataType:
+    """A type that holds every value of both ``a`` and ``b`` (for the additive policy).
+    Types of different families cannot be widened: ``a`` is kept."""
+    if a == b:
+        return a
+    if a.name in _INT_ORDER and b.name in _INT_ORDER:
+        rank = max(_INT_ORDER.index(a.name), _INT_ORDER.index(b.name))
+        if a.unsigned != b.unsigned:
+            rank = min(rank + 1, len(_INT_ORDER) - 1)
+            unsigned = False
+        else:
+            unsigned = a.unsigned
+        name = _INT_ORDER[rank]
+        return DataType(name, _INT_WIDTH[(name, unsigned)], unsigned=unsigned)
+    if a.name in ("varchar", "char") and b.name in ("varchar", "char"):
+        name = "varchar" if "varchar" in (a.name, b.name) else "char"
+        return DataType(name, max(a.length or 1, b.length or 1))
+    if a.name in _TEXT_ORDER and b.name in _TEXT_ORDER:
+        return DataType(_TEXT_ORDER[max(_TEXT_ORDER.index(a.name), _TEXT_ORDER.index(b.name))])
+    if a.name == b.name and a.name in ("enum", "set"):
+        return DataType(a.name, values=a.values + tuple(v for v in b.values if v not in a.values))
+    if a.name == b.name == "decimal":
+        scale = max(a.scale or 0, b.scale or 0)
+        whole = max((a.length or 10) - (a.scale or 0), (b.length or 10) - (b.scale or 0))
+        return DataType("decimal", min(whole + scale, 65), scale, unsigned=a.unsigned and b.unsigned)
+    if {a.name, b.name} <= {"float", "double"}:
+        return DataType("double", unsigned=a.unsigned and b.unsigned) if a.length is None and b.length is None else a
+    return a
+
+
+_NEVER_DROP = {"table", "column", "index", "routine"}
+
+
+def additive(changes: Sequence[Change], source: Schema | None = None,
+             target: Schema | None = None) -> list[Change]:
+    """``changes`` under the additive policy: nothing that exists only in the source is
+    dropped, and conflicting column types are widened rather than replaced.  A primary key
+    stays as it is while one of its columns is AUTO_INCREMENT (the column is kept, and the
+    server requires it to stay a key)."""
+    from ..diff.changes import Add, Rename
+
+    def unguess(c: Change) -> Change | None:
+        # a guessed rename would change a name the site's programs use: add the new
+        # object beside the old one instead
+        if c.kind == "column" and target is not None:
+            cols = [col.name for col in target.table(c.table).columns]
+            pos = cols.index(c.name)
+            return Add("column", c.table, c.new, cols[pos - 1] if pos else None)
+        if c.kind == "table":
+            return Add("table", None, target.table(c.name) if target is not None else c.new)
+        return Add(c.kind, c.table, c.new) if c.kind != "column" else None
+
+    out: list[Change] = []
+    for c in changes:
+        if isinstance(c, Rename) and not c.confirmed:
+            c = unguess(c)
+            if c is None:
+                continue
+        if isinstance(c, Drop) and c.kind in _NEVER_DROP:
+            continue
+        if c.kind == "index" and isinstance(c, (Alter, Drop)) and source is not None:
+            old = c.old if isinstance(c, Alter) else c.obj
+            table = source.table(c.table)
+            if old.kind == "primary" and table is not None and any(
+                    (col := table.column(p.name)) is not None and col.auto_increment
+                    for p in old.columns):
+                continue
+        if c.kind == "column" and isinstance(c, Add) and not c.obj.nullable and c.obj.default is None \
+                and not c.obj.auto_increment:
+            # a NOT NULL column without default cannot be filled on the site's existing rows
+            c = dataclasses.replace(c, obj=dataclasses.replace(c.obj, nullable=True, default="NULL"))
+        if c.kind == "column" and isinstance(c, Alter):
+            new: Column = c.new
+            wide = widen(c.old.type, new.type)
+            new = dataclasses.replace(new, type=wide, nullable=c.old.nullable or new.nullable)
+            changed = tuple(x for x in c.changed if not (x in ("type", "type_name", "length", "scale",
+                                                                  "values", "unsigned", "zerofill")
+                                                         and wide == c.old.type)
+                            and not (x == "nullable" and new.nullable == c.old.nullable))
+            if not changed:
+                continue
+            c = dataclasses.replace(c, new=new, changed=changed)
+        out.append(c)
+    if source is not None and target is not None:
+        out = _harmonize_fk_types(out, source, target)
+    return out
+
+
+def _harmonize_fk_types(changes: list[Change], source: Schema, target: Schema) -> list[Change]:
+    """Widening can leave the two ends of a foreign key with different integer types, which
+    the server refuses.  Give every column linked by foreign keys the widest of their types."""
+    from ..diff.changes import Add
+
+    final: dict[tuple[str, str], Column] = {}
+    for t in source.tables:
+        for col in t.columns:
+            final[(t.name, col.name)] = col
+    for c in changes:
+        if c.kind == "table" and isinstance(c, Add):
+            for col in c.obj.columns:
+                final[(c.name, col.name)] = col
+        elif c.kind == "column" and isinstance(c, Add):
+            final[(c.table, c.obj.name)] = c.obj
+        elif c.kind == "column" and isinstance(c, Alter):
+            final.pop((c.table, c.old.name), None)
+            final[(c.table, c.new.name)] = c.new
+    parent: dict[tuple[str, str], tuple[str, str]] = {}
+
+    def find(x):
+        while parent.get(x, x) != x:
+            x = parent[x]
+        return x
+
+    kept = {t.name for t in target.tables}
+    fks = [(t.name, fk) for t in target.tables for fk in t.foreign_keys]
+    fks += [(t.name, fk) for t in source.tables if t.name not in kept for fk in t.foreign_keys]
+    for table, fk in fks:
+        for a, b in zip(fk.columns, fk.ref_columns):
+            ka, kb = (table, a), (fk.ref_table, b)
+            if ka in final and kb in final:
+                parent[find(ka)] = find(kb)
+    groups: dict[tuple[str, str], list[tuple[str, str]]] = {}
+    for key in list(parent) + list({find(k) for k in parent}):
+        groups.setdefault(find(key), [])
+        if key not in groups[find(key)]:
+            groups[find(key)].append(key)
+    wanted: dict[tuple[str, str], DataType] = {}
+    for members in groups.values():
+        types = [final[m].type for m in members]
+        if not all(t.name in _INT_ORDER for t in types):
+            continue
+        wide = types[0]
+        for t in types[1:]:
+            wide = widen(wide, t)
+        for m in members:
+            if final[m].type != wide:
+                wanted[m] = wide
+    if not wanted:
+        return changes
+    out: list[Change] = []
+    for c in changes:
+        if c.kind == "table" and isinstance(c, Add) and any(k[0] == c.name for k in wanted):
+            cols = tuple(dataclasses.replace(col, type=wanted.get((c.name, col.name), col.type))
+                         for col in c.obj.columns)
+            c = dataclasses.replace(c, obj=dataclasses.replace(c.obj, columns=cols))
+        elif c.kind == "column" and isinstance(c, Add) and (c.table, c.obj.name) in wanted:
+            c = dataclasses.replace(c, obj=dataclasses.replace(c.obj, type=wanted.pop((c.table, c.obj.name))))
+        elif c.kind == "column" and isinstance(c, Alter) and (c.table, c.new.name) in wanted:
+            c = dataclasses.replace(c, new=dataclasses.replace(c.new, type=wanted.pop((c.table, c.new.name))),
+                                    changed=tuple(sorted(set(c.changed) | {"type"})))
+        out.append(c)
+    # columns that did not change at all but must now widen
+    added_tables = {c.name for c in changes if c.kind == "table" and isinstance(c, Add)}
+    for (table, name), wide in sorted(wanted.items()):
+        if table in added_tables:
+            continue
+        col = final[(table, name)]
+        out.append(Alter("column", table, col, dataclasses.replace(col, type=wide), ("type",)))
+    return sorted(out, key=lambda c: c.sort_key())
+
+
+# ---------------------------------------------------------------------------------------
+# rendering
+
+
+def _slug(message: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "_", message.lower()).strip("_")[:40] or "revision"
+
+
+def _pylit(text: str) -> str:
+    """A Python string literal; triple-quoted raw-safe for multi-line SQL."""
+    if "\n" in text and '"""' not in text and not text.endswith("\\"):
+        escaped = text.replace("\\", "\\\\")
+        return '"""' + escaped + '"""'
+    return repr(text)
+
+
+_DROP_TABLE = re.compile(r"^DROP TABLE `((?:[^`]|``)+)`$")
+_RENAME_TABLE = re.compile(r"^RENAME TABLE `((?:[^`]|``)+)` TO `((?:[^`]|``)+)`$")
+_DROP_FK = re.compile(r"^ALTER TABLE `((?:[^`]|``)+)` DROP FOREIGN KEY `((?:[^`]|``)+)`$")
+
+
+def _unq(name: str) -> str:
+    return name.replace("``", "`")
+
+
+def render_step(step: Step) -> list[str]:
+    """Python lines for one step: an ``op.*`` call where Alembic expresses it exactly,
+    ``run_sql`` with the exact statement otherwise."""
+    sql = step.sql
+    if not step.session:
+        m = _DROP_TABLE.match(sql)
+        if m:
+            return [f"op.drop_table({_unq(m.group(1))!r})"]
+        m = _RENAME_TABLE.match(sql)
+        if m:
+            return [f"op.rename_table({_unq(m.group(1))!r}, {_unq(m.group(2))!r})"]
+        m = _DROP_FK.match(sql)
+        if m:
+            return [f"op.drop_constraint({_unq(m.group(2))!r}, {_unq(m.group(1))!r}, type_=\"foreignkey\")"]
+    args = [_pylit(sql)] + [repr(s) for s in step.session]
+    return ["run_sql(" + ", ".join(args) + ")"]
+
+
+def _body(steps: Sequence[Step]) -> str:
+    if not steps:
+        return "    pass\n"
+    out: list[str] = []
+    phase = None
+    for step in steps:
+        if step.phase != phase:
+            phase = step.phase
+            out.append(f"    # -- {phase}")
+        for change in step.changes:
+            if getattr(change, "confirmed", True) is False:
+                out.append(f"    # CONFIRM: likely rename {change.old_name} -> {change.name} "
+                           f"({change.reason}); replace by a drop and an add if it is not one")
+        for line in render_step(step):
+            out.append("    " + line)
+    return "\n".join(out) + "\n"
+
+
+def render_revision(*, rev_id: str, down_revision: str | None, message: str,
+                    branch_labels: Sequence[str] | None, before: str, after: str, policy: str,
+                    upgrade: Sequence[Step], downgrade: Sequence[Step]) -> str:
+    labels = tuple(branch_labels) if branch_labels else None
+    doc = message.replace('"""', "'''").replace("\\", "/")
+    return (
+        f'"""{doc}\n\n'
+        f"Revision ID: {rev_id}\n"
+        f"Revises: {down_revision or ''}\n"
+        f"Generated by schema-tools (policy: {policy}).\n"
+        f"Expects schema: {before}\n"
+        f"Produces schema: {after}\n"
+        f'"""\n'
+        f"from alembic import op\n\n"
+        f"from schema_tools.migrate.runtime import run_sql\n\n"
+        f"revision = {rev_id!r}\n"
+        f"down_revision = {down_revision!r}\n"
+        f"branch_labels = {labels!r}\n"
+        f"depends_on = None\n\n"
+        f"schema_before = {before!r}\n"
+        f"schema_after = {after!r}\n\n\n"
+        f"def upgrade() -> None:\n{_body(upgrade)}\n\n"
+        f"def downgrade() -> None:\n{_body(downgrade)}"
+    )
+
+
+def derive_rev_id(before: str, after: str, message: str, down_revision: str | None) -> str:
+    h = hashlib.sha256(f"{before}\n{after}\n{message}\n{down_revision}".encode()).hexdigest()
+    return h[:12]
+
+
+def write_revision(rdir: RevisionDir, *, source: Schema, target: Schema, expected: Schema,
+                   message: str, policy: str = "exact", rev_id: str | None = None,
+                   branch: str | None = None, down_revision: str | None = None,
+                   upgrade: Sequence[Step], downgrade: Sequence[Step]) -> RevisionInfo:
+    """Write the revision file and the expected state; return where."""
+    before, after = fingerprint(source), fingerprint(expected)
+    rev_id = rev_id or derive_rev_id(before, after, message, down_revision)
+    if not re.fullmatch(r"[A-Za-z0-9_]+", rev_id):
+        raise InputError(f"revision id {rev_id!r}: use letters, digits and _ only")
+    rdir.ensure()
+    text = render_revision(rev_id=rev_id, down_revision=down_revision, message=message,
+                           branch_labels=[branch] if branch else None, before=before, after=after,
+                           policy=policy, upgrade=upgrade, downgrade=downgrade)
+    path = rdir.versions / f"{rev_id}_{_slug(message)}.py"
+    path.write_text(text, encoding="utf-8")
+    Snapshot(expected, {"revision": rev_id}).write(rdir.states / f"{rev_id}.json")
+    if down_revision is None and not (rdir.states / "base.json").exists():
+        Snapshot(source, {"revision": "base"}).write(rdir.states / "base.json")
+    return RevisionInfo(rev_id, down_revision, path, before, after)
+
+
+def plan_revision(source: Schema, target: Schema, policy: str = "exact"):
+    """Upgrade and downgrade steps from ``source`` to ``target`` under ``policy``.
+
+    Returns (upgrade_steps, downgrade_steps, changes)."""
+    if policy not in POLICIES:
+        raise InputError(f"unknown policy {policy!r}: use exact or additive")
+    changes = diff(source, target)
+    if policy == "additive":
+        changes = additive(changes)
+    return changes
