@@ -55,7 +55,7 @@ def test_esrf_and_dls_v5_share_137_tables(schemas):
 def test_dls_v4_v5_core_tables_are_the_identical_ones(schemas):
     a, b = schemas[V4], schemas[V5]
     m = build_matrix({V4: a, V5: b})
-    touched = {c.table or c.name for c in diff(a, b)}
+    touched = {c.table or c.name for c in diff(a, b) if c.kind != "data"}  # rows are not the table's definition
     common = {t.name for t in a.tables} & {t.name for t in b.tables}
     core = _tables(m, "core")
     assert core == common - touched

@@ -43,6 +43,12 @@ class _Group(click.Group):
         except KeyboardInterrupt:
             click.echo("schema-tools: interrupted", err=True)
             sys.exit(130)
+        except Exception as exc:  # a bug: still one line, and a way to see more
+            if debug:
+                raise
+            click.echo(f"schema-tools: internal error: {type(exc).__name__}: {exc} "
+                       f"(run with --debug for the traceback)", err=True)
+            sys.exit(EXIT_ERROR)
         sys.exit(rv if isinstance(rv, int) else 0)
 
 

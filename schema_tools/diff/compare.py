@@ -391,7 +391,7 @@ def compare_data(a: Schema, b: Schema, opts: DiffOptions) -> list[Change]:
                 out.append(Drop("data", name, o))
             else:
                 common = set(dict(o.values)) & set(dict(n.values))
-                changed = tuple(sorted(c for c in common if o.value(c) != n.value(c)))
+                changed = tuple(sorted(c for c in common if o.get(c) != n.get(c)))
                 if changed:
                     out.append(Alter("data", name, o, n, changed))
     return out

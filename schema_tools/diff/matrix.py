@@ -55,7 +55,7 @@ from .compare import DiffOptions, changed_attrs, diff
 #: object kinds of the matrix, in display order
 KINDS = ("table", "column", "index", "foreign_key", "check", "view", "routine", "trigger", "event")
 #: kinds counted in a distance (``database``: the schema's default charset/collation)
-DISTANCE_KINDS = ("database",) + KINDS
+DISTANCE_KINDS = ("database",) + KINDS + ("data",)
 CATEGORIES = ("missing", "extra", "different", "renamed")
 CLASSES = ("core", "shared", "conflict", "site-specific")
 

@@ -350,7 +350,8 @@ class Row:
     key: tuple[tuple[str, str], ...]
     values: tuple[tuple[str, str], ...]
 
-    def value(self, column: str) -> str | None:
+    def get(self, column: str) -> str | None:
+        """The SQL literal of ``column`` in this row."""
         return dict(self.values).get(column)
 
 

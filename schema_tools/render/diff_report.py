@@ -31,6 +31,7 @@ from typing import Any, Callable, Iterable, Sequence
 
 from ..diff.compare import _DB
 from ..diff.changes import KIND_ORDER, Add, Alter, Change, Drop, Rename
+from ..model.objects import Row
 from ..model.objects import (
     Check, Column, DataType, ForeignKey, Index, IndexColumn, Parameter, Routine, Table, Trigger,
     quote_string,
@@ -150,6 +151,8 @@ def _unwrap(obj: Any) -> Any:
 def _attr_value(obj: Any, attr: str) -> Any:
     """The model value of ``attr`` (a name from ``Alter.changed``) on ``obj``."""
     obj = _unwrap(obj)
+    if isinstance(obj, Row):
+        return obj.get(attr)  # a lookup row: ``attr`` is a column name
     if isinstance(obj, Column):
         if attr == "type":
             return obj.type

@@ -250,7 +250,7 @@ def _data_steps(changes: Sequence[Change], tables: dict[str, Table]) -> list[Ste
             steps.append(Step("data", f"DELETE FROM {_q(c.table)} WHERE {where(c.obj)}", (c,), c.table))
     for c in data:
         if isinstance(c, Alter):
-            sets = ", ".join(f"{_q(col)} = {c.new.value(col)}" for col in c.changed)
+            sets = ", ".join(f"{_q(col)} = {c.new.get(col)}" for col in c.changed)
             steps.append(Step("data", f"UPDATE {_q(c.table)} SET {sets} WHERE {where(c.old)}", (c,), c.table,
                               session=_DATA_SESSION))
     for c in data:
