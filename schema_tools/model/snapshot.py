@@ -59,13 +59,14 @@ _NESTED: dict[tuple[type, str], type] = {
 }
 
 
-def _encode_value(name: str, value: Any) -> Any:
+def encode_value(name: str, value: Any) -> Any:
+    """One attribute's value as the snapshot format writes it."""
     if isinstance(value, DataType):
         return value.sql()
     if dataclasses.is_dataclass(value):
         return to_dict(value)
     if isinstance(value, tuple):
-        return [_encode_value(name, v) for v in value]
+        return [encode_value(name, v) for v in value]
     if isinstance(value, str) and name in _MULTILINE and "\n" in value:
         return value.split("\n")
     return value
@@ -82,7 +83,7 @@ def to_dict(obj: Any) -> dict[str, Any]:
             continue
         if isinstance(value, tuple) and not value and f.default == ():
             continue
-        out[f.name] = _encode_value(f.name, value)
+        out[f.name] = encode_value(f.name, value)
     return out
 
 

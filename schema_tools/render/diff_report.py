@@ -36,7 +36,7 @@ from ..model.objects import (
     Check, Column, DataType, ForeignKey, Index, IndexColumn, Parameter, Routine, Table, Trigger,
     quote_string,
 )
-from ..model.snapshot import to_dict
+from ..model.snapshot import encode_value, to_dict
 from .ddl import (
     column_definition, create_event, create_routine, create_table, create_trigger, create_view,
     foreign_key_definition, index_definition, quote_ident,
@@ -59,7 +59,6 @@ _TYPE_PARTS = {"type_name": "name", "length": "length", "scale": "scale", "value
 _ATTR_ORDER = ("type", "nullable", "default", "on_update", "auto_increment", "generated",
                "generated_stored", "charset", "collation", "comment", "position")
 # multi-line attributes, written as lists of lines in JSON (as in snapshot files)
-_MULTILINE = frozenset({"body", "definition", "statement", "partitioning"})
 # a string value longer than _LONG_TEXT (or on several lines) is summarised on one line
 # and shown as a unified diff where the format allows it; a list longer than _LONG shows
 # only the items removed and added
@@ -421,18 +420,6 @@ def _render_text(changes: list[Change], a_label: str, b_label: str) -> str:
 # JSON
 
 
-def _json_value(attr: str, value: Any) -> Any:
-    if isinstance(value, DataType):
-        return value.sql()
-    if dataclasses.is_dataclass(value):
-        return to_dict(value)
-    if isinstance(value, tuple):
-        return [_json_value(attr, v) for v in value]
-    if isinstance(value, str) and attr in _MULTILINE and "\n" in value:
-        return value.split("\n")
-    return value
-
-
 def _json_object(obj: Any) -> dict[str, Any]:
     return to_dict(_unwrap(obj))
 
@@ -447,8 +434,8 @@ def _json_change(change: Change) -> dict[str, Any]:
         out["reason"] = change.reason
     elif isinstance(change, Alter):
         out["changed"] = list(change.changed)
-        out["old"] = {k: _json_value(k, v) for k, v in _side_values(change, "old").items()}
-        out["new"] = {k: _json_value(k, v) for k, v in _side_values(change, "new").items()}
+        out["old"] = {k: encode_value(k, v) for k, v in _side_values(change, "old").items()}
+        out["new"] = {k: encode_value(k, v) for k, v in _side_values(change, "new").items()}
     else:
         if change.kind == "column":
             out["after"] = change.after
