@@ -58,7 +58,6 @@ _TYPE_PARTS = {"type_name": "name", "length": "length", "scale": "scale", "value
 # display order of altered attributes (the rest follow alphabetically)
 _ATTR_ORDER = ("type", "nullable", "default", "on_update", "auto_increment", "generated",
                "generated_stored", "charset", "collation", "comment", "position")
-# multi-line attributes, written as lists of lines in JSON (as in snapshot files)
 # a string value longer than _LONG_TEXT (or on several lines) is summarised on one line
 # and shown as a unified diff where the format allows it; a list longer than _LONG shows
 # only the items removed and added
