@@ -408,6 +408,10 @@ def diff(a: Schema, b: Schema, options: DiffOptions | None = None) -> list[Chang
     out: list[Change] = []
     for comparator in COMPARATORS:
         out += comparator(a, b, opts)
+    # a renamed table keeps its rows: no row changes for it
+    renamed = {n for c in out if isinstance(c, Rename) and c.kind == "table" for n in (c.old_name, c.name)}
+    if renamed:
+        out = [c for c in out if not (c.kind == "data" and c.table in renamed)]
     return sorted(out, key=lambda c: c.sort_key())
 
 
