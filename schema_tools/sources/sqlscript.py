@@ -525,6 +525,12 @@ _CLIENT_WS = " \t\n\r\x0b\x0c"       # my_isspace() of the client's utf8mb4 ctyp
 _CLIENT_SPECIAL = re.compile(r"[#\-/*\\'\"`]")
 
 
+# a statement without comment markers, backslashes, carriage returns, control characters,
+# trailing blanks on a line or a line starting with "delimiter" goes through the client as is
+_PLAIN_STATEMENT = re.compile(r"(?![\s\S]*(?:--|#|/\*|\\|\r|[ \t]\n|[ \t]$|(?:^|\n)\s*delimiter))"
+                              r"[^\x00-\x08\x0b-\x1f\x7f]*", re.I)
+
+
 def client_strip(sql: str, *, no_backslash_escapes: bool = False,
                  ansi_quotes: bool = False) -> str:
     """The text the ``mariadb`` client (10.11, without ``--comments``) sends for *sql*.
@@ -557,6 +563,8 @@ def client_strip(sql: str, *, no_backslash_escapes: bool = False,
     """
     if "\0" in sql:
         raise SqlError("ASCII '\\0' appeared in the statement; the mariadb client refuses it")
+    if _PLAIN_STATEMENT.fullmatch(sql):
+        return sql  # nothing the client would change: no comment, backslash, CR or delimiter line
     buffer: list[str] = []              # text handed over so far (the client's glob_buffer)
     in_string = ""
     ml_comment = False
