@@ -10,13 +10,9 @@
 from __future__ import annotations
 
 import contextlib
-import importlib
-import importlib.util
 import random
 import re
 import subprocess
-import sys
-import types
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
@@ -38,75 +34,6 @@ FLAVOUR = Flavour("mariadb", (10, 11, 0))
 # server-backed property tests do not shrink: each example loads a script, and a failing
 # example is reported as generated, which keeps the run time bounded
 NO_SHRINK = (Phase.explicit, Phase.reuse, Phase.generate)
-
-
-# =======================================================================================
-# Test-local stand-in for the table DDL, used only while schema_tools/offline/tables.py
-# does not exist yet: it records CREATE TABLE names and column names, which is all that
-# triggers (table must exist) and views (column lists) need.
-
-def _split_top(body: str) -> list[str]:
-    depth, cur, parts = 0, [], []
-    quote = ""
-    for ch in body:
-        if quote:
-            cur.append(ch)
-            if ch == quote:
-                quote = ""
-            continue
-        if ch in "'\"`":
-            quote = ch
-        elif ch == "(":
-            depth += 1
-        elif ch == ")":
-            depth -= 1
-        if ch == "," and depth == 0:
-            parts.append("".join(cur))
-            cur = []
-        else:
-            cur.append(ch)
-    parts.append("".join(cur))
-    return parts
-
-
-def _stub_apply_table_ddl(sql, session, state) -> bool:
-    m = re.match(r"\s*CREATE\s+(OR\s+REPLACE\s+)?TABLE\s+(?:IF\s+NOT\s+EXISTS\s+)?(`[^`]+`|\w+)"
-                 r"\s*\((.*)\)[^)]*$", sql, re.I | re.S)
-    if m:
-        name = m.group(2).strip("`")
-        if m.group(1):
-            drop_table_triggers(state, name)
-        cols = []
-        for part in _split_top(m.group(3)):
-            c = re.match(r"\s*(`[^`]+`|\w+)", part)
-            if c and c.group(1).upper() not in ("KEY", "PRIMARY", "UNIQUE", "INDEX", "CONSTRAINT",
-                                                "FOREIGN", "FULLTEXT", "CHECK", "SPATIAL"):
-                cols.append(Column(c.group(1).strip("`"), DataType("int")))
-        state.tables[name] = Table(name, tuple(cols))
-        return True
-    m = re.match(r"\s*DROP\s+TABLE\s+(?:IF\s+EXISTS\s+)?(`[^`]+`|\w+)\s*$", sql, re.I)
-    if m:
-        name = m.group(1).strip("`")
-        state.tables.pop(name, None)
-        drop_table_triggers(state, name)
-        return True
-    m = re.match(r"\s*(?:RENAME\s+TABLE\s+(`[^`]+`|\w+)\s+TO|ALTER\s+TABLE\s+(`[^`]+`|\w+)\s+RENAME"
-                 r"\s+(?:TO|AS)?)\s*(`[^`]+`|\w+)\s*$", sql, re.I)
-    if m:
-        old, new = (m.group(1) or m.group(2)).strip("`"), m.group(3).strip("`")
-        state.tables[new] = Table(new, state.tables.pop(old).columns)
-        rename_table_triggers(state, old, new)
-        return True
-    return False
-
-
-if importlib.util.find_spec("schema_tools.offline.tables") is None:
-    _stub = types.ModuleType("schema_tools.offline.tables")
-    _stub.apply_table_ddl = _stub_apply_table_ddl
-    sys.modules["schema_tools.offline.tables"] = _stub
-    TABLES_STUBBED = True
-else:
-    TABLES_STUBBED = False
 
 
 def _reader(**kw):
@@ -856,20 +783,8 @@ def test_triggers_match_the_server(server):
     assert len(schema.triggers) == 10
 
 
-def _tables_call_trigger_helpers() -> bool:
-    import inspect
-
-    module = sys.modules.get("schema_tools.offline.tables") or importlib.import_module(
-        "schema_tools.offline.tables")
-    source = inspect.getsource(module) if not TABLES_STUBBED else ""
-    return TABLES_STUBBED or ("drop_table_triggers" in source and "rename_table_triggers" in source)
-
-
 @pytest.mark.server
 def test_dropped_table_drops_its_triggers(server):
-    if not _tables_call_trigger_helpers():
-        pytest.xfail("schema_tools/offline/tables.py does not call drop_table_triggers / "
-                     "rename_table_triggers yet")
     script = ("CREATE TABLE t (a int);\nCREATE TABLE u (a int);\n"
               "CREATE TRIGGER x BEFORE INSERT ON t FOR EACH ROW SET @a=1;\n"
               "CREATE TRIGGER y BEFORE INSERT ON u FOR EACH ROW SET @a=1;\n"

@@ -21,12 +21,11 @@ from importlib import resources
 from pathlib import Path
 from typing import Sequence
 
-from ..diff.changes import Alter, Change, Drop
-from ..diff.compare import diff
+from ..diff.changes import Add, Alter, Change, Drop, Rename
 from ..errors import InputError
 from ..model.objects import Column, DataType, Schema
 from ..model.snapshot import Snapshot, fingerprint
-from ..render.sql import Step, plan
+from ..render.sql import Step
 
 TEMPLATE_FILES = ("alembic.ini", "env.py", "script.py.mako")
 POLICIES = ("exact", "additive")
@@ -153,7 +152,6 @@ def additive(changes: Sequence[Change], source: Schema | None = None,
     dropped, and conflicting column types are widened rather than replaced.  A primary key
     stays as it is while one of its columns is AUTO_INCREMENT (the column is kept, and the
     server requires it to stay a key)."""
-    from ..diff.changes import Add, Rename
 
     def unguess(c: Change) -> Change | None:
         # a guessed rename would change a name the site's programs use: add the new
@@ -205,7 +203,6 @@ def additive(changes: Sequence[Change], source: Schema | None = None,
 def _harmonize_fk_types(changes: list[Change], source: Schema, target: Schema) -> list[Change]:
     """Widening can leave the two ends of a foreign key with different integer types, which
     the server refuses.  Give every column linked by foreign keys the widest of their types."""
-    from ..diff.changes import Add
 
     final: dict[tuple[str, str], Column] = {}
     for t in source.tables:
@@ -386,15 +383,3 @@ def write_revision(rdir: RevisionDir, *, source: Schema, target: Schema, expecte
     if down_revision is None and not (rdir.states / "base.json").exists():
         Snapshot(source, {"revision": "base"}).write(rdir.states / "base.json")
     return RevisionInfo(rev_id, down_revision, path, before, after)
-
-
-def plan_revision(source: Schema, target: Schema, policy: str = "exact"):
-    """Upgrade and downgrade steps from ``source`` to ``target`` under ``policy``.
-
-    Returns (upgrade_steps, downgrade_steps, changes)."""
-    if policy not in POLICIES:
-        raise InputError(f"unknown policy {policy!r}: use exact or additive")
-    changes = diff(source, target)
-    if policy == "additive":
-        changes = additive(changes)
-    return changes

@@ -26,7 +26,7 @@ import dataclasses
 from dataclasses import dataclass
 from typing import Sequence
 
-from ..model.objects import Column, ForeignKey, Index, Routine, Schema, Table, Trigger, View
+from ..model.objects import ForeignKey, Index, Schema, Table
 from ..diff.changes import Add, Alter, Change, Drop, Rename
 from .ddl import (
     column_definition, create_event, create_routine, create_table, create_trigger, create_view,
@@ -109,7 +109,7 @@ def _fk_columns_touched(changes: Sequence[Change]) -> set[tuple[str, str]]:
 def plan(changes: Sequence[Change], source: Schema, target: Schema) -> list[Step]:
     """Statements that turn ``source`` into ``target``, given ``changes = diff(source, target)``."""
     steps: list[Step] = []
-    src_tables, tgt_tables = _table_by_name(source), _table_by_name(target)
+    tgt_tables = _table_by_name(target)
     table_renames = {c.old_name: c.name for c in changes if isinstance(c, Rename) and c.kind == "table"}
     rev_table_renames = {v: k for k, v in table_renames.items()}
 

@@ -153,7 +153,7 @@ def table_checksum(conn, table: Table, columns: Sequence[str]) -> tuple[int, str
     """(row count, sha256 of the rows' values in ``columns``, ordered by primary key)."""
     if not columns:
         return 0, ""
-    sql = (f"SELECT " + ", ".join(f"CAST({quote_ident(c)} AS CHAR)" for c in columns)
+    sql = ("SELECT " + ", ".join(f"CAST({quote_ident(c)} AS CHAR)" for c in columns)
            + f" FROM {quote_ident(table.name)} ORDER BY {_order_by(table, columns)}")
     h = hashlib.sha256()
     n = 0
