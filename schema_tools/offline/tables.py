@@ -454,6 +454,14 @@ class _Applier:
                 if dtype.name not in ("datetime", "timestamp"):
                     raise OfflineError(f"Invalid ON UPDATE clause for '{name}' column")
                 on_update = self.now_text(spec.on_update, dtype, name, on_update=True)
+        if generated is None and default is None and not nullable and not auto_inc:
+            if on_update is not None:
+                # NOT NULL with ON UPDATE and no DEFAULT: the zero date is the default
+                fsp = dtype.length or 0
+                default = "'0000-00-00 00:00:00" + ("." + "0" * fsp if fsp else "") + "'"
+            elif compressed:
+                # a NOT NULL COMPRESSED column without DEFAULT gets ''
+                default = "''"
         check = None
         if spec.check is not None:
             ctx = ExprContext(self.column_names(w, extra=name), "CHECK", self.session_charset(),
@@ -1213,14 +1221,6 @@ class _Applier:
         if rebuilds and w.engine == "Aria":
             # altering an Aria table writes its (default) page checksum out explicitly
             w.options.setdefault("PAGE_CHECKSUM", "1")
-        if rebuilds:
-            # a NOT NULL column with ON UPDATE and no DEFAULT gets the zero default when the
-            # table definition is rewritten
-            for i, c in enumerate(w.columns):
-                if c.on_update and c.default is None and not c.nullable:
-                    fsp = c.type.length or 0
-                    zero = "'0000-00-00 00:00:00" + ("." + "0" * fsp if fsp else "") + "'"
-                    w.columns[i] = replace(c, default=zero)
         if rebuilds and w.engine != "MEMORY":
             # an ALTER forgets USING HASH on the existing unique keys (not on new ones)
             for k in w.keys:
