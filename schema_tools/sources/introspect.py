@@ -10,6 +10,7 @@ every mismatch is reported as unsupported, by table and feature.
 
 from __future__ import annotations
 
+import json
 import re
 import time
 from dataclasses import dataclass, field, replace
@@ -72,6 +73,39 @@ def run_batch(conn: pymysql.connections.Connection, queries: Sequence[str]) -> l
                 cur.execute(q)
                 results.append(list(cur.fetchall()))
     return results
+
+
+_SELECT = re.compile(r"^SELECT (.*?) (FROM information_schema\..*?)(?: ORDER BY (.*))?$", re.S)
+
+
+def _run_aggregated(conn, queries: Sequence[str], flavour: Flavour) -> list[list[tuple]]:
+    """Run the information_schema queries, each folded by the server into one JSON array.
+
+    Most of a live read is the driver decoding thousands of rows; one JSON document per
+    query is decoded by the C json module instead.  Same rows, same order.  MariaDB 10.5+
+    only (JSON_ARRAYAGG ... ORDER BY); elsewhere the plain queries run."""
+    if not (flavour.is_mariadb and flavour.version >= (10, 5, 0)):
+        return run_batch(conn, queries)
+    folded, plain = [], []
+    for q in queries:
+        m = _SELECT.match(q)
+        # events carry datetimes, whose text form JSON would change: read them plainly
+        if m and "EVENTS" not in q:
+            order = f" ORDER BY {m.group(3)}" if m.group(3) else ""
+            folded.append(f"SELECT JSON_ARRAYAGG(JSON_ARRAY({m.group(1)}){order}) {m.group(2)}")
+            plain.append(False)
+        else:
+            folded.append(q)
+            plain.append(True)
+    results = run_batch(conn, ["SET SESSION group_concat_max_len = 4294967295"] + folded)[1:]
+    out = []
+    for rows, is_plain in zip(results, plain):
+        if is_plain:
+            out.append(rows)
+        else:
+            doc = rows[0][0] if rows else None
+            out.append([tuple(r) for r in json.loads(doc)] if doc else [])
+    return out
 
 
 def _queries(db: str, flavour: Flavour) -> list[str]:
@@ -206,7 +240,7 @@ def introspect(conn: pymysql.connections.Connection, database: str, *,
             version_string = cur.fetchone()[0]
         flavour = detect(version_string)
         (schemata, collations, tables, columns, stats, fk_rules, fk_columns, checks, views,
-         routines, params, triggers, events) = run_batch(conn, _queries(database, flavour))
+         routines, params, triggers, events) = _run_aggregated(conn, _queries(database, flavour), flavour)
     except pymysql.MySQLError as exc:
         raise ConnectionFailed(f"cannot read database {database!r}: {exc.args[-1]}") from None
     if not schemata:
