@@ -690,14 +690,17 @@ class MariaDBParser(MySQLParser):
         while self._curr:
             self._advance()
 
-    def _m_create_element(self) -> Any:
+    def _m_create_element(self, alter: bool = False) -> Any:
         w0 = self._m_word()
         constraint = None
         if w0 == "CONSTRAINT":
             self._m_skip(1)
-            if_not_exists = self._m_if_not_exists()
+            # CONSTRAINT IF NOT EXISTS [name] CHECK: only in ALTER TABLE ADD, only for CHECK
+            if_not_exists = alter and self._m_if_not_exists()
             if self._m_word() not in ("PRIMARY", "UNIQUE", "FOREIGN", "CHECK"):
                 constraint = self._m_name("constraint name")
+            if if_not_exists and self._m_word() != "CHECK":
+                self._m_fail("IF NOT EXISTS here is only for a CHECK constraint")
             return self._m_constraint_body(constraint, if_not_exists)
         if w0 in ("PRIMARY", "UNIQUE", "FOREIGN", "CHECK"):
             return self._m_constraint_body(None, False)
@@ -1297,7 +1300,7 @@ class MariaDBParser(MySQLParser):
             return [AddColumn(col, if_not_exists)]
         if w in ("CONSTRAINT", "PRIMARY", "UNIQUE", "FOREIGN", "CHECK", "KEY", "INDEX",
                  "FULLTEXT", "SPATIAL"):
-            el = self._m_create_element()
+            el = self._m_create_element(alter=True)
             return [self._m_wrap_element(el)]
         if w == "PERIOD" or w == "SYSTEM":
             raise OfflineError("system versioning is not supported offline")

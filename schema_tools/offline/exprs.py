@@ -111,6 +111,7 @@ class ExprContext:
     charset: str = "utf8mb4"
     allow_nondeterministic: bool = False
     allow_hex: bool = False  # X'..' literals print as written only in a BLOB/TEXT DEFAULT
+    year_columns: set[str] = field(default_factory=set)  # lower names of YEAR(4) columns
     used_columns: set[str] = field(default_factory=set)
     owner: str = ""  # the column/constraint the expression belongs to (error messages)
 
@@ -246,7 +247,39 @@ class _Printer:
     # ---- operators
 
     def _cmp(self, e: exp.Expr, op: str) -> tuple[str, int]:
-        return f"{self.arg(e.this, CMP_P)} {op} {self.arg(e.expression, CMP_P + 1)}", CMP_P
+        left, right = e.this, e.expression
+        if self.is_year(left):
+            right = self.year_const(right)
+        elif self.is_year(right):
+            left = self.year_const(left)
+        return f"{self.arg(left, CMP_P)} {op} {self.arg(right, CMP_P + 1)}", CMP_P
+
+    def is_year(self, e: exp.Expr) -> bool:
+        while isinstance(e, exp.Paren):
+            e = e.this
+        return isinstance(e, exp.Column) and not e.table and \
+            e.name.lower() in self.ctx.year_columns
+
+    @staticmethod
+    def year_const(e: exp.Expr) -> exp.Expr:
+        """A constant compared with a YEAR(4) column is converted to a year, as the server
+        stores it in the column to compare (5 -> 2005, '99' -> 1999)."""
+        core = e
+        while isinstance(core, exp.Paren):
+            core = core.this
+        if not isinstance(core, exp.Literal):
+            return e
+        text = core.this.strip() if core.is_string else core.this
+        if not text.isdigit():
+            raise _unsupported(f"comparing a YEAR column with {core.sql()}")
+        n = int(text)
+        if 1 <= n <= 69:
+            n += 2000
+        elif 70 <= n <= 99:
+            n += 1900
+        elif not 1901 <= n <= 2155:
+            raise _unsupported(f"comparing a YEAR column with {core.sql()}")
+        return exp.Literal.number(n)
 
     def p_EQ(self, e):
         return self._cmp(e, "=")
@@ -367,6 +400,8 @@ class _Printer:
         if e.args.get("query") or e.args.get("unnest") or e.args.get("field"):
             raise _unsupported("IN with a subquery")
         values = e.expressions
+        if self.is_year(e.this):
+            values = [self.year_const(v) for v in values]
         if len(values) == 1:
             return self._cmp(exp.EQ(this=e.this, expression=values[0]), "<>" if negated else "=")
         items = ",".join(self.p(v)[0] for v in values)
@@ -376,8 +411,11 @@ class _Printer:
         if e.args.get("symmetric"):
             raise _unsupported("BETWEEN SYMMETRIC")
         word = " not between " if negated else " between "
-        return (self.arg(e.this, BETWEEN_P) + word + self.arg(e.args["low"], BETWEEN_P)
-                + " and " + self.arg(e.args["high"], BETWEEN_P)), BETWEEN_P
+        low, high = e.args["low"], e.args["high"]
+        if self.is_year(e.this):
+            low, high = self.year_const(low), self.year_const(high)
+        return (self.arg(e.this, BETWEEN_P) + word + self.arg(low, BETWEEN_P)
+                + " and " + self.arg(high, BETWEEN_P)), BETWEEN_P
 
     def p_Like(self, e: exp.Like, negated: bool = False, escape: exp.Expr | None = None):
         negated = negated or bool(e.args.get("negate"))

@@ -3,29 +3,43 @@
 :func:`apply_table_ddl` is called by :mod:`.reader` for every statement; it returns False
 for statements that are not table DDL.  Statements are parsed by :mod:`.ddl_parse`
 (sqlglot, MariaDB dialect), column types and defaults resolved by :mod:`.types`,
-expressions printed by :mod:`.exprs`.
+expressions printed by :mod:`.exprs`.  A failing statement leaves the state unchanged
+(except DROP TABLE, which, like the server, drops the tables that exist).
 
-The server behaviour reproduced here (each rule checked against a MariaDB 10.11 server by
-tests/test_offline_tables.py):
+Server behaviour reproduced here, each rule read off a MariaDB 10.11 server and checked
+against one by tests/test_offline_tables.py:
 
 * keys: default names are the first column's name, then ``_2``, ``_3`` ... against the
-  keys before it; a PRIMARY KEY makes its columns NOT NULL; a prefix as long as a
-  CHAR/VARCHAR column is dropped; ``USING`` is kept only when written;
+  keys before it; PRIMARY KEY columns become NOT NULL (a NULL default goes, a column with
+  ON UPDATE gets the zero date); a prefix as long as a CHAR/VARCHAR column is dropped;
+  ``USING`` is kept only when written, an ALTER forgets it on existing UNIQUE keys, and a
+  HASH key has no DESC; COMPACT/REDUNDANT InnoDB rows limit a key part to 767 bytes;
 * foreign keys: unnamed ones are ``<table>_ibfk_<n>`` (numbered from 1 in CREATE TABLE,
-  from the highest existing number + 1 in ALTER TABLE); each FOREIGN KEY also asks for an
-  index on its columns, named after the index name, else the constraint name, else the
-  first column.  That *generated* index is not created when an index starting with the
-  same columns exists, and is silently dropped later when another index starting with its
-  columns is added (``state.implicit_indexes`` remembers which indexes are generated).
-  Non-InnoDB engines keep the index but drop the foreign key;
+  from the highest existing number + 1 in ALTER TABLE) and follow table renames; each
+  FOREIGN KEY also asks for an index on its columns, named after the constraint, else the
+  index name, else the first column.  That *generated* index is not created when an index
+  starting with the same columns exists (one declared USING HASH does not count), and is
+  silently dropped when such an index is added later (``state.implicit_indexes``
+  remembers which indexes are generated).  ON DELETE/UPDATE not written is RESTRICT; SET
+  DEFAULT reads as RESTRICT; an in-place ADD FOREIGN KEY (foreign_key_checks=0) stores
+  RESTRICT/NO ACTION/SET DEFAULT as NO ACTION.  Non-InnoDB engines keep the index and
+  drop the key.  Columns written by ON UPDATE CASCADE/SET NULL or ON DELETE SET NULL may
+  not be read by CHECKs or STORED generated columns;
 * checks: unnamed table checks are ``CONSTRAINT_<n>`` (n from 1, skipping names in use);
   a column CHECK is named after its column; ``json`` columns get
-  ``CHECK (json_valid(col))`` unless they have their own CHECK;
+  ``CHECK (json_valid(col))`` unless they have their own CHECK; a table CHECK on dropped
+  columns only is dropped with them;
 * ALTER TABLE: existing columns keep their order, CHANGE/MODIFY without FIRST/AFTER keep
   the column's place, then added and moved columns are placed in statement order; renamed
   columns are renamed in indexes, foreign keys (also those of other tables referencing
-  them), checks and generated columns; dropping a column shrinks or drops its indexes;
-* ``IF [NOT] EXISTS`` forms that find nothing to do are no-ops (the server gives a note).
+  them), checks and generated columns; dropping a column shrinks plain indexes, and may
+  not drop part of a UNIQUE/PRIMARY key; CONVERT TO CHARACTER SET converts every
+  character column (TEXT types grow to keep their length in characters);
+* ``IF [NOT] EXISTS`` forms that find nothing to do are no-ops (the server gives a note);
+* Aria reports TRANSACTIONAL (0 for DYNAMIC/FIXED rows, else 1) and, once altered,
+  PAGE_CHECKSUM=1.
+
+Whatever is not modelled raises :class:`OfflineError` saying "... not supported offline".
 """
 
 from __future__ import annotations
@@ -357,6 +371,7 @@ class _Applier:
         w = _work_of(src, self.state)
         w.name = name
         w.fks = []
+        _rebuild_effects(w)  # LIKE rewrites the definition as an ALTER does
         _store(self.state, w)
 
     def table_defaults(self, options: list[tuple[str, Any]],
@@ -440,7 +455,7 @@ class _Applier:
                     or spec.on_update is not None:
                 raise OfflineError(f"syntax error in the definition of generated column '{name}'")
             ctx = ExprContext(self.column_names(w, extra=name), "GENERATED ALWAYS AS",
-                              self.session_charset(), owner=name)
+                              self.session_charset(), owner=name, year_columns=_year_columns(w))
             generated = print_expression(spec.generated, ctx)
             if name.lower() in {c.lower() for c in ctx.used_columns}:
                 raise OfflineError(f"Function or expression '{name}' cannot be used in the "
@@ -465,7 +480,7 @@ class _Applier:
         check = None
         if spec.check is not None:
             ctx = ExprContext(self.column_names(w, extra=name), "CHECK", self.session_charset(),
-                              owner=name)
+                              owner=name, year_columns=_year_columns(w))
             check = print_expression(spec.check, ctx)
         elif rt.json:
             check = f"json_valid(`{name.replace('`', '``')}`)"
@@ -510,7 +525,7 @@ class _Applier:
                 and lit.kind != "null":
             # BLOB/TEXT defaults are kept as expressions: printed, not converted
             ctx = ExprContext(self.column_names(w, extra=name), "DEFAULT", self.session_charset(),
-                              allow_nondeterministic=True, owner=name, allow_hex=True)
+                              allow_nondeterministic=True, owner=name, allow_hex=True, year_columns=_year_columns(w))
             return print_expression(spec.default, ctx, parent=DEFAULT_P)
         if lit is not None:
             if dtype.name in P_SPATIAL_OR_PLUGIN and lit.kind != "null":
@@ -525,7 +540,7 @@ class _Applier:
         if dtype.name in P_SPATIAL_OR_PLUGIN:
             raise OfflineError(f"a default for {dtype.name} column '{name}' is not supported offline")
         ctx = ExprContext(self.column_names(w, extra=name), "DEFAULT", self.session_charset(),
-                          allow_nondeterministic=True, owner=name)
+                          allow_nondeterministic=True, owner=name, year_columns=_year_columns(w))
         text = print_expression(spec.default, ctx, parent=DEFAULT_P)
         if not ctx.used_columns and not _has_nondeterministic(e) and \
                 dtype.name not in TEXT_TYPES and dtype.name not in BLOB_TYPES:
@@ -870,7 +885,7 @@ class _Applier:
                         break
                 name = cand
                 names.append(name)
-            ctx = ExprContext(self.column_names(w), "CHECK", self.session_charset(), owner=name)
+            ctx = ExprContext(self.column_names(w), "CHECK", self.session_charset(), owner=name, year_columns=_year_columns(w))
             clause = print_expression(ch.expr, ctx)
             w.checks.append(Check(name, clause))
 
@@ -1218,14 +1233,8 @@ class _Applier:
         actions = self.effective_actions(w, actions)
         rebuilds = not all(isinstance(a, (P.RenameTo, P.NoOp)) for a in actions) or any(
             isinstance(a, P.NoOp) and a.what == "FORCE" for a in actions)
-        if rebuilds and w.engine == "Aria":
-            # altering an Aria table writes its (default) page checksum out explicitly
-            w.options.setdefault("PAGE_CHECKSUM", "1")
-        if rebuilds and w.engine != "MEMORY":
-            # an ALTER forgets USING HASH on the existing unique keys (not on new ones)
-            for k in w.keys:
-                if k.kind in ("primary", "unique") and k.using == "HASH":
-                    k.using = None
+        if rebuilds:
+            _rebuild_effects(w)
         for a in actions:
             if isinstance(a, _SkippedColumn):
                 for k in self.column_keys(a.column):
@@ -1571,8 +1580,11 @@ class _Applier:
                 if low in replaced:
                     raise OfflineError(f"Unknown column '{a.old}' in '{w.name}'")
                 col = self.make_column(a.column, w, old=old)
-                if (old.generated is None) != (col.generated is None) or (
-                        old.generated is not None and old.generated_stored != col.generated_stored):
+                # a VIRTUAL column cannot become stored or plain, nor the reverse
+                # (STORED <-> plain is fine)
+                was_virtual = old.generated is not None and not old.generated_stored
+                is_virtual = col.generated is not None and not col.generated_stored
+                if was_virtual != is_virtual:
                     raise OfflineError("This is not yet supported for generated columns")
                 defs.append((a.column, col))
                 replaced[low] = (col, a)
@@ -1691,8 +1703,13 @@ class _Applier:
                              old_columns: list[Column]) -> None:
         old_by_low = {c.name.lower(): c for c in old_columns}
         # expressions (checks, generated columns) referencing dropped or renamed columns
-        if drop_set or renamed:
-            self.rewrite_expressions(w, drop_set, renamed, replaced)
+        # columns turned into or out of YEAR: the server re-reads expressions on them, and
+        # constants compared with a YEAR column print as years
+        retyped = {low for low, (col, _) in replaced.items()
+                   if (old_by_low.get(low) is not None and col.type != old_by_low[low].type
+                       and "year" in (col.type.name, old_by_low[low].type.name))}
+        if drop_set or renamed or retyped:
+            self.rewrite_expressions(w, drop_set, renamed, replaced, retyped)
         # keys: a plain index loses the dropped columns; a UNIQUE or PRIMARY key may not
         # lose only some of them
         for key in list(w.keys):
@@ -1757,21 +1774,23 @@ class _Applier:
                 self.state.tables[tname] = replace(t, foreign_keys=tuple(fks))
 
     def rewrite_expressions(self, w: _Work, drop_set: set[str], renamed: dict[str, str],
-                            replaced: dict[str, tuple[Column, Any]]) -> None:
+                            replaced: dict[str, tuple[Column, Any]],
+                            retyped: set[str] = frozenset()) -> None:
         """Checks and generated columns hold printed text; re-read and print them again
         with dropped columns unknown and renamed ones renamed."""
         names_after = {c.name.lower(): c.name for c in w.columns}
 
         def redo(text: str, clause: str, owner: str) -> str:
             refs = {m.replace("``", "`").lower() for m in re.findall(r"`((?:[^`]|``)+)`", text)}
-            if not refs & (drop_set | set(renamed)):
+            if not refs & (drop_set | set(renamed) | set(retyped)):
                 return text
             for r in refs:
                 if r in drop_set and r not in renamed:
                     raise OfflineError(f"Unknown column '{r}' in '{clause}'")
             tree = P.parse_expression(_rename_idents(text, renamed))
             ctx = ExprContext(names_after, clause, self.session_charset(), owner=owner,
-                              allow_nondeterministic=clause == "DEFAULT")
+                              allow_nondeterministic=clause == "DEFAULT",
+                              year_columns=_year_columns(w))
             return print_expression(tree, ctx, parent=DEFAULT_P if clause == "DEFAULT" else 0)
 
         kept_checks = []
@@ -1817,6 +1836,22 @@ class _Applier:
 P_SPATIAL_OR_PLUGIN = {"geometry", "point", "linestring", "polygon", "multipoint",
                        "multilinestring", "multipolygon", "geometrycollection", "uuid", "inet4",
                        "inet6"}
+
+
+def _rebuild_effects(w: _Work) -> None:
+    """What rewriting an existing definition (ALTER TABLE, CREATE TABLE ... LIKE) changes:
+    Aria writes its default page checksum out explicitly, and USING HASH is forgotten on
+    UNIQUE keys (not on MEMORY tables, where HASH is native)."""
+    if w.engine == "Aria":
+        w.options.setdefault("PAGE_CHECKSUM", "1")
+    if w.engine != "MEMORY":
+        for k in w.keys:
+            if k.kind in ("primary", "unique") and k.using == "HASH":
+                k.using = None
+
+
+def _year_columns(w: _Work) -> set[str]:
+    return {c.name.lower() for c in w.columns if c.type.name == "year" and c.type.length != 2}
 
 
 def _has_nondeterministic(e: exp.Expr) -> bool:
