@@ -97,6 +97,11 @@ FK_INCORRECT = 'Foreign key constraint is incorrectly formed'
 # Working copy of a table
 
 
+class _Rebuild:
+    """An action skipped by IF [NOT] EXISTS after which the server still rewrites the
+    table definition."""
+
+
 class _SkippedColumn:
     """ADD COLUMN IF NOT EXISTS of an existing column: only its inline keys remain."""
 
@@ -767,6 +772,9 @@ class _Applier:
                 if col.compressed:
                     raise OfflineError(f"Compressed column '{col.name}' can't be used in key "
                                        f"specification")
+                if col.generated is not None and not col.generated_stored and \
+                        _pad_sensitive(P.parse_expression(col.generated), w):
+                    raise _vcol_error(col.generated, col.name)
                 if key.kind == "fulltext":
                     if kind != "string" or part.length is not None:
                         raise OfflineError("Incorrect prefix key; the used key part isn't a string, "
@@ -1236,6 +1244,8 @@ class _Applier:
         if rebuilds:
             _rebuild_effects(w)
         for a in actions:
+            if isinstance(a, _Rebuild):
+                continue
             if isinstance(a, _SkippedColumn):
                 for k in self.column_keys(a.column):
                     k.if_not_exists = True  # type: ignore[attr-defined]
@@ -1416,9 +1426,11 @@ class _Applier:
             if isinstance(a, P.AddColumn) and a.if_not_exists and (
                     w.col(a.column.name) is not None or a.column.name.lower() in added):
                 # the column is skipped, but its inline keys are still added (each with
-                # IF NOT EXISTS)
+                # IF NOT EXISTS), and a FIRST/AFTER still makes the server rewrite the table
                 if a.column.key or a.column.unique_key:
                     out.append(_SkippedColumn(a.column))
+                elif a.column.position is not None:
+                    out.append(_Rebuild())
                 continue
             if isinstance(a, P.AddColumn):
                 added.add(a.column.name.lower())
@@ -1437,6 +1449,7 @@ class _Applier:
             if isinstance(a, P.DropConstraint) and a.if_exists and not any(
                     f.name.lower() == a.name.lower() for f in w.fks) and not any(
                     c.name.lower() == a.name.lower() for c in w.checks) and w.key(a.name) is None:
+                out.append(_Rebuild())  # the server still rewrites the table
                 continue
             if isinstance(a, P.AddKey) and a.key.if_not_exists and a.key.name and \
                     w.key(a.key.name) is not None:
