@@ -17,7 +17,6 @@ import difflib
 import json
 import os
 import re
-from pathlib import Path
 
 import pymysql
 import pytest
@@ -27,7 +26,6 @@ from hypothesis import strategies as st
 from schema_tools.errors import SqlError
 from schema_tools.model.snapshot import Snapshot, to_dict
 from schema_tools.model.objects import Schema
-from schema_tools.offline.ddl_parse import parse_statement
 from schema_tools.offline.exprs import SIMPLE_FUNCTIONS, NONDETERMINISTIC
 from schema_tools.offline.reader import OfflineReader
 from schema_tools.offline.state import OfflineError, Session, State
@@ -842,6 +840,25 @@ RULES = {
         "ALTER TABLE t ADD x5 int, ADD FOREIGN KEY (x5) REFERENCES p (id), ALGORITHM=INPLACE",
         "SET foreign_key_checks = 1",
         "ALTER TABLE t ADD x6 int, ADD FOREIGN KEY (x6) REFERENCES p (id), ALGORITHM=INPLACE"],
+    "a copying ALTER that renames the table loses its foreign keys": [
+        "CREATE TABLE q (id int PRIMARY KEY)",
+        "CREATE TABLE t (pid int, FOREIGN KEY (pid) REFERENCES q (id))",
+        "CREATE TABLE c (qid int, FOREIGN KEY (qid) REFERENCES q (id))",
+        "ALTER IGNORE TABLE t ADD x int, RENAME TO t2", "ALTER IGNORE TABLE t2 ADD y int UNIQUE, "
+        "RENAME TO t3", "ALTER TABLE q ADD n int, RENAME TO q2, ALGORITHM=COPY"],
+    "with foreign_key_checks=0 an index a foreign key needs can be dropped": [
+        "CREATE TABLE p (id int PRIMARY KEY)", "CREATE TABLE t (pid int, FOREIGN KEY (pid) "
+        "REFERENCES p (id))", "SET foreign_key_checks = 0", "DROP INDEX pid ON t"],
+    "generated columns: STORED <-> plain is allowed, VIRTUAL changes are not": [
+        "CREATE TABLE t (a int, b int AS (a + 1) STORED, c int, d int AS (a) VIRTUAL)",
+        "ALTER TABLE t MODIFY b tinyint, MODIFY c int AS (a + 2) STORED",
+        "ALTER TABLE t ALTER d SET DEFAULT 1", "ALTER TABLE t ALTER d SET DEFAULT 'x'"],
+    "skipped IF [NOT] EXISTS actions: rewrite or not": [
+        "CREATE TABLE t (a int, b int, UNIQUE KEY k (a) USING HASH)",
+        "CREATE TABLE t2 LIKE t", "CREATE TABLE t3 LIKE t",
+        "ALTER TABLE t ADD COLUMN IF NOT EXISTS a int, DROP INDEX IF EXISTS q",
+        "ALTER TABLE t2 ADD COLUMN IF NOT EXISTS a int AFTER b",
+        "ALTER TABLE t3 DROP CONSTRAINT IF EXISTS nope"],
     "ALGORITHM=INSTANT refused": [
         "CREATE TABLE t (id int PRIMARY KEY, a int, b varchar(10), FULLTEXT (b))",
         "ALTER TABLE t ADD x int, ALGORITHM=INSTANT"],

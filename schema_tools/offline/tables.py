@@ -44,10 +44,9 @@ Whatever is not modelled raises :class:`OfflineError` saying "... not supported 
 
 from __future__ import annotations
 
-import dataclasses
 import re
-from dataclasses import dataclass, field, replace
-from typing import Any, Iterable
+from dataclasses import dataclass, replace
+from typing import Any
 
 from sqlglot import exp
 
@@ -823,7 +822,6 @@ class _Applier:
                                                    and key.kind != "fulltext")
                 if hash_key and part.descending:
                     part = IndexColumn(part.name, part.length, False)
-                length = part.length if part.length is not None else col.type.length
                 total += _key_part_bytes(col, part.length, mb)
                 new_parts.append(part)
             if key.kind == "unique" and key.using == "HASH" and w.engine in ("InnoDB", "MyISAM"):
@@ -1002,8 +1000,11 @@ class _Applier:
                           final_ref_cols, on_delete, on_update)
 
     def check_fk_indexes(self, w: _Work, dropped_index: str | None = None) -> None:
-        """InnoDB needs an index starting with each foreign key's columns."""
+        """InnoDB needs an index starting with each foreign key's columns (with
+        foreign_key_checks=0 it lets an ALTER drop it)."""
         if w.engine != "InnoDB":
+            return
+        if dropped_index is not None and not self.session.foreign_key_checks:
             return
         for fk in w.fks:
             if not _has_index_for(w, list(fk.columns)):
@@ -1042,7 +1043,6 @@ class _Applier:
 
     def apply_table_options(self, w: _Work, options: list[tuple[str, Any]], *,
                             creating: bool) -> None:
-        s = self.session
         explicit_transactional = False
         old_row_format = w.row_format
         for key, value in options:
@@ -1223,7 +1223,6 @@ class _Applier:
         drops: list[P.DropColumn] = []
         changes: dict[str, P.ChangeColumn] = {}
         change_order: list[Any] = []  # ChangeColumn / AddColumn in statement order
-        renames: dict[str, str] = {}  # old lower -> new name (RENAME COLUMN)
         alter_defaults: dict[str, P.AlterColumnDefault] = {}
         new_keys: list[_Key] = []
         new_fks: list[tuple[P.ForeignKeySpec, _Key | None]] = []
@@ -1237,7 +1236,6 @@ class _Applier:
         options: list[tuple[str, Any]] = []
         convert: P.ConvertCharset | None = None
         rename_to: P.RenameTo | None = None
-        existing_lower = {c.name.lower() for c in w.columns}
         actions = self.effective_actions(w, actions)
         rebuilds = not all(isinstance(a, (P.RenameTo, P.NoOp)) for a in actions) or any(
             isinstance(a, P.NoOp) and a.what == "FORCE" for a in actions)
@@ -1411,6 +1409,20 @@ class _Applier:
             new = _ident(rename_to.name, "table")
             if new in self.state.tables:
                 raise OfflineError(f"Table '{new}' already exists")
+            adds_unique = any(
+                (isinstance(a, P.AddKey) and a.key.kind in ("unique", "primary"))
+                or (isinstance(a, (P.AddColumn, P.ChangeColumn))
+                    and (a.column.unique_key or a.column.key)) for a in actions)
+            copying = (not inplace or (st.ignore and adds_unique)) and w.engine == "InnoDB" \
+                and any(not isinstance(a, (P.RenameTo, P.NoOp)) for a in actions)
+            if copying:
+                # read off the server: a copying ALTER that also renames the table loses
+                # the table's foreign keys, and the keys of other tables still name the
+                # old table
+                w.fks = []
+                w.name = new
+                _store(self.state, w, old_name=old_name)
+                return
             _store(self.state, w)
             self.rename_table(old_name, new)
             return
@@ -1578,10 +1590,8 @@ class _Applier:
         current = [c for c in w.columns]
         by_low = {c.name.lower(): c for c in current}
         replaced: dict[str, tuple[Column, Any]] = {}  # old lower -> (new column, action)
-        positioned: list[tuple[Any, Column]] = []
         renamed: dict[str, str] = {}
         added: list[tuple[Any, Column]] = []
-        seen_targets: set[str] = set()
         for a in change_order:
             if isinstance(a, P.ChangeColumn):
                 low = a.old.lower()
@@ -1668,6 +1678,7 @@ class _Applier:
             raise OfflineError("You can't delete all columns with ALTER TABLE; use DROP TABLE "
                                "instead")
         # ALTER COLUMN SET/DROP DEFAULT
+        defaults_done: set[str] = set()
         for a in change_order:
             if not isinstance(a, P.AlterColumnDefault):
                 continue
@@ -1675,15 +1686,22 @@ class _Applier:
             # which this statement neither drops, changes nor renames
             low = a.name.lower()
             idx = -1
-            if low in by_low and low not in drop_set and low not in replaced:
+            if low in by_low and low not in drop_set and low not in replaced \
+                    and low not in defaults_done:
                 idx = w.col_index(by_low[low].name)
+            defaults_done.add(low)  # a second ALTER COLUMN of it finds nothing
             if idx < 0:
                 if a.if_exists:
                     continue
                 raise OfflineError(f"Unknown column '{a.name}' in '{w.name}'")
             col = w.columns[idx]
             if col.generated is not None:
-                continue  # the server ignores it
+                # the server checks the value, then ignores it
+                if a.default is not None:
+                    spec = P.ColumnSpec(col.name, P.TypeSpec("int"), null=True, default=a.default)
+                    rt = ResolvedType(col.type, col.charset, col.collation)
+                    self.default_of(spec, col.name, col.type, rt, True, w)
+                continue
             if a.default is None:
                 default = None if (not col.nullable or col.auto_increment) else "NULL"
                 if col.type.name in TEXT_TYPES or col.type.name in BLOB_TYPES:
@@ -2057,7 +2075,7 @@ def _ref_action(written: str | None, inplace: bool) -> str:
     return written
 
 
-def _alter_is_inplace(actions: list[Any], old: Table, sql_mode: str) -> bool:
+def _alter_is_inplace(actions: list[Any], old: Table, sql_mode: str) -> bool:  # noqa: C901
     """Whether InnoDB runs this ALTER TABLE in place (as far as foreign keys care).
 
     Read off the server: ADD CHECK, DROP PRIMARY KEY without a new one, CONVERT TO,
