@@ -16,6 +16,7 @@ from .. import __version__
 from ..errors import EXIT_ERROR, InputError, SchemaToolsError
 from ..model.snapshot import Snapshot
 from ..render.ddl import render_schema
+from .options import defaults_file_option, dir_option, server_option
 
 
 class _Group(click.Group):
@@ -57,15 +58,6 @@ class _Group(click.Group):
 @click.option("--debug", is_flag=True, help="Re-raise errors with a traceback.")
 def cli(debug: bool) -> None:
     """Snapshot, diff, migrate and verify MariaDB/MySQL schemas across ISPyB sites."""
-
-
-defaults_file_option = click.option(
-    "--defaults-file", type=click.Path(dir_okay=False),
-    help="MySQL option file with the credentials ([client] user/password/host...).")
-server_option = click.option(
-    "--server", default=None, metavar="local|URL",
-    help="Where SQL files are loaded: a throwaway local server (default) or an existing "
-         "server URL (work happens in a scratch database that is always dropped).")
 
 
 @cli.command()
@@ -289,11 +281,6 @@ def matrix_command(sources, reference, fmt, output, names, ignore, tables, offli
     return 0 if m.identical else 1
 
 
-dir_option = click.option("--dir", "directory", default="revisions", show_default=True,
-                          type=click.Path(file_okay=False),
-                          help="Revision directory; created as an Alembic environment if missing.")
-
-
 @cli.command()
 @click.option("--from", "source", metavar="SOURCE",
               help="Starting state (snapshot, URL or SQL); default: the head state of --dir.")
@@ -362,6 +349,21 @@ def upgrade(url, directory, to, sql, defaults_file):
 def downgrade(url, directory, to, sql, defaults_file):
     """Undo revisions down to --to (a revision id, or base)."""
     return _migrate("downgrade", url, directory, to, sql, defaults_file)
+
+
+def _register_commands() -> None:
+    """Commands that live in modules of their own (each module defines ``COMMANDS``)."""
+    import importlib
+
+    for name in COMMAND_MODULES:
+        module = importlib.import_module(f"{__package__}.{name}")
+        for command in module.COMMANDS:
+            cli.add_command(command)
+
+
+# one module per command family; each adds its commands to the group
+COMMAND_MODULES: tuple[str, ...] = ("verify_commands", "review_commands", "dba_commands")
+_register_commands()
 
 
 def main() -> None:

@@ -1,0 +1,5 @@
+"""The ``dba`` commands."""
+
+from __future__ import annotations
+
+COMMANDS: list = []

@@ -1,0 +1,16 @@
+"""Options shared by several commands."""
+
+from __future__ import annotations
+
+import click
+
+defaults_file_option = click.option(
+    "--defaults-file", type=click.Path(dir_okay=False),
+    help="MySQL option file with the credentials ([client] user/password/host...).")
+server_option = click.option(
+    "--server", default=None, metavar="local|URL",
+    help="Where SQL files are loaded: a throwaway local server (default) or an existing "
+         "server URL (work happens in a scratch database that is always dropped).")
+dir_option = click.option("--dir", "directory", default="revisions", show_default=True,
+                          type=click.Path(file_okay=False),
+                          help="Revision directory; created as an Alembic environment if missing.")

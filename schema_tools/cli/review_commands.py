@@ -1,0 +1,5 @@
+"""The ``review`` commands."""
+
+from __future__ import annotations
+
+COMMANDS: list = []

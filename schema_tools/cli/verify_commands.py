@@ -1,0 +1,5 @@
+"""The ``verify`` commands."""
+
+from __future__ import annotations
+
+COMMANDS: list = []
