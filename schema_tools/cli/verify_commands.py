@@ -1,5 +1,81 @@
-"""The ``verify`` commands."""
+"""The ``verify`` command."""
 
 from __future__ import annotations
 
-COMMANDS: list = []
+import sys
+from pathlib import Path
+
+import click
+
+from .options import defaults_file_option, dir_option
+
+
+class _Progress:
+    """Plain lines, or on a terminal one status line rewritten in place."""
+
+    def __init__(self, stream=None) -> None:
+        self.stream = stream or sys.stderr
+        self.tty = self.stream.isatty()
+        self.count = 0
+
+    def __call__(self, line: str) -> None:
+        self.count += 1
+        if self.tty:
+            self.stream.write(f"\r\033[K[{self.count}] {line[:150]}")
+            if "FAILED" in line:
+                self.stream.write("\n")
+        else:
+            self.stream.write(line + "\n")
+        self.stream.flush()
+
+    def done(self) -> None:
+        if self.tty and self.count:
+            self.stream.write("\r\033[K")
+            self.stream.flush()
+
+
+@click.command("verify")
+@dir_option
+@click.option("--snapshots", "snapshots", default="snapshots", show_default=True,
+              type=click.Path(file_okay=False), help="Folder of site snapshots (the baselines).")
+@click.option("--server", "servers", multiple=True, metavar="local|docker:IMAGE|URL",
+              help="Backend(s) to verify on: a throwaway local server (default), a container, or "
+                   "an existing server URL (scratch databases, always dropped). Repeatable.")
+@click.option("--site", "sites", multiple=True, metavar="NAME",
+              help="Only these site snapshots (file name without .json). Repeatable.")
+@click.option("--from", "start", metavar="REV", help="Start from this revision's state (or base).")
+@click.option("--to", "to", metavar="REV", default=None, help="Last revision to apply (default: head).")
+@click.option("--data/--no-data", default=True, show_default=True,
+              help="Seed rows and check that they survive every step.")
+@click.option("--rows", default=10, show_default=True, type=click.IntRange(1, 1000),
+              help="Rows seeded per table.")
+@click.option("--jobs", default=1, show_default=True, type=click.IntRange(1, 32),
+              help="Sites or backends verified in parallel, each on its own server.")
+@click.option("--report", "report_file", type=click.Path(dir_okay=False), help="Write a JSON report.")
+@click.option("--junit", "junit_file", type=click.Path(dir_okay=False), help="Write a JUnit XML report.")
+@defaults_file_option
+def verify_command(directory, snapshots, servers, sites, start, to, data, rows, jobs, report_file,
+                   junit_file, defaults_file):
+    """Apply the revisions from each site's baseline on a real server, one at a time, and back
+    down: every state must match its recorded fingerprint and no seeded row may be lost.
+    Exit 0 when everything passed, 1 when a step failed, 2 on an error."""
+    from ..migrate.revision import RevisionDir
+    from ..verify.report import to_json, to_junit, to_text
+    from ..verify.runner import verify
+
+    progress = _Progress()
+    try:
+        report = verify(RevisionDir(directory), snapshots=Path(snapshots), sites=sites, start=start,
+                        to=to, servers=list(servers) or [None], data=data, rows=rows, jobs=jobs,
+                        progress=progress, defaults_file=defaults_file)
+    finally:
+        progress.done()
+    if report_file:
+        Path(report_file).write_text(to_json(report), encoding="utf-8")
+    if junit_file:
+        Path(junit_file).write_text(to_junit(report), encoding="utf-8")
+    click.echo(to_text(report), nl=False)
+    return 0 if report.ok else 1
+
+
+COMMANDS = [verify_command]

@@ -98,39 +98,66 @@ def revision_from_sql(rdir: RevisionDir, sql_files: Sequence[str | Path], *, mes
 # running revisions
 
 
-def _engine(url: str, defaults_file=None) -> tuple[sa.Engine, str]:
-    spec = parse_url(url, defaults_file=defaults_file)
-    if not spec.database:
-        raise InputError(f"{spec.redacted()}: the URL names no database")
-    engine = sa.create_engine("mysql+pymysql://", poolclass=sa.pool.NullPool,
-                              creator=lambda: spec.connect(client_flag=MULTI_STATEMENTS))
-    return engine, spec.redacted()
-
-
 def run_alembic(rdir: RevisionDir, url: str, action: str, target: str, *, sql: bool = False,
                 defaults_file=None) -> None:
     """``alembic upgrade/downgrade TARGET`` against ``url`` (``sql``: print, don't run)."""
     from alembic import command
-    from alembic.util import CommandError
 
     if not rdir.versions.exists():
         raise InputError(f"{rdir.path}: not a revision directory (no versions/)")
+    if sql:
+        cfg = rdir.config()
+        spec = parse_url(url, defaults_file=defaults_file)
+        cfg.set_main_option("sqlalchemy.url", "mysql+pymysql://localhost/" + (spec.database or ""))
+        fn = command.upgrade if action == "upgrade" else command.downgrade
+        _alembic_errors(action, target, lambda: fn(cfg, target, sql=True))
+        return
+    spec = parse_url(url, defaults_file=defaults_file)
+    if not spec.database:
+        raise InputError(f"{spec.redacted()}: the URL names no database")
+    run_alembic_with(rdir, lambda: spec.connect(client_flag=MULTI_STATEMENTS), action, target)
+
+
+class MigrationFailed(SchemaToolsError):
+    """A statement of a revision failed on the server."""
+
+    exit_code = 1
+
+    def __init__(self, message: str, *, error: str, statement: str) -> None:
+        super().__init__(message)
+        self.error = error
+        self.statement = statement
+
+
+def run_alembic_with(rdir: RevisionDir, connect, action: str, target: str) -> None:
+    """``alembic upgrade/downgrade TARGET`` on connections made by ``connect()``.
+
+    A failing statement raises :class:`MigrationFailed` naming the statement and the
+    server's error."""
+    from alembic import command
+
     cfg = rdir.config()
     fn = command.upgrade if action == "upgrade" else command.downgrade
+    engine = sa.create_engine("mysql+pymysql://", poolclass=sa.pool.NullPool, creator=connect)
     try:
-        if sql:
-            spec = parse_url(url, defaults_file=defaults_file)
-            cfg.set_main_option("sqlalchemy.url", "mysql+pymysql://localhost/" + (spec.database or ""))
-            fn(cfg, target, sql=True)
-            return
-        engine, label = _engine(url, defaults_file)
         with engine.connect() as conn:
             cfg.attributes["connection"] = conn
-            fn(cfg, target)
+            _alembic_errors(action, target, lambda: fn(cfg, target))
+    finally:
+        engine.dispose()
+
+
+def _alembic_errors(action: str, target: str, run) -> None:
+    from alembic.util import CommandError
+
+    try:
+        run()
     except CommandError as exc:
         raise InputError(f"{action} {target}: {exc}") from None
     except sa.exc.DBAPIError as exc:
         orig = exc.orig.args if exc.orig is not None else ("", str(exc))
-        statement = (exc.statement or "").strip().splitlines()[0][:160] if exc.statement else ""
-        raise SchemaToolsError(f"{action} failed: ERROR {orig[0]}: {orig[-1]}"
-                               + (f" in: {statement}" if statement else "")) from None
+        statement = (exc.statement or "").strip()
+        first = statement.splitlines()[0][:160] if statement else ""
+        error = f"ERROR {orig[0]}: {orig[-1]}"
+        raise MigrationFailed(f"{action} failed: {error}" + (f" in: {first}" if first else ""),
+                              error=error, statement=statement) from None

@@ -348,6 +348,11 @@ def _line(change: Change) -> str:
     return text + (sep + definition if definition else "")
 
 
+def change_line(change: Change) -> str:
+    """One change on one plain-text line, as the text report prints it."""
+    return clean(_line(change))
+
+
 # ---------------------------------------------------------------------------------------
 # Summary
 

@@ -20,10 +20,16 @@ from ..model.objects import Column, Schema, Table
 from ..render.ddl import quote_ident, table_order
 
 
-def value_for(col: Column, i: int, prefer: Column | None = None) -> str | None:
+_STRINGS = frozenset({"char", "varchar", "binary", "varbinary", "tinytext", "text", "mediumtext",
+                      "longtext", "tinyblob", "blob", "mediumblob", "longblob"})
+
+
+def value_for(col: Column, i: int, prefer: Column | None = None, wide: bool = False) -> str | None:
     """SQL literal for row ``i`` (1-based) of column ``col``; None to leave it out.
     ``prefer`` is the same column in a schema the rows must also fit (an enum value both
-    sides know is chosen)."""
+    sides know is chosen).  ``wide`` fills strings up to 12 characters (``100000000007``),
+    so that a narrowing of the column shows in the data, unless ``prefer`` is not a
+    string (the value must convert)."""
     t = col.type
     if col.generated is not None:
         return None
@@ -56,6 +62,9 @@ def value_for(col: Column, i: int, prefer: Column | None = None) -> str | None:
         return f"'{{\"i\": {i}}}'"
     # strings are digits: valid JSON (a JSON CHECK may come later) and convertible to numbers
     if name in ("char", "varchar", "binary", "varbinary"):
+        width = min(t.length or 1, 12)
+        if wide and width > len(str(i)) and (prefer is None or prefer.type.name in _STRINGS):
+            return "'1" + f"{i:0{width - 1}d}'"
         text = str(i)[: t.length or 1]
         return f"'{text}'"
     if name.endswith("text") or name.endswith("blob"):
@@ -81,7 +90,7 @@ def with_parents(schema: Schema, tables: Iterable[str]) -> set[str]:
 
 
 def seed_statements(schema: Schema, rows: int = 10, tables: Iterable[str] | None = None,
-                    prefer: Schema | None = None) -> list[str]:
+                    prefer: Schema | None = None, wide: bool = False) -> list[str]:
     """``INSERT IGNORE`` statements, parents before children.  With ``tables``, the tables
     they reference are seeded too, so that every foreign key holds."""
     wanted = with_parents(schema, tables) if tables is not None else None
@@ -118,7 +127,7 @@ def seed_statements(schema: Schema, rows: int = 10, tables: Iterable[str] | None
             keys = lookup_keys.get(c.name)
             if keys:
                 return keys[(i - 1) % len(keys)]
-            return value_for(c, i, twin.get(c.name.lower()))
+            return value_for(c, i, twin.get(c.name.lower()), wide)
 
         if not cols:
             continue
@@ -131,11 +140,12 @@ def seed_statements(schema: Schema, rows: int = 10, tables: Iterable[str] | None
 
 
 def seed(conn: pymysql.connections.Connection, schema: Schema, rows: int = 10,
-         tables: Iterable[str] | None = None, prefer: Schema | None = None) -> None:
+         tables: Iterable[str] | None = None, prefer: Schema | None = None,
+         wide: bool = False) -> None:
     with conn.cursor() as cur:
         cur.execute("SET SESSION foreign_key_checks = 0")
         try:
-            for statement in seed_statements(schema, rows, tables, prefer):
+            for statement in seed_statements(schema, rows, tables, prefer, wide):
                 cur.execute(statement)
         finally:
             cur.execute("SET SESSION foreign_key_checks = 1")

@@ -1,0 +1,482 @@
+"""Verify revisions on a real server: from each site's baseline, every revision reaches
+its expected state exactly, every downgrade comes back, and no seeded row is lost.
+
+For one site (a snapshot that is the starting state of some revision):
+
+1. open a scratch database (a throwaway local server, a container, or an existing server:
+   :func:`~schema_tools.sources.workspace.open_workspace`, one code path after that);
+2. load the baseline by rendering its snapshot, and check that it introspects back to the
+   same fingerprint;
+3. seed deterministic rows into every table (:mod:`schema_tools.verify.seed`);
+4. upgrade one revision at a time; after each, introspect and require the fingerprint of
+   the revision's expected state (``states/<rev>.json``), reporting any residual diff; then
+   compare the rows: the same row counts and the same values in every column that survives,
+   under its new name if renamed.  Values may change spelling where the type changed
+   (``1`` and ``1.00``), nothing else.  Dropped tables and columns are listed, not failed;
+5. downgrade one revision at a time back to the start, with the same checks.
+
+A failing statement stops the site: the report names the revision, the statement, the
+server's error and what the scratch database was left with (its differences from the
+revision's start and from its expected state).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import decimal
+import hashlib
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable, Iterable, Sequence
+
+from ..diff.changes import Change, Rename
+from ..diff.compare import diff
+from ..errors import InputError, SchemaToolsError
+from ..migrate.commands import MigrationFailed, run_alembic_with
+from ..migrate.revision import RevisionDir
+from ..model.objects import Schema, Table
+from ..model.snapshot import Snapshot
+from ..render.ddl import quote_ident
+from ..render.diff_report import change_line
+from ..sources.workspace import open_workspace
+from .seed import seed
+
+RESIDUAL_LINES = 20  # differences listed per step; the count is always complete
+
+
+# ---------------------------------------------------------------------------------------
+# results
+
+
+@dataclass
+class DataCheck:
+    """What happened to the seeded rows in one step."""
+
+    tables: int = 0  # tables compared
+    rows: int = 0  # rows compared
+    lost: list[str] = field(default_factory=list)  # failures: rows or values gone or changed
+    dropped: list[str] = field(default_factory=list)  # dropped on purpose by the revision
+
+    def to_dict(self) -> dict:
+        return dataclasses.asdict(self)
+
+
+@dataclass
+class StepResult:
+    """One revision applied in one direction."""
+
+    revision: str
+    direction: str  # "upgrade" | "downgrade"
+    target: str  # the state the step must reach (a revision id, or "base")
+    seconds: float = 0.0
+    ok: bool = False
+    error: str | None = None
+    statement: str | None = None
+    residual: list[str] = field(default_factory=list)
+    residual_count: int = 0
+    left_in: str | None = None  # after a failure: what the scratch database holds
+    data: DataCheck | None = None
+
+    @property
+    def name(self) -> str:
+        return f"{self.direction} {self.revision}"
+
+    def to_dict(self) -> dict:
+        out = dataclasses.asdict(self)
+        out["data"] = self.data.to_dict() if self.data is not None else None
+        return out
+
+
+@dataclass
+class SiteResult:
+    site: str
+    backend: str
+    start: str  # the revision the site's baseline is the state of ("base" before the first)
+    path: list[str] = field(default_factory=list)
+    steps: list[StepResult] = field(default_factory=list)
+    seconds: float = 0.0
+    server: str | None = None  # flavour and version of the server used
+    error: str | None = None  # a failure outside the steps (server, baseline)
+
+    @property
+    def ok(self) -> bool:
+        return self.error is None and all(s.ok for s in self.steps)
+
+    def to_dict(self) -> dict:
+        out = {k: v for k, v in dataclasses.asdict(self).items() if k != "steps"}
+        out["ok"] = self.ok
+        out["steps"] = [s.to_dict() for s in self.steps]
+        return out
+
+
+@dataclass
+class VerifyReport:
+    sites: list[SiteResult]
+    skipped: list[str] = field(default_factory=list)  # snapshots that start no revision
+
+    @property
+    def ok(self) -> bool:
+        return all(s.ok for s in self.sites)
+
+    def to_dict(self) -> dict:
+        return {"ok": self.ok, "sites": [s.to_dict() for s in self.sites],
+                "skipped": list(self.skipped)}
+
+
+# ---------------------------------------------------------------------------------------
+# what to verify
+
+
+@dataclass(frozen=True)
+class Baseline:
+    site: str
+    snapshot: Snapshot
+    start: str | None  # revision id whose state this is; None for base.json
+
+
+def _state_index(rdir: RevisionDir) -> dict[str, str | None]:
+    """fingerprint -> revision id (None for the base state) of every recorded state."""
+    out: dict[str, str | None] = {}
+    if not rdir.states.is_dir():
+        return out
+    for path in sorted(rdir.states.glob("*.json")):
+        if path.name.endswith(".meta.json"):
+            continue
+        rev = None if path.stem == "base" else path.stem
+        out.setdefault(Snapshot.read(path).fingerprint, rev)
+    return out
+
+
+def find_baselines(rdir: RevisionDir, snapshots: Path, sites: Sequence[str] = (),
+                   start: str | None = None) -> tuple[list[Baseline], list[str]]:
+    """The site snapshots that are the state of some revision (or of the base).
+
+    With ``start`` (``--from``), the baseline is that revision's recorded state, named after
+    the site snapshot that matches it if there is one.  Returns (baselines, skipped)."""
+    index = _state_index(rdir)
+    if not index:
+        raise InputError(f"{rdir.path}: no recorded states (states/*.json); is it a revision directory?")
+    files = sorted(p for p in snapshots.glob("*.json") if not p.name.endswith(".meta.json")) \
+        if snapshots.is_dir() else []
+    by_site = {p.stem: p for p in files}
+    unknown = [s for s in sites if s not in by_site]
+    if unknown and start is None:
+        raise InputError(f"no snapshot named {', '.join(unknown)} in {snapshots} "
+                         f"(have: {', '.join(by_site) or 'none'})")
+    if start is not None:
+        rev = None if start == "base" else _resolve(rdir, start)
+        state = rdir.state(rev)
+        if state is None:
+            raise InputError(f"{rdir.path}: no recorded state for revision {start}")
+        named = [n for n, p in by_site.items() if (not sites or n in sites)
+                 and Snapshot.read(p).fingerprint == state.fingerprint]
+        label = named[0] if named else (sites[0] if sites else f"state-{rev or 'base'}")
+        return [Baseline(label, state, rev)], []
+    out, skipped = [], []
+    for name, path in by_site.items():
+        if sites and name not in sites:
+            continue
+        snap = Snapshot.read(path)
+        if snap.fingerprint in index:
+            out.append(Baseline(name, snap, index[snap.fingerprint]))
+        else:
+            skipped.append(name)
+    if not out:
+        raise InputError(f"no snapshot in {snapshots} is the starting state of a revision in "
+                         f"{rdir.path}" + (f" (looked at {', '.join(skipped)})" if skipped else ""))
+    return out, skipped
+
+
+def _resolve(rdir: RevisionDir, rev: str) -> str:
+    from alembic.util import CommandError
+
+    try:
+        found = rdir.script().get_revision(rev)
+    except CommandError as exc:
+        raise InputError(f"{rdir.path}: {exc}") from None
+    if found is None:
+        raise InputError(f"{rdir.path}: unknown revision {rev}")
+    return found.revision
+
+
+def revision_path(rdir: RevisionDir, start: str | None, to: str | None) -> list[tuple[str, str | None]]:
+    """(revision, its down revision) from just after ``start`` up to ``to`` (default: the
+    single head above ``start``), oldest first."""
+    script = rdir.script()
+    if to in (None, "head", "heads"):
+        heads = [h for h in script.get_heads()
+                 if start is None or start in [r.revision for r in script.iterate_revisions(h, "base")]]
+        if len(heads) != 1:
+            raise InputError(f"{rdir.path}: {len(heads)} heads above {start or 'base'} "
+                             f"({', '.join(sorted(heads))}); name one with --to")
+        to = heads[0]
+    else:
+        to = _resolve(rdir, to)
+    chain = []
+    for r in script.iterate_revisions(to, "base"):
+        if r.revision == start:
+            break
+        down = r.down_revision
+        if isinstance(down, (tuple, list)):
+            raise InputError(f"{rdir.path}: revision {r.revision} merges several branches; "
+                             f"verify follows one line of revisions")
+        chain.append((r.revision, down))
+    else:
+        if start is not None:
+            raise InputError(f"{rdir.path}: revision {to} does not descend from {start}")
+    return list(reversed(chain))
+
+
+# ---------------------------------------------------------------------------------------
+# row checks
+
+
+def _norm(value) -> str | None:
+    """A value as text, spelled the same whatever numeric type holds it."""
+    if value is None:
+        return None
+    if isinstance(value, (bytes, bytearray)):
+        return value.hex()
+    text = str(value)
+    try:
+        number = decimal.Decimal(text)
+    except decimal.InvalidOperation:
+        return text
+    if not number.is_finite():
+        return text
+    return format(number.normalize(), "f")
+
+
+@dataclass
+class _Rows:
+    """The rows of one table: count and one digest per column (rows ordered by key)."""
+
+    count: int
+    digests: dict[str, str]
+    values: dict[str, list]
+
+
+def _read_rows(conn, table: Table) -> _Rows:
+    cols = [c.name for c in table.columns if c.generated is None]
+    if not cols:
+        return _Rows(0, {}, {})
+    keys = [p.name for p in table.primary_key.columns] if table.primary_key is not None else cols
+    sql = ("SELECT " + ", ".join(quote_ident(c) for c in cols) + f" FROM {quote_ident(table.name)}"
+           + " ORDER BY " + ", ".join(quote_ident(k) for k in keys))
+    with conn.cursor() as cur:
+        cur.execute(sql)
+        rows = cur.fetchall()
+    values = {c: [_norm(r[i]) for r in rows] for i, c in enumerate(cols)}
+    digests = {c: hashlib.sha256(repr(v).encode()).hexdigest() for c, v in values.items()}
+    return _Rows(len(rows), digests, values)
+
+
+def read_all_rows(conn, schema: Schema) -> dict[str, _Rows]:
+    tracked = {d.table for d in schema.data}
+    return {t.name: _read_rows(conn, t) for t in schema.tables if t.name not in tracked}
+
+
+def compare_rows(before: dict[str, _Rows], changes: Sequence[Change], after_schema: Schema,
+                 after: dict[str, _Rows]) -> DataCheck:
+    """What happened to the rows of ``before`` in the state ``after``, following the
+    renames in ``changes``."""
+    table_to = {c.old_name: c.name for c in changes if isinstance(c, Rename) and c.kind == "table"}
+    column_to: dict[tuple[str, str], str] = {}
+    for c in changes:
+        if isinstance(c, Rename) and c.kind == "column":
+            column_to[(c.table, c.old_name)] = c.name
+    check = DataCheck()
+    for name, old in sorted(before.items()):
+        if old.count == 0:
+            continue
+        new_name = table_to.get(name, name)
+        new = after.get(new_name)
+        if new is None:
+            if after_schema.table(new_name) is None:
+                check.dropped.append(f"table {name} ({old.count} rows)")
+            continue
+        check.tables += 1
+        check.rows += old.count
+        if new.count != old.count:
+            check.lost.append(f"{name}: {old.count} rows before, {new.count} after")
+            continue
+        new_cols = {c.lower(): c for c in new.digests}
+        for col, digest in old.digests.items():
+            target = column_to.get((new_name, col)) or column_to.get((name, col)) or col
+            twin = new_cols.get(target.lower())
+            if twin is None:
+                check.dropped.append(f"column {name}.{col}")
+                continue
+            if new.digests[twin] != digest:
+                changed = sum(1 for a, b in zip(old.values[col], new.values[twin]) if a != b)
+                sample = next(((a, b) for a, b in zip(old.values[col], new.values[twin]) if a != b),
+                              None)
+                check.lost.append(f"{name}.{col}: {changed} of {old.count} values changed"
+                                  + (f", e.g. {sample[0]!r} -> {sample[1]!r}" if sample else ""))
+    return check
+
+
+# ---------------------------------------------------------------------------------------
+# running
+
+
+Progress = Callable[[str], None]
+
+
+def _residual(actual: Schema, expected: Schema) -> list[Change]:
+    return diff(actual, expected)
+
+
+class _Site:
+    """Verification of one baseline on one backend."""
+
+    def __init__(self, rdir: RevisionDir, baseline: Baseline, path, backend: str | None, *,
+                 data: bool, rows: int, progress: Progress, defaults_file=None) -> None:
+        self.rdir = rdir
+        self.baseline = baseline
+        self.path = path
+        self.backend = backend
+        self.data = data
+        self.rows = rows
+        self.progress = progress
+        self.defaults_file = defaults_file
+        self.states: dict[str | None, Snapshot] = {}
+
+    def state(self, rev: str | None) -> Snapshot:
+        if rev not in self.states:
+            snap = self.rdir.state(rev)
+            if snap is None:
+                raise InputError(f"{self.rdir.path}: no recorded state for revision {rev or 'base'} "
+                                 f"(states/{rev or 'base'}.json)")
+            self.states[rev] = snap
+        return self.states[rev]
+
+    def run(self) -> SiteResult:
+        site = SiteResult(self.baseline.site, self.backend or "local", self.baseline.start or "base",
+                          [rev for rev, _ in self.path])
+        t0 = time.monotonic()
+        try:
+            with open_workspace(self.backend, defaults_file=self.defaults_file) as ws:
+                site.server = ws.describe
+                self._run(ws, site)
+        except SchemaToolsError as exc:
+            site.error = str(exc)
+        site.seconds = round(time.monotonic() - t0, 3)
+        return site
+
+    def _introspect(self, ws, schema_hint: Schema) -> Schema:
+        return ws.introspect(self_check=False,
+                             data_tables=[d.table for d in schema_hint.data]).schema
+
+    def _run(self, ws, site: SiteResult) -> None:
+        base = self.baseline.snapshot
+        ws.load_schema(base.schema)
+        loaded = self._introspect(ws, base.schema)
+        if Snapshot(loaded).fingerprint != base.fingerprint:
+            residual = _residual(loaded, base.schema)
+            raise InputError(f"the baseline {self.baseline.site} does not load back to itself: "
+                             f"{len(residual)} difference(s), first: {change_line(residual[0])}")
+        conn = ws.connect(ws.database)
+        try:
+            if self.data:
+                final = self.state(self.path[-1][0]).schema if self.path else base.schema
+                seed(conn, base.schema, rows=self.rows, prefer=final, wide=True)
+            rows_now = read_all_rows(conn, base.schema) if self.data else {}
+            steps: list[tuple[str, str, str | None, str | None]] = []
+            for rev, down in self.path:
+                steps.append(("upgrade", rev, down, rev))
+            for rev, down in reversed(self.path):
+                steps.append(("downgrade", rev, rev, down))
+            for direction, rev, frm, to in steps:
+                step = self._step(ws, conn, direction, rev, frm, to, rows_now)
+                site.steps.append(step)
+                self.progress(self._line(site, step))
+                if not step.ok and step.error is not None:
+                    break  # the database is no longer at a known state
+                if self.data:
+                    rows_now = read_all_rows(conn, self.state(to).schema)
+        finally:
+            conn.close()
+
+    def _line(self, site: SiteResult, step: StepResult) -> str:
+        status = "ok" if step.ok else "FAILED"
+        extra = ""
+        if step.data is not None and step.data.dropped:
+            extra = f", {len(step.data.dropped)} dropped on purpose"
+        return (f"{site.site} [{site.backend}]: {step.direction} {step.revision} -> {step.target}: "
+                f"{status} ({step.seconds:.1f} s{extra})")
+
+    def _step(self, ws, conn, direction: str, rev: str, frm: str | None, to: str | None,
+              rows_before) -> StepResult:
+        step = StepResult(rev, direction, to or "base")
+        expected = self.state(to)
+        t0 = time.monotonic()
+        try:
+            run_alembic_with(self.rdir, lambda: ws.connect(ws.database), direction,
+                             rev if direction == "upgrade" else (to or "base"))
+        except MigrationFailed as exc:
+            step.seconds = round(time.monotonic() - t0, 3)
+            step.error = exc.error
+            step.statement = exc.statement
+            actual = self._introspect(ws, expected.schema)
+            from_start = _residual(self.state(frm).schema, actual)
+            to_go = _residual(actual, expected.schema)
+            step.left_in = (f"scratch database {ws.database} left between states: "
+                            f"{len(from_start)} change(s) from {frm or 'base'} applied, "
+                            f"{len(to_go)} still to go to {to or 'base'}")
+            step.residual = [change_line(c) for c in to_go[:RESIDUAL_LINES]]
+            step.residual_count = len(to_go)
+            return step
+        step.seconds = round(time.monotonic() - t0, 3)
+        actual = self._introspect(ws, expected.schema)
+        if Snapshot(actual).fingerprint != expected.fingerprint:
+            residual = _residual(actual, expected.schema)
+            step.residual = [change_line(c) for c in residual[:RESIDUAL_LINES]]
+            step.residual_count = len(residual)
+            if not residual:  # differs only in what the diff does not compare
+                step.residual = ["the fingerprints differ, but the diff finds no difference"]
+                step.residual_count = 1
+        if self.data:
+            changes = diff(self.state(frm).schema, expected.schema)
+            step.data = compare_rows(rows_before, changes, actual, read_all_rows(conn, actual))
+        step.ok = step.residual_count == 0 and (step.data is None or not step.data.lost)
+        return step
+
+
+def verify(rdir: RevisionDir, *, snapshots: Path, sites: Sequence[str] = (), start: str | None = None,
+           to: str | None = None, servers: Sequence[str | None] = (None,), data: bool = True,
+           rows: int = 10, jobs: int = 1, progress: Progress | None = None,
+           defaults_file=None) -> VerifyReport:
+    """Verify the revisions of ``rdir`` from every site baseline, on every server backend."""
+    baselines, skipped = find_baselines(rdir, snapshots, sites, start)
+    lock = threading.Lock()
+
+    def say(line: str) -> None:
+        if progress is not None:
+            with lock:
+                progress(line)
+
+    work = []
+    for b in baselines:
+        path = revision_path(rdir, b.start, to)
+        for backend in servers or (None,):
+            work.append(_Site(rdir, b, path, backend, data=data, rows=rows, progress=say,
+                              defaults_file=defaults_file))
+    if jobs > 1 and len(work) > 1:
+        with ThreadPoolExecutor(max_workers=jobs) as pool:
+            results = list(pool.map(lambda s: s.run(), work))
+    else:
+        results = [s.run() for s in work]
+    return VerifyReport(results, skipped)
+
+
+def iter_failures(report: VerifyReport) -> Iterable[str]:
+    for site in report.sites:
+        if site.error:
+            yield f"{site.site} [{site.backend}]: {site.error}"
+        for step in site.steps:
+            if not step.ok:
+                yield f"{site.site} [{site.backend}]: {step.name}"
