@@ -201,13 +201,12 @@ def diff_command(a, b, fmt, output, ignore, tables, offline, lenient, server, de
     """
     from ..diff.compare import DiffOptions, diff
     from ..render.diff_report import render_diff
-    from ..sources.resolve import read_one, source_label
+    from ..sources.resolve import read_many, source_label
 
     options = DiffOptions(ignore=frozenset(_split_values(ignore)), tables=tuple(tables))
-    snaps = []
-    for spec in (a, b):
-        snap = read_one(spec, server=server, defaults_file=defaults_file, offline=offline,
-                        lenient=lenient)
+    snaps = read_many((a, b), server=server, defaults_file=defaults_file, offline=offline,
+                      lenient=lenient)
+    for spec, snap in zip((a, b), snaps):
         meta = snap.metadata
         if meta.get("partial"):
             click.echo(f"warning: {source_label(spec)}: partial read, "
@@ -215,7 +214,6 @@ def diff_command(a, b, fmt, output, ignore, tables, offline, lenient, server, de
         if meta.get("missing_views"):
             click.echo(f"warning: {source_label(spec)}: {len(meta['missing_views'])} view(s) "
                        f"without a definition are not compared", err=True)
-        snaps.append(snap)
     changes = diff(snaps[0].schema, snaps[1].schema, options)
     text = render_diff(changes, a_label=source_label(a), b_label=source_label(b), fmt=fmt)
     if output:
@@ -362,7 +360,7 @@ def _register_commands() -> None:
 
 
 # one module per command family; each adds its commands to the group
-COMMAND_MODULES: tuple[str, ...] = ("verify_commands", "review_commands", "dba_commands")
+COMMAND_MODULES: tuple[str, ...] = ("verify_commands", "review_commands", "dba_commands", "legacy_commands")
 _register_commands()
 
 

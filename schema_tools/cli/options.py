@@ -8,9 +8,11 @@ defaults_file_option = click.option(
     "--defaults-file", type=click.Path(dir_okay=False),
     help="MySQL option file with the credentials ([client] user/password/host...).")
 server_option = click.option(
-    "--server", default=None, metavar="local|URL",
-    help="Where SQL files are loaded: a throwaway local server (default) or an existing "
-         "server URL (work happens in a scratch database that is always dropped).")
+    "--server", default=None, metavar="local|docker:IMAGE[:TAG]|URL",
+    help="Where SQL files are loaded: a throwaway local server (default), a server in a "
+         "new Docker container (docker:mariadb:10.11, docker:mysql:8.0, any image taking "
+         "the official images' variables; removed afterwards), or an existing server URL "
+         "(work happens in a scratch database that is always dropped).")
 dir_option = click.option("--dir", "directory", default="revisions", show_default=True,
                           type=click.Path(file_okay=False),
                           help="Revision directory; created as an Alembic environment if missing.")

@@ -1,0 +1,5 @@
+"""The ``import-legacy`` command."""
+
+from __future__ import annotations
+
+COMMANDS: list = []
