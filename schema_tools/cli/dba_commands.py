@@ -1,5 +1,259 @@
-"""The ``dba`` commands."""
+"""The commands a DBA runs against a live database: ``identify``, ``drift``, ``stamp``,
+``upgrade`` and ``downgrade``."""
 
 from __future__ import annotations
 
-COMMANDS: list = []
+import sys
+from pathlib import Path
+
+import click
+
+from ..errors import InputError
+from .options import defaults_file_option, dir_option
+
+url_option = click.option("--url", required=True, help="The database (mariadb://user@host:port/db).")
+
+
+def _spec(url, defaults_file):
+    from ..sources.connection import parse_url
+
+    spec = parse_url(url, defaults_file=defaults_file)
+    if not spec.database:
+        raise InputError(f"{spec.redacted()}: the URL names no database")
+    return spec
+
+
+def _identify(url, directory, defaults_file, snapshots=None):
+    from ..dba.identify import identify, read_live
+    from ..migrate.revision import RevisionDir
+
+    rdir = RevisionDir(directory)
+    schema, versions, legacy = read_live(_spec(url, defaults_file))
+    return rdir, schema, identify(rdir, schema, alembic=versions, legacy=legacy,
+                                  snapshots=Path(snapshots) if snapshots else None)
+
+
+@click.command("identify")
+@url_option
+@dir_option
+@click.option("--snapshots", default="snapshots", show_default=True, type=click.Path(file_okay=False),
+              help="Site snapshots to compare with too.")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@defaults_file_option
+def identify_command(url, directory, snapshots, fmt, defaults_file):
+    """Say which revision (or site snapshot) the live schema is, what alembic_version and the
+    legacy SchemaStatus table say, and where they disagree.  Exit 0 when the schema is a
+    recorded state and nothing disagrees, 1 otherwise."""
+    import json
+
+    from ..dba.identify import describe
+
+    _, _, ident = _identify(url, directory, defaults_file, snapshots)
+    if fmt == "json":
+        click.echo(json.dumps(ident.to_dict(), indent=2, sort_keys=True))
+    else:
+        click.echo(describe(ident), nl=False)
+    return 0 if ident.ok else 1
+
+
+@click.command("drift")
+@url_option
+@dir_option
+@defaults_file_option
+def drift_command(url, directory, defaults_file):
+    """Compare the live schema with the recorded state of the revision in alembic_version.
+    Exit 0 when they are the same, 1 on drift (the differences are printed)."""
+    from ..dba.identify import BASE, load_state, read_live
+    from ..diff.compare import diff
+    from ..migrate.revision import RevisionDir
+    from ..model.snapshot import Snapshot
+    from ..render.diff_report import change_line
+
+    rdir = RevisionDir(directory)
+    schema, versions, _ = read_live(_spec(url, defaults_file))
+    if versions is None:
+        raise InputError("the database is not under revision control (no alembic_version table)",
+                         hint="run `schema-tools identify`, then `schema-tools stamp --auto`")
+    if len(versions) > 1:
+        raise InputError(f"alembic_version records several revisions: {', '.join(versions)}")
+    rev = versions[0] if versions else BASE
+    expected = load_state(rdir, rev)
+    if Snapshot(schema).fingerprint == expected.fingerprint:
+        click.echo(f"no drift: the schema is the recorded state of {rev}")
+        return 0
+    changes = diff(expected.schema, schema)
+    click.echo(f"drift from the recorded state of {rev}: {len(changes)} difference(s) "
+               f"(what turns the expected state into the live one)")
+    for c in changes:
+        click.echo(f"  {change_line(c)}")
+    if not changes:
+        click.echo("  (the fingerprints differ in what the diff does not compare)")
+    return 1
+
+
+@click.command("stamp")
+@url_option
+@dir_option
+@click.argument("revision", required=False)
+@click.option("--auto", is_flag=True, help="Record the revision the schema is identified as.")
+@click.option("--from-schemastatus", "from_legacy", is_flag=True,
+              help="Record the revision the legacy SchemaStatus table implies, cross-checked "
+                   "against the schema's fingerprint.")
+@click.option("--force", is_flag=True, help="Record it even where the checks disagree.")
+@defaults_file_option
+def stamp_command(url, directory, revision, auto, from_legacy, force, defaults_file):
+    """Record a revision in alembic_version without running anything."""
+    from ..dba.identify import BASE
+    from ..migrate.commands import _alembic_errors
+
+    if sum(bool(x) for x in (revision, auto, from_legacy)) != 1:
+        raise InputError("give exactly one of REVISION, --auto or --from-schemastatus")
+    rdir, _, ident = _identify(url, directory, defaults_file)
+    if auto:
+        if ident.revision is None:
+            dist = ", ".join(f"{n} {k}" for k, n in ident.distance.items())
+            raise InputError(f"the schema matches no recorded state (nearest: {ident.nearest}, {dist}); "
+                             f"nothing to stamp",
+                             hint="see `schema-tools identify`, or stamp a revision by name with --force")
+        chosen = ident.revision
+    elif from_legacy:
+        if ident.legacy is None:
+            raise InputError("the database has no SchemaStatus table")
+        if ident.legacy_revision is None:
+            raise InputError("SchemaStatus names no script that a revision of "
+                             f"{rdir.path} was imported from (see legacy.json)")
+        chosen = ident.legacy_revision
+        if ident.revision != chosen and not force:
+            raise InputError(f"SchemaStatus implies {chosen}, but the schema's fingerprint is "
+                             f"{'the state of ' + ident.revision if ident.revision else 'no recorded state'}",
+                             hint="--force records it anyway")
+    else:
+        chosen = revision
+        if ident.revision != chosen and not force:
+            raise InputError(f"the schema is not the recorded state of {chosen} "
+                             f"({'it is ' + ident.revision if ident.revision else 'it matches none'})",
+                             hint="--force records it anyway")
+    import sqlalchemy as sa
+    from alembic import command
+
+    from ..sources.introspect import MULTI_STATEMENTS
+
+    spec = _spec(url, defaults_file)
+    engine = sa.create_engine("mysql+pymysql://", poolclass=sa.pool.NullPool,
+                              creator=lambda: spec.connect(client_flag=MULTI_STATEMENTS))
+    cfg = rdir.config()
+    try:
+        with engine.begin() as conn:
+            cfg.attributes["connection"] = conn
+            _alembic_errors("stamp", chosen, lambda: command.stamp(cfg, "base" if chosen == BASE else chosen,
+                                                                  purge=True))
+    finally:
+        engine.dispose()
+    click.echo(f"stamped {spec.redacted()} at {chosen}")
+    for d in ident.disagreements:
+        click.echo(f"note: {d}")
+    return 0
+
+
+def _run_migration(direction, url, directory, to, dry_run, sql, yes, force, lock_timeout,
+                   allow_unreviewed, defaults_file):
+    from ..dba.upgrade import AdvisoryLock, Session, describe_plan, execute, prepare
+    from ..migrate.commands import run_alembic
+    from ..migrate.revision import RevisionDir
+    from ..sources.introspect import MULTI_STATEMENTS
+
+    rdir = RevisionDir(directory)
+    if sql:
+        run_alembic(rdir, url, direction, to, sql=True, defaults_file=defaults_file)
+        return 0
+    spec = _spec(url, defaults_file)
+    session = Session(rdir, spec, say=lambda line: click.echo(line, err=True),
+                      lock_timeout=lock_timeout, force=force)
+    conn = spec.connect(client_flag=MULTI_STATEMENTS, autocommit=True)
+    try:
+        with AdvisoryLock(conn, spec.database, lock_timeout):
+            plan = prepare(session, to, conn)
+            if direction == "upgrade" and plan.direction != "upgrade" and plan.revisions:
+                raise InputError(f"{to} is below the current revision {plan.current}; use downgrade")
+            if direction == "downgrade" and plan.direction != "downgrade" and plan.revisions:
+                raise InputError(f"{to} is above the current revision {plan.current}; use upgrade")
+            if not plan.revisions:
+                click.echo(f"nothing to do: the database is at {plan.current}")
+                return 0
+            _check_reviews(rdir, plan, spec, allow_unreviewed)
+            click.echo(describe_plan(plan), nl=False)
+            if dry_run:
+                click.echo("dry run: nothing was changed")
+                return 0
+            if not yes:
+                if not sys.stdin.isatty():
+                    raise InputError("not confirmed: give --yes to run without a terminal")
+                click.confirm(f"{direction} {spec.redacted()}?", abort=True)
+            execute(session, plan, conn)
+    finally:
+        conn.close()
+    return 0
+
+
+def _check_reviews(rdir, plan, spec, allow_unreviewed) -> None:
+    """Refuse revisions that are not approved as they are, unless told otherwise."""
+    from ..review import is_approved
+
+    missing = [r.revision for r in plan.revisions if not is_approved(rdir.path, r.revision)]
+    for r in plan.revisions:
+        r.approved = r.revision not in missing
+    if not missing:
+        return
+    if spec.database.startswith("st_scratch_"):
+        return  # verify's scratch databases
+    if allow_unreviewed:
+        click.echo(f"WARNING: running {len(missing)} revision(s) that are not approved as they are: "
+                   f"{', '.join(missing)} (--allow-unreviewed)", err=True)
+        return
+    raise InputError(f"{len(missing)} revision(s) are not approved, or changed since: "
+                     f"{', '.join(missing)}",
+                     hint="review and approve them (schema-tools review --approve REV --by NAME), "
+                          "or give --allow-unreviewed")
+
+
+def _migration_options(f):
+    for option in reversed([
+        url_option,
+        dir_option,
+        click.option("--dry-run", is_flag=True, help="Pre-flight and plan only; change nothing."),
+        click.option("--sql", is_flag=True, help="Print the SQL instead of running it."),
+        click.option("--yes", is_flag=True, help="Do not ask for confirmation."),
+        click.option("--force", is_flag=True, help="Go on even though the schema has drifted."),
+        click.option("--lock-timeout", default=0, show_default=True, type=click.IntRange(0, 86400),
+                     help="Seconds to wait for another upgrade of the same database to finish."),
+        click.option("--allow-unreviewed", is_flag=True,
+                     help="Run revisions that are not approved as they are (says so loudly)."),
+        defaults_file_option,
+    ]):
+        f = option(f)
+    return f
+
+
+@click.command("upgrade")
+@click.option("--to", default="head", show_default=True, help="Target revision.")
+@_migration_options
+def upgrade_command(to, url, directory, dry_run, sql, yes, force, lock_timeout, allow_unreviewed,
+                    defaults_file):
+    """Apply revisions up to --to: pre-flight drift check, plan, confirmation, one run at a
+    time, durable progress (an interrupted run resumes where it stopped), final check.
+    Exit 0 done, 1 a statement failed or the end state differs, 2 refused or an error."""
+    return _run_migration("upgrade", url, directory, to, dry_run, sql, yes, force, lock_timeout,
+                          allow_unreviewed, defaults_file)
+
+
+@click.command("downgrade")
+@click.option("--to", required=True, help="Target revision, or base.")
+@_migration_options
+def downgrade_command(to, url, directory, dry_run, sql, yes, force, lock_timeout, allow_unreviewed,
+                      defaults_file):
+    """Undo revisions down to --to (a revision id, or base), with the same safeguards as upgrade."""
+    return _run_migration("downgrade", url, directory, to, dry_run, sql, yes, force, lock_timeout,
+                          allow_unreviewed, defaults_file)
+
+
+COMMANDS = [identify_command, drift_command, stamp_command, upgrade_command, downgrade_command]

@@ -319,36 +319,6 @@ def revision(source, target, sql_files, message, directory, branch, policy, rev_
     return 0
 
 
-def _migrate(action, url, directory, to, sql, defaults_file):
-    from ..migrate.commands import run_alembic
-    from ..migrate.revision import RevisionDir
-
-    run_alembic(RevisionDir(directory), url, action, to, sql=sql, defaults_file=defaults_file)
-    return 0
-
-
-@cli.command()
-@click.option("--url", required=True, help="The database to upgrade.")
-@dir_option
-@click.option("--to", default="head", show_default=True, help="Target revision.")
-@click.option("--sql", is_flag=True, help="Print the SQL instead of running it.")
-@defaults_file_option
-def upgrade(url, directory, to, sql, defaults_file):
-    """Apply revisions up to --to."""
-    return _migrate("upgrade", url, directory, to, sql, defaults_file)
-
-
-@cli.command()
-@click.option("--url", required=True, help="The database to downgrade.")
-@dir_option
-@click.option("--to", required=True, help="Target revision, or base.")
-@click.option("--sql", is_flag=True, help="Print the SQL instead of running it.")
-@defaults_file_option
-def downgrade(url, directory, to, sql, defaults_file):
-    """Undo revisions down to --to (a revision id, or base)."""
-    return _migrate("downgrade", url, directory, to, sql, defaults_file)
-
-
 def _register_commands() -> None:
     """Commands that live in modules of their own (each module defines ``COMMANDS``)."""
     import importlib

@@ -1,0 +1,258 @@
+"""Where does a live database stand?
+
+Three records can say it, and they can disagree:
+
+* the schema itself: its fingerprint equals the recorded state of one revision
+  (``states/<rev>.json``) or one site snapshot, or else some state is nearest;
+* ``alembic_version``: the revision last applied by schema-tools or Alembic;
+* the legacy ``SchemaStatus`` table: which update scripts ran (``DONE``) or were left
+  half-way (``ONGOING``), mapped to revisions through ``legacy.json`` of the revision
+  directory (written by ``import-legacy``).
+"""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Sequence
+
+import pymysql
+
+from ..diff.compare import diff
+from ..errors import InputError
+from ..migrate.revision import RevisionDir
+from ..model.objects import ISPYB_LOOKUP_TABLES, Schema
+from ..model.snapshot import Snapshot
+from ..sources.connection import ConnectionSpec
+from ..sources.introspect import MULTI_STATEMENTS, introspect
+
+BASE = "base"
+
+
+@dataclass(frozen=True)
+class LegacyEntry:
+    script: str
+    recorded: str | None
+    revision: str
+
+
+def load_legacy_map(rdir: RevisionDir) -> list[LegacyEntry]:
+    """The legacy script -> revision mapping of ``rdir`` (``legacy.json``), in order;
+    empty when the directory has none."""
+    path = rdir.path / "legacy.json"
+    if not path.is_file():
+        return []
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except ValueError as exc:
+        raise InputError(f"{path}: not valid JSON: {exc}") from None
+    items = data.get("scripts", data) if isinstance(data, dict) else data
+    try:
+        return [LegacyEntry(i["script"], i.get("recorded"), i["revision"]) for i in items]
+    except (KeyError, TypeError):
+        raise InputError(f"{path}: each entry needs 'script' and 'revision'") from None
+
+
+def state_index(rdir: RevisionDir) -> dict[str, str]:
+    """fingerprint -> revision id (``base`` for a root's starting state) of every recorded state."""
+    out: dict[str, str] = {}
+    if not rdir.states.is_dir():
+        return out
+    for path in sorted(rdir.states.glob("*.json")):
+        if path.name.endswith(".meta.json"):
+            continue
+        rev = BASE if path.stem == "base" else path.stem
+        out.setdefault(Snapshot.read(path).fingerprint, rev)
+    return out
+
+
+def load_state(rdir: RevisionDir, rev: str) -> Snapshot:
+    snap = rdir.state(None if rev == BASE else rev)
+    if snap is None:
+        raise InputError(f"{rdir.path}: no recorded state for revision {rev} (states/{rev}.json)")
+    return snap
+
+
+# ---------------------------------------------------------------------------------------
+# reading the live database
+
+
+def read_versions(conn) -> list[str] | None:
+    """The revisions in ``alembic_version``; None when the table does not exist."""
+    with conn.cursor() as cur:
+        try:
+            cur.execute("SELECT `version_num` FROM `alembic_version` ORDER BY `version_num`")
+        except pymysql.MySQLError as exc:
+            if exc.args[0] == 1146:
+                return None
+            raise
+        return [r[0] for r in cur.fetchall()]
+
+
+@dataclass
+class LegacyStatus:
+    done: list[str] = field(default_factory=list)
+    ongoing: list[str] = field(default_factory=list)
+    other: list[tuple[str, str]] = field(default_factory=list)
+
+
+def read_schemastatus(conn) -> LegacyStatus | None:
+    """The rows of the legacy ``SchemaStatus`` table; None when it does not exist."""
+    with conn.cursor() as cur:
+        try:
+            cur.execute("SELECT `scriptName`, `schemaStatus` FROM `SchemaStatus` "
+                        "ORDER BY `schemaStatusId`")
+        except pymysql.MySQLError as exc:
+            if exc.args[0] in (1146, 1054):
+                return None
+            raise
+        rows = cur.fetchall()
+    status = LegacyStatus()
+    for name, state in rows:
+        state = (state or "").upper()
+        if state == "DONE":
+            status.done.append(name)
+        elif state == "ONGOING":
+            status.ongoing.append(name)
+        else:
+            status.other.append((name, state))
+    return status
+
+
+def read_live(spec: ConnectionSpec, data_tables: Sequence[str] = ISPYB_LOOKUP_TABLES):
+    """(schema, alembic versions, SchemaStatus) of the database ``spec`` names."""
+    if not spec.database:
+        raise InputError(f"{spec.redacted()}: the URL names no database")
+    conn = spec.connect(client_flag=MULTI_STATEMENTS)
+    try:
+        schema = introspect(conn, spec.database, data_tables=data_tables).schema
+        return schema, read_versions(conn), read_schemastatus(conn)
+    finally:
+        conn.close()
+
+
+# ---------------------------------------------------------------------------------------
+# identification
+
+
+@dataclass
+class Identification:
+    fingerprint: str
+    revision: str | None  # the revision whose recorded state the schema equals
+    snapshots: list[str]  # site snapshots it equals
+    nearest: str | None = None  # without an exact match: the nearest recorded state
+    distance: dict[str, int] = field(default_factory=dict)  # differences by kind
+    alembic: list[str] | None = None
+    legacy: LegacyStatus | None = None
+    legacy_revision: str | None = None  # the revision SchemaStatus implies
+    legacy_script: str | None = None  # legacy script of the matched revision
+    unknown_scripts: list[str] = field(default_factory=list)
+    disagreements: list[str] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return self.revision is not None and not self.disagreements
+
+    def to_dict(self) -> dict:
+        out = dict(self.__dict__)
+        out["legacy"] = self.legacy.__dict__ if self.legacy is not None else None
+        return out
+
+
+def _distance(changes) -> dict[str, int]:
+    return dict(sorted(Counter(c.kind for c in changes).items()))
+
+
+def legacy_revision(entries: Sequence[LegacyEntry], status: LegacyStatus) -> tuple[str | None, list[str], list[str]]:
+    """(the revision SchemaStatus implies, scripts it names that map to nothing, scripts
+    skipped before the last one recorded DONE)."""
+    done = set(status.done)
+    known = {e.script for e in entries} | {e.recorded for e in entries if e.recorded}
+    unknown = [n for n in status.done + status.ongoing if n not in known]
+    last = None
+    for i, e in enumerate(entries):
+        if e.script in done or (e.recorded and e.recorded in done):
+            last = i
+    if last is None:
+        return None, unknown, []
+    gaps = [e.script for e in entries[:last]
+            if e.script not in done and not (e.recorded and e.recorded in done)]
+    return entries[last].revision, unknown, gaps
+
+
+def identify(rdir: RevisionDir, schema: Schema, *, alembic: list[str] | None = None,
+             legacy: LegacyStatus | None = None, snapshots: Path | None = None) -> Identification:
+    fp = Snapshot(schema).fingerprint
+    index = state_index(rdir)
+    ident = Identification(fp, index.get(fp), [], alembic=alembic, legacy=legacy)
+    if snapshots is not None and snapshots.is_dir():
+        for path in sorted(snapshots.glob("*.json")):
+            if not path.name.endswith(".meta.json") and Snapshot.read(path).fingerprint == fp:
+                ident.snapshots.append(path.stem)
+    entries = load_legacy_map(rdir)
+    by_rev = {e.revision: e for e in entries}
+    if ident.revision is None and index:
+        best = None
+        for rev in sorted(set(index.values())):
+            changes = diff(schema, load_state(rdir, rev).schema)
+            if best is None or len(changes) < best[0]:
+                best = (len(changes), rev, changes)
+        ident.nearest = best[1]
+        ident.distance = _distance(best[2])
+    if ident.revision in by_rev:
+        ident.legacy_script = by_rev[ident.revision].script
+    if alembic:
+        recorded = alembic[0] if len(alembic) == 1 else None
+        if ident.revision is not None and ident.revision not in alembic \
+                and not (ident.revision == BASE and not alembic):
+            ident.disagreements.append(
+                f"alembic_version records {', '.join(alembic)}, but the schema is the state of "
+                f"{ident.revision}")
+        elif ident.revision is None and recorded is not None:
+            ident.disagreements.append(
+                f"alembic_version records {recorded}, but the schema matches no recorded state")
+    if legacy is not None and entries:
+        rev, ident.unknown_scripts, gaps = legacy_revision(entries, legacy)
+        ident.legacy_revision = rev
+        if gaps:
+            ident.disagreements.append(
+                f"SchemaStatus skips {len(gaps)} script(s) before its last DONE one: "
+                + ", ".join(gaps[:5]) + (" ..." if len(gaps) > 5 else ""))
+        if legacy.ongoing:
+            ident.disagreements.append("SchemaStatus has scripts stuck at ONGOING: "
+                                       + ", ".join(legacy.ongoing))
+        if rev is not None and ident.revision is not None and rev != ident.revision:
+            ident.disagreements.append(
+                f"SchemaStatus implies {rev} ({by_rev[rev].script}), but the schema is the state "
+                f"of {ident.revision}")
+    return ident
+
+
+def describe(ident: Identification) -> str:
+    lines = [f"fingerprint: {ident.fingerprint}"]
+    if ident.revision is not None:
+        extra = f" (legacy script {ident.legacy_script})" if ident.legacy_script else ""
+        lines.append(f"schema: the state of revision {ident.revision}{extra}")
+    else:
+        dist = ", ".join(f"{n} {k}" for k, n in ident.distance.items()) or "no recorded states"
+        lines.append(f"schema: matches no recorded state; nearest: {ident.nearest} ({dist})")
+    if ident.snapshots:
+        lines.append("equals snapshot(s): " + ", ".join(ident.snapshots))
+    if ident.alembic is None:
+        lines.append("alembic_version: none (not under revision control)")
+    else:
+        lines.append("alembic_version: " + (", ".join(ident.alembic) or "empty"))
+    if ident.legacy is None:
+        lines.append("SchemaStatus: none")
+    else:
+        lg = ident.legacy
+        lines.append(f"SchemaStatus: {len(lg.done)} DONE, {len(lg.ongoing)} ONGOING"
+                     + (f", {len(lg.other)} other" if lg.other else "")
+                     + (f"; implies revision {ident.legacy_revision}" if ident.legacy_revision else ""))
+        if ident.unknown_scripts:
+            lines.append("  names that match no known script: " + ", ".join(ident.unknown_scripts))
+    for d in ident.disagreements:
+        lines.append(f"DISAGREE: {d}")
+    return "\n".join(lines) + "\n"

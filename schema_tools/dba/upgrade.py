@@ -1,0 +1,522 @@
+"""Upgrading a production database, safely, with MariaDB's non-transactional DDL.
+
+``upgrade`` (and ``downgrade``) run revisions one at a time through Alembic, with:
+
+* **pre-flight**: the live schema must be the recorded state of the revision in
+  ``alembic_version`` (or be part-way through the next revision, after an interrupted run);
+  anything else is drift and is refused unless forced;
+* **one run at a time**: an advisory lock (``GET_LOCK``) named after the database is held
+  for the whole run, on a connection of its own; a second run waits ``lock_timeout``
+  seconds, then stops cleanly, having changed nothing;
+* **durable progress**: every statement of a revision is recorded in the
+  ``schema_tools_progress`` table (``running`` before it is sent, ``done`` after the server
+  committed it; each statement commits on its own).  After a failure or a kill, the next
+  run skips the statements recorded ``done``, provided the revision still has them,
+  unchanged; a statement left ``running`` (the process died while the server ran it) is
+  run again, and an error saying its effect is already there (a duplicate column, a
+  missing index to drop...) counts as committed.  Both are reported;
+* **a final check**: the end state must have the fingerprint the revision recorded.
+
+What is printed never contains a password: connections are named by their redacted URL.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable, Sequence
+
+import pymysql
+import sqlalchemy as sa
+
+from ..diff.compare import diff
+from ..errors import InputError, SchemaToolsError
+from ..migrate.commands import MigrationFailed, _alembic_errors
+from ..migrate.revision import RevisionDir
+from ..model.snapshot import Snapshot
+from ..render.ddl import quote_ident
+from ..render.diff_report import change_line
+from ..sources.connection import ConnectionSpec
+from ..sources.introspect import MULTI_STATEMENTS
+from .identify import BASE, read_live
+
+PROGRESS_TABLE = "schema_tools_progress"
+
+# the server's "the change is already there" answers, for a statement that was interrupted:
+# table/column/key/constraint exists, or the thing to drop is gone
+ALREADY_APPLIED = frozenset({1050, 1060, 1061, 1068, 1091, 1826, 1304, 1359, 1022, 4031, 1146, 1051,
+                             1305, 1360, 1054})
+
+_UNTRACKED = re.compile(r"^\s*(?:/\*.*?\*/\s*)*(SET|SELECT|DO|SHOW)\b", re.I | re.S)
+
+
+class DriftError(SchemaToolsError):
+    """The live schema is not the state its recorded revision says."""
+
+    exit_code = 1
+
+
+class LockBusy(SchemaToolsError):
+    """Another upgrade of the same database holds the lock."""
+
+
+class ResumeConflict(SchemaToolsError):
+    """An interrupted revision was edited in a statement already committed."""
+
+
+def _digest(statement: str) -> str:
+    return hashlib.sha256(statement.strip().encode("utf-8")).hexdigest()
+
+
+def tracked(statement: str) -> bool:
+    """Whether a statement changes the database (and is recorded): session settings,
+    queries and Alembic's own version table are not."""
+    if _UNTRACKED.match(statement):
+        return False
+    return "alembic_version" not in statement[:200]
+
+
+# ---------------------------------------------------------------------------------------
+# the progress table
+
+
+@dataclass
+class Recorded:
+    digest: str
+    status: str  # running | done | failed
+    text: str
+
+
+class ProgressLog:
+    """``schema_tools_progress`` in the database being upgraded, written on a connection of
+    its own in autocommit mode, so that a record survives whatever happens next."""
+
+    def __init__(self, conn) -> None:
+        self.conn = conn
+        with conn.cursor() as cur:
+            cur.execute(
+                f"CREATE TABLE IF NOT EXISTS {quote_ident(PROGRESS_TABLE)} ("
+                "`revision` varchar(64) NOT NULL, `direction` varchar(10) NOT NULL, "
+                "`statement` int NOT NULL, `digest` char(64) NOT NULL, "
+                "`status` varchar(10) NOT NULL, `sql_text` mediumtext, `error` text, "
+                "`updated` timestamp(6) NOT NULL DEFAULT current_timestamp(6), "
+                "PRIMARY KEY (`revision`, `direction`, `statement`)"
+                ") ENGINE=InnoDB DEFAULT CHARSET=utf8mb4")
+
+    def read(self, revision: str, direction: str) -> dict[int, Recorded]:
+        with self.conn.cursor() as cur:
+            cur.execute(f"SELECT `statement`, `digest`, `status`, `sql_text` FROM {quote_ident(PROGRESS_TABLE)} "
+                        "WHERE `revision` = %s AND `direction` = %s", (revision, direction))
+            return {n: Recorded(d, s, t or "") for n, d, s, t in cur.fetchall()}
+
+    def pending(self) -> list[tuple[str, str]]:
+        with self.conn.cursor() as cur:
+            cur.execute(f"SELECT DISTINCT `revision`, `direction` FROM {quote_ident(PROGRESS_TABLE)}")
+            return list(cur.fetchall())
+
+    def mark(self, revision: str, direction: str, n: int, digest: str, status: str, text: str,
+             error: str | None = None) -> None:
+        with self.conn.cursor() as cur:
+            cur.execute(f"REPLACE INTO {quote_ident(PROGRESS_TABLE)} (`revision`, `direction`, "
+                        "`statement`, `digest`, `status`, `sql_text`, `error`, `updated`) "
+                        "VALUES (%s, %s, %s, %s, %s, %s, %s, current_timestamp(6))",
+                        (revision, direction, n, digest, status, text, error))
+
+    def clear(self, revision: str, direction: str | None = None) -> None:
+        with self.conn.cursor() as cur:
+            if direction is None:
+                cur.execute(f"DELETE FROM {quote_ident(PROGRESS_TABLE)} WHERE `revision` = %s", (revision,))
+            else:
+                cur.execute(f"DELETE FROM {quote_ident(PROGRESS_TABLE)} WHERE `revision` = %s "
+                            "AND `direction` = %s", (revision, direction))
+
+
+class _Tracker:
+    """Statement hooks on the connection Alembic runs a revision on."""
+
+    def __init__(self, log: ProgressLog, revision: str, direction: str, say: Callable[[str], None]):
+        self.log = log
+        self.revision = revision
+        self.direction = direction
+        self.say = say
+        self.recorded = log.read(revision, direction)
+        self.n = 0
+        self.current: tuple[int, str, str] | None = None
+        self.skipped = 0
+        self.rerun_committed: list[int] = []
+        self.executed = 0
+
+    def before(self, conn, cursor, statement, parameters, context, executemany):
+        if not tracked(statement):
+            return statement, parameters
+        self.n += 1
+        digest = _digest(statement)
+        rec = self.recorded.get(self.n)
+        if rec is not None and rec.status in ("done", "running") and rec.digest != digest:
+            raise ResumeConflict(
+                f"revision {self.revision} was interrupted after statement {self.n} ran, and that "
+                f"statement has changed since: {_first_line(rec.text)!r} is now "
+                f"{_first_line(statement)!r}",
+                hint="restore the revision as it was, or repair by hand and clear its rows from "
+                     f"{PROGRESS_TABLE}")
+        if rec is not None and rec.status == "done":
+            self.skipped += 1
+            return "DO 0", None
+        if rec is not None and rec.status == "running":
+            # interrupted while the server ran it: run it again; "already there" means it committed
+            try:
+                cursor.execute(statement)
+            except pymysql.MySQLError as exc:
+                if exc.args[0] not in ALREADY_APPLIED:
+                    raise
+                self.rerun_committed.append(self.n)
+                self.say(f"  statement {self.n} was interrupted and had committed "
+                         f"(the server says: ERROR {exc.args[0]}: {exc.args[-1]})")
+            self.log.mark(self.revision, self.direction, self.n, digest, "done", statement)
+            return "DO 0", None
+        self.log.mark(self.revision, self.direction, self.n, digest, "running", statement)
+        self.current = (self.n, digest, statement)
+        return statement, parameters
+
+    def after(self, conn, cursor, statement, parameters, context, executemany):
+        if self.current is not None and statement == self.current[2]:
+            n, digest, text = self.current
+            self.log.mark(self.revision, self.direction, n, digest, "done", text)
+            self.executed += 1
+            self.current = None
+
+    def failed(self, error: str) -> None:
+        if self.current is not None:
+            n, digest, text = self.current
+            self.log.mark(self.revision, self.direction, n, digest, "failed", text, error)
+
+
+def _first_line(text: str) -> str:
+    lines = text.strip().splitlines()
+    return lines[0][:120] if lines else ""
+
+
+# ---------------------------------------------------------------------------------------
+# planning
+
+
+@dataclass
+class PlannedRevision:
+    revision: str
+    message: str
+    statements: int
+    tables: list[str]
+    approved: bool | None = None
+
+
+@dataclass
+class UpgradePlan:
+    current: str  # revision id or "base"
+    target: str
+    direction: str
+    revisions: list[PlannedRevision] = field(default_factory=list)
+    resume: dict[str, int] = field(default_factory=dict)  # revision -> statements done
+    row_counts: dict[str, tuple[int, int]] = field(default_factory=dict)  # table -> (rows, bytes)
+    notes: list[str] = field(default_factory=list)
+
+
+def _script(rdir: RevisionDir):
+    if not rdir.versions.is_dir():
+        raise InputError(f"{rdir.path}: not a revision directory (no versions/)")
+    return rdir.script()
+
+
+def fingerprint_index(rdir: RevisionDir) -> dict[str, str]:
+    """fingerprint -> revision (``base`` for a root's starting state), read from the
+    revision files' headers (cheap: no state file is parsed)."""
+    out: dict[str, str] = {}
+    for rev in _script(rdir).walk_revisions():
+        after = getattr(rev.module, "schema_after", None)
+        before = getattr(rev.module, "schema_before", None)
+        if after:
+            out.setdefault(after, rev.revision)
+        if before and rev.down_revision is None:
+            out.setdefault(before, BASE)
+    return out
+
+
+def _revision_steps(rdir: RevisionDir, current: str, target: str) -> tuple[str, list[tuple[str, str]]]:
+    """(direction, [(revision, the state it leads to)]) from ``current`` to ``target``."""
+    from alembic.util import CommandError
+
+    script = _script(rdir)
+
+    def ancestry(rev: str) -> list[str]:  # rev and everything below it, newest first
+        return [r.revision for r in script.iterate_revisions(rev, "base")]
+
+    try:
+        if target in ("head", "heads"):
+            heads = [h for h in script.get_heads() if current == BASE or current in ancestry(h)]
+            if len(heads) != 1:
+                raise InputError(f"{rdir.path}: {len(heads)} heads above {current} "
+                                 f"({', '.join(sorted(heads))}); name one with --to")
+            target = heads[0]
+        elif target != BASE:
+            found = script.get_revision(target)
+            if found is None:
+                raise InputError(f"unknown revision {target}")
+            target = found.revision
+        if target == current:
+            return "upgrade", []
+        if current != BASE and (target == BASE or target in ancestry(current)):
+            down = []
+            for rev in ancestry(current):
+                if rev == target:
+                    break
+                down.append((rev, _down_target(rdir, rev)))
+            return "downgrade", down
+        chain = list(reversed(ancestry(target)))
+        if current != BASE:
+            if current not in chain:
+                raise InputError(f"revision {target} does not descend from {current}")
+            chain = chain[chain.index(current) + 1:]
+        return "upgrade", [(r, r) for r in chain]
+    except CommandError as exc:
+        raise InputError(f"{rdir.path}: {exc}") from None
+
+
+def _tables_touched(rdir: RevisionDir, before: str, after: str) -> list[str]:
+    a = rdir.state(None if before == BASE else before)
+    b = rdir.state(None if after == BASE else after)
+    if a is None or b is None:
+        return []
+    names = set()
+    for c in diff(a.schema, b.schema):
+        if c.kind == "table":
+            names.add(getattr(c, "old_name", None) or c.name)
+        elif c.table:
+            names.add(c.table)
+    return sorted(n for n in names if a.schema.table(n) is not None)
+
+
+def _statement_count(path) -> int:
+    text = path.read_text(encoding="utf-8")
+    body = text.split("def downgrade()", 1)
+    return len(re.findall(r"^\s+(?:run_sql|op\.)", body[0], re.M)), \
+        len(re.findall(r"^\s+(?:run_sql|op\.)", body[1], re.M)) if len(body) > 1 else 0
+
+
+def _row_counts(conn, database: str, tables: Sequence[str]) -> dict[str, tuple[int, int]]:
+    if not tables:
+        return {}
+    marks = ", ".join(["%s"] * len(tables))
+    with conn.cursor() as cur:
+        cur.execute("SELECT TABLE_NAME, COALESCE(TABLE_ROWS, 0), COALESCE(DATA_LENGTH, 0) + "
+                    "COALESCE(INDEX_LENGTH, 0) FROM information_schema.TABLES "
+                    f"WHERE TABLE_SCHEMA = %s AND TABLE_NAME IN ({marks})", (database, *tables))
+        return {name: (int(rows), int(size)) for name, rows, size in cur.fetchall()}
+
+
+def describe_plan(plan: UpgradePlan) -> str:
+    lines = [f"{plan.direction} from {plan.current} to {plan.target}: "
+             f"{len(plan.revisions)} revision(s)"]
+    for r in plan.revisions:
+        resume = f", resuming after {plan.resume[r.revision]} committed" if r.revision in plan.resume else ""
+        review = "" if r.approved is None else (" [approved]" if r.approved else " [NOT APPROVED]")
+        lines.append(f"  {r.revision}{review}: {r.message} ({r.statements} statement(s){resume})")
+        if r.tables:
+            parts = []
+            for t in r.tables:
+                rows, size = plan.row_counts.get(t, (0, 0))
+                parts.append(f"{t} (~{rows} rows, {size // 1024} KiB)")
+            lines.append("    tables: " + ", ".join(parts))
+    lines += [f"  note: {n}" for n in plan.notes]
+    return "\n".join(lines) + "\n"
+
+
+# ---------------------------------------------------------------------------------------
+# running
+
+
+@dataclass
+class Session:
+    rdir: RevisionDir
+    spec: ConnectionSpec
+    say: Callable[[str], None]
+    lock_timeout: int = 0
+    force: bool = False
+
+
+def _lock_name(database: str) -> str:
+    name = f"schema_tools.upgrade.{database}"
+    if len(name) > 64:
+        name = "schema_tools.upgrade." + hashlib.sha256(database.encode()).hexdigest()[:40]
+    return name
+
+
+class AdvisoryLock:
+    def __init__(self, conn, database: str, timeout: int) -> None:
+        self.conn = conn
+        self.name = _lock_name(database)
+        self.timeout = timeout
+
+    def __enter__(self):
+        with self.conn.cursor() as cur:
+            cur.execute("SELECT GET_LOCK(%s, %s)", (self.name, self.timeout))
+            got = cur.fetchone()[0]
+            if got != 1:
+                cur.execute("SELECT IS_USED_LOCK(%s)", (self.name,))
+                holder = cur.fetchone()[0]
+                raise LockBusy(f"another upgrade of this database is running (connection {holder} "
+                               f"holds the lock {self.name!r}); nothing was changed",
+                               hint="wait for it, or give --lock-timeout SECONDS to wait")
+        return self
+
+    def __exit__(self, *exc) -> None:
+        try:
+            with self.conn.cursor() as cur:
+                cur.execute("DO RELEASE_LOCK(%s)", (self.name,))
+        except pymysql.MySQLError:
+            pass
+
+
+def _current(spec: ConnectionSpec, rdir: RevisionDir):
+    schema, versions, legacy = read_live(spec)
+    if versions is None or not versions:
+        current = BASE
+    elif len(versions) > 1:
+        raise InputError(f"alembic_version records several revisions ({', '.join(versions)}); "
+                         f"upgrade one branch at a time with --to")
+    else:
+        current = versions[0]
+    return schema, current
+
+
+def _partial_ok(before, after, live) -> bool:
+    """Whether ``live`` lies between the two states: each of its differences from ``before``
+    is part of the revision's change, or a dependent dropped on the way (foreign keys,
+    indexes, routines, views and triggers are dropped and re-created)."""
+    want = {(c.action, c.kind, c.path) for c in diff(before, after)}
+    for c in diff(before, live):
+        if (c.action, c.kind, c.path) in want:
+            continue
+        if c.action in ("drop", "alter") and c.kind in ("foreign_key", "index", "routine", "view",
+                                                       "trigger", "check", "event"):
+            continue
+        return False
+    return True
+
+
+def prepare(session: Session, target: str, conn) -> UpgradePlan:
+    """Pre-flight: where the database is, whether it drifted, and what would run."""
+    rdir, spec = session.rdir, session.spec
+    schema, current = _current(spec, rdir)
+    direction, steps = _revision_steps(rdir, current, target)
+    plan = UpgradePlan(current, target if not steps else steps[-1][1], direction)
+    log = ProgressLog(conn)
+    pending = {(r, d) for r, d in log.pending()}
+    expected = rdir.state(None if current == BASE else current)
+    fp = Snapshot(schema).fingerprint
+    if expected is None:
+        raise InputError(f"{rdir.path}: no recorded state for {current}")
+    if fp != expected.fingerprint:
+        first = steps[0] if steps else None
+        resuming = first is not None and (first[0], direction) in pending
+        nxt = rdir.state(None if first is None or first[1] == BASE else first[1]) if first else None
+        if resuming and nxt is not None and _partial_ok(expected.schema, nxt.schema, schema):
+            plan.notes.append(f"the schema is part-way through {first[0]} (an interrupted run): resuming")
+        elif session.force:
+            plan.notes.append(f"the schema has drifted from the state of {current}; going on (--force)")
+        else:
+            changes = diff(expected.schema, schema)
+            raise DriftError(
+                f"the schema has drifted from the recorded state of {current}: {len(changes)} "
+                f"difference(s): " + "; ".join(change_line(c) for c in changes[:5])
+                + (" ..." if len(changes) > 5 else ""),
+                hint="see `schema-tools drift`; --force goes on anyway")
+    script = _script(rdir)
+    touched: set[str] = set()
+    prev = current
+    for rev, to_state in steps:
+        module_rev = script.get_revision(rev)
+        ups, downs = _statement_count(Path(module_rev.path)) if module_rev.path else (0, 0)
+        tables = _tables_touched(rdir, prev, to_state)
+        touched.update(tables)
+        plan.revisions.append(PlannedRevision(rev, (module_rev.doc or "").strip().splitlines()[0]
+                                              if module_rev.doc else "",
+                                              ups if direction == "upgrade" else downs, tables))
+        recorded = log.read(rev, direction)
+        done = sum(1 for r in recorded.values() if r.status == "done")
+        if recorded:
+            plan.resume[rev] = done
+        prev = to_state
+    plan.row_counts = _row_counts(conn, spec.database, sorted(touched))
+    return plan
+
+
+def execute(session: Session, plan: UpgradePlan, conn) -> None:
+    """Run the plan's revisions one at a time with durable progress; check the end state."""
+    rdir, spec, say = session.rdir, session.spec, session.say
+    log = ProgressLog(conn)
+    cfg = rdir.config()
+    from alembic import command
+
+    fn = command.upgrade if plan.direction == "upgrade" else command.downgrade
+    for i, planned in enumerate(plan.revisions, 1):
+        rev = planned.revision
+        target = rev if plan.direction == "upgrade" else _down_target(rdir, rev)
+        tracker = _Tracker(log, rev, plan.direction, say)
+        engine = sa.create_engine("mysql+pymysql://", poolclass=sa.pool.NullPool,
+                                  creator=lambda: spec.connect(client_flag=MULTI_STATEMENTS),
+                                  isolation_level="AUTOCOMMIT")
+        sa.event.listen(engine, "before_cursor_execute", tracker.before, retval=True)
+        sa.event.listen(engine, "after_cursor_execute", tracker.after)
+        t0 = time.monotonic()
+        say(f"[{i}/{len(plan.revisions)}] {plan.direction} {rev}: {planned.message}")
+        try:
+            with engine.connect() as c:
+                cfg.attributes["connection"] = c
+                _alembic_errors(plan.direction, rev, lambda: fn(cfg, target))
+        except MigrationFailed as exc:
+            tracker.failed(exc.error)
+            done = sorted(n for n, r in log.read(rev, plan.direction).items() if r.status == "done")
+            raise MigrationFailed(
+                f"{plan.direction} of revision {rev} failed at statement {tracker.n}: {exc.error}; "
+                f"statement(s) committed: {_ranges(done) or 'none'}; the next run resumes after them",
+                error=exc.error, statement=exc.statement) from None
+        finally:
+            engine.dispose()
+        log.clear(rev, plan.direction)
+        extra = f", {tracker.skipped} skipped (committed by an earlier run)" if tracker.skipped else ""
+        say(f"    done: {tracker.executed} statement(s) run{extra} ({time.monotonic() - t0:.1f} s)")
+    # the final check
+    end = plan.revisions[-1] if plan.revisions else None
+    if end is None:
+        return
+    state_rev = end.revision if plan.direction == "upgrade" else _down_target(rdir, end.revision)
+    expected = rdir.state(None if state_rev == BASE else state_rev)
+    schema, _ = _current(spec, rdir)
+    if expected is not None and Snapshot(schema).fingerprint != expected.fingerprint:
+        changes = diff(schema, expected.schema)
+        raise DriftError(f"the upgrade ran, but the schema is not the recorded state of {state_rev}: "
+                         f"{len(changes)} difference(s): "
+                         + "; ".join(change_line(c) for c in changes[:5]))
+    say(f"the schema is the recorded state of {state_rev} ({expected.fingerprint[:19]}...)")
+
+
+def _down_target(rdir: RevisionDir, rev: str) -> str:
+    down = _script(rdir).get_revision(rev).down_revision
+    return BASE if down is None else down
+
+
+def _ranges(numbers: Sequence[int]) -> str:
+    out, start, prev = [], None, None
+    for n in numbers:
+        if start is None:
+            start = prev = n
+        elif n == prev + 1:
+            prev = n
+        else:
+            out.append(f"{start}-{prev}" if start != prev else str(start))
+            start = prev = n
+    if start is not None:
+        out.append(f"{start}-{prev}" if start != prev else str(start))
+    return ", ".join(out)
