@@ -1,5 +1,123 @@
-"""The ``review`` commands."""
+"""The ``review`` and ``check`` commands: lint revisions, approve them, and gate CI."""
 
 from __future__ import annotations
 
-COMMANDS: list = []
+from pathlib import Path
+
+import click
+
+from ..errors import InputError
+from .options import defaults_file_option, server_option
+
+_SEVERITIES = ("notice", "warning", "error")
+
+review_dir_option = click.option(
+    "--dir", "directory", default="revisions", show_default=True, type=click.Path(file_okay=False),
+    help="Revision directory.")
+
+
+@click.command("review")
+@click.argument("revisions", nargs=-1)
+@review_dir_option
+@click.option("--url", help="A database the revisions will run on: the row counts and sizes of "
+                            "the tables they touch (information_schema.TABLES), ranked by risk.")
+@click.option("--format", "fmt", type=click.Choice(["text", "json", "markdown"]), default="text",
+              show_default=True, help="Report format (markdown fits a pull-request comment).")
+@click.option("--fail-on", type=click.Choice(_SEVERITIES), default=None,
+              help="Exit 1 on a finding at or above this severity (default: fail_on of the "
+                   "configuration, else error).")
+@click.option("--flavour", metavar="mariadb[:VERSION]|mysql[:VERSION]",
+              help="The servers the revisions run on (default: flavour in [tool.schema_tools.lint], "
+                   "else the flavour of the states).")
+@click.option("-o", "--output", type=click.Path(dir_okay=False), help="Write the report here.")
+@click.option("--from", "from_", metavar="SOURCE",
+              help="Lint the change from this state to --to instead of revisions (a snapshot, URL, "
+                   "SQL file, directory of .sql files or comma-joined files).")
+@click.option("--to", "to", metavar="SOURCE", help="The state the change reaches (with --from).")
+@click.option("--offline", is_flag=True, help="With --from/--to: read SQL sources without a server.")
+@click.option("--approve", "approve_rev", metavar="REV",
+              help="Record an approval of REV (bound to its content) in approvals.json.")
+@click.option("--by", help="With --approve: who approves.")
+@click.option("--accept", multiple=True, metavar="CODE[,CODE...]",
+              help="With --approve: rule codes whose findings the approval accepts (repeatable).")
+@click.option("--rehash", is_flag=True, help="Write the integrity file revisions.sum and exit.")
+@server_option
+@defaults_file_option
+def review(revisions, directory, url, fmt, fail_on, flavour, output, from_, to, offline, approve_rev,
+           by, accept, rehash, server, defaults_file):
+    """Lint revisions (default: every revision of --dir) and print each finding: code,
+    severity, revision, the change or statement, why, and how to fix it.
+
+    Exit 1 when a finding at or above --fail-on is not accepted by an approval.  With
+    --approve, record an approval; with --rehash, write revisions.sum.  The rules are
+    listed in docs/lint-rules.md; [tool.schema_tools.lint] in pyproject.toml (looked up
+    from --dir upward) disables rules or changes their severity.
+    """
+    from ..review.commands import approve, rehash as write_rehash, review_change, review_directory
+    from ..review.config import load_config
+    from ..review.report import render_review, worst
+
+    if rehash:
+        click.echo(str(write_rehash(directory)))
+        return 0
+    if approve_rev:
+        if not by:
+            raise InputError("--approve needs --by NAME")
+        if revisions or from_ or to:
+            raise InputError("--approve takes one revision and no other selection")
+        codes = [c for value in accept for c in value.split(",")]
+        approval, result = approve(directory, approve_rev, by=by, accept=codes, flavour=flavour)
+        click.echo(f"approved {approval.revision} by {approval.by} at {approval.at}"
+                   + (f", accepting {len(approval.findings)} finding(s) ({', '.join(approval.accepted)})"
+                      if approval.accepted else ""))
+        click.echo(str(Path(directory) / "approvals.json"))
+        return 0
+    if by or accept:
+        raise InputError("--by and --accept go with --approve")
+    if from_ or to:
+        if not (from_ and to):
+            raise InputError("give both --from and --to")
+        if revisions:
+            raise InputError("give either revisions or --from/--to, not both")
+        reviews = [review_change(from_, to, offline=offline, server=server, url=url,
+                                 defaults_file=defaults_file, flavour=flavour, config_dir=directory
+                                 if Path(directory).is_dir() else ".")]
+        config = load_config(directory if Path(directory).is_dir() else ".")
+    else:
+        reviews = review_directory(directory, revisions, url=url, defaults_file=defaults_file,
+                                   flavour=flavour)
+        config = load_config(directory)
+    text = render_review(reviews, fmt, with_tables=bool(url))
+    if output:
+        Path(output).write_text(text, encoding="utf-8")
+    else:
+        click.echo(text, nl=False)
+    threshold = _SEVERITIES.index(fail_on or config.fail_on)
+    return 1 if worst(reviews) >= threshold else 0
+
+
+@click.command("check")
+@review_dir_option
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+def check(directory, fmt):
+    """The CI gate: exit 1 on an unapproved or modified revision, a mismatch with
+    revisions.sum, several heads where allow_branches is false, or a revision whose
+    recorded fingerprint differs from its state file."""
+    import json
+
+    from ..review.check import check_revisions
+
+    if not (Path(directory) / "versions").is_dir():
+        raise InputError(f"{directory}: not a revision directory (no versions/)")
+    problems = check_revisions(directory)
+    if fmt == "json":
+        click.echo(json.dumps({"ok": not problems, "problems": [
+            {"kind": p.kind, "revision": p.revision, "message": p.message} for p in problems]}, indent=2))
+    else:
+        for p in problems:
+            click.echo(str(p))
+        click.echo(f"{directory}: {'ok' if not problems else f'{len(problems)} problem(s)'}")
+    return 1 if problems else 0
+
+
+COMMANDS = [review, check]

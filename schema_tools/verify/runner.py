@@ -27,7 +27,7 @@ import decimal
 import hashlib
 import threading
 import time
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Iterable, Sequence
@@ -466,11 +466,29 @@ def verify(rdir: RevisionDir, *, snapshots: Path, sites: Sequence[str] = (), sta
             work.append(_Site(rdir, b, path, backend, data=data, rows=rows, progress=say,
                               defaults_file=defaults_file))
     if jobs > 1 and len(work) > 1:
-        with ThreadPoolExecutor(max_workers=jobs) as pool:
-            results = list(pool.map(lambda s: s.run(), work))
+        # Alembic's context is process-global: each site runs in a process of its own
+        import multiprocessing
+
+        for s in work:
+            s.progress = None
+        with ProcessPoolExecutor(max_workers=jobs, mp_context=multiprocessing.get_context("spawn")) as pool:
+            futures = [pool.submit(_run_site, s) for s in work]
+            results = []
+            for s, fut in zip(work, futures):
+                result, lines = fut.result()
+                for line in lines:
+                    say(line)
+                results.append(result)
     else:
         results = [s.run() for s in work]
     return VerifyReport(results, skipped)
+
+
+def _run_site(site: "_Site") -> tuple[SiteResult, list[str]]:
+    """Run one site in a worker process; its progress lines come back with the result."""
+    lines: list[str] = []
+    site.progress = lines.append
+    return site.run(), lines
 
 
 def iter_failures(report: VerifyReport) -> Iterable[str]:

@@ -1,0 +1,251 @@
+"""The ALTER TABLE algorithm each change needs, by flavour and version.
+
+``INSTANT`` changes only metadata; ``INPLACE`` works inside the storage engine while
+reads and writes go on (``rebuild``: the whole table is rewritten in the background,
+which takes time, space and I/O); ``COPY`` copies the table row by row into a new one
+and blocks writes until it is done.
+
+The tables below are data: one operation -> (algorithm, rebuild, since-version) list
+per flavour, the last entry whose version the server reaches wins.  MariaDB 10.11
+follows the MariaDB documentation ("InnoDB Online DDL Operations"); the MySQL 8.0
+table is a first reading of the MySQL 8.0 manual ("Online DDL Operations") and is not
+tested against a server yet.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from ..diff.changes import Add, Alter, Change, Drop, Rename
+from ..flavour import Flavour
+from ..model.objects import Column, Table
+
+INSTANT, INPLACE, COPY = "INSTANT", "INPLACE", "COPY"
+_RANK = {INSTANT: 0, INPLACE: 1, COPY: 3}
+
+
+@dataclass(frozen=True)
+class Algorithm:
+    name: str  # INSTANT, INPLACE or COPY
+    rebuild: bool = False
+    reason: str = ""
+
+    @property
+    def rank(self) -> int:
+        """0 instant, 1 in place, 2 in place with a rebuild, 3 copy."""
+        return _RANK[self.name] + (1 if self.rebuild and self.name == INPLACE else 0)
+
+    def __str__(self) -> str:
+        return self.name + (" (table rebuild)" if self.rebuild and self.name == INPLACE else "")
+
+
+_I = (INSTANT, False)
+_P = (INPLACE, False)
+_R = (INPLACE, True)
+_C = (COPY, False)
+
+# operation -> [(since version, (algorithm, rebuild)), ...]
+MARIADB: dict[str, list[tuple[tuple[int, int, int], tuple[str, bool]]]] = {
+    "add-column": [((0, 0, 0), _R), ((10, 3, 2), _I)],
+    "add-column-auto-increment": [((0, 0, 0), _C)],
+    "add-column-stored": [((0, 0, 0), _C)],
+    "drop-column": [((0, 0, 0), _R), ((10, 4, 0), _I)],
+    "drop-column-indexed": [((0, 0, 0), _R)],
+    "drop-column-primary": [((0, 0, 0), _C)],
+    "rename-column": [((0, 0, 0), _P), ((10, 3, 0), _I)],
+    "reorder-column": [((0, 0, 0), _R), ((10, 4, 0), _I)],
+    "column-default": [((0, 0, 0), _I)],
+    "column-comment": [((0, 0, 0), _P), ((10, 3, 0), _I)],
+    "varchar-extend": [((0, 0, 0), _P), ((10, 4, 3), _I)],
+    "varchar-extend-length-bytes": [((0, 0, 0), _C)],
+    "enum-append": [((0, 0, 0), _I)],
+    "enum-change": [((0, 0, 0), _C)],
+    "to-nullable": [((0, 0, 0), _R), ((10, 4, 3), _I)],
+    "to-not-null": [((0, 0, 0), _R)],
+    "type-change": [((0, 0, 0), _C)],
+    "charset-extend": [((0, 0, 0), _C), ((10, 4, 3), _I)],  # utf8mb3 -> utf8mb4, not indexed
+    "charset-change": [((0, 0, 0), _C)],
+    "collation-change": [((0, 0, 0), _C), ((10, 4, 3), _I)],  # not indexed
+    "collation-change-indexed": [((0, 0, 0), _C), ((10, 4, 3), _R)],
+    "compressed": [((0, 0, 0), _C)],
+    "generated": [((0, 0, 0), _C)],
+    "auto-increment": [((0, 0, 0), _C)],
+    "add-index": [((0, 0, 0), _P)],
+    "add-fulltext-index": [((0, 0, 0), _R)],
+    "add-spatial-index": [((0, 0, 0), _P)],
+    "drop-index": [((0, 0, 0), _P)],
+    "rename-index": [((0, 0, 0), _I)],
+    "add-primary-key": [((0, 0, 0), _R)],
+    "drop-primary-key": [((0, 0, 0), _C)],
+    "add-foreign-key": [((0, 0, 0), _C)],  # INPLACE only with foreign_key_checks=0
+    "drop-foreign-key": [((0, 0, 0), _P)],
+    "add-check": [((0, 0, 0), _C)],
+    "drop-check": [((0, 0, 0), _I)],
+    "engine": [((0, 0, 0), _C)],
+    "row-format": [((0, 0, 0), _R)],
+    "table-comment": [((0, 0, 0), _I)],
+    "table-default-charset": [((0, 0, 0), _I)],
+    "table-options": [((0, 0, 0), _R)],
+    "partitioning": [((0, 0, 0), _C)],
+}
+
+MYSQL: dict[str, list[tuple[tuple[int, int, int], tuple[str, bool]]]] = {
+    **MARIADB,
+    "add-column": [((0, 0, 0), _R), ((8, 0, 12), _I)],  # last position only before 8.0.29
+    "drop-column": [((0, 0, 0), _R), ((8, 0, 29), _I)],
+    "rename-column": [((0, 0, 0), _P), ((8, 0, 28), _I)],
+    "reorder-column": [((0, 0, 0), _R)],
+    "varchar-extend": [((0, 0, 0), _P)],
+    "to-nullable": [((0, 0, 0), _R)],
+    "charset-extend": [((0, 0, 0), _C)],
+    "collation-change": [((0, 0, 0), _C)],
+    "collation-change-indexed": [((0, 0, 0), _C)],
+    "column-comment": [((0, 0, 0), _I)],
+    "drop-check": [((0, 0, 0), _P)],
+}
+
+
+def _lookup(flavour: Flavour, op: str) -> tuple[str, bool]:
+    table = MARIADB if flavour.is_mariadb else MYSQL
+    chosen = table[op][0][1]
+    for since, value in table[op]:
+        if flavour.version >= since:
+            chosen = value
+    return chosen
+
+
+def _length_bytes(col: Column, table: Table | None) -> int:
+    """Bytes a VARCHAR value's length takes: 1 up to 255 bytes of data, else 2."""
+    charset = col.charset or (table.charset if table else None) or "utf8mb4"
+    per_char = {"utf8mb4": 4, "utf16": 4, "utf32": 4, "utf8mb3": 3, "utf8": 3, "ucs2": 2}.get(charset, 1)
+    return 1 if (col.type.length or 0) * per_char <= 255 else 2
+
+
+def _indexed(table: Table | None, column: str) -> bool:
+    if table is None:
+        return False
+    idx = ([table.primary_key] if table.primary_key else []) + list(table.indexes)
+    return any(column in i.column_names for i in idx)
+
+
+def column_ops(c: Alter, table: Table | None) -> list[tuple[str, str]]:
+    """(operation, what) pairs for a column alteration."""
+    old, new, ch = c.old, c.new, set(c.changed)
+    ops: list[tuple[str, str]] = []
+    type_parts = ch & {"type", "type_name", "length", "scale", "values", "unsigned", "zerofill"}
+    if type_parts:
+        if ch & {"type_name", "scale", "unsigned", "zerofill"}:
+            ops.append(("type-change", f"type {old.type} -> {new.type}"))
+        elif "values" in ch:
+            appended = new.type.values[:len(old.type.values)] == old.type.values and \
+                (len(new.type.values) <= 255 or len(old.type.values) > 255)
+            ops.append(("enum-append" if appended else "enum-change",
+                        "values appended" if appended else "values removed or reordered"))
+        elif "length" in ch:
+            if old.type.name in ("varchar", "varbinary") and (new.type.length or 0) > (old.type.length or 0):
+                same = _length_bytes(old, table) == _length_bytes(new, table)
+                ops.append(("varchar-extend" if same else "varchar-extend-length-bytes",
+                            f"{old.type} -> {new.type}"))
+            elif old.type.name in ("tinyint", "smallint", "mediumint", "int", "bigint"):
+                ops.append(("column-comment", "display width"))
+            else:
+                ops.append(("type-change", f"{old.type} -> {new.type}"))
+    if "nullable" in ch:
+        ops.append(("to-nullable", "NULL allowed") if new.nullable else ("to-not-null", "NOT NULL"))
+    if "charset" in ch:
+        extend = (old.charset in ("utf8mb3", "utf8") and new.charset == "utf8mb4"
+                  and not _indexed(table, old.name))
+        ops.append(("charset-extend" if extend else "charset-change",
+                    f"character set {old.charset} -> {new.charset}"))
+    elif "collation" in ch:
+        ops.append(("collation-change-indexed" if _indexed(table, old.name) else "collation-change",
+                    f"collation {old.collation} -> {new.collation}"))
+    if "compressed" in ch:
+        ops.append(("compressed", "COMPRESSED"))
+    if ch & {"generated", "generated_stored"}:
+        ops.append(("generated", "generated column expression"))
+    if "auto_increment" in ch:
+        ops.append(("auto-increment", "AUTO_INCREMENT"))
+    if ch & {"default", "on_update"}:
+        ops.append(("column-default", "default"))
+    if ch & {"comment", "invisible"}:
+        ops.append(("column-comment", "comment"))
+    if "position" in ch:
+        ops.append(("reorder-column", "position"))
+    if "check" in ch:
+        ops.append(("add-check" if new.check else "drop-check", "column CHECK"))
+    return ops
+
+
+def change_ops(c: Change, before: Table | None, after: Table | None) -> list[tuple[str, str]]:
+    """(operation, what) pairs for one change of an existing table."""
+    if c.kind == "column":
+        if isinstance(c, Add):
+            col: Column = c.obj
+            if col.auto_increment:
+                return [("add-column-auto-increment", "AUTO_INCREMENT column added")]
+            if col.generated and col.generated_stored:
+                return [("add-column-stored", "STORED generated column added")]
+            return [("add-column", "column added")]
+        if isinstance(c, Drop):
+            if before is not None and before.primary_key and c.obj.name in before.primary_key.column_names:
+                return [("drop-column-primary", "primary key column dropped")]
+            if _indexed(before, c.obj.name):
+                return [("drop-column-indexed", "indexed column dropped")]
+            return [("drop-column", "column dropped")]
+        if isinstance(c, Rename):
+            return [("rename-column", "column renamed")]
+        return column_ops(c, before)
+    if c.kind == "index":
+        if isinstance(c, Rename):
+            return [("rename-index", "index renamed")]
+        old = c.obj if isinstance(c, Drop) else c.old if isinstance(c, Alter) else None
+        new = c.obj if isinstance(c, Add) else c.new if isinstance(c, Alter) else None
+        ops = []
+        if old is not None and old.kind == "primary":
+            if new is not None and new.kind == "primary":
+                return [("add-primary-key", "primary key changed")]
+            ops.append(("drop-primary-key", "primary key dropped"))
+        elif old is not None:
+            ops.append(("drop-index", "index dropped"))
+        if new is not None:
+            op = {"primary": "add-primary-key", "fulltext": "add-fulltext-index",
+                  "spatial": "add-spatial-index"}.get(new.kind, "add-index")
+            ops.append((op, f"{new.kind} index added"))
+        return ops
+    if c.kind == "foreign_key":
+        if isinstance(c, Drop):
+            return [("drop-foreign-key", "foreign key dropped")]
+        return [("add-foreign-key", "foreign key added" if isinstance(c, Add) else "foreign key re-created")]
+    if c.kind == "check":
+        if isinstance(c, Drop):
+            return [("drop-check", "CHECK dropped")]
+        return [("add-check", "CHECK added")]
+    if c.kind == "table" and isinstance(c, Alter):
+        ops = []
+        ch = set(c.changed)
+        if "engine" in ch:
+            ops.append(("engine", f"engine {c.old.engine} -> {c.new.engine}"))
+        if "row_format" in ch:
+            ops.append(("row-format", f"ROW_FORMAT {c.old.row_format} -> {c.new.row_format}"))
+        if "comment" in ch:
+            ops.append(("table-comment", "table comment"))
+        if ch & {"charset", "collation"}:
+            ops.append(("table-default-charset", "table default character set"))
+        if "options" in ch:
+            ops.append(("table-options", "table options"))
+        if "partitioning" in ch:
+            ops.append(("partitioning", "partitioning"))
+        return ops
+    return []
+
+
+def algorithm(c: Change, before: Table | None, after: Table | None, flavour: Flavour) -> Algorithm:
+    """The algorithm the server needs for ``c`` (the most expensive of its parts)."""
+    best = Algorithm(INSTANT)
+    for op, what in change_ops(c, before, after):
+        name, rebuild = _lookup(flavour, op)
+        candidate = Algorithm(name, rebuild, what)
+        if candidate.rank > best.rank:
+            best = candidate
+    return best

@@ -1,0 +1,128 @@
+"""Running the rules on one schema change."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from ..diff.compare import diff
+from ..errors import InputError
+from ..flavour import Flavour, MARIADB, parse_flavour
+from ..model.objects import Schema
+from ..model.snapshot import Snapshot
+from .config import LintConfig
+from .context import ReviewContext, TableStats
+from .registry import Finding, load_rules, severity_rank
+from .revfile import RevisionFile, RevisionSet
+
+
+@dataclass(frozen=True)
+class TableRisk:
+    """A table the change alters: the most expensive algorithm, and its size when known."""
+
+    table: str
+    algorithm: str
+    rows: int | None = None
+    bytes: int | None = None
+
+    @property
+    def score(self) -> tuple:
+        rank = {"INSTANT": 0, "INPLACE": 1, "INPLACE (table rebuild)": 2, "COPY": 3}[self.algorithm]
+        return (rank, self.bytes or 0, self.rows or 0)
+
+    def to_dict(self) -> dict:
+        return {"table": self.table, "algorithm": self.algorithm, "rows": self.rows, "bytes": self.bytes}
+
+
+@dataclass
+class Review:
+    """The findings on one revision (or one pair of states)."""
+
+    label: str
+    findings: list[Finding]
+    tables: list[TableRisk] = field(default_factory=list)
+    path: Path | None = None
+
+    def at_least(self, severity: str, *, accepted: bool = False) -> list[Finding]:
+        return [f for f in self.findings if severity_rank(f.severity) >= severity_rank(severity)
+                and (accepted or f.accepted_by is None)]
+
+
+def target_flavour(explicit: str | Flavour | None, config: LintConfig, schema: Schema) -> Flavour:
+    """--flavour, else the configuration's, else the flavour the states were read from."""
+    if isinstance(explicit, Flavour):
+        return explicit
+    if explicit:
+        return parse_flavour(explicit)
+    if config.flavour is not None:
+        return config.flavour
+    return MARIADB if schema.flavour != "mysql" else parse_flavour("mysql:8.0")
+
+
+def lint(ctx: ReviewContext, config: LintConfig) -> list[Finding]:
+    """Every enabled rule on ``ctx``, with the configured severities; sorted by severity
+    (highest first), code and subject."""
+    out: dict[tuple, Finding] = {}
+    for code, r in load_rules().items():
+        if not config.enabled(code):
+            continue
+        severity = config.severity_of(code, r.severity)
+        for hit in r.check(ctx):
+            f = Finding(code, severity, ctx.label, hit.subject, hit.why, hit.change, r.hint)
+            out.setdefault((f.code, f.subject, f.why), f)
+    return sorted(out.values(), key=lambda f: (-severity_rank(f.severity), f.code, f.subject, f.why))
+
+
+def _risks(ctx: ReviewContext) -> list[TableRisk]:
+    from .rules._lk import algorithms
+
+    worst: dict[str, object] = {}
+    for c, alg in algorithms(ctx):
+        table = c.table or c.name
+        if table not in worst or alg.rank > worst[table].rank:
+            worst[table] = alg
+    out = []
+    for table, alg in worst.items():
+        s = ctx.stats.get(ctx.before_name(table)) if ctx.stats is not None else None
+        out.append(TableRisk(table, str(alg), s.rows if s else None, s.bytes if s else None))
+    return sorted(out, key=lambda r: (tuple(-x for x in r.score), r.table))
+
+
+def review_states(before: Schema, after: Schema, *, label: str, config: LintConfig,
+                  revision: RevisionFile | None = None, stats: dict[str, TableStats] | None = None,
+                  flavour: str | Flavour | None = None) -> Review:
+    """Lint the change from ``before`` to ``after``."""
+    ctx = ReviewContext(label=label, before=before, after=after, changes=diff(before, after),
+                        revision=revision, flavour=target_flavour(flavour, config, after),
+                        stats=stats)
+    findings = lint(ctx, config)
+    return Review(label, findings, _risks(ctx), revision.path if revision else None)
+
+
+_STATES: dict[tuple[str, int, int], Schema] = {}
+
+
+def read_state(path: Path) -> Schema:
+    """A states file (cached by path, size and modification time)."""
+    if not path.exists():
+        raise InputError(f"{path}: state file missing")
+    st = path.stat()
+    key = (str(path.resolve()), st.st_size, st.st_mtime_ns)
+    if key not in _STATES:
+        if len(_STATES) > 8:
+            _STATES.clear()
+        _STATES[key] = Snapshot.read(path).schema
+    return _STATES[key]
+
+
+def review_revision(rset: RevisionSet, rev: RevisionFile, config: LintConfig, *,
+                    stats: dict[str, TableStats] | None = None,
+                    flavour: str | Flavour | None = None) -> Review:
+    """Lint one revision: the diff of its recorded before and after states, and its SQL."""
+    before_path = rset.before_state_path(rev)
+    if before_path is None:
+        raise InputError(f"{rev.path.name}: a merge revision has no single starting state to review")
+    before = read_state(before_path)
+    after = read_state(rset.state_path(rev.rev_id))
+    return review_states(before, after, label=rev.rev_id, config=config, revision=rev, stats=stats,
+                         flavour=flavour)

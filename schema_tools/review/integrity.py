@@ -1,0 +1,110 @@
+"""The integrity file of a revision directory, ``revisions.sum`` (like Atlas's atlas.sum).
+
+It lists every file that makes up the history, in history order (the base state, then
+each revision file with its state, parents before children), each with its sha256, and
+starts with a hash over those lines.  Comparing it with the directory finds revisions
+that were edited, removed, added without a rehash, or reordered.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+from .revfile import RevisionSet
+
+SUM_FILE = "revisions.sum"
+HEADER = "schema-tools-sum 1"
+
+
+def _sha(path: Path) -> str:
+    return "sha256:" + hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def history_files(rset: RevisionSet) -> list[Path]:
+    """The files the sum covers, in history order (relative to the directory)."""
+    out: list[Path] = []
+    for extra in ("env.py", "states/base.json"):
+        if (rset.path / extra).exists():
+            out.append(Path(extra))
+    for r in rset.ordered():
+        out.append(r.path.relative_to(rset.path))
+        if rset.root_state_path(r).exists():
+            out.append(rset.root_state_path(r).relative_to(rset.path))
+        state = rset.state_path(r.rev_id)
+        if state.exists():
+            out.append(state.relative_to(rset.path))
+    return out
+
+
+def _lines(rset: RevisionSet) -> list[str]:
+    return [f"{p.as_posix()} {_sha(rset.path / p)}" for p in history_files(rset)]
+
+
+def _total(lines: list[str]) -> str:
+    return "sha256:" + hashlib.sha256("\n".join(lines).encode()).hexdigest()
+
+
+def render_sum(rset: RevisionSet) -> str:
+    lines = _lines(rset)
+    return "\n".join([f"{HEADER} {_total(lines)}", *lines]) + "\n"
+
+
+def write_sum(rdir: str | Path) -> Path:
+    """Write ``revisions.sum`` for the directory as it is now (what a new revision and an
+    approval call)."""
+    rset = RevisionSet(rdir)
+    path = rset.path / SUM_FILE
+    tmp = path.with_name(f".{path.name}.tmp{os.getpid()}")
+    tmp.write_text(render_sum(rset), encoding="utf-8")
+    os.replace(tmp, path)
+    return path
+
+
+@dataclass(frozen=True)
+class Mismatch:
+    kind: str  # missing-sum, corrupt, edited, removed, added, reordered
+    path: str
+    message: str
+
+
+def verify_sum(rdir: str | Path) -> list[Mismatch]:
+    """How the directory differs from its ``revisions.sum`` (empty: it matches)."""
+    rset = RevisionSet(rdir)
+    path = rset.path / SUM_FILE
+    if not path.exists():
+        if not rset.by_id:
+            return []
+        return [Mismatch("missing-sum", SUM_FILE, f"{SUM_FILE} is missing: write it with "
+                                                  f"schema-tools review --rehash")]
+    text = path.read_text(encoding="utf-8", errors="replace").splitlines()
+    if not text or not text[0].startswith(HEADER + " "):
+        return [Mismatch("corrupt", SUM_FILE, f"{SUM_FILE} does not start with '{HEADER}'")]
+    recorded = [line for line in text[1:] if line.strip()]
+    out: list[Mismatch] = []
+    if text[0][len(HEADER) + 1:].strip() != _total(recorded):
+        out.append(Mismatch("corrupt", SUM_FILE, f"{SUM_FILE} was edited by hand (its lines do not "
+                                                 f"match its first line)"))
+    rec: dict[str, str] = {}
+    for line in recorded:
+        name, _, digest = line.rpartition(" ")
+        rec[name] = digest
+    actual = {p.as_posix(): _sha(rset.path / p) for p in history_files(rset)}
+    for name, digest in rec.items():
+        if name not in actual:
+            out.append(Mismatch("removed", name, f"{name} is in {SUM_FILE} but not in the directory "
+                                                 f"(removed or renamed)"))
+        elif actual[name] != digest:
+            out.append(Mismatch("edited", name, f"{name} changed since {SUM_FILE} was written"))
+    for name in actual:
+        if name not in rec:
+            out.append(Mismatch("added", name, f"{name} is not in {SUM_FILE} (run schema-tools "
+                                               f"review --rehash once it is reviewed)"))
+    common_rec = [n for n in rec if n in actual]
+    common_act = [n for n in actual if n in rec]
+    if common_rec != common_act:
+        out.append(Mismatch("reordered", SUM_FILE, "the revisions are in a different order than "
+                                                   f"{SUM_FILE} records (a down_revision changed?)"))
+    return out

@@ -1,0 +1,213 @@
+"""Revision files read without running them.
+
+A revision file is Python; it is parsed (``ast``), never imported, so that reviewing a
+revision from a pull request runs none of its code.  What is read: the Alembic header
+(``revision``, ``down_revision``, ``branch_labels``), the fingerprints schema-tools
+records (``schema_before``, ``schema_after``), and the SQL text of the ``upgrade()`` and
+``downgrade()`` functions (the string arguments of ``run_sql``/``op.execute`` and the
+``op.*`` calls).
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+from ..errors import InputError
+
+
+@dataclass(frozen=True)
+class Call:
+    """One call in ``upgrade()`` or ``downgrade()``: ``op.drop_table`` or ``run_sql``,
+    its string arguments, and the SQL it runs when that is known (``sql``)."""
+
+    function: str
+    args: tuple[str, ...]
+    line: int
+    sql: str | None = None
+
+
+@dataclass(frozen=True)
+class RevisionFile:
+    rev_id: str
+    down_revisions: tuple[str, ...]
+    branch_labels: tuple[str, ...]
+    path: Path
+    message: str
+    before: str | None
+    after: str | None
+    upgrade: tuple[Call, ...] | None  # None: no upgrade() function
+    downgrade: tuple[Call, ...] | None
+
+    @property
+    def slug(self) -> str:
+        """The file name without the revision id and ``.py``."""
+        stem = self.path.stem
+        return stem[len(self.rev_id) + 1:] if stem.startswith(self.rev_id + "_") else stem
+
+    def statements(self, which: str = "upgrade") -> list[Call]:
+        calls = self.upgrade if which == "upgrade" else self.downgrade
+        return [c for c in calls or () if c.sql is not None]
+
+
+_OP_SQL = {
+    "drop_table": lambda a: f"DROP TABLE `{a[0]}`" if a else None,
+    "rename_table": lambda a: f"RENAME TABLE `{a[0]}` TO `{a[1]}`" if len(a) > 1 else None,
+    "drop_constraint": lambda a: f"ALTER TABLE `{a[1]}` DROP CONSTRAINT `{a[0]}`" if len(a) > 1 else None,
+}
+
+
+def _literal(node: ast.AST):
+    try:
+        return ast.literal_eval(node)
+    except (ValueError, SyntaxError, TypeError, MemoryError, RecursionError):
+        return None
+
+
+def _func_name(node: ast.AST) -> str:
+    if isinstance(node, ast.Name):
+        return node.id
+    if isinstance(node, ast.Attribute):
+        return f"{_func_name(node.value)}.{node.attr}"
+    return "?"
+
+
+def _calls(fn: ast.FunctionDef) -> tuple[Call, ...]:
+    out: list[Call] = []
+    for node in ast.walk(fn):
+        if not isinstance(node, ast.Call):
+            continue
+        name = _func_name(node.func)
+        args = tuple(v for v in (_literal(a) for a in node.args) if isinstance(v, str))
+        sql = None
+        if name in ("run_sql", "op.execute") and args:
+            sql = args[0]
+        elif name.startswith("op.") and name[3:] in _OP_SQL:
+            sql = _OP_SQL[name[3:]](args)
+        out.append(Call(name, args, node.lineno, sql))
+    return tuple(sorted(out, key=lambda c: c.line))
+
+
+def _as_tuple(value) -> tuple[str, ...]:
+    if value is None:
+        return ()
+    if isinstance(value, str):
+        return (value,)
+    if isinstance(value, (tuple, list)):
+        return tuple(v for v in value if isinstance(v, str))
+    return ()
+
+
+def read_revision_file(path: str | Path) -> RevisionFile:
+    """Parse one revision file; :class:`InputError` when it is not one."""
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+        tree = ast.parse(text, filename=str(path))
+    except (OSError, UnicodeDecodeError, SyntaxError, ValueError) as exc:
+        raise InputError(f"{path}: cannot read revision file: {exc}") from None
+    values: dict[str, object] = {}
+    functions: dict[str, ast.FunctionDef] = {}
+    for node in tree.body:
+        if isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name):
+            values[node.targets[0].id] = _literal(node.value)
+        elif isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name) and node.value:
+            values[node.target.id] = _literal(node.value)
+        elif isinstance(node, ast.FunctionDef):
+            functions[node.name] = node
+    rev = values.get("revision")
+    if not isinstance(rev, str) or not rev:
+        raise InputError(f"{path}: not a revision file (no revision = '...')")
+    doc = ast.get_docstring(tree) or ""
+    message = doc.strip().splitlines()[0] if doc.strip() else ""
+
+    def fingerprint(key: str, label: str) -> str | None:
+        value = values.get(key)
+        if isinstance(value, str):
+            return value
+        m = re.search(rf"^{label}:\s*(\S+)", doc, re.M)
+        return m.group(1) if m else None
+
+    return RevisionFile(
+        rev_id=rev, down_revisions=_as_tuple(values.get("down_revision")),
+        branch_labels=_as_tuple(values.get("branch_labels")), path=path, message=message,
+        before=fingerprint("schema_before", "Expects schema"),
+        after=fingerprint("schema_after", "Produces schema"),
+        upgrade=_calls(functions["upgrade"]) if "upgrade" in functions else None,
+        downgrade=_calls(functions["downgrade"]) if "downgrade" in functions else None,
+    )
+
+
+class RevisionSet:
+    """Every revision file of a revision directory, with the graph they form."""
+
+    def __init__(self, path: str | Path) -> None:
+        self.path = Path(path)
+        self.versions = self.path / "versions"
+        self.states = self.path / "states"
+        files = sorted(self.versions.glob("*.py")) if self.versions.is_dir() else []
+        self.by_id: dict[str, RevisionFile] = {}
+        for f in files:
+            if f.name.startswith("__"):
+                continue
+            r = read_revision_file(f)
+            if r.rev_id in self.by_id:
+                raise InputError(f"{f}: revision {r.rev_id} is also defined in "
+                                 f"{self.by_id[r.rev_id].path.name}")
+            self.by_id[r.rev_id] = r
+
+    def __iter__(self):
+        return iter(self.ordered())
+
+    def __len__(self) -> int:
+        return len(self.by_id)
+
+    def get(self, rev: str) -> RevisionFile:
+        """A revision by id or unique id prefix."""
+        if rev in self.by_id:
+            return self.by_id[rev]
+        matches = [r for k, r in self.by_id.items() if k.startswith(rev)]
+        if len(matches) == 1:
+            return matches[0]
+        if not matches:
+            raise InputError(f"{self.path}: no revision {rev!r}")
+        raise InputError(f"{self.path}: revision prefix {rev!r} is ambiguous "
+                         f"({', '.join(sorted(r.rev_id for r in matches))})")
+
+    def heads(self) -> list[str]:
+        parents = {p for r in self.by_id.values() for p in r.down_revisions}
+        return sorted(k for k in self.by_id if k not in parents)
+
+    def ordered(self) -> list[RevisionFile]:
+        """Base first: a revision after all of its parents, ties by id."""
+        done: dict[str, RevisionFile] = {}
+        pending = dict(sorted(self.by_id.items()))
+        while pending:
+            ready = [k for k, r in pending.items()
+                     if all(p in done or p not in self.by_id for p in r.down_revisions)]
+            if not ready:  # a cycle: keep the rest in id order
+                ready = list(pending)
+            for k in ready:
+                done[k] = pending.pop(k)
+        return list(done.values())
+
+    def state_path(self, rev: str | None) -> Path:
+        return self.states / f"{rev or 'base'}.json"
+
+    def before_state_path(self, r: RevisionFile) -> Path | None:
+        """The state a revision starts from: its parent's (for a root,
+        ``states/<rev>.before.json`` if there is one, else ``base.json``); ``None`` for a
+        merge of several parents."""
+        if len(r.down_revisions) > 1:
+            return None
+        if not r.down_revisions:
+            own = self.root_state_path(r)
+            return own if own.exists() else self.state_path(None)
+        return self.state_path(r.down_revisions[0])
+
+    def root_state_path(self, r: RevisionFile) -> Path:
+        """Where a root revision that does not start from ``base.json`` (a second line of
+        revisions) records its starting state."""
+        return self.states / f"{r.rev_id}.before.json"

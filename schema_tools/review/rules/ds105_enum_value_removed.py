@@ -1,0 +1,18 @@
+from ...diff.changes import Alter
+from ..registry import Hit, rule
+from ..types import enum_removed
+
+
+@rule("DS105", "error", category="destructive",
+      summary="An ENUM or SET value is removed: rows holding it become '' or are refused.",
+      hint="Update the rows that hold the value first (UPDATE ... SET col = 'other' WHERE col = "
+           "'old'), in the same revision.",
+      example="ALTER TABLE `Protein` MODIFY `safetyLevel` enum('GREEN','YELLOW')")
+def enum_value_removed(ctx):
+    for c in ctx.of("column", Alter):
+        if "values" not in c.changed or not ctx.is_existing(c.table):
+            continue
+        gone = enum_removed(c.old.type, c.new.type)
+        if gone:
+            values = ", ".join(repr(v) for v in gone)
+            yield Hit(ctx.subject(c), f"{c.path} loses the value(s) {values}", ctx.describe(c), c.table)

@@ -1,0 +1,19 @@
+from ...diff.changes import Alter
+from ..registry import Hit, rule
+from ..types import sign_loses
+
+
+@rule("DS107", "error", category="destructive",
+      summary="A numeric column changes between signed and unsigned where stored values can be "
+              "out of the new range.",
+      hint="Check the stored range first (SELECT MIN(col), MAX(col) ...), or widen the type "
+           "(int unsigned -> bigint) so that every value fits.",
+      example="ALTER TABLE `BLSample` MODIFY `preparationTemeprature` mediumint(8) unsigned")
+def sign_change(ctx):
+    for c in ctx.of("column", Alter):
+        if "unsigned" not in c.changed or not ctx.is_existing(c.table):
+            continue
+        if sign_loses(c.old.type, c.new.type):
+            what = "negative values" if c.new.type.unsigned else "values above the signed maximum"
+            yield Hit(ctx.subject(c), f"{c.path}: {c.old.type} -> {c.new.type}; {what} do not fit",
+                      ctx.describe(c), c.table)
