@@ -224,3 +224,18 @@ def test_bad_credentials_and_unknown_revision_are_one_line_errors(server, chain,
     assert code == 2 and "nosuchrev" in out and "Traceback" not in out
     code, out = _run("upgrade", "--url", "mariadb://root@127.0.0.1:1/x", "--dir", str(rdir.path), "--yes")
     assert code == 2 and "Traceback" not in out
+
+
+@pytest.mark.corpus
+def test_the_plan_of_the_shipped_revisions_shows_reviews_and_findings(server, corpus, scratch_db):
+    rdir = RevisionDir(PROJECT_ROOT / "revisions")
+    base = rdir.state(None)
+    load_text(render_schema(base.schema), client=server.client_command(), database=scratch_db)
+    url_dir = ["--url", server.url(scratch_db), "--dir", str(rdir.path)]
+    code, out = _run("stamp", *url_dir, "--auto")
+    assert code == 0 and "at base" in out, out
+    code, out = _run("upgrade", *url_dir, "--dry-run")
+    assert code == 0, out
+    assert "[NOT APPROVED]" not in out and "[approved]" in out
+    assert "lint: DS102 error" in out and "accepted by" in out
+    assert "dry run: nothing was changed" in out

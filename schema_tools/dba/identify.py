@@ -127,7 +127,13 @@ def read_live(spec: ConnectionSpec, data_tables: Sequence[str] = ISPYB_LOOKUP_TA
         raise InputError(f"{spec.redacted()}: the URL names no database")
     conn = spec.connect(client_flag=MULTI_STATEMENTS)
     try:
-        schema = introspect(conn, spec.database, data_tables=data_tables).schema
+        # routines and views defined by the account that runs the revisions carry no definer
+        # in the recorded states (revisions create them without a DEFINER clause)
+        with conn.cursor() as cur:
+            cur.execute("SELECT CURRENT_USER()")
+            account = cur.fetchone()[0]
+        schema = introspect(conn, spec.database, data_tables=data_tables,
+                            loader_account=account).schema
         return schema, read_versions(conn), read_schemastatus(conn)
     finally:
         conn.close()

@@ -210,6 +210,7 @@ class PlannedRevision:
     statements: int
     tables: list[str]
     approved: bool | None = None
+    findings: list[str] = field(default_factory=list)  # lint findings, one line each
 
 
 @dataclass
@@ -322,6 +323,10 @@ def describe_plan(plan: UpgradePlan) -> str:
         resume = f", resuming after {plan.resume[r.revision]} committed" if r.revision in plan.resume else ""
         review = "" if r.approved is None else (" [approved]" if r.approved else " [NOT APPROVED]")
         lines.append(f"  {r.revision}{review}: {r.message} ({r.statements} statement(s){resume})")
+        shown = r.findings[:10]
+        lines += [f"    lint: {f}" for f in shown]
+        if len(r.findings) > len(shown):
+            lines.append(f"    lint: ... and {len(r.findings) - len(shown)} more (schema-tools review {r.revision})")
         if r.tables:
             parts = []
             for t in r.tables:
@@ -449,7 +454,19 @@ def prepare(session: Session, target: str, conn) -> UpgradePlan:
             plan.resume[rev] = done
         prev = to_state
     plan.row_counts = _row_counts(conn, spec.database, sorted(touched))
+    _add_findings(rdir, plan)
     return plan
+
+
+def _add_findings(rdir: RevisionDir, plan: UpgradePlan) -> None:
+    """The linter's findings on each planned revision (warnings and above)."""
+    from ..review import review_directory
+
+    reviews = review_directory(rdir.path, [r.revision for r in plan.revisions])
+    for planned, review in zip(plan.revisions, reviews):
+        for f in review.at_least("warning", accepted=True):
+            accepted = f" (accepted by {f.accepted_by})" if f.accepted_by else ""
+            planned.findings.append(f"{f.code} {f.severity}: {f.subject}: {f.why}{accepted}")
 
 
 def execute(session: Session, plan: UpgradePlan, conn) -> None:
