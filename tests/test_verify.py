@@ -200,3 +200,14 @@ def test_shipped_revisions_verify_with_seeded_rows_kept(server, corpus, backend,
     assert site.steps and all(s.data.rows > 1000 and not s.data.lost for s in site.steps)
     up = site.steps[0]
     assert "column GridInfo.pixelsPerMicronX" in up.data.dropped
+
+
+@pytest.mark.server
+def test_check_with_verify_fails_on_a_state_the_server_does_not_produce(server, tmp_path):
+    rdir, snaps, info = _site(server, tmp_path, ADD_BEAMLINE, "BLSession beamline")
+    _insert_in_upgrade(info.path, ["run_sql('ALTER TABLE `Proposal` ADD COLUMN `stray` int NULL')"],
+                       after_first_statement=False)
+    code, out = _run("check", "--dir", str(rdir.path), "--verify", "--snapshots", str(snaps),
+                     "--server", server.url())
+    assert code == 1
+    assert f"fingerprint: {info.rev_id}: upgrade on" in out and "stray" in out

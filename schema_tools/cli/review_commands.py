@@ -99,17 +99,38 @@ def review(revisions, directory, url, fmt, fail_on, flavour, output, from_, to, 
 @click.command("check")
 @review_dir_option
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
-def check(directory, fmt):
+@click.option("--verify", "run_verify", is_flag=True,
+              help="Also run `verify` (every site baseline in --snapshots, on --server) and fail "
+                   "where a state produced on the server differs from the recorded one.")
+@click.option("--snapshots", default="snapshots", show_default=True, type=click.Path(file_okay=False),
+              help="Site snapshots for --verify.")
+@click.option("--server", default=None, metavar="local|docker:IMAGE|URL", help="Backend for --verify.")
+def check(directory, fmt, run_verify, snapshots, server):
     """The CI gate: exit 1 on an unapproved or modified revision, a mismatch with
     revisions.sum, several heads where allow_branches is false, or a revision whose
-    recorded fingerprint differs from its state file."""
+    recorded fingerprint differs from its state file (with --verify: or from the state
+    the revision produces on a real server)."""
     import json
 
-    from ..review.check import check_revisions
+    from ..review.check import Problem, check_revisions
 
     if not (Path(directory) / "versions").is_dir():
         raise InputError(f"{directory}: not a revision directory (no versions/)")
     problems = check_revisions(directory)
+    if run_verify:
+        from ..migrate.revision import RevisionDir
+        from ..verify.runner import verify
+
+        report = verify(RevisionDir(directory), snapshots=Path(snapshots), servers=[server], data=False)
+        for site in report.sites:
+            if site.error:
+                problems.append(Problem("verify", None, f"{site.site}: {site.error}"))
+            for step in site.steps:
+                if not step.ok:
+                    why = step.error or (f"{step.residual_count} difference(s) from the recorded state: "
+                                         + "; ".join(step.residual[:3]))
+                    problems.append(Problem("fingerprint" if not step.error else "verify", step.revision,
+                                            f"{step.direction} on {site.server or site.backend}: {why}"))
     if fmt == "json":
         click.echo(json.dumps({"ok": not problems, "problems": [
             {"kind": p.kind, "revision": p.revision, "message": p.message} for p in problems]}, indent=2))
