@@ -234,7 +234,11 @@ def test_the_plan_of_the_shipped_revisions_shows_reviews_and_findings(server, co
     url_dir = ["--url", server.url(scratch_db), "--dir", str(rdir.path)]
     code, out = _run("stamp", *url_dir, "--auto")
     assert code == 0 and "at base" in out, out
-    code, out = _run("upgrade", *url_dir, "--dry-run")
+    script = rdir.script()
+    (head,) = [h for h in rdir.heads()
+               if rdir.root_state(list(script.iterate_revisions(h, "base"))[-1].revision).fingerprint
+               == base.fingerprint]
+    code, out = _run("upgrade", *url_dir, "--to", head, "--dry-run")
     assert code == 0, out
     assert "[NOT APPROVED]" not in out and "[approved]" in out
     assert "lint: DS102 error" in out and "accepted by" in out

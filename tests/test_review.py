@@ -68,8 +68,8 @@ def test_every_rule_has_a_fixture_and_clean_fixtures_exist():
 FEATURE_CODES = {
     "enum value removed": {"DS105", "LK401"}, "enum values reordered": {"LK401"},
     "signed to unsigned": {"DS107", "LK401"}, "unsigned to signed": {"DS107", "LK401"},
-    "float to double": {"LK401"}, "null to not null": {"DD201", "LK402"},
-    "column charset": {"LK401"}, "column collation": {"LK402"}, "convert to character set": {"LK401"},
+    "float to double": {"LK401"}, "null to not null": {"DD201", "LK402"}, "not null to null": {"LK402"},
+    "column charset": {"LK401"}, "convert to character set": {"LK401"}, "check dropped": {"LK401"},
     "unique to non-unique": {"DS103"}, "non-unique to unique": {"DD202"},
     "fk added": {"DD203", "LK401"}, "fk on delete": {"LK401"}, "fk on update": {"LK401"},
     "check added": {"LK401"}, "row format": {"LK402"}, "engine": {"LK401"},

@@ -155,8 +155,19 @@ def stamp_command(url, directory, revision, auto, from_legacy, force, defaults_f
     return 0
 
 
+def _online_options(online, online_threshold, chunk_time, chunk_size, fk_method, progress):
+    if not online:
+        return None
+    from ..online.ptosc import OnlineOptions, find_ptosc
+
+    options = OnlineOptions(threshold=online_threshold, chunk_time=chunk_time, chunk_size=chunk_size,
+                            fk_method=fk_method, progress=progress)
+    find_ptosc(options.binary)
+    return options
+
+
 def _run_migration(direction, url, directory, to, dry_run, sql, yes, force, lock_timeout,
-                   allow_unreviewed, defaults_file):
+                   allow_unreviewed, defaults_file, plan_view=False, online=None):
     from ..dba.upgrade import AdvisoryLock, Session, describe_plan, execute, prepare
     from ..migrate.commands import run_alembic
     from ..migrate.revision import RevisionDir
@@ -168,7 +179,7 @@ def _run_migration(direction, url, directory, to, dry_run, sql, yes, force, lock
         return 0
     spec = _spec(url, defaults_file)
     session = Session(rdir, spec, say=lambda line: click.echo(line, err=True),
-                      lock_timeout=lock_timeout, force=force)
+                      lock_timeout=lock_timeout, force=force, online=online)
     conn = spec.connect(client_flag=MULTI_STATEMENTS, autocommit=True)
     try:
         with AdvisoryLock(conn, spec.database, lock_timeout):
@@ -182,7 +193,12 @@ def _run_migration(direction, url, directory, to, dry_run, sql, yes, force, lock
                 return 0
             _check_reviews(rdir, plan, spec, allow_unreviewed)
             click.echo(describe_plan(plan), nl=False)
-            if dry_run:
+            if plan_view:
+                from ..online.plan import describe_statements, plan_statements
+
+                rows = plan_statements(conn, spec, rdir, plan, online, say=session.say)
+                click.echo(describe_statements(rows), nl=False)
+            if dry_run or plan_view:
                 click.echo("dry run: nothing was changed")
                 return 0
             if not yes:
@@ -228,6 +244,24 @@ def _migration_options(f):
                      help="Seconds to wait for another upgrade of the same database to finish."),
         click.option("--allow-unreviewed", is_flag=True,
                      help="Run revisions that are not approved as they are (says so loudly)."),
+        click.option("--plan", "plan_view", is_flag=True,
+                     help="Change nothing; per ALTER statement, the algorithm and lock (confirmed on an "
+                          "empty copy in a scratch database), the cost on the live tables, ranked."),
+        click.option("--online", is_flag=True,
+                     help="ALTER TABLEs that would copy or lock a table above --online-threshold rows "
+                          "go through pt-online-schema-change."),
+        click.option("--online-threshold", default=100_000, show_default=True, type=click.IntRange(0),
+                     metavar="ROWS", help="Tables with fewer rows are altered directly."),
+        click.option("--chunk-time", default=0.1, show_default=True, type=click.FloatRange(0.01),
+                     help="pt-online-schema-change: seconds each chunk of rows should take."),
+        click.option("--chunk-size", default=None, type=click.IntRange(1),
+                     help="pt-online-schema-change: initial rows per chunk."),
+        click.option("--online-fk-method", default="auto", show_default=True,
+                     type=click.Choice(["auto", "rebuild_constraints", "drop_swap", "none"]),
+                     help="pt-online-schema-change --alter-foreign-keys-method, for tables other "
+                          "tables reference."),
+        click.option("--progress", default="time,10", show_default=True,
+                     help="pt-online-schema-change --progress (TYPE,VALUE)."),
         defaults_file_option,
     ]):
         f = option(f)
@@ -238,22 +272,26 @@ def _migration_options(f):
 @click.option("--to", default="head", show_default=True, help="Target revision.")
 @_migration_options
 def upgrade_command(to, url, directory, dry_run, sql, yes, force, lock_timeout, allow_unreviewed,
+                    plan_view, online, online_threshold, chunk_time, chunk_size, online_fk_method, progress,
                     defaults_file):
     """Apply revisions up to --to: pre-flight drift check, plan, confirmation, one run at a
     time, durable progress (an interrupted run resumes where it stopped), final check.
     Exit 0 done, 1 a statement failed or the end state differs, 2 refused or an error."""
+    options = _online_options(online, online_threshold, chunk_time, chunk_size, online_fk_method, progress)
     return _run_migration("upgrade", url, directory, to, dry_run, sql, yes, force, lock_timeout,
-                          allow_unreviewed, defaults_file)
+                          allow_unreviewed, defaults_file, plan_view, options)
 
 
 @click.command("downgrade")
 @click.option("--to", required=True, help="Target revision, or base.")
 @_migration_options
 def downgrade_command(to, url, directory, dry_run, sql, yes, force, lock_timeout, allow_unreviewed,
+                      plan_view, online, online_threshold, chunk_time, chunk_size, online_fk_method, progress,
                       defaults_file):
     """Undo revisions down to --to (a revision id, or base), with the same safeguards as upgrade."""
+    options = _online_options(online, online_threshold, chunk_time, chunk_size, online_fk_method, progress)
     return _run_migration("downgrade", url, directory, to, dry_run, sql, yes, force, lock_timeout,
-                          allow_unreviewed, defaults_file)
+                          allow_unreviewed, defaults_file, plan_view, options)
 
 
 COMMANDS = [identify_command, drift_command, stamp_command, upgrade_command, downgrade_command]

@@ -56,16 +56,40 @@ def load_legacy_map(rdir: RevisionDir) -> list[LegacyEntry]:
 
 
 def state_index(rdir: RevisionDir) -> dict[str, str]:
-    """fingerprint -> revision id (``base`` for a root's starting state) of every recorded state."""
+    """fingerprint -> revision id (``base`` for a root's starting state) of every recorded
+    state, read from the revision files' headers (cheap: no state file is parsed)."""
     out: dict[str, str] = {}
-    if not rdir.states.is_dir():
+    if not rdir.versions.is_dir():
         return out
-    for path in sorted(rdir.states.glob("*.json")):
-        if path.name.endswith(".meta.json"):
-            continue
-        rev = BASE if path.stem == "base" else path.stem
-        out.setdefault(Snapshot.read(path).fingerprint, rev)
+    for rev in rdir.script().walk_revisions():
+        after = getattr(rev.module, "schema_after", None)
+        before = getattr(rev.module, "schema_before", None)
+        if after:
+            out.setdefault(after, rev.revision)
+        if before and not rev.down_revision:
+            out.setdefault(before, BASE)
     return out
+
+
+def recorded_states(rdir: RevisionDir):
+    """(label, loader) of every recorded state: each revision's, and each root's start."""
+    out = []
+    if not rdir.versions.is_dir():
+        return out
+    for rev in rdir.script().walk_revisions():
+        out.append((rev.revision, lambda r=rev.revision: rdir.state(r)))
+        if not rev.down_revision:
+            out.append((BASE, lambda r=rev.revision: rdir.root_state(r)))
+    return out
+
+
+def base_state(rdir: RevisionDir, first: str | None = None) -> Snapshot | None:
+    """The starting state of the root below ``first`` (default: ``base.json``)."""
+    if first is not None:
+        for r in rdir.script().iterate_revisions(first, "base"):
+            if not r.down_revision:
+                return rdir.root_state(r.revision)
+    return rdir.state(None)
 
 
 def load_state(rdir: RevisionDir, rev: str) -> Snapshot:
@@ -182,7 +206,7 @@ def legacy_revision(entries: Sequence[LegacyEntry], status: LegacyStatus) -> tup
         if e.script in done or (e.recorded and e.recorded in done):
             last = i
     if last is None:
-        return None, unknown, []
+        return BASE, unknown, []
     gaps = [e.script for e in entries[:last]
             if e.script not in done and not (e.recorded and e.recorded in done)]
     return entries[last].revision, unknown, gaps
@@ -201,12 +225,16 @@ def identify(rdir: RevisionDir, schema: Schema, *, alembic: list[str] | None = N
     by_rev = {e.revision: e for e in entries}
     if ident.revision is None and index:
         best = None
-        for rev in sorted(set(index.values())):
-            changes = diff(schema, load_state(rdir, rev).schema)
+        for label, load in recorded_states(rdir):
+            snap = load()
+            if snap is None:
+                continue
+            changes = diff(schema, snap.schema)
             if best is None or len(changes) < best[0]:
-                best = (len(changes), rev, changes)
-        ident.nearest = best[1]
-        ident.distance = _distance(best[2])
+                best = (len(changes), label, changes)
+        if best is not None:
+            ident.nearest = best[1]
+            ident.distance = _distance(best[2])
     if ident.revision in by_rev:
         ident.legacy_script = by_rev[ident.revision].script
     if alembic:
@@ -230,10 +258,27 @@ def identify(rdir: RevisionDir, schema: Schema, *, alembic: list[str] | None = N
             ident.disagreements.append("SchemaStatus has scripts stuck at ONGOING: "
                                        + ", ".join(legacy.ongoing))
         if rev is not None and ident.revision is not None and rev != ident.revision:
-            ident.disagreements.append(
-                f"SchemaStatus implies {rev} ({by_rev[rev].script}), but the schema is the state "
-                f"of {ident.revision}")
+            if _only_newer_revisions(rdir, ident.revision, rev, set(by_rev)):
+                # revisions after the last legacy script that no legacy script recorded
+                # (a reconciliation): the record and the schema agree
+                ident.legacy_revision = ident.revision
+            else:
+                what = f"{rev} ({by_rev[rev].script})" if rev in by_rev else rev
+                ident.disagreements.append(
+                    f"SchemaStatus implies {what}, but the schema is the state of {ident.revision}")
     return ident
+
+
+def _only_newer_revisions(rdir: RevisionDir, rev: str, older: str, legacy: set[str]) -> bool:
+    """Whether ``rev`` descends from ``older`` through revisions that no legacy script made."""
+    if rev == BASE:
+        return False
+    for r in rdir.script().iterate_revisions(rev, "base"):
+        if r.revision == older:
+            return True
+        if r.revision in legacy:
+            return False
+    return older == BASE
 
 
 def describe(ident: Identification) -> str:

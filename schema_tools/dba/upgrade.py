@@ -15,7 +15,10 @@
   unchanged; a statement left ``running`` (the process died while the server ran it) is
   run again, and an error saying its effect is already there (a duplicate column, a
   missing index to drop...) counts as committed.  Both are reported;
-* **a final check**: the end state must have the fingerprint the revision recorded.
+* **a final check**: the end state must have the fingerprint the revision recorded;
+* **online changes** (``Session.online``): an ``ALTER TABLE`` on a large table that would
+  block writes goes through pt-online-schema-change instead (:mod:`schema_tools.online`);
+  it is recorded like any other statement, and the server is sent ``DO 0`` in its place.
 
 What is printed never contains a password: connections are named by their redacted URL.
 """
@@ -41,7 +44,7 @@ from ..render.ddl import quote_ident
 from ..render.diff_report import change_line
 from ..sources.connection import ConnectionSpec
 from ..sources.introspect import MULTI_STATEMENTS
-from .identify import BASE, read_live
+from .identify import BASE, base_state, read_live
 
 PROGRESS_TABLE = "schema_tools_progress"
 
@@ -137,8 +140,10 @@ class ProgressLog:
 class _Tracker:
     """Statement hooks on the connection Alembic runs a revision on."""
 
-    def __init__(self, log: ProgressLog, revision: str, direction: str, say: Callable[[str], None]):
+    def __init__(self, log: ProgressLog, revision: str, direction: str, say: Callable[[str], None],
+                 online=None):
         self.log = log
+        self.online = online  # an online.plan.OnlineRunner, or None
         self.revision = revision
         self.direction = direction
         self.say = say
@@ -148,6 +153,7 @@ class _Tracker:
         self.skipped = 0
         self.rerun_committed: list[int] = []
         self.executed = 0
+        self.online_run = 0
 
     def before(self, conn, cursor, statement, parameters, context, executemany):
         if not tracked(statement):
@@ -167,6 +173,8 @@ class _Tracker:
             return "DO 0", None
         if rec is not None and rec.status == "running":
             # interrupted while the server ran it: run it again; "already there" means it committed
+            if self._online(statement, digest):
+                return "DO 0", None
             try:
                 cursor.execute(statement)
             except pymysql.MySQLError as exc:
@@ -179,7 +187,21 @@ class _Tracker:
             return "DO 0", None
         self.log.mark(self.revision, self.direction, self.n, digest, "running", statement)
         self.current = (self.n, digest, statement)
+        if self._online(statement, digest):
+            self.current = None
+            return "DO 0", None
         return statement, parameters
+
+    def _online(self, statement: str, digest: str) -> bool:
+        """Run the statement through pt-online-schema-change when it should; then it is done."""
+        if self.online is None:
+            return False
+        if not self.online.handle(statement):
+            return False
+        self.log.mark(self.revision, self.direction, self.n, digest, "done", statement)
+        self.executed += 1
+        self.online_run += 1
+        return True
 
     def after(self, conn, cursor, statement, parameters, context, executemany):
         if self.current is not None and statement == self.current[2]:
@@ -230,20 +252,6 @@ def _script(rdir: RevisionDir):
     return rdir.script()
 
 
-def fingerprint_index(rdir: RevisionDir) -> dict[str, str]:
-    """fingerprint -> revision (``base`` for a root's starting state), read from the
-    revision files' headers (cheap: no state file is parsed)."""
-    out: dict[str, str] = {}
-    for rev in _script(rdir).walk_revisions():
-        after = getattr(rev.module, "schema_after", None)
-        before = getattr(rev.module, "schema_before", None)
-        if after:
-            out.setdefault(after, rev.revision)
-        if before and rev.down_revision is None:
-            out.setdefault(before, BASE)
-    return out
-
-
 def _revision_steps(rdir: RevisionDir, current: str, target: str) -> tuple[str, list[tuple[str, str]]]:
     """(direction, [(revision, the state it leads to)]) from ``current`` to ``target``."""
     from alembic.util import CommandError
@@ -284,9 +292,9 @@ def _revision_steps(rdir: RevisionDir, current: str, target: str) -> tuple[str, 
         raise InputError(f"{rdir.path}: {exc}") from None
 
 
-def _tables_touched(rdir: RevisionDir, before: str, after: str) -> list[str]:
-    a = rdir.state(None if before == BASE else before)
-    b = rdir.state(None if after == BASE else after)
+def _tables_touched(rdir: RevisionDir, rev: str, before: str, after: str) -> list[str]:
+    a = base_state(rdir, rev) if before == BASE else rdir.state(before)
+    b = base_state(rdir, rev) if after == BASE else rdir.state(after)
     if a is None or b is None:
         return []
     names = set()
@@ -348,6 +356,7 @@ class Session:
     say: Callable[[str], None]
     lock_timeout: int = 0
     force: bool = False
+    online: object = None  # online.ptosc.OnlineOptions: --online, or None
 
 
 def _lock_name(database: str) -> str:
@@ -418,14 +427,17 @@ def prepare(session: Session, target: str, conn) -> UpgradePlan:
     plan = UpgradePlan(current, target if not steps else steps[-1][1], direction)
     log = ProgressLog(conn)
     pending = {(r, d) for r, d in log.pending()}
-    expected = rdir.state(None if current == BASE else current)
+    if current == BASE:
+        expected = base_state(rdir, steps[-1][0] if steps and direction == "upgrade" else None)
+    else:
+        expected = rdir.state(current)
     fp = Snapshot(schema).fingerprint
     if expected is None:
         raise InputError(f"{rdir.path}: no recorded state for {current}")
     if fp != expected.fingerprint:
         first = steps[0] if steps else None
         resuming = first is not None and (first[0], direction) in pending
-        nxt = rdir.state(None if first is None or first[1] == BASE else first[1]) if first else None
+        nxt = (base_state(rdir, first[0]) if first[1] == BASE else rdir.state(first[1])) if first else None
         if resuming and nxt is not None and _partial_ok(expected.schema, nxt.schema, schema):
             plan.notes.append(f"the schema is part-way through {first[0]} (an interrupted run): resuming")
         elif session.force:
@@ -443,7 +455,7 @@ def prepare(session: Session, target: str, conn) -> UpgradePlan:
     for rev, to_state in steps:
         module_rev = script.get_revision(rev)
         ups, downs = _statement_count(Path(module_rev.path)) if module_rev.path else (0, 0)
-        tables = _tables_touched(rdir, prev, to_state)
+        tables = _tables_touched(rdir, rev, prev, to_state)
         touched.update(tables)
         plan.revisions.append(PlannedRevision(rev, (module_rev.doc or "").strip().splitlines()[0]
                                               if module_rev.doc else "",
@@ -477,10 +489,27 @@ def execute(session: Session, plan: UpgradePlan, conn) -> None:
     from alembic import command
 
     fn = command.upgrade if plan.direction == "upgrade" else command.downgrade
+    runner = None
+    if session.online is not None:
+        from ..online.plan import OnlineRunner
+
+        runner = OnlineRunner(spec, session.online, say)
+    try:
+        _run_revisions(session, plan, log, cfg, fn, runner)
+    finally:
+        if runner is not None:
+            runner.close()
+    _final_check(session, plan)
+
+
+def _run_revisions(session: Session, plan: UpgradePlan, log: ProgressLog, cfg, fn, runner) -> None:
+    rdir, spec, say = session.rdir, session.spec, session.say
     for i, planned in enumerate(plan.revisions, 1):
         rev = planned.revision
         target = rev if plan.direction == "upgrade" else _down_target(rdir, rev)
-        tracker = _Tracker(log, rev, plan.direction, say)
+        if runner is not None:
+            runner.start_revision(_script(rdir).get_revision(rev).module)
+        tracker = _Tracker(log, rev, plan.direction, say, online=runner)
         engine = sa.create_engine("mysql+pymysql://", poolclass=sa.pool.NullPool,
                                   creator=lambda: spec.connect(client_flag=MULTI_STATEMENTS),
                                   isolation_level="AUTOCOMMIT")
@@ -492,7 +521,10 @@ def execute(session: Session, plan: UpgradePlan, conn) -> None:
             with engine.connect() as c:
                 cfg.attributes["connection"] = c
                 _alembic_errors(plan.direction, rev, lambda: fn(cfg, target))
-        except MigrationFailed as exc:
+        except SchemaToolsError as exc:
+            if not isinstance(exc, MigrationFailed):  # an online change refused or failed
+                tracker.failed(str(exc))
+                raise
             tracker.failed(exc.error)
             done = sorted(n for n, r in log.read(rev, plan.direction).items() if r.status == "done")
             raise MigrationFailed(
@@ -503,13 +535,18 @@ def execute(session: Session, plan: UpgradePlan, conn) -> None:
             engine.dispose()
         log.clear(rev, plan.direction)
         extra = f", {tracker.skipped} skipped (committed by an earlier run)" if tracker.skipped else ""
+        if tracker.online_run:
+            extra += f", {tracker.online_run} of them through pt-online-schema-change"
         say(f"    done: {tracker.executed} statement(s) run{extra} ({time.monotonic() - t0:.1f} s)")
-    # the final check
+
+
+def _final_check(session: Session, plan: UpgradePlan) -> None:
+    rdir, spec, say = session.rdir, session.spec, session.say
     end = plan.revisions[-1] if plan.revisions else None
     if end is None:
         return
     state_rev = end.revision if plan.direction == "upgrade" else _down_target(rdir, end.revision)
-    expected = rdir.state(None if state_rev == BASE else state_rev)
+    expected = base_state(rdir, end.revision) if state_rev == BASE else rdir.state(state_rev)
     schema, _ = _current(spec, rdir)
     if expected is not None and Snapshot(schema).fingerprint != expected.fingerprint:
         changes = diff(schema, expected.schema)

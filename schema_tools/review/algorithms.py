@@ -10,6 +10,13 @@ per flavour, the last entry whose version the server reaches wins.  MariaDB 10.1
 follows the MariaDB documentation ("InnoDB Online DDL Operations"); the MySQL 8.0
 table is a first reading of the MySQL 8.0 manual ("Online DDL Operations") and is not
 tested against a server yet.
+
+Each operation also has a lock level (``LOCK=NONE``: reads and writes go on; ``SHARED``:
+reads only; ``EXCLUSIVE``: nothing): ``LOCKS`` lists the exceptions to "NONE for INSTANT
+and INPLACE, SHARED for COPY".  ``tests/test_online.py`` checks the MariaDB table against
+the server for every single-feature change of ``tests/feature_cases.py``
+(:func:`schema_tools.online.probe.probe_algorithm` runs each statement with an explicit
+``ALGORITHM=`` and ``LOCK=`` on an empty copy of its table).
 """
 
 from __future__ import annotations
@@ -21,7 +28,9 @@ from ..flavour import Flavour
 from ..model.objects import Column, Table
 
 INSTANT, INPLACE, COPY = "INSTANT", "INPLACE", "COPY"
+NONE, SHARED, EXCLUSIVE = "NONE", "SHARED", "EXCLUSIVE"
 _RANK = {INSTANT: 0, INPLACE: 1, COPY: 3}
+_LOCK_RANK = {NONE: 0, SHARED: 1, EXCLUSIVE: 2}
 
 
 @dataclass(frozen=True)
@@ -60,13 +69,14 @@ MARIADB: dict[str, list[tuple[tuple[int, int, int], tuple[str, bool]]]] = {
     "varchar-extend-length-bytes": [((0, 0, 0), _C)],
     "enum-append": [((0, 0, 0), _I)],
     "enum-change": [((0, 0, 0), _C)],
-    "to-nullable": [((0, 0, 0), _R), ((10, 4, 3), _I)],
+    "to-nullable": [((0, 0, 0), _R)],  # instant only for ROW_FORMAT=REDUNDANT (below)
+    "to-nullable-redundant": [((0, 0, 0), _R), ((10, 4, 3), _I)],
     "to-not-null": [((0, 0, 0), _R)],
     "type-change": [((0, 0, 0), _C)],
     "charset-extend": [((0, 0, 0), _C), ((10, 4, 3), _I)],  # utf8mb3 -> utf8mb4, not indexed
     "charset-change": [((0, 0, 0), _C)],
     "collation-change": [((0, 0, 0), _C), ((10, 4, 3), _I)],  # not indexed
-    "collation-change-indexed": [((0, 0, 0), _C), ((10, 4, 3), _R)],
+    "collation-change-indexed": [((0, 0, 0), _C), ((10, 4, 3), _P)],  # the index is rebuilt, not the table
     "compressed": [((0, 0, 0), _C)],
     "generated": [((0, 0, 0), _C)],
     "auto-increment": [((0, 0, 0), _C)],
@@ -78,9 +88,10 @@ MARIADB: dict[str, list[tuple[tuple[int, int, int], tuple[str, bool]]]] = {
     "add-primary-key": [((0, 0, 0), _R)],
     "drop-primary-key": [((0, 0, 0), _C)],
     "add-foreign-key": [((0, 0, 0), _C)],  # INPLACE only with foreign_key_checks=0
-    "drop-foreign-key": [((0, 0, 0), _P)],
+    "drop-foreign-key": [((0, 0, 0), _P), ((10, 3, 2), _I)],
     "add-check": [((0, 0, 0), _C)],
     "drop-check": [((0, 0, 0), _I)],
+    "column-check": [((0, 0, 0), _C)],  # a column's own CHECK added, changed or removed by MODIFY
     "engine": [((0, 0, 0), _C)],
     "row-format": [((0, 0, 0), _R)],
     "table-comment": [((0, 0, 0), _I)],
@@ -97,12 +108,46 @@ MYSQL: dict[str, list[tuple[tuple[int, int, int], tuple[str, bool]]]] = {
     "reorder-column": [((0, 0, 0), _R)],
     "varchar-extend": [((0, 0, 0), _P)],
     "to-nullable": [((0, 0, 0), _R)],
+    "to-nullable-redundant": [((0, 0, 0), _R)],
+    "drop-foreign-key": [((0, 0, 0), _P)],
     "charset-extend": [((0, 0, 0), _C)],
     "collation-change": [((0, 0, 0), _C)],
     "collation-change-indexed": [((0, 0, 0), _C)],
     "column-comment": [((0, 0, 0), _I)],
     "drop-check": [((0, 0, 0), _P)],
 }
+
+
+# operation -> lock level, where it is not the algorithm's usual one (see lock_of)
+LOCKS: dict[str, str] = {
+    "add-fulltext-index": SHARED,
+    "add-spatial-index": SHARED,
+}
+MYSQL_LOCKS: dict[str, str] = {**LOCKS}
+
+
+def lock_of(flavour: Flavour, op: str) -> str:
+    """The least lock the server allows for ``op``: NONE for INSTANT and INPLACE, SHARED
+    (reads go on, writes wait) for COPY, unless ``LOCKS`` says otherwise."""
+    name, _ = _lookup(flavour, op)
+    table = LOCKS if flavour.is_mariadb else MYSQL_LOCKS
+    return table.get(op, SHARED if name == COPY else NONE)
+
+
+def probe_order(flavour: Flavour) -> list[tuple[str, str]]:
+    """(ALGORITHM, LOCK) pairs from the cheapest to the dearest, as a server is asked for
+    them.  MariaDB 10.3+ has ``NOCOPY``: in place without rebuilding the table."""
+    algorithms = [INSTANT]
+    if flavour.is_mariadb and flavour.version >= (10, 3, 7):
+        algorithms.append("NOCOPY")
+    algorithms += [INPLACE, COPY]
+    out = []
+    for a in algorithms:
+        for lock in (NONE, SHARED, EXCLUSIVE):
+            if a == COPY and lock == NONE:
+                continue
+            out.append((a, lock))
+    return out
 
 
 def _lookup(flavour: Flavour, op: str) -> tuple[str, bool]:
@@ -151,7 +196,9 @@ def column_ops(c: Alter, table: Table | None) -> list[tuple[str, str]]:
             else:
                 ops.append(("type-change", f"{old.type} -> {new.type}"))
     if "nullable" in ch:
-        ops.append(("to-nullable", "NULL allowed") if new.nullable else ("to-not-null", "NOT NULL"))
+        redundant = table is not None and (table.row_format or "").upper() == "REDUNDANT"
+        ops.append(("to-nullable-redundant" if redundant else "to-nullable", "NULL allowed") if new.nullable
+                   else ("to-not-null", "NOT NULL"))
     if "charset" in ch:
         extend = (old.charset in ("utf8mb3", "utf8") and new.charset == "utf8mb4"
                   and not _indexed(table, old.name))
@@ -173,7 +220,7 @@ def column_ops(c: Alter, table: Table | None) -> list[tuple[str, str]]:
     if "position" in ch:
         ops.append(("reorder-column", "position"))
     if "check" in ch:
-        ops.append(("add-check" if new.check else "drop-check", "column CHECK"))
+        ops.append(("column-check", "column CHECK"))
     return ops
 
 
@@ -249,3 +296,37 @@ def algorithm(c: Change, before: Table | None, after: Table | None, flavour: Fla
         if candidate.rank > best.rank:
             best = candidate
     return best
+
+
+@dataclass(frozen=True)
+class Prediction:
+    """The algorithm and lock a change (or a statement's changes) needs, with the
+    operations that decided it."""
+
+    algorithm: Algorithm
+    lock: str = NONE
+    ops: tuple[str, ...] = ()
+
+    @property
+    def blocks_writes(self) -> bool:
+        return self.lock in (SHARED, EXCLUSIVE)
+
+    def __str__(self) -> str:
+        return f"{self.algorithm}, LOCK={self.lock}"
+
+
+def predict(changes, before: Table | None, after: Table | None, flavour: Flavour) -> Prediction:
+    """The most expensive algorithm and the strongest lock among ``changes`` (all of one
+    existing table), from the tables above."""
+    best, lock, ops = Algorithm(INSTANT), NONE, []
+    for c in changes:
+        for op, what in change_ops(c, before, after):
+            ops.append(op)
+            name, rebuild = _lookup(flavour, op)
+            candidate = Algorithm(name, rebuild, what)
+            if candidate.rank > best.rank:
+                best = candidate
+            op_lock = lock_of(flavour, op)
+            if _LOCK_RANK[op_lock] > _LOCK_RANK[lock]:
+                lock = op_lock
+    return Prediction(best, lock, tuple(ops))

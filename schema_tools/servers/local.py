@@ -117,19 +117,22 @@ class LocalServer:
 
     Use as a context manager, or call :meth:`start` and :meth:`stop`.  ``sql_mode=None``
     means the server's default (:data:`DEFAULT_SQL_MODE` on MariaDB).  ``extra_args`` are
-    appended to the server's command line.
+    appended to the server's command line.  ``innodb_autoinc_lock_mode=2`` ("interleaved")
+    lets inserts into a table proceed while a bulk ``INSERT ... SELECT`` (pt-online-schema-change's
+    row copy) runs; ``None`` keeps the server's default.
     """
 
     host: str = "127.0.0.1"
 
     def __init__(self, *, sql_mode: str | None = None, charset: str = "utf8mb4",
                  collation: str | None = None, extra_args: Sequence[str] = (),
-                 startup_timeout: float = 60.0) -> None:
+                 startup_timeout: float = 60.0, innodb_autoinc_lock_mode: int | None = None) -> None:
         self.sql_mode = sql_mode
         self.charset = charset
         self.collation = collation
         self.extra_args = tuple(extra_args)
         self.startup_timeout = startup_timeout
+        self.innodb_autoinc_lock_mode = innodb_autoinc_lock_mode
         self.port = 0
         self.socket = ""
         self.datadir = ""
@@ -289,6 +292,8 @@ class LocalServer:
                 *_INNODB_ARGS, "--innodb-flush-log-at-trx-commit=0", "--max-connections=200"]
         if self.collation:
             argv.append(f"--collation-server={self.collation}")
+        if self.innodb_autoinc_lock_mode is not None:
+            argv.append(f"--innodb-autoinc-lock-mode={int(self.innodb_autoinc_lock_mode)}")
         if sql_mode is not None:
             argv.append(f"--sql-mode={sql_mode}")
         if binaries["flavour"] == "mysql":
