@@ -1193,3 +1193,60 @@ def test_dls_routines_equal_live(server, corpus, release):
     assert len(res.schema.triggers) == len(live_schema.triggers) == 1
     assert _part(Schema(routines=res.schema.routines, triggers=res.schema.triggers)) == \
         _part(Schema(routines=live_schema.routines, triggers=live_schema.triggers))
+
+
+# ---------------------------------------------------------------------------------------
+# A procedure's BEGIN ... END body found without tokenizing it, as the token walk finds it
+
+
+def _body_both_ways(text: str):
+    from schema_tools.offline import routines as R
+
+    session = Session(Flavour("mariadb", (10, 11, 0)))
+    out = []
+    for fast in (True, False):
+        cur = R._Cursor(text, modes=R._Modes(""))
+        try:
+            head = R._head(cur, session)
+            if head is None or head.kind not in ("PROCEDURE", "FUNCTION"):
+                return None
+            R._if_not_exists(cur, head)
+            cur.object_name("procedure")
+            cur.expect_op("(")
+            depth = 1
+            while depth:
+                t = cur.next()
+                depth += (t.kind == "op" and t.text == "(") - (t.kind == "op" and t.text == ")")
+            if head.kind == "FUNCTION":
+                cur.expect_kw("RETURNS")
+                R.parse_type(cur, session, R._Modes(""))
+            R._characteristics(cur, allow_deterministic=True)
+            if not fast:
+                cur.toks  # every token read: the token walk
+            out.append(R._take_body(cur, "body", with_tokens=not fast)[0])
+        except OfflineError as exc:
+            out.append(("error", str(exc)))
+    return out
+
+
+@pytest.mark.corpus
+def test_fast_procedure_bodies_equal_the_token_walk(corpus):
+    from schema_tools.offline.routines import _alloc_trim
+
+    rnd = random.Random(7)
+    marks = ["END", "END;", "BEGIN", "CASE", "END CASE", "END IF", "x.END", "'", "`", "/*!5 x*/",
+             "/* c */", "-- c\n", "lbl:", "END lbl", ";", "SELECT 1;", "\"", "\\", ". (", "N'a'"]
+    compared = 0
+    for path in sorted((corpus / "ispyb" / "dls").glob("v*/routines.sql")):
+        for st_ in split_sql(path.read_text()):
+            text = _alloc_trim(server_preprocess(client_strip(st_.sql)))
+            if "PROCEDURE" not in text[:200].upper() and "FUNCTION" not in text[:200].upper():
+                continue
+            variants = [text] + [text[:k] + " " + rnd.choice(marks) + " " + text[k:]
+                                 for k in (rnd.randrange(len(text)) for _ in range(3))]
+            for v in variants:
+                both = _body_both_ways(v)
+                if both is not None:
+                    compared += 1
+                    assert both[0] == both[1], v[:300]
+    assert compared > 1000

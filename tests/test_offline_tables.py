@@ -949,3 +949,62 @@ def test_corpus_updates_v4_to_v5_equal_the_server(server, corpus):
                          ("LaserPoint", "LaserPoint_fk_laserParametersId")):
         assert index not in {i.name for i in final.table(table).indexes}
         assert index not in reader.state.implicit_indexes.get(table, set())
+
+
+# ---------------------------------------------------------------------------------------
+# The tokenizer's fast path gives exactly sqlglot's tokens
+
+
+def _token_tuples(tokens):
+    return [(t.token_type, t.text, t.line, t.col, t.start, t.end, t.comments) for t in tokens]
+
+
+def _sqlglot_tokens(sql: str):
+    from schema_tools.offline.ddl_parse import MariaDBTokenizer
+    from sqlglot.dialects.mysql import MySQL
+
+    try:
+        return _token_tuples(MySQL.Tokenizer.tokenize(MariaDBTokenizer(), sql))
+    except Exception:  # a text sqlglot refuses: the fast path must not accept it either
+        return None
+
+
+@pytest.mark.corpus
+def test_fast_tokens_of_the_corpus_table_statements_are_sqlglot_tokens(corpus):
+    from schema_tools.offline.ddl_parse import _fast_tokens
+    from schema_tools.offline.tables import is_table_ddl
+    from schema_tools.sources.sqlscript import client_strip, expand_executable_comments, read_sql_file
+
+    fast = 0
+    for path in sorted((corpus / "ispyb").rglob("*.sql")):
+        for st_ in split_sql(read_sql_file(path)):
+            sql = expand_executable_comments(client_strip(st_.sql), flavour="mariadb",
+                                             version=(10, 11, 0)).strip()
+            if not is_table_ddl(sql):
+                continue
+            tokens = _fast_tokens(sql)
+            if tokens is not None:
+                fast += 1
+                assert _token_tuples(tokens) == _sqlglot_tokens(sql), sql[:200]
+    assert fast > 1500  # nearly every CREATE/ALTER TABLE of the corpus takes the fast path
+
+
+FAST_PIECES = ["CREATE", "TABLE", "`a`", "`b c`", "`x``y`", "'x'", "'it''s'", "'a\"b'", " ", "\n",
+               "\t", "\r\n", "(", ")", ",", "=", "-", "1", "1.5", "PRIMARY", "KEY", "primary  key",
+               "PRIMARY\nKEY", "FOREIGN KEY", "unsigned", "UNSIGNED INTEGER", "CHARACTER SET",
+               "character varying", "DOUBLE PRECISION", "N'a'", "x'41'", "0x41", "1e5", ".5",
+               "a.5", "->", "=>", "<=", "!=", ":=", "::", "--", "#", "/*", "@a", "REPLACE", ";",
+               "current_timestamp()", "ON UPDATE", "_utf8'a'", "ü", "$x", "1a", "KEYS", "CHARA",
+               "GROUP BY", "ORDER  BY", "'\\n'", "EXECUTE"]
+
+
+@settings(max_examples=400, deadline=None, suppress_health_check=list(HealthCheck))
+@given(st.lists(st.tuples(st.sampled_from(FAST_PIECES), st.sampled_from(["", " ", "\n"])),
+                max_size=14))
+def test_fast_tokens_of_random_text_are_sqlglot_tokens(pieces):
+    from schema_tools.offline.ddl_parse import _fast_tokens
+
+    sql = "".join(a + b for a, b in pieces)
+    tokens = _fast_tokens(sql)
+    if tokens is not None:
+        assert _token_tuples(tokens) == _sqlglot_tokens(sql)

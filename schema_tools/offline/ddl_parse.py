@@ -340,6 +340,9 @@ _TABLE_OPTION_WORDS = {
 _REF_ACTIONS = ("RESTRICT", "CASCADE", "SET NULL", "NO ACTION", "SET DEFAULT")
 
 
+_NOT_WORDS = frozenset({TokenType.STRING, TokenType.IDENTIFIER, TokenType.NATIONAL_STRING})
+
+
 class _Fail(Exception):
     """A syntax error inside the DDL parser (turned into OfflineError)."""
 
@@ -351,7 +354,11 @@ class MariaDBTokenizer(MySQL.Tokenizer):
     COMMANDS = MySQL.Tokenizer.COMMANDS - {TokenType.RENAME}
 
     def tokenize(self, sql: str) -> list[Token]:
-        tokens = super().tokenize(sql)
+        tokens = _fast_tokens(sql)
+        if tokens is None:
+            tokens = super().tokenize(sql)
+        if "." not in sql:
+            return tokens  # no '.5' to join
         out: list[Token] = []
         i = 0
         while i < len(tokens):
@@ -370,6 +377,164 @@ class MariaDBTokenizer(MySQL.Tokenizer):
             out.append(tok)
             i += 1
         return out
+
+
+# ---------------------------------------------------------------------------------------
+# A fast path for the tokenizer: the plain text of a dump's CREATE TABLE (words, `names`,
+# 'strings' without escapes, integers and decimals, punctuation) gives exactly the tokens
+# of sqlglot's tokenizer (type, text, line, col, start, end), several times faster.  Any
+# other text returns None and goes to sqlglot's tokenizer.
+
+_FAST_PIECE = re.compile(
+    r"(?P<ws>[ \t\n]+)"
+    r"|(?P<word>[A-Za-z_$\u0080-\uffff][0-9A-Za-z_$\u0080-\uffff]*)"
+    r"|`(?P<ident>(?:[^`\\\n\r]|``)*)`(?!`)"
+    r"|'(?P<string>(?:[^'\"\\\n\r]|'')*)'(?!')"
+    r"|(?P<number>[0-9]+(?:\.[0-9]+)?)"
+    r"|(?P<punct>[(),.;=+\-*/<>!%&|^~:\[\]{}?])"
+)
+_FAST_DELIM = frozenset(" \t\n(),;=")
+
+
+def _fast_setup():
+    tok = MariaDBTokenizer
+    keywords = tok.KEYWORDS
+    single = tok.SINGLE_TOKENS
+    trie = tok._KEYWORD_TRIE
+    quotes = set(tok._QUOTES) | set(tok._FORMAT_STRINGS) | set(tok._COMMENTS)
+    # the words whose letters all follow a path of the trie: only these can start a
+    # keyword the trie finds (PRIMARY KEY); any other word ends the walk inside itself
+    paths: set[str] = set()
+
+    def collect(node: dict, prefix: str) -> None:
+        for ch, sub in node.items():
+            if isinstance(ch, str) and (ch.isalnum() or ch in "_$"):
+                paths.add(prefix + ch)
+                collect(sub, prefix + ch)
+    collect(trie, "")
+    return keywords, single, trie, quotes, tok.COMMANDS, tok.COMMAND_PREFIX_TOKENS, paths
+
+
+_FAST: tuple | None = None
+_UPPER = {chr(i): chr(i).upper() for i in range(97, 123)}
+
+
+def _walk_keyword(sql: str, start: int, trie: dict, single_tokens: dict) -> tuple:
+    """sqlglot's keyword trie walk from ``start`` (TokenizerCore._scan_keywords):
+    (longest keyword, chars read, ended on a space, saw a single token, last char)."""
+    size = 0
+    word = None
+    chars = sql[start]
+    char = chars
+    prev_space = False
+    skip = False
+    single_token = char in single_tokens
+    n = len(sql)
+    current = start + 1
+    while chars:
+        if not skip:
+            sub = trie.get(_UPPER.get(char, char))
+            if sub is None:
+                break
+            trie = sub
+            if 0 in trie:
+                word = chars
+        end = current + size
+        size += 1
+        if end < n:
+            char = sql[end]
+            single_token = single_token or char in single_tokens
+            is_space = char.isspace()
+            if not is_space or not prev_space:
+                if is_space:
+                    char = " "
+                chars += char
+                prev_space = is_space
+                skip = False
+            else:
+                skip = True
+        else:
+            char = ""
+            break
+    return word, size, prev_space, single_token, char
+
+
+def _fast_tokens(sql: str) -> list[Token] | None:  # noqa: C901
+    global _FAST
+    if _FAST is None:
+        _FAST = _fast_setup()
+    keywords, single, trie, quotes, commands, prefixes, paths = _FAST
+    if "\r" in sql:
+        return None
+    out: list[Token] = []
+    n = len(sql)
+    pos = 0
+    line = 1
+    line_start = -1  # index of the last newline before pos
+    match = _FAST_PIECE.match
+    var = TokenType.VAR
+    while pos < n:
+        m = match(sql, pos)
+        if m is None:
+            return None
+        kind = m.lastgroup
+        end = m.end()
+        if kind == "ws":
+            nl = sql.count("\n", pos, end)
+            if nl:
+                line += nl
+                line_start = sql.rindex("\n", pos, end)
+            pos = end
+            continue
+        last = end - 1
+        if kind == "word":
+            if end < n and sql[end] not in _FAST_DELIM:
+                return None
+            if m.group("word").upper() in paths:
+                word, size, prev_space, single_token, char = _walk_keyword(sql, pos, trie, single)
+                if word:
+                    if word in quotes or word.upper() in quotes:
+                        return None
+                    if prev_space or single_token or not char:
+                        upper = word.upper()
+                        if upper in keywords:
+                            # one keyword, maybe of several words (PRIMARY KEY)
+                            kw_last = pos + size - 1
+                            if kw_last < last or "\n" in sql[pos:kw_last + 1]:
+                                return None
+                            out.append(Token(keywords[upper], upper, line, kw_last - line_start,
+                                             pos, kw_last, []))
+                            pos = kw_last + 1
+                            continue
+            text = m.group("word")
+            ttype = keywords.get(text.upper(), var)
+            if ttype in commands and (not out or out[-1].token_type in prefixes):
+                return None
+            out.append(Token(ttype, text, line, last - line_start, pos, last, []))
+        elif kind == "ident":
+            out.append(Token(TokenType.IDENTIFIER, m.group("ident").replace("``", "`"), line,
+                             last - line_start, pos, last, []))
+        elif kind == "string":
+            out.append(Token(TokenType.STRING, m.group("string").replace("''", "'"), line,
+                             last - line_start, pos, last, []))
+        elif kind == "number":
+            if end < n and sql[end] not in _FAST_DELIM:
+                return None
+            out.append(Token(TokenType.NUMBER, m.group("number"), line, last - line_start,
+                             pos, last, []))
+        else:
+            c = m.group("punct")
+            sub = trie.get(c)
+            if sub is not None:
+                nxt = sql[end] if end < n else ""
+                if 0 in sub or (" " if nxt.isspace() else _UPPER.get(nxt, nxt)) in sub:
+                    return None
+            ttype = single.get(c)
+            if ttype is None:
+                return None
+            out.append(Token(ttype, c, line, last - line_start, pos, last, []))
+        pos = end
+    return out
 
 
 class MariaDBParser(MySQLParser):
@@ -411,6 +576,11 @@ class MariaDBParser(MySQLParser):
         raise _Fail(f"syntax error{': ' + what if what else ''} near '{near}'" if near
                     else f"syntax error{': ' + what if what else ''} at end of statement")
 
+    _m_parts_of: list | None = None
+    _m_parts: list[tuple[str, ...] | None] = []
+    _m_flat: list[tuple[str, int]] = []
+    _m_starts: list[int] = []
+
     def _m_peek(self, offset: int = 0) -> Token | None:
         i = self._index + offset
         return self._tokens[i] if 0 <= i < len(self._tokens) else None
@@ -419,27 +589,49 @@ class MariaDBParser(MySQLParser):
         """The next ``n`` bare words, upper case, each with the number of tokens consumed
         once it is read (0 when the word ends inside a multi-word token such as
         ``DOUBLE PRECISION``).  Quoted names, strings and punctuation give ''."""
-        out: list[tuple[str, int]] = []
-        i = self._index
         tokens = self._tokens
-        while len(out) < n:
-            tok = tokens[i] if i < len(tokens) else None
-            if tok is None:
-                out.append(("", 0))
+        if self._m_parts_of is not tokens:
+            self._m_prepare(tokens)
+        index = self._index
+        starts = self._m_starts
+        at = starts[index] if index < len(starts) else len(self._m_flat)
+        chunk = self._m_flat[at:at + n]
+        out = [(part, end - index if end else 0) for part, end in chunk]
+        if len(out) < n:
+            out += [("", 0)] * (n - len(out))
+        return out
+
+    def _m_prepare(self, tokens: list[Token]) -> None:
+        """The words of each token, upper case, once per token list: ``_m_flat`` holds
+        (word, index after its token, or 0 inside a multi-word token), ``_m_starts`` each
+        token's first entry; quoted names and strings give ('', 0)."""
+        flat: list[tuple[str, int]] = []
+        starts: list[int] = []
+        parts_of: list[tuple[str, ...] | None] = []
+        for i, tok in enumerate(tokens):
+            starts.append(len(flat))
+            if tok.token_type in _NOT_WORDS:
+                parts_of.append(None)
+                flat.append(("", 0))
                 continue
-            if tok.token_type in (TokenType.STRING, TokenType.IDENTIFIER,
-                                  TokenType.NATIONAL_STRING):
-                out.append(("", 0))
-                i += 1
-                continue
-            parts = tok.text.upper().split() or [""]
+            parts = tuple(tok.text.upper().split()) or ("",)
+            parts_of.append(parts)
+            last = len(parts) - 1
             for k, part in enumerate(parts):
-                out.append((part, (i - self._index + 1) if k == len(parts) - 1 else 0))
-            i += 1
-        return out[:n]
+                flat.append((part, i + 1 if k == last else 0))
+        self._m_parts_of = tokens
+        self._m_parts = parts_of
+        self._m_flat = flat
+        self._m_starts = starts
 
     def _m_word(self, offset: int = 0) -> str:
         """The upper-case text of the bare word at ``offset`` ('' otherwise)."""
+        if offset == 0 and self._m_parts_of is self._tokens:
+            i = self._index
+            if i >= len(self._tokens):
+                return ""
+            parts = self._m_parts[i]
+            return "" if parts is None else parts[0]
         return self._m_words(offset + 1)[offset][0]
 
     def _m_is(self, *words: str) -> bool:

@@ -4,7 +4,8 @@ Each statement goes through what the ``mariadb`` client and the server do to it:
 client strips plain comments, the server expands executable comments for its flavour and
 version.  Then it is dispatched: session statements (``SET``, ``USE``, database
 defaults) change the :class:`~.state.Session`; table DDL goes to :mod:`.tables`;
-views, routines, triggers and events go to :mod:`.routines`; DML is reported as ignored.
+views, routines, triggers and events go to :mod:`.routines`; DML on the tracked lookup
+tables goes to :mod:`.data`, DML on other tables is reported as ignored.
 
 A statement that is not understood stops the read with ``file:line: message`` (exit 2),
 unless ``lenient`` is set: then it is skipped, listed, and the result marked partial.
@@ -15,21 +16,23 @@ from __future__ import annotations
 import os
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 from typing import Sequence
 
 from ..errors import SqlError
 from ..flavour import Flavour
-from ..model.objects import Schema
+from ..model.objects import ISPYB_LOOKUP_TABLES, Schema
 from ..sources.loader import find_stand_ins
 from ..sources.sqlscript import (
     Statement, client_strip, expand_executable_comments, read_sql_file, split_sql,
 )
+from .data import after_table_ddl, apply_dml, check_call
 from .state import OfflineError, Session, State, charset_alias, resolve_charset
 
 DEFAULT_FLAVOUR = Flavour("mariadb", (10, 11, 0))
 
-_IGNORED_DML = ("INSERT", "UPDATE", "DELETE", "REPLACE")
+_DML = ("INSERT", "UPDATE", "DELETE", "REPLACE")
 _NO_SCHEMA_EFFECT = ("LOCK", "UNLOCK", "START", "BEGIN", "COMMIT", "ROLLBACK", "FLUSH",
                      "ANALYZE", "OPTIMIZE", "CHECK", "SELECT", "DO", "SHOW", "SAVEPOINT",
                      "RELEASE", "XA")
@@ -73,14 +76,16 @@ class OfflineReader:
     scripts can be applied on top of a release."""
 
     def __init__(self, *, flavour: Flavour = DEFAULT_FLAVOUR, lenient: bool = False,
-                 base: Schema | None = None) -> None:
+                 base: Schema | None = None,
+                 data_tables: Sequence[str] = ISPYB_LOOKUP_TABLES) -> None:
         self.session = Session(flavour)
+        tracked = frozenset(data_tables)
         if base is not None:
             self.session.db_charset = base.charset or self.session.db_charset
             self.session.db_collation = base.collation or self.session.db_collation
-            self.state = State.from_schema(base)
+            self.state = State.from_schema(base, tracked)
         else:
-            self.state = State()
+            self.state = State(tracked=tracked)
         self.lenient = lenient
         self.result_skipped: list[Skipped] = []
         self.ignored: list[str] = []
@@ -143,7 +148,6 @@ class OfflineReader:
 
     def _dispatch(self, sql: str, st: Statement, raw: str | None = None) -> None:
         from .routines import apply_routine_ddl
-        from .tables import apply_table_ddl
 
         kw = _keywords(sql)
         head = kw[0] if kw else ""
@@ -156,20 +160,41 @@ class OfflineReader:
             self._database_defaults(sql, st)
         elif two in ("DROP DATABASE", "DROP SCHEMA"):
             raise OfflineError("DROP DATABASE is not supported offline")
-        elif head in _IGNORED_DML:
-            self.ignored.append(f"{st.location}: {head} ignored (lookup data is not tracked): "
-                                f"{_excerpt(sql)[:80]}")
+        elif head in _DML:
+            if not apply_dml(sql, head, self.session, self.state):
+                self.ignored.append(f"{st.location}: {head} ignored (the table's rows are not "
+                                    f"tracked): {_excerpt(sql)[:80]}")
         elif head in _NO_SCHEMA_EFFECT or (head == "CALL"):
             if head == "CALL":
+                check_call(sql, self.state)
                 self.ignored.append(f"{st.location}: CALL ignored: {_excerpt(sql)[:80]}")
         elif any(" ".join(kw[:len(a.split())]) == a for a in _ACCOUNT):
             self.notes.append(f"{st.location}: account statement ignored: {head}")
-        elif apply_table_ddl(sql, self.session, self.state):
+        elif self._table_ddl(sql):
             pass
         elif apply_routine_ddl(sql, self.session, self.state, raw=raw):
             pass
         else:
             raise OfflineError(f"statement not understood offline: {' '.join(kw) or _excerpt(sql)[:40]}")
+
+    def _table_ddl(self, sql: str) -> bool:
+        from .tables import apply_table_ddl, is_table_ddl
+
+        tracked = self.state.tracked
+        if not tracked or not is_table_ddl(sql):
+            try:
+                return apply_table_ddl(sql, self.session, self.state)
+            finally:
+                self.state.ddl_events.clear()
+        before = {name: self.state.tables.get(name) for name in tracked.union(self.state.rows)}
+        self.state.ddl_events.clear()
+        try:
+            apply_table_ddl(sql, self.session, self.state)
+        except BaseException:
+            self.state.ddl_events.clear()
+            raise
+        after_table_ddl(self.state, before, self.session)
+        return True
 
     # -- session statements -----------------------------------------------------------
 
@@ -266,6 +291,7 @@ _SQL_MODE_ORDER = [
 ]
 
 
+@lru_cache(maxsize=256)
 def _normalize_sql_mode(value: str) -> str:
     """The server's spelling of a sql_mode: upper case, canonical order, combos expanded."""
     modes: set[str] = set()
@@ -281,9 +307,11 @@ def _normalize_sql_mode(value: str) -> str:
 
 
 def read_offline(paths: Sequence[str | os.PathLike], *, flavour: Flavour = DEFAULT_FLAVOUR,
-                 lenient: bool = False, base: Schema | None = None) -> OfflineResult:
-    """Read ``paths`` in order (optionally on top of ``base``) into a schema."""
-    reader = OfflineReader(flavour=flavour, lenient=lenient, base=base)
+                 lenient: bool = False, base: Schema | None = None,
+                 data_tables: Sequence[str] = ISPYB_LOOKUP_TABLES) -> OfflineResult:
+    """Read ``paths`` in order (optionally on top of ``base``) into a schema; the rows of
+    the tables ``data_tables`` are tracked, as a live snapshot reads them."""
+    reader = OfflineReader(flavour=flavour, lenient=lenient, base=base, data_tables=data_tables)
     for path in paths:
         reader.read_file(path)
     return reader.result()

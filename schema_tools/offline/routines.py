@@ -56,13 +56,28 @@ _NAME_MAX = 64
 # Lexer
 
 
-@dataclass(frozen=True)
 class Tok:
-    kind: str      # word, qident, string, nstring, hexbin, number, op, intro
-    text: str      # the token as written
-    start: int
-    end: int
-    value: str = ""  # word: upper-cased text; qident/string: the unquoted value
+    """One token: ``kind`` is word, qident, string, nstring, hexbin, number, op or intro;
+    ``text`` the token as written; ``value`` for a word its upper-cased text, for a
+    qident/string the unquoted value."""
+
+    __slots__ = ("kind", "text", "start", "end", "value")
+
+    def __init__(self, kind: str, text: str, start: int, end: int, value: str = "") -> None:
+        self.kind = kind
+        self.text = text
+        self.start = start
+        self.end = end
+        self.value = value
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Tok) and (self.kind, self.text, self.start, self.end, self.value) \
+            == (other.kind, other.text, other.start, other.end, other.value)
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __repr__(self) -> str:
+        return f"Tok({self.kind!r}, {self.text!r}, {self.start}, {self.end}, {self.value!r})"
 
     def is_kw(self, *words: str) -> bool:
         return self.kind == "word" and self.value in words
@@ -119,74 +134,104 @@ def _charset_names() -> set[str]:
     return set(_charset_data()["charsets"]) | {"utf8"}
 
 
+# One alternative per token class, in the order the server's lexer tries them; quoted
+# text, hex/bit literals, N'...' and words that start with a digit are finished in Python.
+_SCAN = re.compile(
+    r"(?P<ws>[ \t\n\r\x0b\x0c]+)"
+    r"|(?P<line>#[^\n]*\n?|--(?:\Z|\n|[\x00-\x09\x0b-\x20][^\n]*\n?))"
+    r"|(?P<block>/\*(?![!]|M!)(?:[^*]|\*(?!/))*\*/)"
+    r"|(?P<special>/\*|['\"`]|[nNxXbB]'|0[xb])"
+    r"|(?P<word>[A-Za-z_$\u0080-\U0010ffff][0-9A-Za-z_$\u0080-\U0010ffff]*)"
+    r"|(?P<digit>[0-9])"
+    r"|(?P<number>\.[0-9]+(?:[eE][-+]?[0-9]+)?)"
+    r"|(?P<op><=>|->>|:=|<=|>=|<>|!=|\|\||&&|<<|>>|->|[\s\S])"
+)
+
+
 def tokenize(sql: str, modes: _Modes) -> list[Tok]:
+    return list(_token_stream(sql, modes))
+
+
+def _token_stream(sql: str, modes: _Modes):
+    """The tokens of ``sql``, one by one (a statement's head is read before its body is
+    tokenized, and a procedure body is often never tokenized: see :func:`_fast_body`)."""
     toks: list[Tok] = []
     n = len(sql)
     i = 0
     charsets = None
+    scan = _SCAN.match
     while i < n:
-        c = sql[i]
-        if c in _WS:
-            i += 1
-            continue
-        if c == "#" or (sql.startswith("--", i) and (i + 2 >= n or sql[i + 2] in _WS or ord(sql[i + 2]) < 32)):
-            e = sql.find("\n", i)
-            i = n if e < 0 else e + 1
-            continue
-        if sql.startswith("/*", i):
-            if sql[i + 2:i + 3] == "!" or sql[i + 2:i + 4] == "M!":
-                raise OfflineError("executable comment left in a stored program statement")
-            e = sql.find("*/", i + 2)
-            if e < 0:
-                raise OfflineError("unterminated comment")
-            i = e + 2
-            continue
-        if c == "`" or (c == '"' and modes.ansi_quotes):
-            value, e = _read_quoted(sql, i, escapes=False)
-            toks.append(Tok("qident", sql[i:e], i, e, value))
-            i = e
-            continue
-        if c in "'\"":
-            value, e = _read_quoted(sql, i, escapes=not modes.no_backslash)
-            toks.append(Tok("string", sql[i:e], i, e, value))
-            i = e
-            continue
-        m = _HEXBIN.match(sql, i)
-        if m:
-            toks.append(Tok("hexbin", m.group(0), i, m.end(), m.group(0)))
+        if toks:
+            yield from toks
+            toks.clear()
+        m = scan(sql, i)
+        kind = m.lastgroup
+        if kind == "ws" or kind == "line" or kind == "block":
             i = m.end()
             continue
-        if c in "nN" and sql[i + 1:i + 2] == "'":
-            value, e = _read_quoted(sql, i + 1, escapes=not modes.no_backslash)
-            toks.append(Tok("nstring", sql[i:e], i, e, value))
-            i = e
-            continue
-        m = _IDENT_CHARS.match(sql, i)
-        if m and not (c.isdigit() and _NUMBER.match(sql, i).end() >= m.end()):
+        if kind == "word":
             word = m.group(0)
-            kind = "word"
-            if word.startswith("_"):
+            e = m.end()
+            wkind = "word"
+            if word[0] == "_":
                 if charsets is None:
                     charsets = _charset_names()
                 if word[1:].lower() in charsets:
-                    kind = "intro"
-            toks.append(Tok(kind, word, i, m.end(), word.upper()))
-            i = m.end()
+                    wkind = "intro"
+            yield Tok(wkind, word, i, e, word.upper())
+            i = e
             continue
-        m = _NUMBER.match(sql, i)
-        if m and m.end() > i:
-            toks.append(Tok("number", m.group(0), i, m.end(), m.group(0)))
-            i = m.end()
+        if kind == "op":
+            op = m.group(0)
+            e = m.end()
+            yield Tok("op", op, i, e, op)
+            i = e
             continue
-        for op in _OPS:
-            if sql.startswith(op, i):
-                toks.append(Tok("op", op, i, i + len(op), op))
-                i += len(op)
-                break
-        else:
-            toks.append(Tok("op", c, i, i + 1, c))
-            i += 1
-    return toks
+        if kind == "number":
+            e = m.end()
+            text = m.group(0)
+            yield Tok("number", text, i, e, text)
+            i = e
+            continue
+        i = _scan_special(sql, i, modes, toks)
+    yield from toks
+
+
+def _scan_special(sql: str, i: int, modes: _Modes, toks: list[Tok]) -> int:
+    """Tokens the scanner leaves to Python: comments that are not plain, quoted text,
+    hex/bit literals, N'..', and what starts with a digit (a number or a word)."""
+    c = sql[i]
+    if c == "/" and sql.startswith("/*", i):
+        if sql[i + 2:i + 3] == "!" or sql[i + 2:i + 4] == "M!":
+            raise OfflineError("executable comment left in a stored program statement")
+        raise OfflineError("unterminated comment")
+    if c == "`" or (c == '"' and modes.ansi_quotes):
+        value, e = _read_quoted(sql, i, escapes=False)
+        toks.append(Tok("qident", sql[i:e], i, e, value))
+        return e
+    if c in "'\"":
+        value, e = _read_quoted(sql, i, escapes=not modes.no_backslash)
+        toks.append(Tok("string", sql[i:e], i, e, value))
+        return e
+    m = _HEXBIN.match(sql, i)
+    if m:
+        toks.append(Tok("hexbin", m.group(0), i, m.end(), m.group(0)))
+        return m.end()
+    if c in "nN" and sql[i + 1:i + 2] == "'":
+        value, e = _read_quoted(sql, i + 1, escapes=not modes.no_backslash)
+        toks.append(Tok("nstring", sql[i:e], i, e, value))
+        return e
+    m = _IDENT_CHARS.match(sql, i)
+    if m and not (c.isdigit() and _NUMBER.match(sql, i).end() >= m.end()):
+        word = m.group(0)
+        kind = "word"
+        if word.startswith("_") and word[1:].lower() in _charset_names():
+            kind = "intro"
+        toks.append(Tok(kind, word, i, m.end(), word.upper()))
+        return m.end()
+    m = _NUMBER.match(sql, i)
+    toks.append(Tok("number", m.group(0), i, m.end(), m.group(0)))
+    return m.end()
 
 
 # =======================================================================================
@@ -209,49 +254,70 @@ def server_preprocess(sql: str, *, version: tuple[int, int, int] = (10, 11, 0),
     pos = 0
     i = 0
     in_exec = False
+    escapes = not no_backslash_escapes
+    search = _PRE_SPECIAL.search
     while i < n:
-        c = sql[i]
-        if c in "'\"`":
-            i = _quoted_end(sql, i, escapes=not no_backslash_escapes)
+        m = search(sql, i)
+        if m is None:
+            break
+        i = m.start()
+        c = m.group(0)
+        if c in ("'", '"', "`"):
+            i = _quoted_end(sql, i, escapes=escapes)
             continue
-        if in_exec and sql.startswith("*/", i):
-            out.append(sql[pos:i])
-            i += 2
-            pos = i
-            in_exec = False
-            continue
-        if sql.startswith("/*", i):
-            maria = sql[i + 2:i + 4] == "M!"
-            if sql[i + 2:i + 3] == "!" or maria:
-                if in_exec:
-                    raise OfflineError("nested executable comment in a stored program statement")
-                j = i + (4 if maria else 3)
-                m = re.compile(r"[0-9]{5}[0-9]?").match(sql, j)
-                keep = True
-                if m:
-                    v = int(m.group(0))
-                    keep = v <= current and (maria or not 50700 <= v <= 99999)
-                    j = m.end()
+        if c == "*/":
+            if in_exec:
                 out.append(sql[pos:i])
-                if keep:
-                    in_exec = True
-                    i = pos = j
-                else:
-                    e = sql.find("*/", j)
-                    if e < 0:
-                        raise OfflineError("unterminated executable comment")
-                    i = pos = e + 2
-                continue
-            e = sql.find("*/", i + 2)
-            i = n if e < 0 else e + 2
+                i += 2
+                pos = i
+                in_exec = False
+            else:
+                i += 1
             continue
-        i += 1
+        maria = sql[i + 2:i + 4] == "M!"
+        if sql[i + 2:i + 3] == "!" or maria:
+            if in_exec:
+                raise OfflineError("nested executable comment in a stored program statement")
+            j = i + (4 if maria else 3)
+            m = _VERSION_DIGITS.match(sql, j)
+            keep = True
+            if m:
+                v = int(m.group(0))
+                keep = v <= current and (maria or not 50700 <= v <= 99999)
+                j = m.end()
+            out.append(sql[pos:i])
+            if keep:
+                in_exec = True
+                i = pos = j
+            else:
+                e = sql.find("*/", j)
+                if e < 0:
+                    raise OfflineError("unterminated executable comment")
+                i = pos = e + 2
+            continue
+        e = sql.find("*/", i + 2)
+        i = n if e < 0 else e + 2
     out.append(sql[pos:])
     return "".join(out)
 
 
+_PRE_SPECIAL = re.compile(r"['\"`]|/\*|\*/")
+_VERSION_DIGITS = re.compile(r"[0-9]{5}[0-9]?")
+_QUOTED = {  # a quote followed by another is a doubled quote, never the end
+    ("'", True): re.compile(r"'(?:[^'\\]|\\[\s\S]|'')*'(?!')"),
+    ('"', True): re.compile(r'"(?:[^"\\]|\\[\s\S]|"")*"(?!")'),
+    ("'", False): re.compile(r"'(?:[^']|'')*'(?!')"),
+    ('"', False): re.compile(r'"(?:[^"]|"")*"(?!")'),
+    ("`", True): re.compile(r"`(?:[^`]|``)*`(?!`)"),
+    ("`", False): re.compile(r"`(?:[^`]|``)*`(?!`)"),
+}
+
+
 def _quoted_end(sql: str, i: int, escapes: bool = True) -> int:
     q = sql[i]
+    m = _QUOTED[(q, escapes)].match(sql, i)
+    if m is not None:
+        return m.end()
     j = i + 1
     n = len(sql)
     while j < n:
@@ -297,14 +363,47 @@ def utf8_body(text: str, toks: list[Tok]) -> str:
 
 
 class _Cursor:
-    def __init__(self, sql: str, toks: list[Tok]) -> None:
+    """Tokens of one statement with a read position.  Built from a token list, or from
+    the text and modes: then tokens are read as far as the parser looks (``toks``
+    reads them all)."""
+
+    def __init__(self, sql: str, toks: list[Tok] | None = None, modes: _Modes | None = None) -> None:
         self.sql = sql
-        self.toks = toks
         self.i = 0
+        self.modes = modes
+        if toks is None:
+            self._toks: list[Tok] = []
+            self._stream = _token_stream(sql, modes or _Modes(""))
+        else:
+            self._toks = toks
+            self._stream = None
+
+    @property
+    def toks(self) -> list[Tok]:
+        if self._stream is not None:
+            self._toks.extend(self._stream)
+            self._stream = None
+        return self._toks
+
+    @toks.setter
+    def toks(self, value: list[Tok]) -> None:
+        self._toks = value
+        self._stream = None
 
     def peek(self, k: int = 0) -> Tok | None:
         j = self.i + k
-        return self.toks[j] if j < len(self.toks) else None
+        toks = self._toks
+        if j < len(toks):
+            return toks[j]
+        stream = self._stream
+        if stream is None:
+            return None
+        for t in stream:
+            toks.append(t)
+            if j < len(toks):
+                return t
+        self._stream = None
+        return None
 
     def next(self) -> Tok:
         t = self.peek()
@@ -351,7 +450,7 @@ class _Cursor:
         return f"near '{self.sql[t.start:t.start + 30]}'"
 
     def done(self) -> bool:
-        return self.i >= len(self.toks)
+        return self.peek() is None
 
     def ident(self, what: str = "name") -> str:
         t = self.peek()
@@ -867,8 +966,13 @@ def _body_end(cur: _Cursor, what: str) -> int:
     return j
 
 
-def _take_body(cur: _Cursor, what: str) -> tuple[str, list[Tok]]:
-    """The body text (as the server cuts it) and its tokens; the cursor is left at the end."""
+def _take_body(cur: _Cursor, what: str, with_tokens: bool = True) -> tuple[str, list[Tok]]:
+    """The body text (as the server cuts it) and its tokens (relative to the body, when
+    ``with_tokens``); the cursor is left at the end."""
+    if not with_tokens:
+        text = _fast_body(cur)
+        if text is not None:
+            return text, []
     start = cur.i
     end = _body_end(cur, what)
     for t in cur.toks[end:]:
@@ -877,10 +981,125 @@ def _take_body(cur: _Cursor, what: str) -> tuple[str, list[Tok]]:
                                f"(a script missing its DELIMITER?)")
     first, last = cur.toks[start], cur.toks[end - 1]
     text = cur.sql[first.start:last.end]
-    toks = [replace(t, start=t.start - first.start, end=t.end - first.start)
-            for t in cur.toks[start:end]]
+    off = first.start
+    toks = [Tok(t.kind, t.text, t.start - off, t.end - off, t.value)
+            for t in cur.toks[start:end]] if with_tokens else []
     cur.i = len(cur.toks)
     return text, toks
+
+
+# BEGIN ... END bodies without tokens: what the token walk of _body_end needs is only
+# where BEGIN, END and CASE are used as keywords (not after a '.'), and the token after
+# each END.  _SKIP passes over everything else in one regex step; whatever it does not
+# know (an executable comment, unterminated text, a '.' before something unusual) sends
+# the body back to the token walk, which then reports as before.
+_NAME_CHARS = r"[0-9A-Za-z_$\u0080-\U0010ffff]"
+_SKIP = re.compile(
+    r"(?:[ \t\n\r\x0b\x0c]+"
+    r"|'(?:[^'\\]|\\[\s\S]|'')*'(?!')"
+    r"|\"(?:[^\"\\]|\\[\s\S]|\"\")*\"(?!\")"
+    r"|`(?:[^`]|``)*`(?!`)"
+    r"|#[^\n]*\n?|--(?:\n|[\x00-\x09\x0b-\x20][^\n]*\n?)"
+    r"|/\*(?![!]|M!)(?:[^*]|\*(?!/))*\*/"
+    rf"|\.[ \t\n\r]*(?:{_NAME_CHARS}+|`(?:[^`]|``)*`(?!`)|\*)"
+    rf"|(?!(?:BEGIN|END|CASE)(?!{_NAME_CHARS})){_NAME_CHARS}+"
+    r"|/(?!\*)|[-+*%<>=!|&^~(),;:@?{}\[\]]"
+    r")*",
+    re.I,
+)
+_KEYWORD = re.compile(rf"(BEGIN|END|CASE)(?!{_NAME_CHARS})", re.I)
+
+
+def _fast_body(cur: _Cursor) -> str | None:
+    """The body of a procedure or function that is a BEGIN ... END block, found without
+    tokenizing it; None when the token walk must decide (any other body, any doubt)."""
+    modes = cur.modes
+    if cur._stream is None or modes is None or modes.ansi_quotes or modes.no_backslash:
+        return None
+    first = cur.peek()
+    if first is None:
+        return None
+    label = None
+    second = cur.peek(1)
+    start_tok = first
+    if first.kind in ("word", "qident") and second is not None and second.kind == "op" \
+            and second.text == ":":
+        label = first.value if first.kind == "word" else first.value.upper()
+        start_tok = cur.peek(2)
+        if start_tok is None:
+            return None
+    if not start_tok.is_kw("BEGIN"):
+        return None
+    sql = cur.sql
+    n = len(sql)
+    pos = start_tok.start
+    depth: list[str] = []
+    while True:
+        pos = _SKIP.match(sql, pos).end()
+        if pos >= n:
+            return None
+        m = _KEYWORD.match(sql, pos)
+        if m is None:
+            return None
+        word = m.group(1).upper()
+        pos = m.end()
+        if word == "BEGIN":
+            depth.append("BEGIN")
+        elif word == "CASE":
+            depth.append("CASE")
+        else:
+            after = _next_token(sql, pos)
+            if after is None:
+                return None
+            if after[0] == "word" and after[1] in _COMPOUND:
+                if after[1] == "CASE":
+                    if not depth or depth.pop() != "CASE":
+                        return None
+                pos = after[3]
+                continue
+            if not depth:
+                return None
+            depth.pop()  # END closes a BEGIN, or a CASE expression
+            if depth:
+                continue
+            end = pos
+            if after[0] in ("word", "qident"):
+                if label is None or after[2].upper() != label:
+                    return None
+                end = after[3]
+            rest = sql[end:]
+            if rest.strip(_WS + ";"):
+                return None  # something follows: the token walk reports it
+            cur.toks = cur._toks[:cur.i]
+            return sql[first.start:end]
+
+
+def _next_token(sql: str, pos: int) -> tuple[str, str, str, int] | None:
+    """(kind, upper text, value, end) of the token at or after ``pos``: a word, a quoted
+    name, 'end' at the end of the text, 'other' for anything else; None if unsure."""
+    m = _WS_OR_COMMENT.match(sql, pos)
+    pos = m.end()
+    if pos >= len(sql):
+        return ("end", "", "", pos)
+    m = _WORD_AT.match(sql, pos)
+    if m is not None:
+        if m.group(0)[0].isdigit() or m.group(0)[0] == "_" or sql[m.end():m.end() + 1] == "'":
+            return None
+        return ("word", m.group(0).upper(), m.group(0), m.end())
+    if sql[pos] == "`":
+        m = _QUOTED[("`", False)].match(sql, pos)
+        if m is None:
+            return None
+        return ("qident", "", m.group(0)[1:-1].replace("``", "`"), m.end())
+    if sql[pos] in ";),":
+        return ("other", sql[pos], sql[pos], pos + 1)
+    return None
+
+
+_WS_OR_COMMENT = re.compile(
+    r"(?:[ \t\n\r\x0b\x0c]+|#[^\n]*\n?|--(?:\n|[\x00-\x09\x0b-\x20][^\n]*\n?)"
+    r"|/\*(?![!]|M!)(?:[^*]|\*(?!/))*\*/)*")
+_WORD_AT = re.compile(rf"{_NAME_CHARS}+")
 
 
 # =======================================================================================
@@ -1007,8 +1226,7 @@ def _apply(sql: str, session: Session, state: State, raw: str | None) -> bool:
     else:
         text = sql
     text = _alloc_trim(text)
-    toks = tokenize(text, modes)
-    cur = _Cursor(text, toks)
+    cur = _Cursor(text, modes=modes)
     head = _head(cur, session)
     if head is None:
         return False
@@ -1081,7 +1299,7 @@ def _create_routine(cur: _Cursor, head: _Head, session: Session, state: State, m
         if cur.at_kw(*_TYPE_TAIL) or cur.at_op("("):
             raise OfflineError(f"FUNCTION {name}: RETURNS type not understood {cur.near()}")
     chars = _characteristics(cur, allow_deterministic=True)
-    body, _ = _take_body(cur, f"{kind} {name}")
+    body, _ = _take_body(cur, f"{kind} {name}", with_tokens=False)
     key = (kind, name.lower())
     if key in state.routines:
         if if_not_exists:

@@ -13,10 +13,14 @@ import json
 from dataclasses import dataclass, field
 from functools import lru_cache
 from importlib import resources
+from typing import TYPE_CHECKING
 
 from ..errors import SqlError
 from ..flavour import Flavour
 from ..model.objects import Event, Routine, Schema, Table, TableData, Trigger, View
+
+if TYPE_CHECKING:
+    from .data import TableRows
 
 DEFAULT_SQL_MODE = "STRICT_TRANS_TABLES,ERROR_FOR_DIVISION_BY_ZERO,NO_AUTO_CREATE_USER,NO_ENGINE_SUBSTITUTION"
 
@@ -106,6 +110,11 @@ class State:
     # per table, the names of indexes the server created implicitly for a foreign key;
     # the server drops such an index when another index can serve the key
     implicit_indexes: dict[str, set[str]] = field(default_factory=dict)
+    # the lookup tables whose rows are tracked (see .data), their rows, and what the
+    # last table DDL statement did that the rows follow (created, altered, renamed...)
+    tracked: frozenset[str] = frozenset()
+    rows: dict[str, "TableRows"] = field(default_factory=dict)
+    ddl_events: list[tuple] = field(default_factory=list)
 
     def find_table(self, name: str) -> str | None:
         """The stored name of table ``name`` (table names are case-sensitive on Linux)."""
@@ -122,17 +131,29 @@ class State:
             collation=session.db_collation, tables=tuple(self.tables.values()),
             views=tuple(self.views.values()), routines=tuple(self.routines.values()),
             triggers=tuple(self.triggers.values()), events=tuple(self.events.values()),
-            data=tuple(self.data.values()),
+            data=self.table_data(),
         )
 
+    def table_data(self) -> tuple[TableData, ...]:
+        if not self.tracked:
+            return tuple(self.data.values())
+        from .data import table_data
+
+        return table_data(self)
+
     @classmethod
-    def from_schema(cls, schema: Schema) -> "State":
-        return cls(
+    def from_schema(cls, schema: Schema, tracked: frozenset[str] = frozenset()) -> "State":
+        state = cls(
             tables={t.name: t for t in schema.tables}, views={v.name: v for v in schema.views},
             routines={(r.kind, r.name.lower()): r for r in schema.routines},
             triggers={t.name: t for t in schema.triggers}, events={e.name: e for e in schema.events},
-            data={d.table: d for d in schema.data},
+            data={d.table: d for d in schema.data}, tracked=tracked,
         )
+        if tracked:
+            from .data import rows_from_schema
+
+            rows_from_schema(state, schema)
+        return state
 
 
 __all__ = ["OfflineError", "Session", "State", "SqlError", "resolve_charset", "default_collation",

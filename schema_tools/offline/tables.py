@@ -301,6 +301,10 @@ class _Applier:
         # ALTER TABLE ADD FOREIGN KEY done in place (only with foreign_key_checks=0): InnoDB
         # then stores RESTRICT / NO ACTION / SET DEFAULT as NO ACTION
         self.inplace_fk = False
+        # the AUTO_INCREMENT table option of the statement, and the column renames of an
+        # ALTER: what the rows of tracked lookup tables need (see .data)
+        self.auto_increment: int | None = None
+        self.renamed: dict[str, str] = {}
 
     # ---- dispatch
 
@@ -362,8 +366,10 @@ class _Applier:
             return
         if exists:
             self.drop_one(name, replacing=True)
+        self.auto_increment = None
         w = self.build_table(name, st)
         _store(self.state, w)
+        self.state.ddl_events.append(("create", name, self.auto_increment))
 
     def create_like(self, st: P.CreateTable, name: str, exists: bool) -> None:
         src_name = st.like[1]
@@ -377,6 +383,7 @@ class _Applier:
         w.fks = []
         _rebuild_effects(w)  # LIKE rewrites the definition as an ALTER does
         _store(self.state, w)
+        self.state.ddl_events.append(("create", name, None))
 
     def table_defaults(self, options: list[tuple[str, Any]],
                        base: tuple[str, str] | None = None) -> tuple[str | None, str | None]:
@@ -1071,6 +1078,9 @@ class _Applier:
                                        f"(max = {TABLE_COMMENT_MAX})")
                 w.comment = value
             elif key == "AUTO_INCREMENT":
+                kind, text = value if isinstance(value, tuple) else ("num", str(value))
+                if kind == "num" and str(text).isdigit():
+                    self.auto_increment = int(text)
                 continue
             elif key == "ROW_FORMAT":
                 text = str(value[1]).upper()
@@ -1181,6 +1191,7 @@ class _Applier:
         w.fks = [replace(fk, name=f"{new}_ibfk_{fk.name[len(prefix):]}")
                  if fk.name.startswith(prefix) else fk for fk in w.fks]
         _store(self.state, w, old_name=old)
+        self.state.ddl_events.append(("rename", old, new))
         for tname, t in list(self.state.tables.items()):
             if tname == new:
                 continue
@@ -1198,6 +1209,7 @@ class _Applier:
                 if other.name != name and any(fk.ref_table == name for fk in other.foreign_keys):
                     raise OfflineError("Cannot truncate a table referenced in a foreign key "
                                        "constraint")
+        self.state.ddl_events.append(("truncate", name))
 
     # ---- ALTER TABLE
 
@@ -1422,11 +1434,17 @@ class _Applier:
                 w.fks = []
                 w.name = new
                 _store(self.state, w, old_name=old_name)
+                self.state.ddl_events.append(("alter", old_name, new, self.renamed,
+                                              self.auto_increment))
                 return
             _store(self.state, w)
+            self.state.ddl_events.append(("alter", old_name, old_name, self.renamed,
+                                          self.auto_increment))
             self.rename_table(old_name, new)
             return
         _store(self.state, w)
+        self.state.ddl_events.append(("alter", old_name, old_name, self.renamed,
+                                      self.auto_increment))
 
     @staticmethod
     def effective_actions(w: _Work, actions: list[Any]) -> list[Any]:
@@ -1716,6 +1734,7 @@ class _Applier:
             w.columns[idx] = replace(col, default=default)
         # consequences of dropped/renamed columns
         self.after_column_changes(w, drop_set, renamed, replaced, old_columns)
+        self.renamed = dict(renamed)
         return defs
 
     def place(self, w: _Work, col: Column, position: tuple[str, str | None] | None) -> None:

@@ -439,6 +439,9 @@ def expand_executable_comments(sql: str, *, flavour: str,
     major, minor, patch = version
     current = major * 10000 + minor * 100 + patch
 
+    if "/*!" not in sql and "/*M!" not in sql:
+        return sql  # no executable comment: nothing changes
+
     def keep(maria_only: bool, v: int | None) -> bool:
         if flavour == "mysql":
             return not maria_only and (v is None or v <= current)
@@ -523,12 +526,14 @@ def first_keywords(sql: str, n: int = 3) -> list[str]:
 
 _CLIENT_WS = " \t\n\r\x0b\x0c"       # my_isspace() of the client's utf8mb4 ctype
 _CLIENT_SPECIAL = re.compile(r"[#\-/*\\'\"`]")
+_CLIENT_SPECIAL_CHARS = frozenset("#-/*\\'\"`")
 
 
 # a statement without comment markers, backslashes, carriage returns, control characters,
-# trailing blanks on a line or a line starting with "delimiter" goes through the client as is
-_PLAIN_STATEMENT = re.compile(r"(?![\s\S]*(?:--|#|/\*|\\|\r|[ \t]\n|[ \t]$|(?:^|\n)\s*delimiter))"
-                              r"[^\x00-\x08\x0b-\x1f\x7f]*", re.I)
+# trailing blanks on a line or a line starting with "delimiter" goes through the client as
+# is: it is plain when none of these occurs
+_NOT_PLAIN = re.compile(r"--|#|/\*|\\|\r|[ \t]\n|[ \t]$|(?:^|\n)\s*delimiter|[\x00-\x08\x0b-\x1f\x7f]",
+                        re.I)
 
 
 def client_strip(sql: str, *, no_backslash_escapes: bool = False,
@@ -563,7 +568,7 @@ def client_strip(sql: str, *, no_backslash_escapes: bool = False,
     """
     if "\0" in sql:
         raise SqlError("ASCII '\\0' appeared in the statement; the mariadb client refuses it")
-    if _PLAIN_STATEMENT.fullmatch(sql):
+    if not _NOT_PLAIN.search(sql):
         return sql  # nothing the client would change: no comment, backslash, CR or delimiter line
     buffer: list[str] = []              # text handed over so far (the client's glob_buffer)
     in_string = ""
@@ -593,6 +598,15 @@ def client_strip(sql: str, *, no_backslash_escapes: bool = False,
             i = n
         while i < n:
             c = line[i]
+            if c not in _CLIENT_SPECIAL_CHARS and (ml_comment or (not need_space and (out or buffer))):
+                # a run of characters that change nothing: copied (dropped in a comment)
+                # up to the next special character, as the loop would one by one
+                m = _CLIENT_SPECIAL.search(line, i)
+                j = n if m is None else m.start()
+                if not ml_comment:
+                    out.append(line[i:j])
+                i = j
+                continue
             if c in _CLIENT_WS and not out and not buffer:
                 i += 1
                 continue
