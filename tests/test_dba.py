@@ -243,3 +243,24 @@ def test_the_plan_of_the_shipped_revisions_shows_reviews_and_findings(server, co
     assert "[NOT APPROVED]" not in out and "[approved]" in out
     assert "lint: DS102 error" in out and "accepted by" in out
     assert "dry run: nothing was changed" in out
+
+
+def test_an_approved_revision_edited_by_one_character_is_refused(server, chain, site_db):
+    rdir, _, (r1, r2) = chain
+    url_dir = _common(server, site_db, rdir)
+    for rev in (r1.rev_id, r2.rev_id):
+        code, out = _run("review", "--dir", str(rdir.path), "--approve", rev, "--by", "A. Reviewer")
+        assert code == 0, out
+    assert _run("check", "--dir", str(rdir.path))[0] == 0
+    _run("stamp", *url_dir, "--auto")
+    code, out = _run("upgrade", *url_dir, "--dry-run")
+    assert code == 0 and out.count("[approved]") == 2, out
+    # one character: varchar(45) becomes varchar(46)
+    text = r1.path.read_text()
+    assert "varchar(45)" in text
+    r1.path.write_text(text.replace("varchar(45)", "varchar(46)", 1))
+    code, out = _run("check", "--dir", str(rdir.path))
+    assert code == 1 and r1.rev_id in out
+    code, out = _run("upgrade", *url_dir, "--yes")
+    assert code == 2 and "not approved, or changed since" in out and r1.rev_id in out
+    assert r2.rev_id not in out.split("changed since:")[1].split("\n")[0]
