@@ -22,10 +22,13 @@ class RevisionCheckFailed(SchemaToolsError):
     """A generated revision did not reach its target on a real server."""
 
 
-def _apply_on_scratch(source: Schema, steps: Sequence[Step], server: str | None) -> Schema:
-    """Load ``source`` into a scratch database, run ``steps``, return what results."""
+def _apply_on_scratch(source: Schema, steps: Sequence[Step], server: str | None,
+                      target: Schema | None = None) -> Schema:
+    """Load ``source`` into a scratch database, run ``steps``, return what results (with
+    the rows of the lookup tables either state tracks)."""
     from ..verify.apply import apply_steps
 
+    data_tables = sorted({d.table for d in source.data} | {d.table for d in (target.data if target else ())})
     with open_workspace(server) as ws:
         ws.load_schema(source)
         conn = ws.connect(ws.database)
@@ -33,17 +36,20 @@ def _apply_on_scratch(source: Schema, steps: Sequence[Step], server: str | None)
             apply_steps(conn, steps)
         finally:
             conn.close()
-        return ws.introspect().schema
+        return ws.introspect(data_tables=data_tables).schema
 
 
 def generate(rdir: RevisionDir, *, target: Schema, message: str, source: Schema | None = None,
              policy: str = "exact", rev_id: str | None = None, branch: str | None = None,
-             server: str | None = None, check: bool = True) -> RevisionInfo:
+             server: str | None = None, check: bool = True,
+             kinds: Sequence[str] | None = None) -> RevisionInfo:
     """Write a revision from ``source`` (default: the head state of ``rdir``) to ``target``.
 
     With ``check`` (the default) the upgrade is applied on a scratch database first: the
     state it produces is the revision's expected state, and under the exact policy it must
-    equal ``target``, or nothing is written."""
+    equal ``target``, or nothing is written.  ``kinds`` (additive policy) keeps only the
+    changes of those kinds (``table``, ``column``, ``index``...): a step toward ``target``.
+    The branch label goes on the first revision of its line only (Alembic carries it on)."""
     rdir.ensure()
     head, head_snap = rdir.head_state(branch)
     if source is None:
@@ -56,12 +62,16 @@ def generate(rdir: RevisionDir, *, target: Schema, message: str, source: Schema 
     changes = diff(source, target)
     if policy == "additive":
         changes = additive(changes, source, target)
+        if kinds is not None:
+            changes = [c for c in changes if c.kind in kinds]
+    elif kinds is not None:
+        raise InputError("a selection of kinds needs the additive policy")
     elif policy != "exact":
         raise InputError(f"unknown policy {policy!r}: use exact or additive")
     up = plan(changes, source, target)
     expected = target
     if check or policy == "additive":
-        expected = _apply_on_scratch(source, up, server)
+        expected = _apply_on_scratch(source, up, server, target)
         if policy == "exact":
             residual = diff(expected, target)
             if residual:
@@ -70,7 +80,8 @@ def generate(rdir: RevisionDir, *, target: Schema, message: str, source: Schema 
                     f"remain, first: {residual[0].action} {residual[0].kind} {residual[0].path}")
     down = plan(reverse_changes(changes), expected, source)
     return write_revision(rdir, source=source, target=target, expected=expected, message=message,
-                          policy=policy, rev_id=rev_id, branch=branch, down_revision=head,
+                          policy=policy, rev_id=rev_id, branch=branch if head is None else None,
+                          down_revision=head,
                           upgrade=up, downgrade=down)
 
 

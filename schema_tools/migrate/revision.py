@@ -3,6 +3,9 @@
 A revision directory is an Alembic environment (``alembic.ini``, ``env.py``,
 ``script.py.mako``, ``versions/``) plus ``states/``: the snapshot each revision produces
 (``states/<rev>.json``) and the state the first revision starts from (``states/base.json``).
+A directory may hold several roots (independent lines, such as one per site, each with its
+branch label): ``base.json`` is the starting state of the first root written, and every
+other root whose starting state differs records it as ``states/<root>.before.json``.
 Those states are what ``verify`` and ``drift`` compare a live database with, and the
 fingerprints in each revision's header name them.
 
@@ -89,6 +92,17 @@ class RevisionDir:
     def state(self, rev: str | None) -> Snapshot | None:
         path = self.states / f"{rev or 'base'}.json"
         return Snapshot.read(path) if path.exists() else None
+
+    def roots(self) -> list[str]:
+        """The revisions that start a line (no down revision)."""
+        if not self.versions.exists():
+            return []
+        return sorted(r.revision for r in self.script().walk_revisions() if not r.down_revision)
+
+    def root_state(self, root: str) -> Snapshot | None:
+        """The state ``root`` starts from: ``states/<root>.before.json``, else ``base.json``."""
+        path = self.states / f"{root}.before.json"
+        return Snapshot.read(path) if path.exists() else self.state(None)
 
     def head_state(self, branch: str | None = None) -> tuple[str | None, Snapshot | None]:
         heads = self.heads()
@@ -335,8 +349,12 @@ def _body(steps: Sequence[Step]) -> str:
 
 def render_revision(*, rev_id: str, down_revision: str | None, message: str,
                     branch_labels: Sequence[str] | None, before: str, after: str, policy: str,
-                    upgrade: Sequence[Step], downgrade: Sequence[Step]) -> str:
+                    upgrade: Sequence[Step], downgrade: Sequence[Step],
+                    extra: dict | None = None) -> str:
+    """The revision file.  ``extra``: more module-level names (literals), written after
+    ``depends_on``."""
     labels = tuple(branch_labels) if branch_labels else None
+    more = "".join(f"{k} = {v!r}\n" for k, v in (extra or {}).items())
     doc = message.replace('"""', "'''").replace("\\", "/")
     return (
         f'"""{doc}\n\n'
@@ -351,7 +369,8 @@ def render_revision(*, rev_id: str, down_revision: str | None, message: str,
         f"revision = {rev_id!r}\n"
         f"down_revision = {down_revision!r}\n"
         f"branch_labels = {labels!r}\n"
-        f"depends_on = None\n\n"
+        f"depends_on = None\n"
+        f"{more}\n"
         f"schema_before = {before!r}\n"
         f"schema_after = {after!r}\n\n\n"
         f"def upgrade() -> None:\n{_body(upgrade)}\n\n"
@@ -367,8 +386,10 @@ def derive_rev_id(before: str, after: str, message: str, down_revision: str | No
 def write_revision(rdir: RevisionDir, *, source: Schema, target: Schema, expected: Schema,
                    message: str, policy: str = "exact", rev_id: str | None = None,
                    branch: str | None = None, down_revision: str | None = None,
-                   upgrade: Sequence[Step], downgrade: Sequence[Step]) -> RevisionInfo:
-    """Write the revision file and the expected state; return where."""
+                   upgrade: Sequence[Step], downgrade: Sequence[Step],
+                   extra: dict | None = None, slug: str | None = None) -> RevisionInfo:
+    """Write the revision file and the expected state; return where.  ``slug`` names the
+    file after the id (default: from the message); ``extra``: see :func:`render_revision`."""
     before, after = fingerprint(source), fingerprint(expected)
     rev_id = rev_id or derive_rev_id(before, after, message, down_revision)
     if not re.fullmatch(r"[A-Za-z0-9_]+", rev_id):
@@ -376,10 +397,15 @@ def write_revision(rdir: RevisionDir, *, source: Schema, target: Schema, expecte
     rdir.ensure()
     text = render_revision(rev_id=rev_id, down_revision=down_revision, message=message,
                            branch_labels=[branch] if branch else None, before=before, after=after,
-                           policy=policy, upgrade=upgrade, downgrade=downgrade)
-    path = rdir.versions / f"{rev_id}_{_slug(message)}.py"
+                           policy=policy, upgrade=upgrade, downgrade=downgrade, extra=extra)
+    path = rdir.versions / f"{rev_id}_{slug or _slug(message)}.py"
     path.write_text(text, encoding="utf-8")
     Snapshot(expected, {"revision": rev_id}).write(rdir.states / f"{rev_id}.json")
-    if down_revision is None and not (rdir.states / "base.json").exists():
-        Snapshot(source, {"revision": "base"}).write(rdir.states / "base.json")
+    if down_revision is None:
+        base = rdir.states / "base.json"
+        if not base.exists():
+            Snapshot(source, {"revision": "base"}).write(base)
+        elif Snapshot.read(base).fingerprint != before:
+            # a second root (another line of revisions): its own starting state
+            Snapshot(source, {"revision": f"{rev_id}.before"}).write(rdir.states / f"{rev_id}.before.json")
     return RevisionInfo(rev_id, down_revision, path, before, after)

@@ -240,7 +240,20 @@ _DATA_SESSION = ("SET SESSION sql_mode = CONCAT(@@SESSION.sql_mode, ',NO_AUTO_VA
 
 def _data_steps(changes: Sequence[Change], tables: dict[str, Table]) -> list[Step]:
     steps: list[Step] = []
+    depth: dict[str, int] = {}
+
+    def level(name: str, seen: frozenset = frozenset()) -> int:
+        # parents (tables a foreign key references) before children
+        if name not in depth:
+            table = tables.get(name)
+            refs = {fk.ref_table for fk in table.foreign_keys} - {name} - seen if table else set()
+            depth[name] = 1 + max((level(r, seen | {name}) for r in refs), default=-1)
+        return depth[name]
+
     data = [c for c in changes if c.kind == "data"]
+    drops = sorted((c for c in data if isinstance(c, Drop)), key=lambda c: -level(c.table))
+    adds = sorted((c for c in data if isinstance(c, Add)), key=lambda c: level(c.table))
+    data = drops + [c for c in data if not isinstance(c, (Add, Drop))] + adds
 
     def where(row) -> str:
         return " AND ".join(f"{_q(k)} = {v}" if v != "NULL" else f"{_q(k)} IS NULL" for k, v in row.key)

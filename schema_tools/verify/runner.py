@@ -134,19 +134,27 @@ class VerifyReport:
 class Baseline:
     site: str
     snapshot: Snapshot
-    start: str | None  # revision id whose state this is; None for base.json
+    start: str | None  # revision id whose state this is; None for a root's starting state
+    root: str | None = None  # with start None: the root whose states/<root>.before.json this is
 
 
-def _state_index(rdir: RevisionDir) -> dict[str, str | None]:
-    """fingerprint -> revision id (None for the base state) of every recorded state."""
-    out: dict[str, str | None] = {}
+def _state_index(rdir: RevisionDir) -> dict[str, tuple[str | None, str | None]]:
+    """fingerprint -> (revision id, root) of every recorded state: (rev, None) for
+    ``states/<rev>.json``, (None, None) for ``base.json``, (None, root) for
+    ``<root>.before.json`` (the starting state of a further root)."""
+    out: dict[str, tuple[str | None, str | None]] = {}
     if not rdir.states.is_dir():
         return out
     for path in sorted(rdir.states.glob("*.json")):
         if path.name.endswith(".meta.json"):
             continue
-        rev = None if path.stem == "base" else path.stem
-        out.setdefault(Snapshot.read(path).fingerprint, rev)
+        if path.stem == "base":
+            key = (None, None)
+        elif path.stem.endswith(".before"):
+            key = (None, path.stem[:-len(".before")])
+        else:
+            key = (path.stem, None)
+        out.setdefault(Snapshot.read(path).fingerprint, key)
     return out
 
 
@@ -181,7 +189,8 @@ def find_baselines(rdir: RevisionDir, snapshots: Path, sites: Sequence[str] = ()
             continue
         snap = Snapshot.read(path)
         if snap.fingerprint in index:
-            out.append(Baseline(name, snap, index[snap.fingerprint]))
+            rev, root = index[snap.fingerprint]
+            out.append(Baseline(name, snap, rev, root))
         else:
             skipped.append(name)
     if not out:
@@ -202,13 +211,26 @@ def _resolve(rdir: RevisionDir, rev: str) -> str:
     return found.revision
 
 
-def revision_path(rdir: RevisionDir, start: str | None, to: str | None) -> list[tuple[str, str | None]]:
+def _roots_from_base(rdir: RevisionDir, script) -> set[str]:
+    """The roots that start from ``base.json`` (those without a ``<root>.before.json``)."""
+    return {r.revision for r in script.walk_revisions() if not r.down_revision
+            and not (rdir.states / f"{r.revision}.before.json").exists()}
+
+
+def revision_path(rdir: RevisionDir, start: str | None, to: str | None,
+                  root: str | None = None) -> list[tuple[str, str | None]]:
     """(revision, its down revision) from just after ``start`` up to ``to`` (default: the
-    single head above ``start``), oldest first."""
+    single head above ``start``), oldest first.  With ``start`` None, only the lines that
+    begin at ``root`` (default: at the roots that start from ``base.json``) are followed."""
     script = rdir.script()
+    roots = {root} if root else _roots_from_base(rdir, script)
+
+    def above(h: str) -> bool:
+        chain = [r.revision for r in script.iterate_revisions(h, "base")]
+        return start in chain if start is not None else bool(roots & set(chain))
+
     if to in (None, "head", "heads"):
-        heads = [h for h in script.get_heads()
-                 if start is None or start in [r.revision for r in script.iterate_revisions(h, "base")]]
+        heads = [h for h in script.get_heads() if above(h)]
         if len(heads) != 1:
             raise InputError(f"{rdir.path}: {len(heads)} heads above {start or 'base'} "
                              f"({', '.join(sorted(heads))}); name one with --to")
@@ -344,10 +366,18 @@ class _Site:
         self.progress = progress
         self.defaults_file = defaults_file
         self.states: dict[str | None, Snapshot] = {}
+        # the root this path starts from, when it starts before a root
+        self.root = path[0][0] if path and path[0][1] is None else None
+
+    def _script(self):
+        if not hasattr(self, "_script_dir"):
+            self._script_dir = self.rdir.script()
+        return self._script_dir
 
     def state(self, rev: str | None) -> Snapshot:
         if rev not in self.states:
-            snap = self.rdir.state(rev)
+            snap = self.rdir.state(rev) if rev is not None or self.root is None \
+                else self.rdir.root_state(self.root)
             if snap is None:
                 raise InputError(f"{self.rdir.path}: no recorded state for revision {rev or 'base'} "
                                  f"(states/{rev or 'base'}.json)")
@@ -441,7 +471,11 @@ class _Site:
                 step.residual_count = 1
         if self.data:
             changes = diff(self.state(frm).schema, expected.schema)
-            step.data = compare_rows(rows_before, changes, actual, read_all_rows(conn, actual))
+            # tables whose rows the revision writes on purpose (imported legacy scripts)
+            writes = set(getattr(self._script().get_revision(rev).module, "legacy_writes", ()) or ())
+            after_rows = {t: r for t, r in read_all_rows(conn, actual).items() if t not in writes}
+            step.data = compare_rows({t: r for t, r in rows_before.items() if t not in writes},
+                                     changes, actual, after_rows)
         step.ok = step.residual_count == 0 and (step.data is None or not step.data.lost)
         return step
 
@@ -461,7 +495,7 @@ def verify(rdir: RevisionDir, *, snapshots: Path, sites: Sequence[str] = (), sta
 
     work = []
     for b in baselines:
-        path = revision_path(rdir, b.start, to)
+        path = revision_path(rdir, b.start, to, b.root)
         for backend in servers or (None,):
             work.append(_Site(rdir, b, path, backend, data=data, rows=rows, progress=say,
                               defaults_file=defaults_file))

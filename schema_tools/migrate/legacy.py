@@ -1,0 +1,479 @@
+"""Legacy ISPyB update scripts as Alembic revisions.
+
+Sites evolve their schema with hand-written ``updates/*.sql`` scripts.  Each script
+records itself in the ``SchemaStatus`` table: it inserts a row ``(scriptName, 'ONGOING')``
+first and sets it to ``'DONE'`` last.  :func:`import_legacy` turns a folder of such
+scripts into one revision per script, in file-name order (the folders' convention:
+names start with the date, ``2024_01_09_...``):
+
+* ``upgrade()`` runs the script's statements as written, one ``run_sql`` each, in the
+  text the ``mariadb`` client sends for them (``DELIMITER`` blocks resolved, plain
+  comments dropped), the ``SchemaStatus`` rows included, so legacy tooling still sees
+  its ``DONE`` rows;
+* the state the script produces is found by really running it, statement by statement
+  over the same kind of connection, on a scratch database holding the previous state, and
+  introspecting the result: ``states/<rev>.json`` and the revision's fingerprints;
+* ``downgrade()`` deletes the script's ``SchemaStatus`` row, deletes the rows the script
+  inserted into tables whose rows are not part of the schema (found on the scratch
+  database; each matched by its values, auto-increment and time-stamp columns left out),
+  and reverses the difference between the two states, as generated revisions do (lookup
+  rows included).  Other row changes in such tables (UPDATE, DELETE) are not reverted.
+
+A revision file also carries ``legacy_script = '<file name>'``, ``legacy_recorded =
+'<name it writes into SchemaStatus>'`` (``None`` when it writes none) and
+``legacy_writes``: the tables outside the lookup tables whose rows it writes (``verify``
+does not count their rows as lost or gained in that step).  Revision ids are
+derived from the file name: ``[<branch>_]<yyyymmdd>_<rest>``, lower case, cut to the 32
+characters of Alembic's ``alembic_version`` column (a short hash is appended if two
+names would collide).
+
+``legacy.json`` in the revision directory maps the scripts to revisions, in order::
+
+    [
+      {"script": "2024_01_09_AdminVar_bump_version.sql",
+       "recorded": "2024_01_09_AdminVar_bump_version.sql",
+       "revision": "dls_20240109_adminvar_bump_versi"},
+      ...
+    ]
+
+``script`` is the file name, ``recorded`` the exact ``scriptName`` the script writes into
+``SchemaStatus`` (trailing spaces included; ``null`` when none), ``revision`` the revision
+id.  Entries of several imports (several lines of revisions) follow one another; an
+entry is replaced when its revision is imported again.  :func:`load_legacy_map` reads it.
+
+A script that cannot run as written is reported with the reason and not imported:
+a ``USE`` statement (the revision would switch databases), a ``DEFINER`` account that
+does not exist on the server, or any statement the server refuses (names qualified with
+another database, ``pydb.Movie``, fail this way).  By default the chain stops there (the
+scripts after it are "not reached"); with ``skip_failed`` the script is left out and the
+next one is tried on the state before it.  A script whose recorded name differs from its
+file name, or that records none, is imported with a warning.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable, Sequence
+
+import pymysql
+
+from ..diff.compare import diff, reverse_changes
+from ..errors import InputError
+from ..model.objects import ISPYB_LOOKUP_TABLES, Schema, quote_string
+from ..model.snapshot import Snapshot
+from ..render.ddl import quote_ident
+from ..render.sql import Step, plan
+from ..sources.sqlscript import Statement, client_strip, read_sql_file, split_sql, strip_comments
+from ..sources.workspace import Workspace, open_workspace
+from .revision import RevisionDir, write_revision
+
+LEGACY_MAP = "legacy.json"
+REV_ID_MAX = 32  # alembic_version.version_num is VARCHAR(32)
+
+_STATUS_INSERT = re.compile(
+    r"^INSERT\s+(?:IGNORE\s+)?INTO\s+`?SchemaStatus`?\s*\(\s*`?scriptName`?\s*,\s*`?schemaStatus`?\s*\)"
+    r"\s*VALUES\s*\(\s*'((?:[^'\\]|''|\\.)*)'\s*,\s*'ONGOING'\s*\)$", re.I | re.S)
+_STATUS_DONE = re.compile(
+    r"^UPDATE\s+`?SchemaStatus`?\s+SET\s+`?schemaStatus`?\s*=\s*'DONE'\s+WHERE\s+`?scriptName`?\s*=\s*"
+    r"'((?:[^'\\]|''|\\.)*)'$", re.I | re.S)
+_USE = re.compile(r"^USE\s+(`(?:[^`]|``)+`|\w+)$", re.I | re.S)
+_DEFINER = re.compile(
+    r"\bDEFINER\s*=\s*(`(?:[^`]|``)+`|'(?:[^'\\]|''|\\.)*'|[\w.$-]+)\s*@\s*"
+    r"(`(?:[^`]|``)+`|'(?:[^'\\]|''|\\.)*'|[\w.%$-]+)", re.I)
+
+
+def _unquote(token: str) -> str:
+    if token[:1] == "`":
+        return token[1:-1].replace("``", "`")
+    if token[:1] == "'":
+        return re.sub(r"\\(.)", r"\1", token[1:-1].replace("''", "'"))
+    return token
+
+
+def _literal(text: str) -> str:
+    return re.sub(r"\\(.)", r"\1", text.replace("''", "'"))
+
+
+# ---------------------------------------------------------------------------------------
+# reading a script
+
+
+@dataclass(frozen=True)
+class LegacyScript:
+    """One update script, read and checked without a server."""
+
+    path: Path
+    statements: tuple[Statement, ...]
+    sql: tuple[str, ...]  # each statement as the mariadb client sends it
+    recorded: str | None  # the scriptName of its ONGOING row
+    done: str | None  # the scriptName its last UPDATE sets to DONE
+    problems: tuple[str, ...]  # why it cannot run as written
+    definers: tuple[tuple[int, str, str], ...]  # (line, user, host) of each DEFINER clause
+
+    @property
+    def name(self) -> str:
+        return self.path.name
+
+    def warnings(self) -> list[str]:
+        out = []
+        if self.recorded is None:
+            out.append("records nothing in SchemaStatus")
+        elif self.recorded != self.name and self.recorded.rstrip(" ") == self.name:
+            out.append(f"records its file name with trailing spaces ({self.recorded!r}) in SchemaStatus")
+        elif self.recorded != self.name:
+            out.append(f"records {self.recorded!r} in SchemaStatus, not its file name")
+        # SchemaStatus compares names without trailing spaces (PAD SPACE collations)
+        if self.recorded is not None and (self.done or "").rstrip(" ") != self.recorded.rstrip(" "):
+            out.append(f"sets {self.done!r} to DONE, not {self.recorded!r}" if self.done
+                       else "never sets its SchemaStatus row to DONE")
+        return out
+
+
+def read_script(path: str | Path) -> LegacyScript:
+    path = Path(path)
+    text = read_sql_file(path)
+    statements = tuple(split_sql(text, source=path.name))
+    sql = tuple(client_strip(st.sql) for st in statements)
+    recorded = done = None
+    problems: list[str] = []
+    definers: list[tuple[int, str, str]] = []
+    for st, stmt in zip(statements, sql):
+        bare = strip_comments(stmt).strip()
+        m = _STATUS_INSERT.match(bare)
+        if m and recorded is None:
+            recorded = _literal(m.group(1))
+        m = _STATUS_DONE.match(bare)
+        if m:
+            done = _literal(m.group(1))
+        m = _USE.match(bare)
+        if m:
+            problems.append(f"line {st.line}: hard-coded USE {_unquote(m.group(1))}: the revision "
+                            f"would switch the connection to another database; remove the line")
+        for d in _DEFINER.finditer(_blank_strings(bare)):
+            # the match ran on a copy with strings blanked: read the names from the original
+            definers.append((st.line, _unquote(bare[d.start(1):d.end(1)]),
+                             _unquote(bare[d.start(2):d.end(2)])))
+    return LegacyScript(path, statements, sql, recorded, done, tuple(problems), tuple(definers))
+
+
+def _blank_strings(sql: str) -> str:
+    """``sql`` with the inside of '...' and "..." strings replaced by spaces (same length),
+    so a DEFINER inside a string literal is not taken for a clause."""
+    def repl(m: re.Match) -> str:
+        s = m.group(0)
+        return s[0] + " " * (len(s) - 2) + s[-1]
+    return re.sub(r"'(?:[^'\\]|''|\\.)*'|\"(?:[^\"\\]|\"\"|\\.)*\"", repl, sql, flags=re.S)
+
+
+def list_scripts(folder: str | Path) -> list[Path]:
+    """The ``*.sql`` files of ``folder`` in the order they run: by file name."""
+    folder = Path(folder)
+    if not folder.is_dir():
+        raise InputError(f"{folder}: not a folder of update scripts")
+    return sorted((p for p in folder.iterdir() if p.suffix.lower() == ".sql" and p.is_file()),
+                  key=lambda p: p.name)
+
+
+# ---------------------------------------------------------------------------------------
+# revision ids and the map
+
+
+def rev_id_for(script: str, branch: str | None = None, taken: Sequence[str] = ()) -> str:
+    """``[<branch>_]<yyyymmdd>_<rest>`` from a script's file name, at most 32 characters."""
+    stem = Path(script).stem
+    m = re.match(r"^(\d{4})[_-](\d{2})[_-](\d{2})[_-]?(.*)$", stem)
+    if m:
+        stem = "".join(m.groups()[:3]) + "_" + m.group(4)
+    slug = re.sub(r"[^a-z0-9]+", "_", stem.lower()).strip("_") or "script"
+    full = f"{branch}_{slug}" if branch else slug
+    full = re.sub(r"[^A-Za-z0-9_]+", "_", full)
+    rev = full[:REV_ID_MAX].rstrip("_")
+    if rev in taken:
+        h = hashlib.sha256(script.encode()).hexdigest()[:4]
+        rev = full[:REV_ID_MAX - 5].rstrip("_") + "_" + h
+    return rev
+
+
+def load_legacy_map(rdir: RevisionDir) -> list[dict]:
+    """The entries of ``legacy.json`` (``script``, ``recorded``, ``revision``), in order;
+    empty when the directory has none."""
+    path = rdir.path / LEGACY_MAP
+    if not path.is_file():
+        return []
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except ValueError as exc:
+        raise InputError(f"{path}: not valid JSON: {exc}") from None
+    if not isinstance(data, list) or not all(isinstance(e, dict) and "script" in e and "revision" in e
+                                             for e in data):
+        raise InputError(f"{path}: expected a list of {{script, recorded, revision}} entries")
+    return [{"script": e["script"], "recorded": e.get("recorded"), "revision": e["revision"]}
+            for e in data]
+
+
+def _write_map(rdir: RevisionDir, entries: list[dict]) -> None:
+    new = {e["revision"] for e in entries}
+    kept = [e for e in load_legacy_map(rdir) if e["revision"] not in new]
+    text = json.dumps(kept + entries, indent=2, ensure_ascii=False) + "\n"
+    (rdir.path / LEGACY_MAP).write_text(text, encoding="utf-8")
+
+
+# ---------------------------------------------------------------------------------------
+# importing
+
+
+@dataclass
+class ScriptResult:
+    """What became of one script."""
+
+    script: str
+    status: str  # imported | failed | not reached
+    revision: str | None = None
+    recorded: str | None = None
+    reason: str | None = None
+    changes: int = 0
+    warnings: list[str] = field(default_factory=list)
+
+    def line(self) -> str:
+        if self.status == "imported":
+            text = f"{self.script}: imported as {self.revision} ({self.changes} change(s))"
+        elif self.status == "failed":
+            text = f"{self.script}: NOT IMPORTED: {self.reason}"
+        else:
+            text = f"{self.script}: not reached ({self.reason})"
+        return text + "".join(f"; warning: {w}" for w in self.warnings)
+
+
+class _Failed(Exception):
+    pass
+
+
+def _account_exists(conn, user: str, host: str) -> bool:
+    with conn.cursor() as cur:
+        cur.execute("SELECT COUNT(*) FROM mysql.user WHERE User = %s AND Host = %s", (user, host))
+        return bool(cur.fetchone()[0])
+
+
+_DML_TARGET = re.compile(
+    r"^(?:INSERT|REPLACE)\s+(?:LOW_PRIORITY\s+|DELAYED\s+|HIGH_PRIORITY\s+)?(?:IGNORE\s+)?(?:INTO\s+)?"
+    r"(`(?:[^`]|``)+`|\w+)|^UPDATE\s+(?:LOW_PRIORITY\s+)?(?:IGNORE\s+)?(`(?:[^`]|``)+`|\w+)"
+    r"|^DELETE\s+(?:LOW_PRIORITY\s+)?(?:QUICK\s+)?(?:IGNORE\s+)?FROM\s+(`(?:[^`]|``)+`|\w+)", re.I)
+
+
+def written_tables(script: LegacyScript) -> list[str]:
+    """The tables the script's INSERT, REPLACE, UPDATE and DELETE statements write to."""
+    out: list[str] = []
+    for sql in script.sql:
+        m = _DML_TARGET.match(strip_comments(sql).strip())
+        if m:
+            name = _unquote(next(g for g in m.groups() if g))
+            if name not in out:
+                out.append(name)
+    return out
+
+
+def _read_rows(ws: Workspace, schema: Schema, tables: Sequence[str]) -> dict[str, list[tuple]]:
+    """(column, value literal) pairs of every row of ``tables``, for matching them on
+    another server: auto-increment, generated and time-stamped columns left out."""
+    out: dict[str, list[tuple]] = {}
+    conn = ws.connect(ws.database)
+    try:
+        for name in tables:
+            table = schema.table(name)
+            if table is None:
+                continue
+            cols = [c.name for c in table.columns if not c.auto_increment and c.generated is None
+                    and "current_timestamp" not in (c.default or "").lower()]
+            if not cols:
+                continue
+            with conn.cursor() as cur:
+                cur.execute("SELECT " + ", ".join(f"QUOTE({quote_ident(c)})" for c in cols)
+                            + f" FROM {quote_ident(name)}")
+                out[name] = [tuple(zip(cols, row)) for row in cur.fetchall()]
+    finally:
+        conn.close()
+    return out
+
+
+def _inserted(before: dict[str, list[tuple]], after: dict[str, list[tuple]]) -> dict[str, list[tuple]]:
+    out = {}
+    for table, rows in after.items():
+        left = list(before.get(table, []))
+        new = []
+        for row in rows:
+            if row in left:
+                left.remove(row)
+            else:
+                new.append(row)
+        if new:
+            out[table] = new
+    return out
+
+
+def _run_script(ws: Workspace, script: LegacyScript) -> None:
+    """Run ``script`` on the scratch database as its revision will: statement by statement,
+    as written, on one new connection."""
+    conn = ws.connect(ws.database)
+    try:
+        for line, user, host in script.definers:
+            if user.upper() == "CURRENT_USER":
+                continue
+            if not _account_exists(conn, user, host):
+                raise _Failed(f"line {line}: DEFINER {quote_ident(user)}@{quote_ident(host)} does not "
+                              f"exist on the server; create the account or drop the DEFINER clause")
+        for st, sql in zip(script.statements, script.sql):
+            try:
+                with conn.cursor() as cur:
+                    cur.execute(sql)
+                    while cur.nextset():
+                        pass
+            except pymysql.MySQLError as exc:
+                code = exc.args[0] if exc.args else "?"
+                raise _Failed(f"line {st.line}: ERROR {code}: {exc.args[-1]}") from None
+        conn.commit()
+    finally:
+        conn.close()
+
+
+def _reset(ws: Workspace, schema: Schema) -> None:
+    """Bring the scratch database back to ``schema`` (after a script failed half-way)."""
+    conn = ws.connect(None)
+    try:
+        with conn.cursor() as cur:
+            cur.execute(f"DROP DATABASE IF EXISTS {quote_ident(ws.database)}")
+            cur.execute(f"CREATE DATABASE {quote_ident(ws.database)}")
+    finally:
+        conn.close()
+    ws.load_schema(schema)
+
+
+def _data_tables(base: Schema) -> list[str]:
+    """The base's lookup tables, plus ISPyB lookup tables a script may create."""
+    have = {t.name for t in base.tables}
+    return sorted({d.table for d in base.data} | {t for t in ISPYB_LOOKUP_TABLES if t not in have})
+
+
+_SET = re.compile(r"^SET\s+(?!NAMES\b|CHARACTER\b|CHARSET\b|PASSWORD\b|ROLE\b|DEFAULT\s+ROLE\b|"
+                  r"TRANSACTION\b|STATEMENT\b|GLOBAL\b|@@GLOBAL\.)", re.I)
+_SET_VAR = re.compile(r"(?:^|,)\s*(?:SESSION\s+|LOCAL\s+|@@SESSION\.|@@LOCAL\.|@@)?([A-Za-z_][A-Za-z0-9_]*)\s*(?::=|=)",
+                      re.I)
+
+
+def session_variables(script: LegacyScript) -> list[str]:
+    """The session variables the script sets (``SET SESSION foreign_key_checks=OFF``)."""
+    out: list[str] = []
+    for sql in script.sql:
+        bare = strip_comments(sql).strip()
+        if not _SET.match(bare):
+            continue
+        for m in _SET_VAR.finditer(_blank_strings(bare[3:])):
+            name = m.group(1).lower()
+            if name not in out:
+                out.append(name)
+    return out
+
+
+def _upgrade_steps(script: LegacyScript) -> list[Step]:
+    """The script's statements; session variables it sets are put back afterwards (a
+    script ran in a client session of its own, revisions share one connection)."""
+    names = session_variables(script)
+    save = [Step("legacy session", f"SET @schema_tools_legacy_{n} = @@SESSION.{n}") for n in names]
+    restore = [Step("legacy session", f"SET SESSION {n} = @schema_tools_legacy_{n}") for n in names]
+    return save + [Step(f"legacy script {script.name}", sql) for sql in script.sql] + restore
+
+
+def _downgrade_steps(script: LegacyScript, before: Schema, after: Schema,
+                     inserted: dict[str, list[tuple]]) -> list[Step]:
+    steps: list[Step] = []
+    if script.recorded is not None and after.table("SchemaStatus") is not None:
+        steps.append(Step("legacy bookkeeping",
+                          f"DELETE FROM {quote_ident('SchemaStatus')} WHERE {quote_ident('scriptName')} = "
+                          f"{quote_string(script.recorded)}"))
+    for table, rows in sorted(inserted.items()):
+        # rows the script inserted into tables whose rows are not part of the schema: each
+        # deleted by its values (auto-increment keys differ from one server to another)
+        for row in rows:
+            where = " AND ".join(f"{quote_ident(c)} <=> {v if v is not None else 'NULL'}" for c, v in row)
+            steps.append(Step("rows the script inserted", f"DELETE FROM {quote_ident(table)} WHERE {where} LIMIT 1"))
+    changes = diff(before, after)
+    steps += plan(reverse_changes(changes), after, before)
+    return steps
+
+
+Progress = Callable[[ScriptResult], None]
+
+
+def import_legacy(rdir: RevisionDir, folder: str | Path, base: Schema, *, branch: str | None = None,
+                  server: str | None = None, skip_failed: bool = False,
+                  progress: Progress | None = None) -> list[ScriptResult]:
+    """Import the scripts of ``folder`` onto ``base`` as revisions of ``rdir`` (see the
+    module's documentation).  The first revision follows the head of ``branch`` if there
+    is one (its state must be ``base``), else it starts a new line labelled ``branch``."""
+    paths = list_scripts(folder)
+    if not paths:
+        raise InputError(f"{folder}: no .sql scripts")
+    scripts = [read_script(p) for p in paths]
+    rdir.ensure()
+    head, head_snap = rdir.head_state(branch)
+    if head is not None and head_snap is not None and head_snap.fingerprint != Snapshot(base).fingerprint:
+        raise InputError(f"--base does not match the head state of {rdir.path} "
+                         f"(revision {head}{', branch ' + branch if branch else ''})")
+    taken = set()
+    if rdir.versions.exists() and any(rdir.versions.glob("*.py")):
+        taken = {r.revision for r in rdir.script().walk_revisions()}
+    results: list[ScriptResult] = []
+    entries: list[dict] = []
+    say = progress or (lambda r: None)
+    data_tables = _data_tables(base)
+    current, down = base, head
+    stopped: str | None = None
+    with open_workspace(server) as ws:
+        ws.load_schema(base)
+        for script in scripts:
+            result = ScriptResult(script.name, "imported", recorded=script.recorded,
+                                  warnings=script.warnings())
+            results.append(result)
+            if stopped is not None:
+                result.status, result.reason, result.warnings = "not reached", stopped, []
+                say(result)
+                continue
+            untracked = [t for t in written_tables(script)
+                         if t != "SchemaStatus" and t not in data_tables]
+            try:
+                if script.problems:
+                    raise _Failed("; ".join(script.problems))
+                rows_before = _read_rows(ws, current, untracked)
+                _run_script(ws, script)
+            except _Failed as exc:
+                result.status, result.reason = "failed", str(exc)
+                say(result)
+                _reset(ws, current)
+                if not skip_failed:
+                    stopped = f"the chain stops at {script.name}"
+                continue
+            after = ws.introspect(self_check=False, data_tables=data_tables).schema
+            inserted = _inserted(rows_before, _read_rows(ws, after, untracked))
+            writes = tuple(t for t in written_tables(script) if t not in data_tables)
+            rev = rev_id_for(script.name, branch, sorted(taken))
+            taken.add(rev)
+            message = f"Legacy update script {script.name}"
+            if result.warnings:
+                message += "\n\n" + "\n".join(f"Warning: {w}" for w in result.warnings)
+            write_revision(rdir, source=current, target=after, expected=after, message=message,
+                           policy="legacy", rev_id=rev, branch=branch if down is None else None,
+                           down_revision=down, upgrade=_upgrade_steps(script),
+                           downgrade=_downgrade_steps(script, current, after, inserted),
+                           extra={"legacy_script": script.name, "legacy_recorded": script.recorded,
+                                  "legacy_writes": writes},
+                           slug="legacy")
+            result.revision, result.changes = rev, len(diff(current, after))
+            entries.append({"script": script.name, "recorded": script.recorded, "revision": rev})
+            current, down = after, rev
+            say(result)
+    if entries:
+        _write_map(rdir, entries)
+    return results
