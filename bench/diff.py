@@ -7,9 +7,11 @@ Run by hand:  .venv/bin/python bench/diff.py [--repeat N] [--sizes 500,5000,2000
    ``pydb.sql`` loaded into database ``esrf`` and DLS v5.0.0 ``tables.sql`` into ``dls``
    (``--with-routines``: also ``routines.sql``).  Then, alternating, median of N runs:
 
-   * ours: what ``schema-tools diff URL URL`` does in process: for each database, connect
-     (``parse_url(url).connect``) and :func:`introspect` it (self-check included), then
-     :func:`diff`;
+   * ours: what ``schema-tools diff URL URL`` does in process, through the functions the
+     command calls: :func:`read_many` of the two URLs (each database read in its own
+     thread over its own connection: introspection with the self-check and the lookup
+     rows, as :func:`read_one` reads a URL), then :func:`diff`; for reference, the same
+     two reads one after the other are timed too;
    * Alembic: fresh engines (``mysql+pymysql``, TCP like ours, ``NullPool``),
      ``MetaData().reflect()`` of the target, ``compare_metadata()`` against a connection to
      the source, with ``compare_type`` and ``compare_server_default`` on.
@@ -83,10 +85,10 @@ def mib(nbytes: float) -> str:
 
 
 def live(args) -> int:
+    from schema_tools.diff.compare import DiffOptions
     from schema_tools.servers.local import LocalServer
-    from schema_tools.sources.connection import parse_url
-    from schema_tools.sources.introspect import MULTI_STATEMENTS, introspect
     from schema_tools.sources.loader import load_files
+    from schema_tools.sources.resolve import read_many, read_one
 
     from alembic.autogenerate import compare_metadata
     from alembic.migration import MigrationContext
@@ -104,7 +106,7 @@ def live(args) -> int:
         return 2
     opts = {"compare_type": True, "compare_server_default": True}
     # PyMySQL >= 1.2 tries TLS by default (PREFERRED) and builds an SSLContext per
-    # connection; --no-tls turns that off on both sides alike
+    # connection; --no-tls turns that off for Alembic (ours never tries it on the loopback)
     connect_args = {"ssl_disabled": True} if args.no_tls else {}
 
     with LocalServer() as server:
@@ -114,31 +116,30 @@ def live(args) -> int:
         load_files([pydb], client=server.client_command(), database=src)
         load_files(dls_files, client=server.client_command(), database=dst)
         t_load = time.perf_counter() - t_load
-        urls = {db: server.url(db) for db in (src, dst)}
+        # over TCP, like Alembic's engines (the server's own URL is its socket)
+        urls = [server.tcp_url(db) for db in (src, dst)]
         sa_url = f"mysql+pymysql://root@{server.host}:{server.port}/"
         schemas: dict[str, Schema] = {}
-
-        def read(db: str) -> Schema:
-            conn = parse_url(urls[db]).connect(client_flag=MULTI_STATEMENTS, **connect_args)
-            try:
-                result = introspect(conn, db)
-            finally:
-                conn.close()
-            assert not result.unsupported, result.unsupported
-            return result.schema
-
         parts: dict[str, list[float]] = defaultdict(list)
 
         def run_ours():
+            # diff_command: read_many((a, b)), then diff with the options of no flags
             t0 = time.perf_counter()
-            schemas[src] = read(src)
+            snaps = read_many(urls)
             t1 = time.perf_counter()
-            schemas[dst] = read(dst)
+            schemas["changes"] = diff(snaps[0].schema, snaps[1].schema, DiffOptions())
             t2 = time.perf_counter()
-            schemas["changes"] = diff(schemas[src], schemas[dst])
-            t3 = time.perf_counter()
-            for key, value in (("src", t1 - t0), ("dst", t2 - t1), ("diff", t3 - t2)):
-                parts[key].append(value)
+            parts["read"].append(t1 - t0)
+            parts["diff"].append(t2 - t1)
+            for snap in snaps:
+                assert not snap.metadata["unsupported"], snap.metadata["unsupported"]
+            schemas[src], schemas[dst] = snaps[0].schema, snaps[1].schema
+
+        def run_sequential():  # for reference: the same reads one after the other
+            t0 = time.perf_counter()
+            for url in urls:
+                read_one(url)
+            parts["sequential"].append(time.perf_counter() - t0)
 
         alembic_out: list = []
 
@@ -155,11 +156,13 @@ def live(args) -> int:
                 src_engine.dispose()
                 dst_engine.dispose()
 
-        run_ours(), run_alembic()  # warm the server's table cache and both libraries
+        # warm the server's table cache and both libraries
+        run_ours(), run_sequential(), run_alembic()
         t_ours, t_alembic = [], []
         for _ in range(args.repeat):
             t_alembic.append(timed(run_alembic))
             t_ours.append(timed(run_ours))
+            run_sequential()
         version = f"{server.flavour} {server.version}"
 
     a, b, changes = schemas[src], schemas[dst], schemas["changes"]
@@ -178,13 +181,14 @@ def live(args) -> int:
           f"{'tables+routines' if args.with_routines else 'tables.sql'}")
     print(f"   server: {version}; loaded in {t_load:.1f} s; {len(a.tables)} -> {len(b.tables)} "
           f"tables; median of {args.repeat} runs, alternating; both over TCP, fresh connections"
-          f"{', TLS attempt off (--no-tls)' if args.no_tls else ''}")
+          f"{', Alembic TLS attempt off (--no-tls)' if args.no_tls else ''}")
     print(f"   Alembic: reflect target + compare_metadata : {ms(al)}")
-    print(f"   ours: 2 x introspect + diff (end to end)    : {ms(o)}   Alembic/ours {al / o:5.1f}x"
+    print(f"   ours: 2 x read + diff (end to end)          : {ms(o)}   Alembic/ours {al / o:5.1f}x"
           f"  (target >= 10x)  {'OK' if al / o >= 10 else 'MISSED'}")
     p = {k: statistics.median(v[1:]) for k, v in parts.items()}  # v[0]: the warm-up run
-    print(f"     of which connect+introspect esrf {p['src'] * 1000:.0f} ms,"
-          f" dls {p['dst'] * 1000:.0f} ms, diff {p['diff'] * 1000:.0f} ms")
+    print(f"     of which read both (concurrently) {p['read'] * 1000:.0f} ms, diff"
+          f" {p['diff'] * 1000:.0f} ms; the two reads one after the other:"
+          f" {p['sequential'] * 1000:.0f} ms")
     print(f"   ours: diff only, the introspected schemas   : {ms(d)}   Alembic/diff {al / d:5.1f}x")
     print(f"   ours: diff only, shipped snapshots          : {ms(sd)}   (read of both snapshots "
           f"{t_read * 1000:.0f} ms; DLS snapshot includes lookups+routines)")
@@ -578,8 +582,9 @@ def main() -> int:
     ap.add_argument("--with-routines", action="store_true",
                     help="load DLS v5.0.0 routines.sql too (Alembic does not see routines)")
     ap.add_argument("--no-tls", action="store_true",
-                    help="live: connect with ssl_disabled=True on both sides (PyMySQL otherwise "
-                         "builds a TLS context per connection, ~40 ms here)")
+                    help="live: Alembic's engines connect with ssl_disabled=True (PyMySQL "
+                         "otherwise builds a TLS context per connection, ~40 ms here); ours "
+                         "never tries TLS on the loopback")
     ap.add_argument("-v", "--verbose", action="store_true",
                     help="list every difference Alembic does not report, not one example")
     ap.add_argument("--no-input-memory", action="store_true",

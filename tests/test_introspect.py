@@ -185,3 +185,161 @@ def test_render_breaks_foreign_key_cycles(server, scratch_db):
         assert Snapshot(_snap(server, other).schema).to_json() == first.to_json()
     finally:
         server.drop_database(other)
+
+
+ON_UPDATE = """
+CREATE TABLE t (
+ id int PRIMARY KEY,
+ ts timestamp NOT NULL DEFAULT current_timestamp() ON UPDATE current_timestamp() INVISIBLE,
+ ts3 timestamp(3) NOT NULL DEFAULT current_timestamp(3) ON UPDATE current_timestamp(3) INVISIBLE,
+ dt6 datetime(6) NULL DEFAULT NULL ON UPDATE current_timestamp(6) INVISIBLE COMMENT 'on update x, y',
+ d0 datetime ON UPDATE now() COMMENT 'plain',
+ v timestamp(3) NOT NULL DEFAULT current_timestamp(3) ON UPDATE current_timestamp(3)
+);
+"""
+
+
+def test_on_update_followed_by_other_attributes(server, scratch_db):
+    # information_schema's EXTRA reads "on update current_timestamp(3), INVISIBLE"
+    _load(server, scratch_db, ON_UPDATE)
+    result = _snap(server, scratch_db)
+    assert result.unsupported == []
+    col = {c.name: c for c in result.schema.table("t").columns}
+    assert col["ts"].on_update == "current_timestamp()" and col["ts"].invisible
+    assert col["ts"].default == "current_timestamp()" and not col["ts"].nullable
+    assert col["ts3"].on_update == "current_timestamp(3)" and col["ts3"].invisible
+    assert col["ts3"].default == "current_timestamp(3)"
+    assert col["dt6"].on_update == "current_timestamp(6)" and col["dt6"].invisible
+    assert col["dt6"].default == "NULL" and col["dt6"].comment == "on update x, y"
+    assert col["d0"].on_update == "current_timestamp()" and not col["d0"].invisible
+    assert col["v"].on_update == "current_timestamp(3)" and not col["v"].invisible
+
+
+def test_on_update_model_loads_back_identically(server, scratch_db):
+    _load(server, scratch_db, ON_UPDATE)
+    first = Snapshot(_snap(server, scratch_db).schema)
+    other = server.create_database()
+    try:
+        _load(server, other, render_schema(first.schema))
+        assert Snapshot(_snap(server, other).schema).to_json() == first.to_json()
+    finally:
+        server.drop_database(other)
+
+
+RENAMED_CHECKS = """
+CREATE TABLE t (id int PRIMARY KEY, a int CHECK (a > 0), j longtext CHECK (json_valid(j)),
+  c int, CONSTRAINT cc CHECK (c < 5));
+ALTER TABLE t RENAME COLUMN a TO b;
+ALTER TABLE t RENAME COLUMN j TO k;
+ALTER TABLE t ADD COLUMN a int;
+"""
+
+
+def test_column_check_of_a_renamed_column(server, scratch_db):
+    _load(server, scratch_db, RENAMED_CHECKS)
+    conn = server.connect(scratch_db)
+    try:
+        with conn.cursor() as cur:
+            cur.execute("SELECT CONSTRAINT_NAME, CHECK_CLAUSE FROM information_schema.CHECK_CONSTRAINTS "
+                        "WHERE CONSTRAINT_SCHEMA = %s AND LEVEL = 'Column' ORDER BY 1", (scratch_db,))
+            # the server keeps each column CHECK under the column's old name
+            assert cur.fetchall() == (("a", "`b` > 0"), ("j", "json_valid(`k`)"))
+    finally:
+        conn.close()
+    result = _snap(server, scratch_db)
+    assert result.unsupported == []
+    col = {c.name: c for c in result.schema.table("t").columns}
+    assert col["b"].check == "`b` > 0"
+    assert col["k"].check == "json_valid(`k`)"
+    assert col["a"].check is None and col["c"].check is None
+    assert [c.name for c in result.schema.table("t").checks] == ["cc"]
+
+
+def test_offline_reader_agrees_or_declines_on_a_renamed_column_check(server, scratch_db,
+                                                                     tmp_path):
+    # the offline reader must give the table introspection gives, or say it cannot:
+    # never a model where the CHECK quietly sits elsewhere
+    from schema_tools.errors import SchemaToolsError
+    from schema_tools.offline.reader import read_offline
+
+    _load(server, scratch_db, RENAMED_CHECKS)
+    live = _snap(server, scratch_db).schema.table("t")
+    sql = tmp_path / "renamed.sql"
+    sql.write_text(RENAMED_CHECKS)
+    try:
+        offline = read_offline([sql]).schema.table("t")
+    except SchemaToolsError as exc:
+        assert "CHECK" in str(exc)
+    else:
+        assert offline == live
+    lenient = read_offline([sql], lenient=True)
+    assert lenient.partial or lenient.schema.table("t") == live
+
+
+def test_self_check_reports_a_misplaced_column_check(server, scratch_db):
+    # a model whose column CHECK sits on the wrong column is reported, never kept quietly
+    from dataclasses import replace
+
+    from schema_tools.sources.introspect import self_check_tables
+
+    _load(server, scratch_db, RENAMED_CHECKS)
+    result = _snap(server, scratch_db)
+    table = result.schema.table("t")
+    moved = tuple(replace(c, check=None) if c.name == "b" else
+                  replace(c, check="`b` > 0") if c.name == "a" else c for c in table.columns)
+    schema = replace(result.schema, tables=(replace(table, columns=moved),))
+    conn = server.connect(scratch_db)
+    try:
+        with conn.cursor() as cur:
+            cur.execute("SHOW CREATE TABLE t")
+            creates = {"t": cur.fetchone()[1]}
+    finally:
+        conn.close()
+    assert {u.feature for u in self_check_tables(schema, creates)} == {"column `a`", "column `b`"}
+
+
+def test_read_many_reads_urls_concurrently_as_read_one_does(server, features_db, scratch_db,
+                                                            tmp_path):
+    from schema_tools.errors import SchemaToolsError
+    from schema_tools.sources.resolve import read_many, read_one
+
+    _load(server, scratch_db, ON_UPDATE)
+    urls = [server.url(features_db), server.tcp_url(scratch_db)]
+    many = read_many(urls)
+    one = [read_one(u) for u in urls]
+    assert [s.schema for s in many] == [s.schema for s in one]
+    assert [s.metadata["source"] for s in many] == [s.metadata["source"] for s in one]
+    assert all(s.metadata["unsupported"] == [] for s in many)
+    assert many[0].schema.table("x") is not None and many[1].schema.table("t") is not None
+    # a snapshot file among the URLs keeps its place
+    snap_file = tmp_path / "a.json"
+    snap_file.write_text(one[1].to_json())
+    mixed = read_many([urls[0], str(snap_file), urls[1]])
+    assert [s.schema for s in mixed] == [one[0].schema, one[1].schema, one[1].schema]
+    # the first failing source, in the order given, is the error raised
+    missing = [server.url("no_such_db_1"), server.url("no_such_db_2")]
+    with pytest.raises(SchemaToolsError, match="no_such_db_1"):
+        read_many([urls[0]] + missing)
+    with pytest.raises(SchemaToolsError, match="no_such_db_2"):
+        read_many([urls[0], missing[1], urls[1]])
+
+
+def test_cli_diff_of_two_urls(server, scratch_db):
+    from click.testing import CliRunner
+
+    from schema_tools.cli.main import cli
+
+    other = server.create_database()
+    try:
+        _load(server, scratch_db, "CREATE TABLE t (id int PRIMARY KEY, a int);")
+        _load(server, other, "CREATE TABLE t (id int PRIMARY KEY, a int, b varchar(5));")
+        a, b = server.url(scratch_db), server.tcp_url(other)
+        result = CliRunner().invoke(cli, ["diff", a, b])
+        assert result.exit_code == 1 and "t.b" in result.stdout
+        result = CliRunner().invoke(cli, ["diff", a, server.tcp_url(scratch_db)])
+        assert result.exit_code == 0 and "no differences" in result.stdout
+        result = CliRunner().invoke(cli, ["diff", a, server.url("no_such_db_3")])
+        assert result.exit_code == 2 and "no_such_db_3" in result.stderr
+        assert "Traceback" not in result.stderr and len(result.stderr.strip().splitlines()) <= 2
+    finally:
+        server.drop_database(other)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as _dt
 import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Sequence
 
@@ -16,7 +17,7 @@ from ..errors import InputError
 from ..model.objects import ISPYB_LOOKUP_TABLES
 from ..model.snapshot import Snapshot
 from .connection import is_url, parse_url
-from .introspect import MULTI_STATEMENTS, introspect
+from .introspect import MULTI_STATEMENTS, build, fetch
 from .workspace import open_workspace
 
 
@@ -39,15 +40,29 @@ def _report(result, extra_warnings=()) -> dict:
 
 def snapshot_from_url(url: str, *, defaults_file=None, site: str | None = None,
                       data_tables: Sequence[str] = ISPYB_LOOKUP_TABLES) -> Snapshot:
+    return _snapshot_of(_fetch_url(url, defaults_file=defaults_file, data_tables=data_tables),
+                        site=site)
+
+
+def _fetch_url(url: str, *, defaults_file=None,
+               data_tables: Sequence[str] = ISPYB_LOOKUP_TABLES) -> tuple:
+    """The server's part of :func:`snapshot_from_url`: connect, :func:`fetch`, close."""
     spec = parse_url(url, defaults_file=defaults_file)
     if not spec.database:
         raise InputError(f"{spec.redacted()}: the URL names no database")
     started = time.perf_counter()
     conn = spec.connect(client_flag=MULTI_STATEMENTS)
     try:
-        result = introspect(conn, spec.database, data_tables=data_tables)
+        fetched = fetch(conn, spec.database, data_tables=data_tables)
     finally:
         conn.close()
+    return spec, fetched, started
+
+
+def _snapshot_of(fetched_url: tuple, *, site: str | None = None) -> Snapshot:
+    """The client's part of :func:`snapshot_from_url`: the model and its self-check."""
+    spec, fetched, started = fetched_url
+    result = build(fetched)
     meta = _metadata(source=[spec.redacted()], site=site, database=spec.database,
                      seconds=round(time.perf_counter() - started, 3), **_report(result))
     return Snapshot(result.schema, meta)
@@ -74,7 +89,8 @@ def snapshot_from_sql(paths: Sequence[str | Path], *, server: str | None = None,
 
 
 def snapshot_offline(paths: Sequence[str | Path], *, site: str | None = None,
-                     lenient: bool = False, flavour: str | None = None) -> Snapshot:
+                     lenient: bool = False, flavour: str | None = None,
+                     data_tables: Sequence[str] = ISPYB_LOOKUP_TABLES) -> Snapshot:
     """Read SQL files without a server (see :mod:`schema_tools.offline`)."""
     from ..flavour import parse_flavour
     from ..offline.reader import DEFAULT_FLAVOUR, read_offline
@@ -84,7 +100,7 @@ def snapshot_offline(paths: Sequence[str | Path], *, site: str | None = None,
             raise InputError(f"{p}: no such SQL file")
     fl = parse_flavour(flavour) if flavour else DEFAULT_FLAVOUR
     started = time.perf_counter()
-    result = read_offline(paths, flavour=fl, lenient=lenient)
+    result = read_offline(paths, flavour=fl, lenient=lenient, data_tables=data_tables)
     meta = _metadata(
         source=[str(p) for p in paths], site=site, offline=True, flavour=fl.name,
         server_version=".".join(map(str, fl.version)),
@@ -113,7 +129,8 @@ def read_source(sources: Sequence[str], *, server: str | None = None, defaults_f
     if bad:
         raise InputError(f"{bad[0]}: a URL or snapshot cannot be combined with other sources")
     if offline:
-        return snapshot_offline(sources, site=site, lenient=lenient, flavour=flavour)
+        return snapshot_offline(sources, site=site, lenient=lenient, flavour=flavour,
+                                data_tables=data_tables)
     if lenient:
         raise InputError("--lenient applies to --offline reading only")
     return snapshot_from_sql(sources, server=server, defaults_file=defaults_file, site=site,
@@ -193,3 +210,35 @@ def source_label(spec: str) -> str:
 def read_one(spec: str, **kw) -> Snapshot:
     """:func:`read_source` for one command-line source string (see :func:`split_source`)."""
     return read_source(split_source(spec), **kw)
+
+
+def read_many(specs: Sequence[str], **kw) -> list[Snapshot]:
+    """:func:`read_one` for each of ``specs``, in the order given.
+
+    The server URLs among them are fetched at the same time, each in its own thread
+    over its own connection (the server does most of the work), and their models built
+    afterwards, in this thread (the client's work gains nothing from threads).  Other
+    sources are read one after the other, while the fetches run.  If reads fail, the
+    error of the first failing source is raised."""
+    urls = [i for i, spec in enumerate(specs) if is_url(spec)]
+    if len(urls) < 2:
+        return [read_one(spec, **kw) for spec in specs]
+    fetch_kw = {k: kw[k] for k in ("defaults_file", "data_tables") if k in kw}
+    results: list = [None] * len(specs)
+    with ThreadPoolExecutor(max_workers=len(urls), thread_name_prefix="schema-read") as pool:
+        futures = {i: pool.submit(_fetch_url, specs[i], **fetch_kw) for i in urls}
+        for i, spec in enumerate(specs):
+            if i not in futures:
+                try:
+                    results[i] = read_one(spec, **kw)
+                except Exception as exc:  # raised below, in the order of the sources
+                    results[i] = exc
+                    break
+    snapshots = []
+    for i, result in enumerate(results):
+        if i in futures:
+            result = _snapshot_of(futures[i].result(), site=kw.get("site"))
+        elif isinstance(result, Exception):
+            raise result
+        snapshots.append(result)
+    return snapshots
