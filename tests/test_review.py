@@ -279,7 +279,7 @@ def test_integrity_detects_removed_added_and_reordered(tmp_path):
 def test_shipped_revisions_pass_check():
     rdir = ROOT / "revisions"
     assert check_revisions(rdir) == []
-    assert is_approved(rdir, "869492f3e189")
+    assert is_approved(rdir, "dls_v5_0_0") and is_approved(rdir, "esrf_dls5_2")
     result = CliRunner().invoke(cli, ["check", "--dir", str(rdir)])
     assert result.exit_code == 0, result.output
 

@@ -201,10 +201,19 @@ def additive(changes: Sequence[Change], source: Schema | None = None,
             new: Column = c.new
             wide = widen(c.old.type, new.type)
             new = dataclasses.replace(new, type=wide, nullable=c.old.nullable or new.nullable)
+            # the site's type is kept (a string that does not widen into a number, say): so is
+            # its character set; and a smaller character set would turn characters into '?'
+            keep_charset = (wide == c.old.type and c.old.charset is not None
+                            and new.charset != c.old.charset) \
+                or _narrower_charset(c.old.charset, new.charset)
+            if keep_charset:
+                # a smaller character set would turn the site's characters into '?'
+                new = dataclasses.replace(new, charset=c.old.charset, collation=c.old.collation)
             changed = tuple(x for x in c.changed if not (x in ("type", "type_name", "length", "scale",
                                                                   "values", "unsigned", "zerofill")
                                                          and wide == c.old.type)
-                            and not (x == "nullable" and new.nullable == c.old.nullable))
+                            and not (x == "nullable" and new.nullable == c.old.nullable)
+                            and not (x in ("charset", "collation") and keep_charset))
             if not changed:
                 continue
             c = dataclasses.replace(c, new=new, changed=changed)
@@ -212,6 +221,19 @@ def additive(changes: Sequence[Change], source: Schema | None = None,
     if source is not None and target is not None:
         out = _harmonize_fk_types(out, source, target)
     return out
+
+
+# character sets by the characters they can store (each holds all of the ones before it)
+_CHARSET_RANK = {"ascii": 0, "latin1": 1, "utf8mb3": 2, "utf8": 2, "utf8mb4": 3}
+
+
+def _narrower_charset(old: str | None, new: str | None) -> bool:
+    """Whether converting from ``old`` to ``new`` can lose characters."""
+    if not old or not new or old == new:
+        return False
+    if old not in _CHARSET_RANK or new not in _CHARSET_RANK:
+        return False  # not ranked: left to the reviewer (DS106)
+    return _CHARSET_RANK[new] < _CHARSET_RANK[old]
 
 
 def _harmonize_fk_types(changes: list[Change], source: Schema, target: Schema) -> list[Change]:
@@ -251,38 +273,49 @@ def _harmonize_fk_types(changes: list[Change], source: Schema, target: Schema) -
         groups.setdefault(find(key), [])
         if key not in groups[find(key)]:
             groups[find(key)].append(key)
-    wanted: dict[tuple[str, str], DataType] = {}
+    wanted: dict[tuple[str, str], dict] = {}  # column -> attributes to override
     for members in groups.values():
-        types = [final[m].type for m in members]
-        if not all(t.name in _INT_ORDER for t in types):
-            continue
-        wide = types[0]
-        for t in types[1:]:
-            wide = widen(wide, t)
-        for m in members:
-            if final[m].type != wide:
-                wanted[m] = wide
+        cols = [final[m] for m in members]
+        if all(c.type.name in _INT_ORDER for c in cols):
+            wide = cols[0].type
+            for c in cols[1:]:
+                wide = widen(wide, c.type)
+            for m in members:
+                if final[m].type != wide:
+                    wanted.setdefault(m, {})["type"] = wide
+        ranked = [c for c in cols if c.charset in _CHARSET_RANK]
+        if ranked and len({c.charset for c in ranked}) > 1:
+            # string keys: every end gets the widest character set of the group
+            widest = max(ranked, key=lambda c: _CHARSET_RANK[c.charset])
+            for m in members:
+                if final[m].charset in _CHARSET_RANK and final[m].charset != widest.charset:
+                    wanted.setdefault(m, {}).update(charset=widest.charset, collation=widest.collation)
     if not wanted:
         return changes
     out: list[Change] = []
     for c in changes:
         if c.kind == "table" and isinstance(c, Add) and any(k[0] == c.name for k in wanted):
-            cols = tuple(dataclasses.replace(col, type=wanted.get((c.name, col.name), col.type))
+            cols = tuple(dataclasses.replace(col, **wanted.pop((c.name, col.name), {}))
                          for col in c.obj.columns)
             c = dataclasses.replace(c, obj=dataclasses.replace(c.obj, columns=cols))
         elif c.kind == "column" and isinstance(c, Add) and (c.table, c.obj.name) in wanted:
-            c = dataclasses.replace(c, obj=dataclasses.replace(c.obj, type=wanted.pop((c.table, c.obj.name))))
+            c = dataclasses.replace(c, obj=dataclasses.replace(c.obj, **wanted.pop((c.table, c.obj.name))))
         elif c.kind == "column" and isinstance(c, Alter) and (c.table, c.new.name) in wanted:
-            c = dataclasses.replace(c, new=dataclasses.replace(c.new, type=wanted.pop((c.table, c.new.name))),
-                                    changed=tuple(sorted(set(c.changed) | {"type"})))
+            attrs = wanted.pop((c.table, c.new.name))
+            new = dataclasses.replace(c.new, **attrs)
+            changed = set(c.changed) | set(attrs)
+            changed = {x for x in changed if getattr(new, x, None) != getattr(c.old, x, None)
+                       or x not in ("type", "charset", "collation")}
+            if not changed:
+                continue
+            c = dataclasses.replace(c, new=new, changed=tuple(sorted(changed)))
         out.append(c)
-    # columns that did not change at all but must now widen
-    added_tables = {c.name for c in changes if c.kind == "table" and isinstance(c, Add)}
-    for (table, name), wide in sorted(wanted.items()):
-        if table in added_tables:
-            continue
+    # columns that did not change at all but must now follow their foreign keys
+    for (table, name), attrs in sorted(wanted.items()):
         col = final[(table, name)]
-        out.append(Alter("column", table, col, dataclasses.replace(col, type=wide), ("type",)))
+        new = dataclasses.replace(col, **attrs)
+        if new != col:
+            out.append(Alter("column", table, col, new, tuple(sorted(attrs))))
     return sorted(out, key=lambda c: c.sort_key())
 
 
