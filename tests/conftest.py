@@ -46,3 +46,56 @@ def corpus() -> Path:
     if not (path / "ispyb").is_dir():
         _missing(f"ISPyB corpus not found at {path} (set SCHEMA_TOOLS_CORPUS to the folder holding ispyb/)")
     return path
+
+
+# --------------------------------------------------------------------------- docker
+
+DOCKER_TEST_IMAGE = os.environ.get("SCHEMA_TOOLS_TEST_IMAGE",
+                                   "schema-tools/mariadb:10.11-local")
+"""The image the docker backend's tests start (scripts/build-mariadb-image.sh builds it)."""
+DOCKER_TEST_NETWORK = os.environ.get("SCHEMA_TOOLS_TEST_DOCKER_NETWORK", "host")
+
+
+def _docker_missing(reason: str) -> None:
+    """Like _missing; also an error where SCHEMA_TOOLS_TEST_DOCKER=1 says Docker is set up."""
+    if os.environ.get("SCHEMA_TOOLS_TEST_DOCKER") == "1":
+        pytest.fail(f"{reason} (SCHEMA_TOOLS_TEST_DOCKER=1, so this is an error)", pytrace=False)
+    _missing(reason)
+
+
+@pytest.fixture(scope="session")
+def docker_spec() -> str:
+    """``docker:IMAGE?network=...`` for the locally built test image, once Docker, the
+    docker extra and the image are known to be there."""
+    from schema_tools.servers.docker import docker_client
+
+    try:
+        client = docker_client()
+    except ServerError as exc:
+        _docker_missing(f"{exc} ({exc.hint})")
+    import docker  # there, since docker_client found it
+
+    try:
+        client.images.get(DOCKER_TEST_IMAGE)
+    except docker.errors.ImageNotFound:
+        _docker_missing(f"image {DOCKER_TEST_IMAGE} not found: build it with "
+                        "bash scripts/build-mariadb-image.sh")
+    finally:
+        client.close()
+    return f"docker:{DOCKER_TEST_IMAGE}?network={DOCKER_TEST_NETWORK}"
+
+
+@pytest.fixture(scope="session")
+def docker_server(docker_spec):
+    """One server in a container for the whole session (a DockerServer)."""
+    from schema_tools.servers.docker import DockerServer
+
+    with DockerServer(docker_spec) as srv:
+        yield srv
+
+
+@pytest.fixture(scope="session")
+def docker_server_url(docker_server) -> str:
+    """``mariadb://root:PASSWORD@127.0.0.1:PORT/`` of the session's container: a server
+    to use as an existing one (``--server URL``).  Work in scratch databases there."""
+    return docker_server.url()

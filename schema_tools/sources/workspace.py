@@ -2,8 +2,9 @@
 "give me a server".
 
 ``Workspace`` wraps either a throwaway local server (the default) or an existing server
-given by URL.  On an existing server it works in a scratch database with a unique name,
-which is dropped on exit even when loading failed.
+given by URL; a server in a new Docker container is used as an existing one.  On an
+existing server it works in a scratch database with a unique name, which is dropped on
+exit even when loading failed.
 """
 
 from __future__ import annotations
@@ -79,10 +80,12 @@ def local_workspace(*, sql_mode: str | None = None, database: str | None = None)
 
 
 @contextlib.contextmanager
-def existing_workspace(url: str, *, defaults_file=None) -> Iterator[Workspace]:
-    """A scratch database on an existing server, dropped on exit."""
+def existing_workspace(url: str, *, defaults_file=None,
+                       database: str | None = None) -> Iterator[Workspace]:
+    """A scratch database on an existing server, dropped on exit.  ``database`` names it
+    instead of a unique name: only for a server of our own, such as a new container."""
     spec: ConnectionSpec = parse_url(url, defaults_file=defaults_file).with_database(None)
-    db = _scratch_name()
+    db = database or _scratch_name()
     admin = spec.connect(None)
     try:
         with admin.cursor() as cur:
@@ -105,11 +108,30 @@ def existing_workspace(url: str, *, defaults_file=None) -> Iterator[Workspace]:
             admin.close()
 
 
-def open_workspace(server: str | None = None, *, defaults_file=None, database: str | None = None):
-    """``server`` is ``None``/``"local"`` for a throwaway server, or an existing server URL.
+@contextlib.contextmanager
+def docker_workspace(spec: str, *, database: str | None = None) -> Iterator[Workspace]:
+    """A scratch database on a server in a new container (``docker:IMAGE[:TAG]``): the
+    container is started, handed on as an existing server's URL, and removed on exit."""
+    from ..servers.docker import DockerServer
 
-    ``database`` names the scratch database on a throwaway server (an existing server always
-    gets a unique scratch name, so nothing of the server's own can be touched)."""
+    with DockerServer(spec) as server, \
+            existing_workspace(server.url(), database=database) as ws:
+        ws.describe = server.describe()
+        yield ws
+
+
+def open_workspace(server: str | None = None, *, defaults_file=None, database: str | None = None):
+    """``server`` is ``None``/``"local"`` for a throwaway server, ``docker[:IMAGE[:TAG]]``
+    for a server in a new container, or an existing server URL.
+
+    ``database`` names the scratch database on a throwaway server or container (an
+    existing server always gets a unique scratch name, so nothing of the server's own can
+    be touched)."""
+    from ..servers.docker import is_docker_spec
+
+    own_name = database if database not in _SYSTEM_DBS else None
     if server in (None, "", "local"):
-        return local_workspace(database=database if database not in _SYSTEM_DBS else None)
+        return local_workspace(database=own_name)
+    if is_docker_spec(server):
+        return docker_workspace(server, database=own_name)
     return existing_workspace(server, defaults_file=defaults_file)
