@@ -61,29 +61,49 @@ _NESTED: dict[tuple[type, str], type] = {
 
 def encode_value(name: str, value: Any) -> Any:
     """One attribute's value as the snapshot format writes it."""
+    if isinstance(value, str):
+        if name in _MULTILINE and "\n" in value:
+            return value.split("\n")
+        return value
+    if value is None or isinstance(value, (bool, int, float)):
+        return value
     if isinstance(value, DataType):
         return value.sql()
-    if dataclasses.is_dataclass(value):
-        return to_dict(value)
     if isinstance(value, tuple):
         return [encode_value(name, v) for v in value]
-    if isinstance(value, str) and name in _MULTILINE and "\n" in value:
-        return value.split("\n")
+    if dataclasses.is_dataclass(value):
+        return to_dict(value)
     return value
+
+
+_NO_DEFAULT = object()
+_FIELDS: dict[type, tuple[tuple[str, Any], ...]] = {}
+
+
+def _fields_of(cls: type) -> tuple[tuple[str, Any], ...]:
+    """(name, default value or _NO_DEFAULT) of each field of a model class, computed once."""
+    spec = _FIELDS.get(cls)
+    if spec is None:
+        items = []
+        for f in dataclasses.fields(cls):
+            if f.default is not dataclasses.MISSING:
+                items.append((f.name, f.default))
+            elif f.default_factory is not dataclasses.MISSING:
+                items.append((f.name, f.default_factory()))
+            else:
+                items.append((f.name, _NO_DEFAULT))
+        spec = _FIELDS[cls] = tuple(items)
+    return spec
 
 
 def to_dict(obj: Any) -> dict[str, Any]:
     """Encode a model object as a JSON-ready dict, omitting default-valued attributes."""
     out: dict[str, Any] = {}
-    for f in dataclasses.fields(obj):
-        value = getattr(obj, f.name)
-        if f.default is not dataclasses.MISSING and value == f.default:
+    for name, default in _fields_of(type(obj)):
+        value = getattr(obj, name)
+        if default is not _NO_DEFAULT and (value is default or value == default):
             continue
-        if f.default_factory is not dataclasses.MISSING and value == f.default_factory():
-            continue
-        if isinstance(value, tuple) and not value and f.default == ():
-            continue
-        out[f.name] = encode_value(f.name, value)
+        out[name] = encode_value(name, value)
     return out
 
 
@@ -132,10 +152,13 @@ class Snapshot:
 
     schema: Schema
     metadata: dict[str, Any] = field(default_factory=dict, compare=False, hash=False)
+    known_fingerprint: str | None = field(default=None, compare=False, hash=False, repr=False)
 
     @property
     def fingerprint(self) -> str:
-        return fingerprint(self.schema)
+        if self.known_fingerprint is None:
+            object.__setattr__(self, "known_fingerprint", fingerprint(self.schema))
+        return self.known_fingerprint
 
     def to_json(self) -> str:
         doc = {
@@ -171,8 +194,12 @@ class Snapshot:
             schema = from_dict(Schema, doc.get("schema", {}))
         except (InputError, ValueError) as exc:
             raise InputError(f"{source}: {exc}") from None
-        snap = cls(schema)
         recorded = doc.get("fingerprint")
+        content = doc.get("schema", {})
+        if recorded and "sha256:" + hashlib.sha256(_canonical_bytes(content)).hexdigest() == recorded:
+            # the content is exactly what was fingerprinted (so it decodes to the same model)
+            return cls(schema, known_fingerprint=recorded)
+        snap = cls(schema)
         if recorded and recorded != snap.fingerprint:
             raise InputError(f"{source}: fingerprint mismatch: the file says {recorded} but its "
                              f"content hashes to {snap.fingerprint} (edited by hand?)")
@@ -192,7 +219,8 @@ class Snapshot:
                 meta = json.loads(mp.read_text(encoding="utf-8"))
             except (OSError, json.JSONDecodeError):
                 meta = {}
-            return cls(snap.schema, meta if isinstance(meta, dict) else {})
+            return cls(snap.schema, meta if isinstance(meta, dict) else {},
+                       known_fingerprint=snap.known_fingerprint)
         return snap
 
 

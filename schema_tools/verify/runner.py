@@ -141,20 +141,22 @@ class Baseline:
 def _state_index(rdir: RevisionDir) -> dict[str, tuple[str | None, str | None]]:
     """fingerprint -> (revision id, root) of every recorded state: (rev, None) for
     ``states/<rev>.json``, (None, None) for ``base.json``, (None, root) for
-    ``<root>.before.json`` (the starting state of a further root)."""
+    ``<root>.before.json`` (the starting state of a further root).  Read from the revision
+    files' headers, which name both states of each revision."""
     out: dict[str, tuple[str | None, str | None]] = {}
-    if not rdir.states.is_dir():
+    if not rdir.versions.is_dir():
         return out
-    for path in sorted(rdir.states.glob("*.json")):
-        if path.name.endswith(".meta.json"):
-            continue
-        if path.stem == "base":
-            key = (None, None)
-        elif path.stem.endswith(".before"):
-            key = (None, path.stem[:-len(".before")])
-        else:
-            key = (path.stem, None)
-        out.setdefault(Snapshot.read(path).fingerprint, key)
+    revisions = sorted(rdir.script().walk_revisions(), key=lambda r: r.revision)
+    for r in revisions:
+        if not r.down_revision:
+            before = getattr(r.module, "schema_before", None)
+            own = (rdir.states / f"{r.revision}.before.json").exists()
+            if before:
+                out.setdefault(before, (None, r.revision if own else None))
+    for r in revisions:
+        after = getattr(r.module, "schema_after", None)
+        if after:
+            out.setdefault(after, (r.revision, None))
     return out
 
 
