@@ -140,20 +140,34 @@ class MigrationFailed(SchemaToolsError):
         self.statement = statement
 
 
-def run_alembic_with(rdir: RevisionDir, connect, action: str, target: str) -> None:
+def run_alembic_with(rdir: RevisionDir, connect, action: str, target: str, *, script=None) -> None:
     """``alembic upgrade/downgrade TARGET`` on connections made by ``connect()``.
 
-    A failing statement raises :class:`MigrationFailed` naming the statement and the
-    server's error."""
-    from alembic import command
+    ``script``: the directory's ``ScriptDirectory``, when the caller runs many steps (it
+    parses every revision file).  A failing statement raises :class:`MigrationFailed`
+    naming the statement and the server's error."""
+    from alembic.runtime.environment import EnvironmentContext
+    from alembic.script import ScriptDirectory
 
     cfg = rdir.config()
-    fn = command.upgrade if action == "upgrade" else command.downgrade
+    script = script or ScriptDirectory.from_config(cfg)
+
+    def steps(rev, context):  # what alembic's upgrade/downgrade commands do
+        if action == "upgrade":
+            return script._upgrade_revs(target, rev)
+        return script._downgrade_revs(target, rev)
+
     engine = sa.create_engine("mysql+pymysql://", poolclass=sa.pool.NullPool, creator=connect)
     try:
         with engine.connect() as conn:
             cfg.attributes["connection"] = conn
-            _alembic_errors(action, target, lambda: fn(cfg, target))
+
+            def run():
+                with EnvironmentContext(cfg, script, fn=steps, as_sql=False, starting_rev=None,
+                                        destination_rev=target, tag=None):
+                    script.run_env()
+
+            _alembic_errors(action, target, run)
     finally:
         engine.dispose()
 

@@ -343,6 +343,21 @@ def compare_rows(before: dict[str, _Rows], changes: Sequence[Change], after_sche
     return check
 
 
+def _touched(changes: Sequence[Change]) -> set[str]:
+    """The tables a set of changes alters, under both names for a renamed one."""
+    out: set[str] = set()
+    for c in changes:
+        if c.kind == "table":
+            out.add(c.name)
+            if isinstance(c, Rename):
+                out.add(c.old_name)
+        elif c.table:
+            out.add(c.table)
+            if c.kind == "data":
+                out.add(c.name)
+    return out
+
+
 # ---------------------------------------------------------------------------------------
 # running
 
@@ -403,10 +418,21 @@ class _Site:
         return ws.introspect(self_check=False,
                              data_tables=[d.table for d in schema_hint.data]).schema
 
+    def _recorded_fingerprint(self, rev: str | None) -> str | None:
+        """The fingerprint of a state as its revision's header records it (no state file
+        is read); None when the header does not say."""
+        script = self._script()
+        if rev is not None:
+            return getattr(script.get_revision(rev).module, "schema_after", None)
+        if self.root is not None:
+            return getattr(script.get_revision(self.root).module, "schema_before", None)
+        return self.baseline.snapshot.fingerprint if self.baseline.start is None else None
+
     def _run(self, ws, site: SiteResult) -> None:
         base = self.baseline.snapshot
         ws.load_schema(base.schema)
         loaded = self._introspect(ws, base.schema)
+        self.current = loaded  # the schema as last introspected
         if Snapshot(loaded).fingerprint != base.fingerprint:
             residual = _residual(loaded, base.schema)
             raise InputError(f"the baseline {self.baseline.site} does not load back to itself: "
@@ -422,14 +448,23 @@ class _Site:
                 steps.append(("upgrade", rev, down, rev))
             for rev, down in reversed(self.path):
                 steps.append(("downgrade", rev, rev, down))
-            for direction, rev, frm, to in steps:
-                step = self._step(ws, conn, direction, rev, frm, to, rows_now)
+            for i, (direction, rev, frm, to) in enumerate(steps):
+                step, rows_now = self._step(ws, conn, direction, rev, frm, to, rows_now)
+                last_of_direction = i + 1 == len(steps) or steps[i + 1][0] != direction
+                if self.data and step.error is None and last_of_direction:
+                    # steps read the tables they touch; at the end of each direction every table
+                    # is read, so that rows changed where no change says so are found too
+                    full = read_all_rows(conn, self.current)
+                    for table in sorted(set(full) | set(rows_now)):
+                        if table in full and table in rows_now and full[table].digests != rows_now[table].digests:
+                            step.data.lost.append(f"{table}: rows changed, though no revision "
+                                                  f"on the way changes this table")
+                            step.ok = False
+                    rows_now = full
                 site.steps.append(step)
                 self.progress(self._line(site, step))
                 if not step.ok and step.error is not None:
                     break  # the database is no longer at a known state
-                if self.data:
-                    rows_now = read_all_rows(conn, self.state(to).schema)
         finally:
             conn.close()
 
@@ -442,14 +477,14 @@ class _Site:
                 f"{status} ({step.seconds:.1f} s{extra})")
 
     def _step(self, ws, conn, direction: str, rev: str, frm: str | None, to: str | None,
-              rows_before) -> StepResult:
+              rows_before) -> tuple[StepResult, dict]:
         step = StepResult(rev, direction, to or "base")
-        expected = self.state(to)
         t0 = time.monotonic()
         try:
             run_alembic_with(self.rdir, lambda: ws.connect(ws.database), direction,
-                             rev if direction == "upgrade" else (to or "base"))
+                             rev if direction == "upgrade" else (to or "base"), script=self._script())
         except MigrationFailed as exc:
+            expected = self.state(to)
             step.seconds = round(time.monotonic() - t0, 3)
             step.error = exc.error
             step.statement = exc.statement
@@ -461,25 +496,44 @@ class _Site:
                             f"{len(to_go)} still to go to {to or 'base'}")
             step.residual = [change_line(c) for c in to_go[:RESIDUAL_LINES]]
             step.residual_count = len(to_go)
-            return step
+            return step, rows_before
         step.seconds = round(time.monotonic() - t0, 3)
-        actual = self._introspect(ws, expected.schema)
-        if Snapshot(actual).fingerprint != expected.fingerprint:
-            residual = _residual(actual, expected.schema)
-            step.residual = [change_line(c) for c in residual[:RESIDUAL_LINES]]
-            step.residual_count = len(residual)
-            if not residual:  # differs only in what the diff does not compare
-                step.residual = ["the fingerprints differ, but the diff finds no difference"]
-                step.residual_count = 1
+        previous = self.current
+        actual = self._introspect(ws, previous)
+        recorded = self._recorded_fingerprint(to)
+        if recorded is None or Snapshot(actual).fingerprint != recorded:
+            expected = self.state(to)
+            if {d.table for d in expected.schema.data} != {d.table for d in previous.data}:
+                actual = self._introspect(ws, expected.schema)  # other lookup tables tracked
+            if Snapshot(actual).fingerprint != expected.fingerprint:
+                residual = _residual(actual, expected.schema)
+                step.residual = [change_line(c) for c in residual[:RESIDUAL_LINES]]
+                step.residual_count = len(residual)
+                if not residual:  # differs only in what the diff does not compare
+                    step.residual = ["the fingerprints differ, but the diff finds no difference"]
+                    step.residual_count = 1
+        self.current = actual
+        rows_after = rows_before
         if self.data:
-            changes = diff(self.state(frm).schema, expected.schema)
+            # what the revision changed: read off the two introspected states (they are the
+            # recorded ones, or the residual above says how they differ)
+            changes = diff(previous, actual)
             # tables whose rows the revision writes on purpose (imported legacy scripts)
             writes = set(getattr(self._script().get_revision(rev).module, "legacy_writes", ()) or ())
-            after_rows = {t: r for t, r in read_all_rows(conn, actual).items() if t not in writes}
-            step.data = compare_rows({t: r for t, r in rows_before.items() if t not in writes},
-                                     changes, actual, after_rows)
+            touched = _touched(changes) | writes
+            tracked = {d.table for d in actual.data}
+            read = {t.name: _read_rows(conn, t) for t in actual.tables
+                    if t.name in touched and t.name not in tracked}
+            before = {t: r for t, r in rows_before.items() if t in touched and t not in writes}
+            step.data = compare_rows(before, changes, actual,
+                                     {t: r for t, r in read.items() if t not in writes})
+            step.data.tables += len(rows_before) - len(before)  # untouched: unchanged
+            step.data.rows += sum(r.count for t, r in rows_before.items() if t not in before)
+            names = {t.name for t in actual.tables}
+            rows_after = {t: r for t, r in rows_before.items() if t not in touched and t in names}
+            rows_after.update(read)
         step.ok = step.residual_count == 0 and (step.data is None or not step.data.lost)
-        return step
+        return step, rows_after
 
 
 def verify(rdir: RevisionDir, *, snapshots: Path, sites: Sequence[str] = (), start: str | None = None,
