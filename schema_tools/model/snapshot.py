@@ -141,9 +141,44 @@ def _canonical_bytes(content: dict[str, Any]) -> bytes:
     return json.dumps(content, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
 
 
+def _canonical(value: Any) -> str:
+    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+
+# canonical JSON of tables already encoded, by object identity (the object is kept with its
+# text, so that its id cannot be reused): the states a migration goes through share most of
+# their tables, and a schema read in part (verify) reuses the unchanged ones
+_TABLE_TEXT: dict[int, tuple[Any, str]] = {}
+_TABLE_TEXT_LIMIT = 20000
+
+
+def _table_text(table: Any) -> str:
+    hit = _TABLE_TEXT.get(id(table))
+    if hit is not None and hit[0] is table:
+        return hit[1]
+    if len(_TABLE_TEXT) >= _TABLE_TEXT_LIMIT:
+        _TABLE_TEXT.clear()
+    text = _canonical(to_dict(table))
+    _TABLE_TEXT[id(table)] = (table, text)
+    return text
+
+
 def fingerprint(schema: Schema) -> str:
-    """``sha256:<hex>`` of the canonical content; independent of any metadata."""
-    return "sha256:" + hashlib.sha256(_canonical_bytes(to_dict(schema))).hexdigest()
+    """``sha256:<hex>`` of the canonical content; independent of any metadata.
+
+    The same bytes as ``_canonical_bytes(to_dict(schema))``, with each table's part
+    encoded once per table object."""
+    parts = []
+    for name, default in sorted(_fields_of(Schema)):
+        value = getattr(schema, name)
+        if default is not _NO_DEFAULT and (value is default or value == default):
+            continue
+        if name == "tables":
+            text = "[" + ",".join(_table_text(t) for t in value) + "]"
+        else:
+            text = _canonical(encode_value(name, value))
+        parts.append(_canonical(name) + ":" + text)
+    return "sha256:" + hashlib.sha256(("{" + ",".join(parts) + "}").encode()).hexdigest()
 
 
 @dataclass(frozen=True)

@@ -137,10 +137,16 @@ def _tables_query(db: str) -> str:
 
 
 def _queries(db: str, flavour: Flavour, collations: Sequence[str],
-             views: Sequence[str]) -> list[str]:
+             views: Sequence[str], only: Sequence[str] | None = None,
+             only_routines: Sequence[str] | None = None) -> list[str]:
     """The information_schema queries after the tables query, which told the collations
-    of the tables and the names of the views (the server then opens only those)."""
+    of the tables and the names of the views (the server then opens only those).
+    ``only``/``only_routines``: the table-level and routine queries ask for these alone."""
     s = _lit(db)
+    t = "" if only is None else f" AND TABLE_NAME IN ({', '.join(_lit(n) for n in only) or 'NULL'})"
+    names = None if only_routines is None else (", ".join(_lit(n) for n in only_routines) or "NULL")
+    r = "" if names is None else f" AND ROUTINE_NAME IN ({names})"
+    p = "" if names is None else f" AND SPECIFIC_NAME IN ({names})"
     view_names = ", ".join(_lit(v) for v in views) or "NULL"
     level = "LEVEL" if flavour.has_check_level else "'Table'"
     ignored = "IGNORED" if flavour.has_index_ignored else "'NO'"
@@ -153,29 +159,29 @@ def _queries(db: str, flavour: Flavour, collations: Sequence[str],
         f"WHERE COLLATION_NAME IN ({in_use})",
         f"SELECT TABLE_NAME, COLUMN_NAME, COLUMN_TYPE, IS_NULLABLE, COLUMN_DEFAULT, EXTRA, "
         f"CHARACTER_SET_NAME, COLLATION_NAME, COLUMN_COMMENT, GENERATION_EXPRESSION, DATA_TYPE "
-        f"FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = {s} "
+        f"FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = {s}{t} "
         f"ORDER BY TABLE_NAME, ORDINAL_POSITION",
         f"SELECT TABLE_NAME, INDEX_NAME, NON_UNIQUE, COLUMN_NAME, SUB_PART, COLLATION, INDEX_TYPE, "
-        f"INDEX_COMMENT, {ignored} FROM information_schema.STATISTICS WHERE TABLE_SCHEMA = {s} "
+        f"INDEX_COMMENT, {ignored} FROM information_schema.STATISTICS WHERE TABLE_SCHEMA = {s}{t} "
         f"ORDER BY TABLE_NAME, INDEX_NAME, SEQ_IN_INDEX",
         f"SELECT TABLE_NAME, CONSTRAINT_NAME, UPDATE_RULE, DELETE_RULE "
-        f"FROM information_schema.REFERENTIAL_CONSTRAINTS WHERE CONSTRAINT_SCHEMA = {s}",
+        f"FROM information_schema.REFERENTIAL_CONSTRAINTS WHERE CONSTRAINT_SCHEMA = {s}{t}",
         f"SELECT TABLE_NAME, CONSTRAINT_NAME, COLUMN_NAME, REFERENCED_TABLE_SCHEMA, "
         f"REFERENCED_TABLE_NAME, REFERENCED_COLUMN_NAME FROM information_schema.KEY_COLUMN_USAGE "
-        f"WHERE TABLE_SCHEMA = {s} AND REFERENCED_TABLE_NAME IS NOT NULL "
+        f"WHERE TABLE_SCHEMA = {s}{t} AND REFERENCED_TABLE_NAME IS NOT NULL "
         f"ORDER BY TABLE_NAME, CONSTRAINT_NAME, ORDINAL_POSITION",
         f"SELECT TABLE_NAME, CONSTRAINT_NAME, {level}, CHECK_CLAUSE FROM information_schema.CHECK_CONSTRAINTS "
-        f"WHERE CONSTRAINT_SCHEMA = {s} ORDER BY TABLE_NAME, CONSTRAINT_NAME",
+        f"WHERE CONSTRAINT_SCHEMA = {s}{t} ORDER BY TABLE_NAME, CONSTRAINT_NAME",
         f"SELECT TABLE_NAME, VIEW_DEFINITION, CHECK_OPTION, DEFINER, SECURITY_TYPE, {algorithm}, "
         f"CHARACTER_SET_CLIENT, COLLATION_CONNECTION FROM information_schema.VIEWS WHERE TABLE_SCHEMA = {s} "
         f"AND TABLE_NAME IN ({view_names})",
         f"SELECT ROUTINE_NAME, ROUTINE_TYPE, ROUTINE_DEFINITION, DTD_IDENTIFIER, CHARACTER_SET_NAME, "
         f"COLLATION_NAME, IS_DETERMINISTIC, SQL_DATA_ACCESS, SECURITY_TYPE, ROUTINE_COMMENT, SQL_MODE, "
         f"DEFINER, CHARACTER_SET_CLIENT, COLLATION_CONNECTION, DATABASE_COLLATION "
-        f"FROM information_schema.ROUTINES WHERE ROUTINE_SCHEMA = {s}",
+        f"FROM information_schema.ROUTINES WHERE ROUTINE_SCHEMA = {s}{r}",
         f"SELECT SPECIFIC_NAME, ROUTINE_TYPE, ORDINAL_POSITION, PARAMETER_MODE, PARAMETER_NAME, "
         f"DTD_IDENTIFIER, CHARACTER_SET_NAME, COLLATION_NAME FROM information_schema.PARAMETERS "
-        f"WHERE SPECIFIC_SCHEMA = {s} AND ORDINAL_POSITION > 0 ORDER BY SPECIFIC_NAME, ORDINAL_POSITION",
+        f"WHERE SPECIFIC_SCHEMA = {s}{p} AND ORDINAL_POSITION > 0 ORDER BY SPECIFIC_NAME, ORDINAL_POSITION",
         f"SELECT TRIGGER_NAME, EVENT_OBJECT_TABLE, ACTION_TIMING, EVENT_MANIPULATION, ACTION_STATEMENT, "
         f"ACTION_ORDER, SQL_MODE, DEFINER, CHARACTER_SET_CLIENT, COLLATION_CONNECTION, DATABASE_COLLATION "
         f"FROM information_schema.TRIGGERS WHERE TRIGGER_SCHEMA = {s}",
@@ -217,7 +223,7 @@ class Fetched:
 
 
 def fetch(conn: pymysql.connections.Connection, database: str, *,
-          data_tables: Sequence[str] = ()) -> Fetched:
+          data_tables: Sequence[str] = (), only_tables: Sequence[str] | None = None) -> Fetched:
     """Every server round trip of a read of ``database``, and nothing of the model.
 
     The first brings the server version and the tables; the second every other
@@ -226,10 +232,11 @@ def fetch(conn: pymysql.connections.Connection, database: str, *,
     client's work out of it lets reads of several databases in several threads keep the
     server busy, the model being built afterwards (:func:`build`)."""
     with _cyclic_gc_paused():
-        return _fetch(conn, database, data_tables)
+        return _fetch(conn, database, data_tables, only_tables)
 
 
-def _fetch(conn, database: str, data_tables: Sequence[str]) -> Fetched:
+def _fetch(conn, database: str, data_tables: Sequence[str],
+           only_tables: Sequence[str] | None = None) -> Fetched:
     started = time.perf_counter()
     try:
         version_rows, tables = run_batch(conn, ["SELECT VERSION()", _tables_query(database)])
@@ -237,9 +244,13 @@ def _fetch(conn, database: str, data_tables: Sequence[str]) -> Fetched:
         raise ConnectionFailed(f"cannot read database {database!r}: {exc.args[-1]}") from None
     version_string = version_rows[0][0]
     flavour = detect(version_string)
+    if only_tables is not None:
+        wanted = set(only_tables)
+        tables = [r for r in tables if r[5] == "VIEW" or r[0] in wanted]
     table_names = sorted(r[0] for r in tables if r[5] != "VIEW" and r[0] not in BOOKKEEPING_TABLES)
     view_names = sorted(r[0] for r in tables if r[5] == "VIEW")
-    queries = _queries(database, flavour, [r[2] for r in tables if r[2]], view_names)
+    queries = _queries(database, flavour, [r[2] for r in tables if r[2]], view_names,
+                       None if only_tables is None else table_names, only_tables)
     folded, plain = _fold(queries, flavour)
     prefix = [] if all(plain) else [_GROUP_CONCAT_MAX]
     db = quote_ident(database)
@@ -255,7 +266,7 @@ def _fetch(conn, database: str, data_tables: Sequence[str]) -> Fetched:
     show_create = results[len(folded):]
     creates = {r[0][0]: r[0][1] for r in show_create[:len(table_names)]}
     view_creates = {r[0][0]: r[0][1] for r in show_create[len(table_names):]}
-    bodies = _verbatim_bodies(conn, database, flavour) if rows[_ROUTINES] else {}
+    bodies = _verbatim_bodies(conn, database, flavour, only_tables) if rows[_ROUTINES] else {}
     types: dict[str, DataType] = {}
     data: tuple[TableData, ...] = ()
     if data_tables:
@@ -291,7 +302,8 @@ def _generation(extra: str | None, expression: str | None) -> str | None:
     return expression if expression is not None and "GENERATED" in (extra or "").upper() else None
 
 
-def _verbatim_bodies(conn, db: str, flavour: Flavour) -> dict[tuple[str, str], str]:
+def _verbatim_bodies(conn, db: str, flavour: Flavour,
+                     only: Sequence[str] | None = None) -> dict[tuple[str, str], str]:
     """Routine bodies exactly as written.
 
     information_schema's ROUTINE_DEFINITION is not verbatim: MariaDB unescapes string
@@ -300,7 +312,8 @@ def _verbatim_bodies(conn, db: str, flavour: Flavour) -> dict[tuple[str, str], s
     if not flavour.is_mariadb:
         return {}
     try:
-        (rows,) = run_batch(conn, [f"SELECT type, name, body FROM mysql.proc WHERE db = {_lit(db)}"])
+        names = "" if only is None else f" AND name IN ({', '.join(_lit(n) for n in only) or 'NULL'})"
+        (rows,) = run_batch(conn, [f"SELECT type, name, body FROM mysql.proc WHERE db = {_lit(db)}{names}"])
     except pymysql.MySQLError:
         return {}
     out = {}
@@ -369,16 +382,19 @@ def _show_create_parts(text: str) -> tuple[list[str], str, str | None]:
 
 def introspect(conn: pymysql.connections.Connection, database: str, *,
                self_check: bool = True, loader_account: str | None = None,
-               data_tables: Sequence[str] = ()) -> IntrospectionResult:
+               data_tables: Sequence[str] = (), only_tables: Sequence[str] | None = None
+               ) -> IntrospectionResult:
     """Read ``database`` over ``conn`` into a :class:`Schema`: :func:`fetch`, then :func:`build`.
 
     ``loader_account`` is the account (``user@host``) that loaded the schema into a scratch
     database: definers equal to it are recorded as ``None``, meaning "whoever creates the
     object", since the source said no DEFINER and the account is an artifact of the load.
-    ``data_tables`` names the lookup tables whose rows are read too.
+    ``data_tables`` names the lookup tables whose rows are read too.  ``only_tables``
+    limits the tables and routines read to those names (views, triggers and events are all
+    read): a partial read, for a caller that knows the others did not change.
     """
-    return build(fetch(conn, database, data_tables=data_tables), self_check=self_check,
-                 loader_account=loader_account)
+    return build(fetch(conn, database, data_tables=data_tables, only_tables=only_tables),
+                 self_check=self_check, loader_account=loader_account)
 
 
 def build(fetched: Fetched, *, self_check: bool = True,

@@ -45,14 +45,16 @@ class Workspace:
         load_text(render_schema(schema), client=self.client, env=self.env,
                   database=self.database, source="<rendered snapshot>")
 
-    def introspect(self, *, self_check: bool = True, data_tables=()) -> IntrospectionResult:
+    def introspect(self, *, self_check: bool = True, data_tables=(),
+                   only_tables=None) -> IntrospectionResult:
         conn = self.connect(self.database)
         try:
             with conn.cursor() as cur:
                 cur.execute("SELECT CURRENT_USER()")
                 account = cur.fetchone()[0]
             return introspect(conn, self.database, self_check=self_check,
-                              loader_account=account, data_tables=data_tables)
+                              loader_account=account, data_tables=data_tables,
+                              only_tables=only_tables)
         finally:
             conn.close()
 
