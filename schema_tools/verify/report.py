@@ -52,6 +52,9 @@ def to_text(report: VerifyReport) -> str:
             if step.data is not None and step.data.dropped:
                 lines.append(f"    dropped on purpose ({len(step.data.dropped)}): "
                              + ", ".join(step.data.dropped))
+            if step.data is not None and step.data.written:
+                lines.append(f"    rows the revision writes on purpose ({len(step.data.written)}): "
+                             + "; ".join(step.data.written))
     for name in report.skipped:
         lines.append(f"{name}: skipped, no revision starts from this snapshot")
     ok = sum(1 for s in report.sites if s.ok)

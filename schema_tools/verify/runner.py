@@ -61,6 +61,7 @@ class DataCheck:
     rows: int = 0  # rows compared
     lost: list[str] = field(default_factory=list)  # failures: rows or values gone or changed
     dropped: list[str] = field(default_factory=list)  # dropped on purpose by the revision
+    written: list[str] = field(default_factory=list)  # rows the revision writes on purpose
 
     def to_dict(self) -> dict:
         return dataclasses.asdict(self)
@@ -306,9 +307,10 @@ def read_all_rows(conn, schema: Schema) -> dict[str, _Rows]:
 
 
 def compare_rows(before: dict[str, _Rows], changes: Sequence[Change], after_schema: Schema,
-                 after: dict[str, _Rows]) -> DataCheck:
+                 after: dict[str, _Rows], writes: frozenset[str] | set[str] = frozenset()) -> DataCheck:
     """What happened to the rows of ``before`` in the state ``after``, following the
-    renames in ``changes``."""
+    renames in ``changes``.  Changes to the rows of ``writes`` (tables the revision writes
+    on purpose) are listed as written, not lost."""
     table_to = {c.old_name: c.name for c in changes if isinstance(c, Rename) and c.kind == "table"}
     column_to: dict[tuple[str, str], str] = {}
     for c in changes:
@@ -326,8 +328,9 @@ def compare_rows(before: dict[str, _Rows], changes: Sequence[Change], after_sche
             continue
         check.tables += 1
         check.rows += old.count
+        lost = check.written if name in writes else check.lost
         if new.count != old.count:
-            check.lost.append(f"{name}: {old.count} rows before, {new.count} after")
+            lost.append(f"{name}: {old.count} rows before, {new.count} after")
             continue
         new_cols = {c.lower(): c for c in new.digests}
         for col, digest in old.digests.items():
@@ -340,7 +343,7 @@ def compare_rows(before: dict[str, _Rows], changes: Sequence[Change], after_sche
                 changed = sum(1 for a, b in zip(old.values[col], new.values[twin]) if a != b)
                 sample = next(((a, b) for a, b in zip(old.values[col], new.values[twin]) if a != b),
                               None)
-                check.lost.append(f"{name}.{col}: {changed} of {old.count} values changed"
+                lost.append(f"{name}.{col}: {changed} of {old.count} values changed"
                                   + (f", e.g. {sample[0]!r} -> {sample[1]!r}" if sample else ""))
     return check
 
@@ -569,9 +572,8 @@ class _Site:
             tracked = {d.table for d in actual.data}
             read = {t.name: _read_rows(conn, t) for t in actual.tables
                     if t.name in touched and t.name not in tracked}
-            before = {t: r for t, r in rows_before.items() if t in touched and t not in writes}
-            step.data = compare_rows(before, changes, actual,
-                                     {t: r for t, r in read.items() if t not in writes})
+            before = {t: r for t, r in rows_before.items() if t in touched}
+            step.data = compare_rows(before, changes, actual, read, writes)
             step.data.tables += len(rows_before) - len(before)  # untouched: unchanged
             step.data.rows += sum(r.count for t, r in rows_before.items() if t not in before)
             names = {t.name for t in actual.tables}
