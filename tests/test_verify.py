@@ -190,10 +190,23 @@ def test_cli_reports_json_junit_and_exit_codes(server, tmp_path):
 
 @pytest.mark.server
 @pytest.mark.corpus
-@pytest.mark.parametrize("backend", ["local", "existing"])
-def test_shipped_revisions_verify_with_seeded_rows_kept(server, corpus, backend, tmp_path):
-    servers = [None] if backend == "local" else [server.url()]
-    _verify_shipped(servers)
+def test_shipped_revisions_verify_with_seeded_rows_kept(server, corpus):
+    """The existing-server backend: scratch databases on the session's server."""
+    _verify_shipped([server.url()])
+
+
+@pytest.mark.server
+@pytest.mark.corpus
+def test_every_shipped_site_verifies_on_throwaway_servers(corpus, tmp_path):
+    """Every site baseline of snapshots/ (the DLS line from v4.0.0, the ESRF branch, DLS
+    v5.0.0 at the head), two at a time, each on its own throwaway server."""
+    code, out = _run("verify", "--dir", str(PROJECT_ROOT / "revisions"), "--snapshots",
+                     str(PROJECT_ROOT / "snapshots"), "--jobs", "2", "--report", str(tmp_path / "r.json"))
+    assert code == 0, out[-3000:]
+    data = json.loads((tmp_path / "r.json").read_text())
+    sites = {s["site"]: s for s in data["sites"]}
+    assert {"dls-v4.0.0", "esrf-pydb-ahead"} <= set(sites)
+    assert len(sites["esrf-pydb-ahead"]["steps"]) >= 4 and sites["esrf-pydb-ahead"]["ok"]
 
 
 def _verify_shipped(servers):
