@@ -314,14 +314,9 @@ def _statement_count(path) -> int:
 
 
 def _row_counts(conn, database: str, tables: Sequence[str]) -> dict[str, tuple[int, int]]:
-    if not tables:
-        return {}
-    marks = ", ".join(["%s"] * len(tables))
-    with conn.cursor() as cur:
-        cur.execute("SELECT TABLE_NAME, COALESCE(TABLE_ROWS, 0), COALESCE(DATA_LENGTH, 0) + "
-                    "COALESCE(INDEX_LENGTH, 0) FROM information_schema.TABLES "
-                    f"WHERE TABLE_SCHEMA = %s AND TABLE_NAME IN ({marks})", (database, *tables))
-        return {name: (int(rows), int(size)) for name, rows, size in cur.fetchall()}
+    from ..online.cost import table_sizes
+
+    return {name: (size.rows, size.bytes) for name, size in table_sizes(conn, database, tables).items()}
 
 
 def describe_plan(plan: UpgradePlan) -> str:
