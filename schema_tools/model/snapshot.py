@@ -145,9 +145,9 @@ def _canonical(value: Any) -> str:
     return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
 
 
-# canonical JSON of tables already encoded, by object identity (the object is kept with its
-# text, so that its id cannot be reused): the states a migration goes through share most of
-# their tables, and a schema read in part (verify) reuses the unchanged ones
+# canonical JSON of tables (and routines, views...) already encoded, by object identity (the
+# object is kept with its text, so that its id cannot be reused): the states a migration goes
+# through share most of their objects, and a schema read in part (verify) reuses the others
 _TABLE_TEXT: dict[int, tuple[Any, str]] = {}
 _TABLE_TEXT_LIMIT = 20000
 
@@ -166,14 +166,14 @@ def _table_text(table: Any) -> str:
 def fingerprint(schema: Schema) -> str:
     """``sha256:<hex>`` of the canonical content; independent of any metadata.
 
-    The same bytes as ``_canonical_bytes(to_dict(schema))``, with each table's part
-    encoded once per table object."""
+    The same bytes as ``_canonical_bytes(to_dict(schema))``, with each table's (routine's,
+    view's...) part encoded once per object."""
     parts = []
     for name, default in sorted(_fields_of(Schema)):
         value = getattr(schema, name)
         if default is not _NO_DEFAULT and (value is default or value == default):
             continue
-        if name == "tables":
+        if name in ("tables", "routines", "views", "triggers", "events", "data"):
             text = "[" + ",".join(_table_text(t) for t in value) + "]"
         else:
             text = _canonical(encode_value(name, value))
