@@ -16,7 +16,9 @@ Run by hand:  .venv/bin/python bench/diff.py [--repeat N] [--sizes 500,5000,2000
      ``MetaData().reflect()`` of the target, ``compare_metadata()`` against a connection to
      the source, with ``compare_type`` and ``compare_server_default`` on.
 
-   Also the diff alone, on the two introspected schemas and on the shipped snapshots.
+   Also the diff alone, on the two introspected schemas, on the shipped snapshots (ESRF
+   pydb -> DLS v5.0.0, DLS v4.0.0 -> v5.0.0, DLS v5.0.0 against a second read of itself)
+   and on consecutive revision states (``revisions/states``, both directions).
    Target: ours at least 10 times faster.  Then the coverage: every Alembic difference is
    mapped to the table/column/index/foreign key it names and looked up in our diff: a
    ``modify_*`` needs an alteration of that attribute of the column (case-insensitive
@@ -41,6 +43,7 @@ import dataclasses
 import gc
 import math
 import os
+import re
 import statistics
 import sys
 import time
@@ -193,8 +196,59 @@ def live(args) -> int:
     print(f"   ours: diff only, shipped snapshots          : {ms(sd)}   (read of both snapshots "
           f"{t_read * 1000:.0f} ms; DLS snapshot includes lookups+routines)")
     print(f"   live esrf schema == snapshots/esrf-pydb.json: {a == snap_a}")
+    diff_alone(args)
     coverage(alembic_out, changes, args.verbose)
     return 0
+
+
+def _revision_steps() -> list[tuple[str, str]]:
+    """(down revision, revision) of each shipped revision whose two states are stored."""
+    states = ROOT / "revisions" / "states"
+    steps = []
+    for path in sorted((ROOT / "revisions" / "versions").glob("*.py")):
+        head = path.read_text(encoding="utf-8")[:4000]
+        rev = re.search(r"^revision = ['\"]([^'\"]+)['\"]", head, re.M)
+        down = re.search(r"^down_revision = ['\"]([^'\"]+)['\"]", head, re.M)
+        if rev and down and all((states / f"{r}.json").exists() for r in (rev[1], down[1])):
+            steps.append((down[1], rev[1]))
+    return steps
+
+
+def diff_alone(args) -> None:
+    """The diff alone on more pairs of stored schemas: two releases of one site, a schema
+    against an equal copy of itself, and consecutive revision states in both directions
+    (what ``verify`` diffs after each step, where nearly every table is equal)."""
+    def median(a: Schema, b: Schema) -> float:
+        return statistics.median(timed(lambda: diff(a, b)) for _ in range(args.repeat))
+
+    dls4 = Snapshot.read(SNAPSHOTS / "dls-v4.0.0.json").schema
+    dls5 = Snapshot.read(SNAPSHOTS / "dls-v5.0.0.json").schema
+    dls5_again = Snapshot.read(SNAPSHOTS / "dls-v5.0.0.json").schema
+    print(f"   ours: diff only, DLS v4.0.0 -> v5.0.0       : {ms(median(dls4, dls5))}")
+    print(f"   ours: diff only, DLS v5.0.0 -> itself       : {ms(median(dls5, dls5_again))}"
+          f"   (two reads of the snapshot: equal, not identical, objects)")
+    steps = _revision_steps()
+    cache: dict[str, Schema] = {}
+
+    def state(rev: str) -> Schema:
+        if rev not in cache:
+            cache[rev] = Snapshot.read(ROOT / "revisions" / "states" / f"{rev}.json").schema
+        return cache[rev]
+
+    pairs = [(state(d), state(r)) for d, r in steps]
+    if not pairs:
+        return
+    runs = []
+    for _ in range(max(1, args.repeat // 2)):
+        t = time.perf_counter()
+        for x, y in pairs:
+            diff(x, y)
+            diff(y, x)
+        runs.append(time.perf_counter() - t)
+    total = statistics.median(runs)
+    per_diff = total / (2 * len(pairs))
+    print(f"   ours: diff only, consecutive revision states: {ms(per_diff)} per diff"
+          f"   ({len(pairs)} steps, both directions: {total * 1000:.0f} ms)")
 
 
 def _counts(counter: Counter) -> str:

@@ -16,10 +16,12 @@ from __future__ import annotations
 
 import dataclasses
 import fnmatch
+import functools
+import operator
 from dataclasses import dataclass
 from typing import Any, Callable, Iterable, Sequence
 
-from ..model.objects import Column, Index, Schema, Table
+from ..model.objects import Check, Column, ForeignKey, Index, Schema, Table
 from .changes import Add, Alter, Change, Drop, Rename, object_name
 
 # attributes that --ignore can switch off, mapped to the model attributes they cover
@@ -57,7 +59,7 @@ class DiffOptions:
             raise InputError(f"unknown --ignore value(s): {', '.join(sorted(unknown))}; "
                              f"choose from {', '.join(sorted(IGNORABLE))}")
 
-    @property
+    @functools.cached_property
     def ignored_attrs(self) -> frozenset[str]:
         return frozenset(a for key in self.ignore for a in IGNORABLE[key])
 
@@ -67,7 +69,22 @@ class DiffOptions:
 
 def _fields(obj: Any, skip: Iterable[str] = ("name",)) -> dict[str, Any]:
     skip = set(skip)
-    return {f.name: getattr(obj, f.name) for f in dataclasses.fields(obj) if f.name not in skip}
+    return {name: getattr(obj, name) for name in _field_names(type(obj)) if name not in skip}
+
+
+_FIELD_NAMES: dict[type, tuple[str, ...]] = {}
+
+
+def _field_names(cls: type) -> tuple[str, ...]:
+    """The field names of a model class, in definition order, looked up once per class."""
+    names = _FIELD_NAMES.get(cls)
+    if names is None:
+        names = _FIELD_NAMES[cls] = tuple(f.name for f in dataclasses.fields(cls))
+    return names
+
+
+_TYPE_PARTS = {"length": "length", "scale": "scale", "values": "values", "unsigned": "unsigned",
+               "zerofill": "zerofill"}
 
 
 def changed_attrs(old: Any, new: Any, ignore: frozenset[str] = frozenset(),
@@ -75,21 +92,29 @@ def changed_attrs(old: Any, new: Any, ignore: frozenset[str] = frozenset(),
     """Names of the attributes that differ, with a column type broken down into its parts."""
     if old == new:
         return ()
-    a, b = _fields(old, skip), _fields(new, skip)
+    if type(old) is type(new):
+        skip = set(skip)
+        a = b = None
+        keys = [key for key in _field_names(type(old)) if key not in skip]
+    else:
+        a, b = _fields(old, skip), _fields(new, skip)
+        keys = list(a)
     out: list[str] = []
-    for key in a:
-        if key in ignore or a[key] == b[key]:
+    for key in keys:
+        if key in ignore:
+            continue
+        va, vb = (getattr(old, key), getattr(new, key)) if a is None else (a[key], b[key])
+        if va == vb:
             continue
         if key == "type":
-            ta, tb = a[key], b[key]
+            ta, tb = va, vb
             parts = [p for p in ("name", "length", "scale", "values", "unsigned", "zerofill")
                      if getattr(ta, p) != getattr(tb, p)]
             if "display-width" in ignore and parts == ["length"] and ta.name in (
                     "tinyint", "smallint", "mediumint", "int", "bigint"):
                 continue
             out.append("type")
-            out += [{"values": "values", "unsigned": "unsigned", "zerofill": "zerofill",
-                     "length": "length", "scale": "scale"}.get(p, "type_name") for p in parts
+            out += [_TYPE_PARTS.get(p, "type_name") for p in parts
                     if p != "name"] + (["type_name"] if "name" in parts else [])
         else:
             out.append(key)
@@ -100,26 +125,34 @@ def _match(old: Sequence[Any], new: Sequence[Any], key: Callable[[Any], str] = o
     """Pair objects by exact name, then by case-insensitive name.
 
     Returns (pairs, case_renames, only_old, only_new); pairs are (old, new)."""
-    new_by = {key(o): o for o in new}
-    pairs, only_old = [], []
+    new_keys = [key(o) for o in new]
+    new_by = dict(zip(new_keys, new))
+    pairs, only_old, old_keys = [], [], []
     for o in old:
-        n = new_by.pop(key(o), None)
-        (pairs.append((o, n)) if n is not None else only_old.append(o))
-    only_new = [o for o in new if key(o) in new_by]
+        k = key(o)
+        n = new_by.pop(k, None)
+        if n is not None:
+            pairs.append((o, n))
+        else:
+            only_old.append(o)
+            old_keys.append(k)
+    if not only_old or not new_by:  # nothing left on one side: no case renames either
+        return pairs, [], only_old, [o for k, o in zip(new_keys, new) if k in new_by]
+    only_new = [(k, o) for k, o in zip(new_keys, new) if k in new_by]
     case_renames = []
     by_lower: dict[str, list[Any]] = {}
-    for o in only_new:
-        by_lower.setdefault(key(o).lower(), []).append(o)
+    for k, o in only_new:
+        by_lower.setdefault(k.lower(), []).append(o)
     rest_old = []
-    for o in only_old:
-        cands = by_lower.get(key(o).lower())
+    for k, o in zip(old_keys, only_old):
+        cands = by_lower.get(k.lower())
         if cands and len(cands) == 1:
             n = cands.pop()
             case_renames.append((o, n))
         else:
             rest_old.append(o)
     taken = {id(n) for _, n in case_renames}
-    rest_new = [o for o in only_new if id(o) not in taken]
+    rest_new = [o for _, o in only_new if id(o) not in taken]
     return pairs, case_renames, rest_old, rest_new
 
 
@@ -127,12 +160,40 @@ def _same_definition(a: Any, b: Any) -> bool:
     return _fields(a) == _fields(b)
 
 
+# model classes whose repr is the one @dataclass writes, ``name`` first, and that build no
+# attribute from another (no __post_init__): the repr of a copy without the name is
+# their repr with the name cut out
+_PLAIN_REPR = frozenset({Column, Index, ForeignKey, Check, Table})
+
+
 def _definition(o: Any) -> str:
+    """The printed definition of an object without its name: ``repr(replace(o, name=""))``."""
+    cls = type(o)
+    if cls in _PLAIN_REPR:
+        text = repr(o)
+        head = f"{cls.__qualname__}(name={o.name!r}"
+        if text.startswith(head):
+            return f"{cls.__qualname__}(name=''{text[len(head):]}"
     return repr(dataclasses.replace(o, name=""))
 
 
-def _likely_renames(only_old: list[Any], only_new: list[Any], sig=_definition):
-    """Pair leftovers whose definitions are equal; only unambiguous one-to-one matches."""
+_SIGNATURE_GETTERS: dict[type, Callable[[Any], Any]] = {}
+
+
+def _signature(o: Any) -> tuple:
+    """Everything but the name, as a hashable value: objects with equal definitions have
+    equal signatures.  Much cheaper than :func:`_definition`, which it stands in for."""
+    cls = type(o)
+    get = _SIGNATURE_GETTERS.get(cls)
+    if get is None:
+        names = [n for n in _field_names(cls) if n != "name"]
+        get = _SIGNATURE_GETTERS[cls] = operator.attrgetter(*names) if names else (lambda o: ())
+    return cls, get(o)
+
+
+def _pairs_by(only_old: list[Any], only_new: list[Any], sig) -> list[tuple[Any, Any]]:
+    """(old, new) of the signatures held by exactly one old and one new object, in the
+    order of the old objects."""
     old_sigs: dict[Any, list[Any]] = {}
     new_sigs: dict[Any, list[Any]] = {}
     for o in only_old:
@@ -144,6 +205,52 @@ def _likely_renames(only_old: list[Any], only_new: list[Any], sig=_definition):
         news = new_sigs.get(s, [])
         if len(olds) == 1 and len(news) == 1:
             pairs.append((olds[0], news[0]))
+    return pairs
+
+
+def _pairs_by_definition(only_old: list[Any], only_new: list[Any]) -> list[tuple[Any, Any]]:
+    """:func:`_pairs_by` with :func:`_definition` as the signature, computed on the cheap
+    :func:`_signature` first.  Equal values of different types (``1`` and ``True``) compare
+    equal but print differently, so the printed definition still decides among the
+    objects that share a signature; it is computed only for those."""
+    old_sigs: dict[Any, list[Any]] = {}
+    for o in only_old:
+        old_sigs.setdefault(_signature(o), []).append(o)
+    new_sigs: dict[Any, list[Any]] = {}
+    for o in only_new:
+        new_sigs.setdefault(_signature(o), []).append(o)
+    pairs = []
+    refined = False
+    for s, olds in old_sigs.items():
+        news = new_sigs.get(s)
+        if news is None:
+            continue
+        if len(olds) == 1 and len(news) == 1:
+            if _definition(olds[0]) == _definition(news[0]):
+                pairs.append((olds[0], news[0]))
+        else:
+            found = _pairs_by(olds, news, _definition)
+            refined = refined or bool(found)
+            pairs += found
+    if refined:  # a split group may hold an old object placed after later groups' ones
+        place = {id(o): i for i, o in enumerate(only_old)}
+        pairs.sort(key=lambda p: place[id(p[0])])
+    return pairs
+
+
+def _likely_renames(only_old: list[Any], only_new: list[Any], sig=None):
+    """Pair leftovers whose definitions are equal; only unambiguous one-to-one matches."""
+    if not only_old or not only_new:
+        return [], list(only_old), list(only_new)
+    if sig is not None:
+        pairs = _pairs_by(only_old, only_new, sig)
+    else:
+        try:
+            pairs = _pairs_by_definition(only_old, only_new)
+        except TypeError:  # an attribute value that cannot be hashed
+            pairs = _pairs_by(only_old, only_new, _definition)
+    if not pairs:
+        return pairs, list(only_old), list(only_new)
     used_old = {id(o) for o, _ in pairs}
     used_new = {id(n) for _, n in pairs}
     return (pairs, [o for o in only_old if id(o) not in used_old],
@@ -152,14 +259,39 @@ def _likely_renames(only_old: list[Any], only_new: list[Any], sig=_definition):
 
 def _lcs_keep(a: list[str], b: list[str]) -> set[str]:
     """Names kept in place: a longest common subsequence, computed on the pair in a fixed
-    order so that the result does not depend on which side is the source."""
+    order so that the result does not depend on which side is the source.
+
+    Among the longest ones, the subsequence chosen is the one the textbook table walk
+    finds (match when the heads are equal, else skip in ``x`` on ties).  A common head and
+    a common tail are always part of it: only the middle goes through the table, which
+    gives the same walk (the table of a pair with a common tail of length ``k`` is the
+    table of the pair without it plus ``k``)."""
+    if a == b:  # the same order: every name stays
+        return set(a)
     x, y = (a, b) if a <= b else (b, a)
     n, m = len(x), len(y)
+    head = 0
+    while head < n and head < m and x[head] == y[head]:
+        head += 1
+    tail = 0
+    while tail < n - head and tail < m - head and x[n - 1 - tail] == y[m - 1 - tail]:
+        tail += 1
+    keep = set(x[:head])
+    keep.update(x[n - tail:])
+    x, y = x[head:n - tail], y[head:m - tail]
+    n, m = len(x), len(y)
+    if not n or not m:
+        return keep
     dp = [[0] * (m + 1) for _ in range(n + 1)]
     for i in range(n - 1, -1, -1):
+        xi, row, below = x[i], dp[i], dp[i + 1]
         for j in range(m - 1, -1, -1):
-            dp[i][j] = dp[i + 1][j + 1] + 1 if x[i] == y[j] else max(dp[i + 1][j], dp[i][j + 1])
-    keep, i, j = set(), 0, 0
+            if xi == y[j]:
+                row[j] = below[j + 1] + 1
+            else:
+                down, right = below[j], row[j + 1]
+                row[j] = down if down >= right else right
+    i = j = 0
     while i < n and j < m:
         if x[i] == y[j]:
             keep.add(x[i])
@@ -211,7 +343,7 @@ def compare_columns(old: Table, new: Table, opts: DiffOptions, table: str) -> li
     keep = _lcs_keep([pair_key[c.name] for c in old.columns if c.name in pair_key],
                      [new_key[c.name] for c in new.columns if c.name in new_key])
     for o, n in common:
-        changed = list(changed_attrs(o, n, ignore))
+        changed = [] if o == n else list(changed_attrs(o, n, ignore))
         moved = pair_key[o.name] not in keep and "position" not in ignore
         if moved:
             changed.append("position")
@@ -356,42 +488,72 @@ class _DB:
 
 def _rows(schema: Schema, name: str):
     """Rows of a lookup table as Row objects keyed by primary key."""
-    from ..model.objects import Row
-
     data = next((d for d in schema.data if d.table == name), None)
-    table = schema.table(name)
     if data is None:
         return {}
-    keys = [p.name for p in table.primary_key.columns] if table is not None and table.primary_key else list(data.columns)
+    return _rows_of(name, data, _row_key_columns(schema.table(name), data))
+
+
+def _row_key_columns(table: Table | None, data) -> list[str]:
+    """The columns that key the rows: the table's primary key, or all tracked columns."""
+    if table is not None and table.primary_key:
+        return [p.name for p in table.primary_key.columns]
+    return list(data.columns)
+
+
+def _rows_of(name: str, data, keys: list[str]):
+    from ..model.objects import Row
+
     out = {}
+    columns = data.columns
     for values in data.rows:
-        pairs = tuple(zip(data.columns, values))
-        key = tuple((k, dict(pairs).get(k, "NULL")) for k in keys)
+        pairs = tuple(zip(columns, values))
+        by_column = dict(pairs)
+        key = tuple((k, by_column.get(k, "NULL")) for k in keys)
         label = ",".join(f"{k}={v}" for k, v in key)
         out[key] = Row(label, name, key, pairs)
+    return out
+
+
+def _first_by(items: Iterable[Any], key: Callable[[Any], str]) -> dict[str, Any]:
+    """Items by name, the first one winning (as a linear search would find them)."""
+    out: dict[str, Any] = {}
+    for item in items:
+        out.setdefault(key(item), item)
     return out
 
 
 def compare_data(a: Schema, b: Schema, opts: DiffOptions) -> list[Change]:
     """Row changes of the lookup tables both sides track, keyed by primary key."""
     out: list[Change] = []
-    in_a, in_b = {d.table for d in a.data}, {d.table for d in b.data}
-    for name in sorted(in_a | in_b):
+    data_a = _first_by(a.data, lambda d: d.table)
+    data_b = _first_by(b.data, lambda d: d.table)
+    if not data_a and not data_b:
+        return out
+    tables_a = _first_by(a.tables, lambda t: t.name)
+    tables_b = _first_by(b.tables, lambda t: t.name)
+    for name in sorted(data_a.keys() | data_b.keys()):
         if not opts.wants_table(name):
             continue
+        da, db = data_a.get(name), data_b.get(name)
         # a side that has the table but does not track its rows says nothing about them
-        if (name not in in_a and a.table(name) is not None) or (name not in in_b and b.table(name) is not None):
+        if (da is None and name in tables_a) or (db is None and name in tables_b):
             continue
-        old, new = _rows(a, name), _rows(b, name)
+        keys_a = _row_key_columns(tables_a.get(name), da) if da is not None else None
+        keys_b = _row_key_columns(tables_b.get(name), db) if db is not None else None
+        if da is not None and keys_a == keys_b and (da is db or da == db):
+            continue  # the same rows under the same key: nothing changed
+        old = _rows_of(name, da, keys_a) if da is not None else {}
+        new = _rows_of(name, db, keys_b) if db is not None else {}
         for key in sorted(set(old) | set(new)):
             o, n = old.get(key), new.get(key)
             if o is None:
                 out.append(Add("data", name, n))
             elif n is None:
                 out.append(Drop("data", name, o))
-            else:
-                common = set(dict(o.values)) & set(dict(n.values))
-                changed = tuple(sorted(c for c in common if o.get(c) != n.get(c)))
+            elif o.values != n.values:
+                vo, vn = dict(o.values), dict(n.values)
+                changed = tuple(sorted(c for c in vo.keys() & vn.keys() if vo[c] != vn[c]))
                 if changed:
                     out.append(Alter("data", name, o, n, changed))
     return out
