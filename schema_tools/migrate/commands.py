@@ -140,12 +140,15 @@ class MigrationFailed(SchemaToolsError):
         self.statement = statement
 
 
-def run_alembic_with(rdir: RevisionDir, connect, action: str, target: str, *, script=None) -> None:
+def run_alembic_with(rdir: RevisionDir, connect, action: str, target: str, *, script=None,
+                     connection=None) -> None:
     """``alembic upgrade/downgrade TARGET`` on connections made by ``connect()``.
 
-    ``script``: the directory's ``ScriptDirectory``, when the caller runs many steps (it
-    parses every revision file).  A failing statement raises :class:`MigrationFailed`
-    naming the statement and the server's error."""
+    For a caller that runs many steps: ``script`` is the directory's ``ScriptDirectory``
+    (making one parses every revision file), and ``connection`` an open SQLAlchemy
+    connection to run on, configured as the directory's ``env.py`` does online, without
+    loading it each time.  A failing statement raises :class:`MigrationFailed` naming the
+    statement and the server's error."""
     from alembic.runtime.environment import EnvironmentContext
     from alembic.script import ScriptDirectory
 
@@ -157,17 +160,27 @@ def run_alembic_with(rdir: RevisionDir, connect, action: str, target: str, *, sc
             return script._upgrade_revs(target, rev)
         return script._downgrade_revs(target, rev)
 
+    def run_on(conn, inline: bool) -> None:
+        def run():
+            with EnvironmentContext(cfg, script, fn=steps, as_sql=False, starting_rev=None,
+                                    destination_rev=target, tag=None) as env:
+                if inline:
+                    env.configure(connection=conn, transaction_per_migration=True)
+                    with env.begin_transaction():
+                        env.run_migrations()
+                else:
+                    cfg.attributes["connection"] = conn
+                    script.run_env()
+
+        _alembic_errors(action, target, run)
+
+    if connection is not None:
+        run_on(connection, True)
+        return
     engine = sa.create_engine("mysql+pymysql://", poolclass=sa.pool.NullPool, creator=connect)
     try:
         with engine.connect() as conn:
-            cfg.attributes["connection"] = conn
-
-            def run():
-                with EnvironmentContext(cfg, script, fn=steps, as_sql=False, starting_rev=None,
-                                        destination_rev=target, tag=None):
-                    script.run_env()
-
-            _alembic_errors(action, target, run)
+            run_on(conn, False)
     finally:
         engine.dispose()
 

@@ -128,12 +128,15 @@ def _unfold(results: Sequence[list[tuple]], plain: Sequence[bool]) -> list[list[
 _GROUP_CONCAT_MAX = "SET SESSION group_concat_max_len = 4294967295"
 
 
-def _tables_query(db: str) -> str:
+def _tables_query(db: str, only: Sequence[str] | None = None) -> str:
     """Tables and views (``TABLE_TYPE`` ``VIEW``), read before the other queries: their
-    names make the ``SHOW CREATE`` statements that travel with those queries."""
+    names make the ``SHOW CREATE`` statements that travel with those queries.  ``only``:
+    these tables, and every view."""
+    where = "" if only is None else (
+        f" AND (TABLE_NAME IN ({', '.join(_lit(n) for n in only) or 'NULL'}) OR TABLE_TYPE = 'VIEW')")
     return (f"SELECT TABLE_NAME, ENGINE, TABLE_COLLATION, CREATE_OPTIONS, TABLE_COMMENT, "
             f"TABLE_TYPE "
-            f"FROM information_schema.TABLES WHERE TABLE_SCHEMA = {_lit(db)}")
+            f"FROM information_schema.TABLES WHERE TABLE_SCHEMA = {_lit(db)}{where}")
 
 
 def _queries(db: str, flavour: Flavour, collations: Sequence[str],
@@ -239,7 +242,7 @@ def _fetch(conn, database: str, data_tables: Sequence[str],
            only_tables: Sequence[str] | None = None) -> Fetched:
     started = time.perf_counter()
     try:
-        version_rows, tables = run_batch(conn, ["SELECT VERSION()", _tables_query(database)])
+        version_rows, tables = run_batch(conn, ["SELECT VERSION()", _tables_query(database, only_tables)])
     except pymysql.MySQLError as exc:
         raise ConnectionFailed(f"cannot read database {database!r}: {exc.args[-1]}") from None
     version_string = version_rows[0][0]

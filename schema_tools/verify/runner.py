@@ -392,6 +392,27 @@ class _Site:
         # the root this path starts from, when it starts before a root
         self.root = path[0][0] if path and path[0][1] is None else None
 
+    def _migration_connection(self, ws):
+        """One SQLAlchemy connection for every step of the site (closed by ``run``)."""
+        if getattr(self, "_sa_conn", None) is None:
+            import sqlalchemy as sa
+
+            self._engine = sa.create_engine("mysql+pymysql://", poolclass=sa.pool.NullPool,
+                                            creator=lambda: ws.connect(ws.database))
+            self._sa_conn = self._engine.connect()
+        return self._sa_conn
+
+    def _close_migration_connection(self) -> None:
+        if getattr(self, "_read_conn", None) is not None:
+            self._read_conn.close()
+            self._read_conn = None
+        if getattr(self, "_sa_conn", None) is not None:
+            try:
+                self._sa_conn.close()
+                self._engine.dispose()
+            finally:
+                self._sa_conn = None
+
     def _script(self):
         if not hasattr(self, "_script_dir"):
             self._script_dir = self.rdir.script()
@@ -414,15 +435,29 @@ class _Site:
         try:
             with open_workspace(self.backend, defaults_file=self.defaults_file) as ws:
                 site.server = ws.describe
-                self._run(ws, site)
+                try:
+                    self._run(ws, site)
+                finally:
+                    self._close_migration_connection()
         except SchemaToolsError as exc:
             site.error = str(exc)
         site.seconds = round(time.monotonic() - t0, 3)
         return site
 
+    def _read(self, ws, data_tables, only=None) -> Schema:
+        """Introspect the scratch database on one connection kept for the site."""
+        from ..sources.introspect import introspect
+
+        if getattr(self, "_read_conn", None) is None:
+            self._read_conn = ws.connect(ws.database)
+            with self._read_conn.cursor() as cur:
+                cur.execute("SELECT CURRENT_USER()")
+                self._account = cur.fetchone()[0]
+        return introspect(self._read_conn, ws.database, self_check=False, loader_account=self._account,
+                          data_tables=data_tables, only_tables=only).schema
+
     def _introspect(self, ws, schema_hint: Schema) -> Schema:
-        return ws.introspect(self_check=False,
-                             data_tables=[d.table for d in schema_hint.data]).schema
+        return self._read(ws, [d.table for d in schema_hint.data])
 
     def _introspect_after(self, ws, rev: str, previous: Schema) -> Schema:
         """The schema after revision ``rev`` ran: the tables and routines whose names its
@@ -435,8 +470,7 @@ class _Site:
         words = set(_WORD.findall(Path(path).read_text(encoding="utf-8"))) if path else set()
         words |= set(getattr(self._script().get_revision(rev).module, "legacy_writes", ()) or ())
         only = sorted(words)
-        part = ws.introspect(self_check=False, data_tables=[d.table for d in previous.data],
-                             only_tables=only).schema
+        part = self._read(ws, [d.table for d in previous.data], only)
         read = {t.name for t in part.tables}
         keep = [t for t in previous.tables if t.name not in words and t.name not in read]
         data = [d for d in previous.data if d.table not in words and d.table not in read]
@@ -530,7 +564,8 @@ class _Site:
         t0 = time.monotonic()
         try:
             run_alembic_with(self.rdir, lambda: ws.connect(ws.database), direction,
-                             rev if direction == "upgrade" else (to or "base"), script=self._script())
+                             rev if direction == "upgrade" else (to or "base"), script=self._script(),
+                             connection=self._migration_connection(ws))
         except MigrationFailed as exc:
             expected = self.state(to)
             step.seconds = round(time.monotonic() - t0, 3)
