@@ -150,6 +150,8 @@ def _queries(db: str, flavour: Flavour, collations: Sequence[str],
     names = None if only_routines is None else (", ".join(_lit(n) for n in only_routines) or "NULL")
     r = "" if names is None else f" AND ROUTINE_NAME IN ({names})"
     p = "" if names is None else f" AND SPECIFIC_NAME IN ({names})"
+    # the triggers of the tables read
+    g = "" if only is None else f" AND EVENT_OBJECT_TABLE IN ({', '.join(_lit(n) for n in only) or 'NULL'})"
     view_names = ", ".join(_lit(v) for v in views) or "NULL"
     level = "LEVEL" if flavour.has_check_level else "'Table'"
     ignored = "IGNORED" if flavour.has_index_ignored else "'NO'"
@@ -187,7 +189,7 @@ def _queries(db: str, flavour: Flavour, collations: Sequence[str],
         f"WHERE SPECIFIC_SCHEMA = {s}{p} AND ORDINAL_POSITION > 0 ORDER BY SPECIFIC_NAME, ORDINAL_POSITION",
         f"SELECT TRIGGER_NAME, EVENT_OBJECT_TABLE, ACTION_TIMING, EVENT_MANIPULATION, ACTION_STATEMENT, "
         f"ACTION_ORDER, SQL_MODE, DEFINER, CHARACTER_SET_CLIENT, COLLATION_CONNECTION, DATABASE_COLLATION "
-        f"FROM information_schema.TRIGGERS WHERE TRIGGER_SCHEMA = {s}",
+        f"FROM information_schema.TRIGGERS WHERE TRIGGER_SCHEMA = {s}{g}",
         f"SELECT EVENT_NAME, EVENT_DEFINITION, EVENT_TYPE, EXECUTE_AT, INTERVAL_VALUE, INTERVAL_FIELD, "
         f"STARTS, ENDS, STATUS, ON_COMPLETION, EVENT_COMMENT, SQL_MODE, DEFINER, CHARACTER_SET_CLIENT, "
         f"COLLATION_CONNECTION, DATABASE_COLLATION FROM information_schema.EVENTS WHERE EVENT_SCHEMA = {s}",
@@ -226,7 +228,8 @@ class Fetched:
 
 
 def fetch(conn: pymysql.connections.Connection, database: str, *,
-          data_tables: Sequence[str] = (), only_tables: Sequence[str] | None = None) -> Fetched:
+          data_tables: Sequence[str] = (), only_tables: Sequence[str] | None = None,
+          only_routines: Sequence[str] | None = None) -> Fetched:
     """Every server round trip of a read of ``database``, and nothing of the model.
 
     The first brings the server version and the tables; the second every other
@@ -235,11 +238,13 @@ def fetch(conn: pymysql.connections.Connection, database: str, *,
     client's work out of it lets reads of several databases in several threads keep the
     server busy, the model being built afterwards (:func:`build`)."""
     with _cyclic_gc_paused():
-        return _fetch(conn, database, data_tables, only_tables)
+        return _fetch(conn, database, data_tables, only_tables,
+                      only_tables if only_routines is None else only_routines)
 
 
 def _fetch(conn, database: str, data_tables: Sequence[str],
-           only_tables: Sequence[str] | None = None) -> Fetched:
+           only_tables: Sequence[str] | None = None,
+           only_routines: Sequence[str] | None = None) -> Fetched:
     started = time.perf_counter()
     try:
         version_rows, tables = run_batch(conn, ["SELECT VERSION()", _tables_query(database, only_tables)])
@@ -253,7 +258,7 @@ def _fetch(conn, database: str, data_tables: Sequence[str],
     table_names = sorted(r[0] for r in tables if r[5] != "VIEW" and r[0] not in BOOKKEEPING_TABLES)
     view_names = sorted(r[0] for r in tables if r[5] == "VIEW")
     queries = _queries(database, flavour, [r[2] for r in tables if r[2]], view_names,
-                       None if only_tables is None else table_names, only_tables)
+                       None if only_tables is None else table_names, only_routines)
     folded, plain = _fold(queries, flavour)
     prefix = [] if all(plain) else [_GROUP_CONCAT_MAX]
     db = quote_ident(database)
@@ -269,7 +274,7 @@ def _fetch(conn, database: str, data_tables: Sequence[str],
     show_create = results[len(folded):]
     creates = {r[0][0]: r[0][1] for r in show_create[:len(table_names)]}
     view_creates = {r[0][0]: r[0][1] for r in show_create[len(table_names):]}
-    bodies = _verbatim_bodies(conn, database, flavour, only_tables) if rows[_ROUTINES] else {}
+    bodies = _verbatim_bodies(conn, database, flavour, only_routines) if rows[_ROUTINES] else {}
     types: dict[str, DataType] = {}
     data: tuple[TableData, ...] = ()
     if data_tables:
@@ -385,18 +390,20 @@ def _show_create_parts(text: str) -> tuple[list[str], str, str | None]:
 
 def introspect(conn: pymysql.connections.Connection, database: str, *,
                self_check: bool = True, loader_account: str | None = None,
-               data_tables: Sequence[str] = (), only_tables: Sequence[str] | None = None
-               ) -> IntrospectionResult:
+               data_tables: Sequence[str] = (), only_tables: Sequence[str] | None = None,
+               only_routines: Sequence[str] | None = None) -> IntrospectionResult:
     """Read ``database`` over ``conn`` into a :class:`Schema`: :func:`fetch`, then :func:`build`.
 
     ``loader_account`` is the account (``user@host``) that loaded the schema into a scratch
     database: definers equal to it are recorded as ``None``, meaning "whoever creates the
     object", since the source said no DEFINER and the account is an artifact of the load.
     ``data_tables`` names the lookup tables whose rows are read too.  ``only_tables``
-    limits the tables and routines read to those names (views, triggers and events are all
-    read): a partial read, for a caller that knows the others did not change.
+    limits the tables (and their triggers) read to those names, ``only_routines`` the
+    routines (default: the same names); views and events are all read.  A partial read,
+    for a caller that knows the others did not change.
     """
-    return build(fetch(conn, database, data_tables=data_tables, only_tables=only_tables),
+    return build(fetch(conn, database, data_tables=data_tables, only_tables=only_tables,
+                       only_routines=only_routines),
                  self_check=self_check, loader_account=loader_account)
 
 

@@ -47,6 +47,7 @@ from .seed import seed
 
 RESIDUAL_LINES = 20  # differences listed per step; the count is always complete
 _WORD = re.compile(r"[A-Za-z0-9_$]+")
+_CREATED_ROUTINE = re.compile(r"(?:PROCEDURE|FUNCTION)\s+(?:IF\s+NOT\s+EXISTS\s+)?`?([A-Za-z0-9_$]+)", re.I)
 
 
 # ---------------------------------------------------------------------------------------
@@ -444,7 +445,7 @@ class _Site:
         site.seconds = round(time.monotonic() - t0, 3)
         return site
 
-    def _read(self, ws, data_tables, only=None) -> Schema:
+    def _read(self, ws, data_tables, only=None, only_routines=None) -> Schema:
         """Introspect the scratch database on one connection kept for the site."""
         from ..sources.introspect import introspect
 
@@ -454,7 +455,8 @@ class _Site:
                 cur.execute("SELECT CURRENT_USER()")
                 self._account = cur.fetchone()[0]
         return introspect(self._read_conn, ws.database, self_check=False, loader_account=self._account,
-                          data_tables=data_tables, only_tables=only).schema
+                          data_tables=data_tables, only_tables=only,
+                          only_routines=only_routines).schema
 
     def _introspect(self, ws, schema_hint: Schema) -> Schema:
         return self._read(ws, [d.table for d in schema_hint.data])
@@ -467,18 +469,27 @@ class _Site:
         if not self.partial:
             return self._introspect(ws, previous)
         path = self._script().get_revision(rev).path
-        words = set(_WORD.findall(Path(path).read_text(encoding="utf-8"))) if path else set()
+        text = Path(path).read_text(encoding="utf-8") if path else ""
+        words = set(_WORD.findall(text))
         words |= set(getattr(self._script().get_revision(rev).module, "legacy_writes", ()) or ())
-        only = sorted(words)
-        part = self._read(ws, [d.table for d in previous.data], only)
+        tables = {t.name for t in previous.tables}
+        only = sorted(w for w in words if w in tables) + sorted(w for w in words if w not in tables)
+        # routines: the existing ones the file names, and the ones it creates
+        lower = {w.lower() for w in words}
+        routines = sorted({r.name for r in previous.routines if r.name.lower() in lower}
+                          | set(_CREATED_ROUTINE.findall(text)))
+        part = self._read(ws, [d.table for d in previous.data], only, routines)
         read = {t.name for t in part.tables}
         keep = [t for t in previous.tables if t.name not in words and t.name not in read]
         data = [d for d in previous.data if d.table not in words and d.table not in read]
-        lower = {w.lower() for w in words}
         got = {r.name.lower() for r in part.routines}
-        routines = [r for r in previous.routines if r.name.lower() not in lower and r.name.lower() not in got]
+        kept_routines = [r for r in previous.routines
+                         if r.name.lower() not in lower and r.name.lower() not in got]
+        triggers = [t for t in previous.triggers
+                    if t.table not in words and t.name not in words and t.table not in read]
         return dataclasses.replace(part, tables=tuple(keep) + part.tables, data=tuple(data) + part.data,
-                                   routines=tuple(routines) + part.routines)
+                                   routines=tuple(kept_routines) + part.routines,
+                                   triggers=tuple(triggers) + part.triggers)
 
     def _full_check(self, ws, step: StepResult, to: str | None) -> None:
         """Read everything and compare with the recorded state (the steps read only what
