@@ -168,17 +168,23 @@ def fingerprint(schema: Schema) -> str:
 
     The same bytes as ``_canonical_bytes(to_dict(schema))``, with each table's (routine's,
     view's...) part encoded once per object."""
-    parts = []
+    h = hashlib.sha256(b"{")
+    first = True
     for name, default in sorted(_fields_of(Schema)):
         value = getattr(schema, name)
         if default is not _NO_DEFAULT and (value is default or value == default):
             continue
+        h.update(((("" if first else ",") + _canonical(name) + ":")).encode())
+        first = False
         if name in ("tables", "routines", "views", "triggers", "events", "data"):
-            text = "[" + ",".join(_table_text(t) for t in value) + "]"
+            h.update(b"[")
+            for i, obj in enumerate(value):
+                h.update(((b"," if i else b"") + _table_text(obj).encode()))
+            h.update(b"]")
         else:
-            text = _canonical(encode_value(name, value))
-        parts.append(_canonical(name) + ":" + text)
-    return "sha256:" + hashlib.sha256(("{" + ",".join(parts) + "}").encode()).hexdigest()
+            h.update(_canonical(encode_value(name, value)).encode())
+    h.update(b"}")
+    return "sha256:" + h.hexdigest()
 
 
 @dataclass(frozen=True)

@@ -287,24 +287,45 @@ class _Rows:
     values: dict[str, list]
 
 
-def _read_rows(conn, table: Table) -> _Rows:
+def _rows_query(table: Table) -> str | None:
     cols = [c.name for c in table.columns if c.generated is None]
     if not cols:
-        return _Rows(0, {}, {})
+        return None
     keys = [p.name for p in table.primary_key.columns] if table.primary_key is not None else cols
-    sql = ("SELECT " + ", ".join(quote_ident(c) for c in cols) + f" FROM {quote_ident(table.name)}"
-           + " ORDER BY " + ", ".join(quote_ident(k) for k in keys))
-    with conn.cursor() as cur:
-        cur.execute(sql)
-        rows = cur.fetchall()
+    return ("SELECT " + ", ".join(quote_ident(c) for c in cols) + f" FROM {quote_ident(table.name)}"
+            + " ORDER BY " + ", ".join(quote_ident(k) for k in keys))
+
+
+def _rows_of(table: Table, rows) -> _Rows:
+    cols = [c.name for c in table.columns if c.generated is None]
     values = {c: [_norm(r[i]) for r in rows] for i, c in enumerate(cols)}
     digests = {c: hashlib.sha256(repr(v).encode()).hexdigest() for c, v in values.items()}
     return _Rows(len(rows), digests, values)
 
 
+def read_rows(conn, tables: Iterable[Table]) -> dict[str, _Rows]:
+    """The rows of ``tables``, read in one round trip."""
+    from ..sources.introspect import run_batch
+
+    out: dict[str, _Rows] = {}
+    queried: list[Table] = []
+    queries: list[str] = []
+    for t in tables:
+        q = _rows_query(t)
+        if q is None:
+            out[t.name] = _Rows(0, {}, {})
+        else:
+            queried.append(t)
+            queries.append(q)
+    if queries:
+        for t, rows in zip(queried, run_batch(conn, queries)):
+            out[t.name] = _rows_of(t, rows)
+    return out
+
+
 def read_all_rows(conn, schema: Schema) -> dict[str, _Rows]:
     tracked = {d.table for d in schema.data}
-    return {t.name: _read_rows(conn, t) for t in schema.tables if t.name not in tracked}
+    return read_rows(conn, [t for t in schema.tables if t.name not in tracked])
 
 
 def compare_rows(before: dict[str, _Rows], changes: Sequence[Change], after_schema: Schema,
@@ -622,8 +643,8 @@ class _Site:
             writes = set(getattr(self._script().get_revision(rev).module, "legacy_writes", ()) or ())
             touched = _touched(changes) | writes
             tracked = {d.table for d in actual.data}
-            read = {t.name: _read_rows(conn, t) for t in actual.tables
-                    if t.name in touched and t.name not in tracked}
+            read = read_rows(conn, [t for t in actual.tables
+                                    if t.name in touched and t.name not in tracked])
             before = {t: r for t, r in rows_before.items() if t in touched}
             step.data = compare_rows(before, changes, actual, read, writes)
             step.data.tables += len(rows_before) - len(before)  # untouched: unchanged
