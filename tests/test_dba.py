@@ -264,3 +264,38 @@ def test_an_approved_revision_edited_by_one_character_is_refused(server, chain, 
     code, out = _run("upgrade", *url_dir, "--yes")
     assert code == 2 and "not approved, or changed since" in out and r1.rev_id in out
     assert r2.rev_id not in out.split("changed since:")[1].split("\n")[0]
+
+
+def test_progress_of_a_run_undone_by_hand_is_discarded(server, chain, site_db):
+    """A failed run recorded statement 1 as committed; the DBA undid it by hand: the next run
+    must run it again rather than trust the record."""
+    rdir, (_, _, two), (r1, _) = chain
+    url_dir = _common(server, site_db, rdir)
+    _run("stamp", *url_dir, "--auto")
+    good = r1.path.read_text()
+    _insert_in_upgrade(r1.path, ["run_sql('ALTER TABLE `NoSuchTable` ADD COLUMN `x` int')"],
+                       after_first_statement=True)
+    code, out = _run("upgrade", *url_dir, "--yes", "--allow-unreviewed")
+    assert code == 1 and "statement(s) committed: 1;" in out
+    conn = server.connect(site_db)
+    with conn.cursor() as cur:  # undo statement 1 (BLSession's column and index) by hand
+        cur.execute("ALTER TABLE `BLSession` DROP INDEX `BLSession_idx_beamline`, DROP COLUMN `beamLineName`")
+    conn.close()
+    r1.path.write_text(good)
+    code, out = _run("upgrade", *url_dir, "--yes", "--allow-unreviewed")
+    assert code == 0, out
+    assert "is discarded" in out and "skipped" not in out
+    assert _fingerprint(server, site_db) == two.fingerprint
+
+
+def test_a_dry_run_changes_nothing(server, chain, site_db):
+    rdir, _, _ = chain
+    url_dir = _common(server, site_db, rdir)
+    _run("stamp", *url_dir, "--auto")
+    code, out = _run("upgrade", *url_dir, "--dry-run", "--allow-unreviewed")
+    assert code == 0
+    conn = server.connect(site_db)
+    with conn.cursor() as cur:
+        cur.execute("SHOW TABLES LIKE 'schema_tools_progress'")
+        assert cur.fetchall() == (), "a dry run must not create the progress table"
+    conn.close()

@@ -149,6 +149,7 @@ def stamp_command(url, directory, revision, auto, from_legacy, force, defaults_f
                                                                   purge=True))
     finally:
         engine.dispose()
+    _forget_progress(spec)
     click.echo(f"stamped {spec.redacted()} at {chosen}")
     for d in ident.disagreements:
         click.echo(f"note: {d}")
@@ -164,6 +165,24 @@ def _online_options(online, online_threshold, chunk_time, chunk_size, fk_method,
                             fk_method=fk_method, progress=progress)
     find_ptosc(options.binary)
     return options
+
+
+def _forget_progress(spec) -> None:
+    """A stamp says where the database is: progress an earlier upgrade recorded no longer applies."""
+    import pymysql
+
+    from ..dba.upgrade import PROGRESS_TABLE
+    from ..render.ddl import quote_ident
+
+    conn = spec.connect(autocommit=True)
+    try:
+        with conn.cursor() as cur:
+            cur.execute(f"DELETE FROM {quote_ident(PROGRESS_TABLE)}")
+    except pymysql.MySQLError as exc:
+        if exc.args[0] != 1146:
+            raise
+    finally:
+        conn.close()
 
 
 def _run_migration(direction, url, directory, to, dry_run, sql, yes, force, lock_timeout,

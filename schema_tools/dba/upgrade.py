@@ -43,7 +43,6 @@ from ..model.snapshot import Snapshot
 from ..render.ddl import quote_ident
 from ..render.diff_report import change_line
 from ..sources.connection import ConnectionSpec
-from ..sources.introspect import MULTI_STATEMENTS
 from .identify import BASE, base_state, read_live
 
 PROGRESS_TABLE = "schema_tools_progress"
@@ -53,7 +52,8 @@ PROGRESS_TABLE = "schema_tools_progress"
 ALREADY_APPLIED = frozenset({1050, 1060, 1061, 1068, 1091, 1826, 1304, 1359, 1022, 4031, 1146, 1051,
                              1305, 1360, 1054})
 
-_UNTRACKED = re.compile(r"^\s*(?:/\*.*?\*/\s*)*(SET|SELECT|DO|SHOW)\b", re.I | re.S)
+_UNTRACKED = re.compile(r"^\s*(?:(?:/\*.*?\*/|--[^\n]*\n|#[^\n]*\n)\s*)*(SET|SELECT|DO|SHOW)\b",
+                        re.I | re.S)
 
 
 class DriftError(SchemaToolsError):
@@ -97,8 +97,11 @@ class ProgressLog:
     """``schema_tools_progress`` in the database being upgraded, written on a connection of
     its own in autocommit mode, so that a record survives whatever happens next."""
 
-    def __init__(self, conn) -> None:
+    def __init__(self, conn, *, create: bool = True) -> None:
+        """``create``: make the table if missing (a pre-flight only reads it, changing nothing)."""
         self.conn = conn
+        if not create:
+            return
         with conn.cursor() as cur:
             cur.execute(
                 f"CREATE TABLE IF NOT EXISTS {quote_ident(PROGRESS_TABLE)} ("
@@ -109,16 +112,23 @@ class ProgressLog:
                 "PRIMARY KEY (`revision`, `direction`, `statement`)"
                 ") ENGINE=InnoDB DEFAULT CHARSET=utf8mb4")
 
-    def read(self, revision: str, direction: str) -> dict[int, Recorded]:
+    def _select(self, sql: str, args=()) -> list[tuple]:
         with self.conn.cursor() as cur:
-            cur.execute(f"SELECT `statement`, `digest`, `status`, `sql_text` FROM {quote_ident(PROGRESS_TABLE)} "
-                        "WHERE `revision` = %s AND `direction` = %s", (revision, direction))
-            return {n: Recorded(d, s, t or "") for n, d, s, t in cur.fetchall()}
+            try:
+                cur.execute(sql, args)
+            except pymysql.MySQLError as exc:
+                if exc.args[0] == 1146:  # no table yet: no progress recorded
+                    return []
+                raise
+            return list(cur.fetchall())
+
+    def read(self, revision: str, direction: str) -> dict[int, Recorded]:
+        rows = self._select(f"SELECT `statement`, `digest`, `status`, `sql_text` FROM {quote_ident(PROGRESS_TABLE)} "
+                            "WHERE `revision` = %s AND `direction` = %s", (revision, direction))
+        return {n: Recorded(d, s, t or "") for n, d, s, t in rows}
 
     def pending(self) -> list[tuple[str, str]]:
-        with self.conn.cursor() as cur:
-            cur.execute(f"SELECT DISTINCT `revision`, `direction` FROM {quote_ident(PROGRESS_TABLE)}")
-            return list(cur.fetchall())
+        return self._select(f"SELECT DISTINCT `revision`, `direction` FROM {quote_ident(PROGRESS_TABLE)}")
 
     def mark(self, revision: str, direction: str, n: int, digest: str, status: str, text: str,
              error: str | None = None) -> None:
@@ -176,7 +186,7 @@ class _Tracker:
             if self._online(statement, digest):
                 return "DO 0", None
             try:
-                cursor.execute(statement)
+                cursor.execute(statement, parameters)
             except pymysql.MySQLError as exc:
                 if exc.args[0] not in ALREADY_APPLIED:
                     raise
@@ -242,6 +252,7 @@ class UpgradePlan:
     direction: str
     revisions: list[PlannedRevision] = field(default_factory=list)
     resume: dict[str, int] = field(default_factory=dict)  # revision -> statements done
+    discard: list[tuple[str, str]] = field(default_factory=list)  # stale progress to clear
     row_counts: dict[str, tuple[int, int]] = field(default_factory=dict)  # table -> (rows, bytes)
     notes: list[str] = field(default_factory=list)
 
@@ -369,6 +380,9 @@ class AdvisoryLock:
 
     def __enter__(self):
         with self.conn.cursor() as cur:
+            # the lock lives as long as this connection: it must not time out while a long
+            # statement runs on the other one
+            cur.execute("SET SESSION wait_timeout = 31536000")
             cur.execute("SELECT GET_LOCK(%s, %s)", (self.name, self.timeout))
             got = cur.fetchone()[0]
             if got != 1:
@@ -420,7 +434,7 @@ def prepare(session: Session, target: str, conn) -> UpgradePlan:
     schema, current = _current(spec, rdir)
     direction, steps = _revision_steps(rdir, current, target)
     plan = UpgradePlan(current, target if not steps else steps[-1][1], direction)
-    log = ProgressLog(conn)
+    log = ProgressLog(conn, create=False)
     pending = {(r, d) for r, d in log.pending()}
     if current == BASE:
         expected = base_state(rdir, steps[-1][0] if steps and direction == "upgrade" else None)
@@ -429,7 +443,15 @@ def prepare(session: Session, target: str, conn) -> UpgradePlan:
     fp = Snapshot(schema).fingerprint
     if expected is None:
         raise InputError(f"{rdir.path}: no recorded state for {current}")
-    if fp != expected.fingerprint:
+    if fp == expected.fingerprint:
+        # the schema is exactly where the recorded revision leaves it: whatever an earlier run
+        # recorded of the next revisions did not stay (undone by hand, or stale); start afresh
+        for rev, _ in steps:
+            if (rev, direction) in pending:
+                plan.discard.append((rev, direction))
+                plan.notes.append(f"progress recorded for {rev} by an earlier run is discarded: the "
+                                  f"schema is at the state before it")
+    else:
         first = steps[0] if steps else None
         resuming = first is not None and (first[0], direction) in pending
         nxt = (base_state(rdir, first[0]) if first[1] == BASE else rdir.state(first[1])) if first else None
@@ -455,7 +477,7 @@ def prepare(session: Session, target: str, conn) -> UpgradePlan:
         plan.revisions.append(PlannedRevision(rev, (module_rev.doc or "").strip().splitlines()[0]
                                               if module_rev.doc else "",
                                               ups if direction == "upgrade" else downs, tables))
-        recorded = log.read(rev, direction)
+        recorded = log.read(rev, direction) if (rev, direction) not in plan.discard else {}
         done = sum(1 for r in recorded.values() if r.status == "done")
         if recorded:
             plan.resume[rev] = done
@@ -480,6 +502,8 @@ def execute(session: Session, plan: UpgradePlan, conn) -> None:
     """Run the plan's revisions one at a time with durable progress; check the end state."""
     rdir, spec, say = session.rdir, session.spec, session.say
     log = ProgressLog(conn)
+    for rev, direction in plan.discard:
+        log.clear(rev, direction)
     cfg = rdir.config()
     from alembic import command
 
@@ -494,7 +518,6 @@ def execute(session: Session, plan: UpgradePlan, conn) -> None:
     finally:
         if runner is not None:
             runner.close()
-    _final_check(session, plan)
 
 
 def _run_revisions(session: Session, plan: UpgradePlan, log: ProgressLog, cfg, fn, runner) -> None:
@@ -506,8 +529,7 @@ def _run_revisions(session: Session, plan: UpgradePlan, log: ProgressLog, cfg, f
             runner.start_revision(_script(rdir).get_revision(rev).module)
         tracker = _Tracker(log, rev, plan.direction, say, online=runner)
         engine = sa.create_engine("mysql+pymysql://", poolclass=sa.pool.NullPool,
-                                  creator=lambda: spec.connect(client_flag=MULTI_STATEMENTS),
-                                  isolation_level="AUTOCOMMIT")
+                                  creator=lambda: spec.connect(), isolation_level="AUTOCOMMIT")
         sa.event.listen(engine, "before_cursor_execute", tracker.before, retval=True)
         sa.event.listen(engine, "after_cursor_execute", tracker.after)
         t0 = time.monotonic()
@@ -528,27 +550,34 @@ def _run_revisions(session: Session, plan: UpgradePlan, log: ProgressLog, cfg, f
                 error=exc.error, statement=exc.statement) from None
         finally:
             engine.dispose()
-        log.clear(rev, plan.direction)
+        log.clear(rev)  # both directions: what was recorded of it is history now
         extra = f", {tracker.skipped} skipped (committed by an earlier run)" if tracker.skipped else ""
         if tracker.online_run:
             extra += f", {tracker.online_run} of them through pt-online-schema-change"
         say(f"    done: {tracker.executed} statement(s) run{extra} ({time.monotonic() - t0:.1f} s)")
+        _check_state(session, plan.direction, rev, last=i == len(plan.revisions))
 
 
-def _final_check(session: Session, plan: UpgradePlan) -> None:
+def _check_state(session: Session, direction: str, rev: str, *, last: bool) -> None:
+    """After each revision: the schema must be its recorded state, or nothing more runs
+    (with --force, which went on from a drifted schema, only the end state is required)."""
     rdir, spec, say = session.rdir, session.spec, session.say
-    end = plan.revisions[-1] if plan.revisions else None
-    if end is None:
-        return
-    state_rev = end.revision if plan.direction == "upgrade" else _down_target(rdir, end.revision)
-    expected = base_state(rdir, end.revision) if state_rev == BASE else rdir.state(state_rev)
+    state_rev = rev if direction == "upgrade" else _down_target(rdir, rev)
+    expected = base_state(rdir, rev) if state_rev == BASE else rdir.state(state_rev)
     schema, _ = _current(spec, rdir)
     if expected is not None and Snapshot(schema).fingerprint != expected.fingerprint:
         changes = diff(schema, expected.schema)
-        raise DriftError(f"the upgrade ran, but the schema is not the recorded state of {state_rev}: "
-                         f"{len(changes)} difference(s): "
-                         + "; ".join(change_line(c) for c in changes[:5]))
-    say(f"the schema is the recorded state of {state_rev} ({expected.fingerprint[:19]}...)")
+        if session.force and not last:
+            say(f"    warning: not the recorded state of {state_rev} ({len(changes)} difference(s)); "
+                f"going on (--force)")
+            return
+        raise DriftError(f"{direction} of revision {rev} ran, but the schema is not the recorded state "
+                         f"of {state_rev}: {len(changes)} difference(s): "
+                         + "; ".join(change_line(c) for c in changes[:5]),
+                         hint="nothing after it was run; see `schema-tools drift`")
+    if expected is not None:
+        say(f"    the schema is the recorded state of {state_rev} ({expected.fingerprint[:19]}...)")
+
 
 
 def _down_target(rdir: RevisionDir, rev: str) -> str:
