@@ -236,3 +236,21 @@ def test_check_with_verify_fails_on_a_state_the_server_does_not_produce(server, 
                      "--server", server.url())
     assert code == 1
     assert f"fingerprint: {info.rev_id}: upgrade on" in out and "stray" in out
+
+
+def test_rows_compare_by_value_not_by_the_servers_order_or_spelling():
+    from decimal import Decimal
+
+    from schema_tools.model.objects import Column, DataType, Index, IndexColumn, Table
+    from schema_tools.verify.runner import _norm, _rows_of
+
+    def table(kind):
+        cols = (Column("code", DataType(kind, 10)), Column("v", DataType("varchar", 10)))
+        return Table("Code", cols, primary_key=Index("PRIMARY", (IndexColumn("code"),), kind="primary"))
+
+    numeric = [(i, f"v{i}") for i in range(1, 13)]  # ORDER BY an int: 1, 2, ..., 12
+    text = sorted(((str(i), f"v{i}") for i in range(1, 13)), key=lambda r: r[0])  # '1', '10', '11', '12', '2'...
+    a, b = _rows_of(table("int"), numeric), _rows_of(table("varchar"), text)
+    assert a.digests == b.digests, "a key whose type changed sorts differently on the server"
+    assert _norm(Decimal("1.00")) == _norm(1) == "1" and _norm(1.5) == "1.5"
+    assert _norm("007") != _norm("7") and _norm("12 ") != _norm("12"), "text is compared exactly"
