@@ -93,3 +93,21 @@ def test_identify_dls_releases_and_a_half_updated_database(server, corpus):
         assert code == 0 and _versions(server, db) == [head]
     finally:
         server.drop_database(db)
+
+
+def test_revisions_sharing_a_state_are_told_apart_by_the_records(corpus):
+    from schema_tools.dba.identify import LegacyStatus, state_candidates
+
+    rdir = RevisionDir(PROJECT_ROOT / "revisions")
+    entries = load_legacy_map(rdir)
+    shared = [revs for revs in state_candidates(rdir).values() if len(revs) > 1 and BASE not in revs]
+    assert shared, "the DLS line has scripts that leave the recorded schema as it was"
+    pair = shared[0]
+    schema = rdir.state(pair[0]).schema
+    assert identify(rdir, schema).ambiguous
+    order = [e.revision for e in entries]
+    for rev in pair:
+        done = [e.recorded or e.script for e in entries[:order.index(rev) + 1]]
+        ident = identify(rdir, schema, legacy=LegacyStatus(done=done))
+        assert ident.revision == rev and not ident.ambiguous, (rev, ident.disagreements)
+        assert identify(rdir, schema, alembic=[rev]).revision == rev

@@ -115,6 +115,10 @@ def stamp_command(url, directory, revision, auto, from_legacy, force, defaults_f
             raise InputError(f"the schema matches no recorded state (nearest: {ident.nearest}, {dist}); "
                              f"nothing to stamp",
                              hint="see `schema-tools identify`, or stamp a revision by name with --force")
+        if ident.ambiguous:
+            raise InputError(f"the schema is the state of several revisions ({', '.join(ident.candidates)}) "
+                             f"and no record says which",
+                             hint="stamp one by name, or use --from-schemastatus")
         chosen = ident.revision
     elif from_legacy:
         if ident.legacy is None:
@@ -129,7 +133,7 @@ def stamp_command(url, directory, revision, auto, from_legacy, force, defaults_f
                              hint="--force records it anyway")
     else:
         chosen = revision
-        if ident.revision != chosen and not force:
+        if chosen not in ident.candidates and ident.revision != chosen and not force:
             raise InputError(f"the schema is not the recorded state of {chosen} "
                              f"({'it is ' + ident.revision if ident.revision else 'it matches none'})",
                              hint="--force records it anyway")

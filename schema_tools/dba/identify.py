@@ -55,20 +55,28 @@ def load_legacy_map(rdir: RevisionDir) -> list[LegacyEntry]:
         raise InputError(f"{path}: each entry needs 'script' and 'revision'") from None
 
 
-def state_index(rdir: RevisionDir) -> dict[str, str]:
-    """fingerprint -> revision id (``base`` for a root's starting state) of every recorded
-    state, read from the revision files' headers (cheap: no state file is parsed)."""
-    out: dict[str, str] = {}
+def state_candidates(rdir: RevisionDir) -> dict[str, list[str]]:
+    """fingerprint -> every revision (``base`` for a root's starting state) whose recorded
+    state it is, newest first; read from the revision files' headers (no state file is
+    parsed).  Several revisions share a state when one undoes another, or changes only
+    what the schema does not record (rows of a table that is not tracked)."""
+    out: dict[str, list[str]] = {}
     if not rdir.versions.is_dir():
         return out
     for rev in rdir.script().walk_revisions():
         after = getattr(rev.module, "schema_after", None)
         before = getattr(rev.module, "schema_before", None)
         if after:
-            out.setdefault(after, rev.revision)
-        if before and not rev.down_revision:
-            out.setdefault(before, BASE)
+            out.setdefault(after, []).append(rev.revision)
+        if before and not rev.down_revision and BASE not in out.get(before, []):
+            out.setdefault(before, []).append(BASE)
     return out
+
+
+def state_index(rdir: RevisionDir) -> dict[str, str]:
+    """fingerprint -> the newest revision whose recorded state it is (see
+    :func:`state_candidates`)."""
+    return {fp: revs[0] for fp, revs in state_candidates(rdir).items()}
 
 
 def recorded_states(rdir: RevisionDir):
@@ -177,6 +185,8 @@ class Identification:
     alembic: list[str] | None = None
     legacy: LegacyStatus | None = None
     legacy_revision: str | None = None  # the revision SchemaStatus implies
+    candidates: list[str] = field(default_factory=list)  # every revision with this state
+    ambiguous: bool = False  # several candidates, and no record to choose between them
     legacy_script: str | None = None  # legacy script of the matched revision
     unknown_scripts: list[str] = field(default_factory=list)
     disagreements: list[str] = field(default_factory=list)
@@ -215,14 +225,27 @@ def legacy_revision(entries: Sequence[LegacyEntry], status: LegacyStatus) -> tup
 def identify(rdir: RevisionDir, schema: Schema, *, alembic: list[str] | None = None,
              legacy: LegacyStatus | None = None, snapshots: Path | None = None) -> Identification:
     fp = Snapshot(schema).fingerprint
-    index = state_index(rdir)
-    ident = Identification(fp, index.get(fp), [], alembic=alembic, legacy=legacy)
+    candidates = state_candidates(rdir)
+    index = {f: revs[0] for f, revs in candidates.items()}
+    cands = list(candidates.get(fp, []))
+    entries = load_legacy_map(rdir)
+    by_rev = {e.revision: e for e in entries}
+    # several revisions can share a state: the one a record names is taken
+    chosen = cands[0] if cands else None
+    decided = len(cands) <= 1
+    if not decided:
+        implied = legacy_revision(entries, legacy)[0] if legacy is not None and entries else None
+        if alembic and len(alembic) == 1 and alembic[0] in cands:
+            chosen, decided = alembic[0], True
+        elif implied in cands:
+            chosen, decided = implied, True
+    ident = Identification(fp, chosen, [], alembic=alembic, legacy=legacy)
+    ident.candidates = cands
+    ident.ambiguous = not decided
     if snapshots is not None and snapshots.is_dir():
         for path in sorted(snapshots.glob("*.json")):
             if not path.name.endswith(".meta.json") and Snapshot.read(path).fingerprint == fp:
                 ident.snapshots.append(path.stem)
-    entries = load_legacy_map(rdir)
-    by_rev = {e.revision: e for e in entries}
     if ident.revision is None and index:
         best = None
         for label, load in recorded_states(rdir):
@@ -286,6 +309,9 @@ def describe(ident: Identification) -> str:
     if ident.revision is not None:
         extra = f" (legacy script {ident.legacy_script})" if ident.legacy_script else ""
         lines.append(f"schema: the state of revision {ident.revision}{extra}")
+        if len(ident.candidates) > 1:
+            lines.append(f"  the same state as: {', '.join(c for c in ident.candidates if c != ident.revision)}"
+                         + (" (no record says which)" if ident.ambiguous else ""))
     else:
         dist = ", ".join(f"{n} {k}" for k, n in ident.distance.items()) or "no recorded states"
         lines.append(f"schema: matches no recorded state; nearest: {ident.nearest} ({dist})")
