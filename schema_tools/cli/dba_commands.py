@@ -78,6 +78,12 @@ def drift_command(url, directory, defaults_file):
         raise InputError(f"alembic_version records several revisions: {', '.join(versions)}")
     rev = versions[0] if versions else BASE
     expected = load_state(rdir, rev)
+    if rev == BASE:
+        # no revision applied yet: the starting state of any line of revisions
+        for root in rdir.roots():
+            start = rdir.root_state(root)
+            if start is not None and start.fingerprint == Snapshot(schema).fingerprint:
+                expected = start
     if Snapshot(schema).fingerprint == expected.fingerprint:
         click.echo(f"no drift: the schema is the recorded state of {rev}")
         return 0
