@@ -22,7 +22,7 @@ import pymysql
 
 from ..diff.compare import diff
 from ..errors import InputError
-from ..migrate.revision import RevisionDir
+from ..migrate.revision import RevisionDir, recorded_fingerprints
 from ..model.objects import ISPYB_LOOKUP_TABLES, Schema
 from ..model.snapshot import Snapshot
 from ..sources.connection import ConnectionSpec
@@ -63,12 +63,10 @@ def state_candidates(rdir: RevisionDir) -> dict[str, list[str]]:
     out: dict[str, list[str]] = {}
     if not rdir.versions.is_dir():
         return out
-    for rev in rdir.script().walk_revisions():
-        after = getattr(rev.module, "schema_after", None)
-        before = getattr(rev.module, "schema_before", None)
+    for rev, down, before, after in recorded_fingerprints(rdir.script()):
         if after:
-            out.setdefault(after, []).append(rev.revision)
-        if before and not rev.down_revision and BASE not in out.get(before, []):
+            out.setdefault(after, []).append(rev)
+        if before and not down and BASE not in out.get(before, []):
             out.setdefault(before, []).append(BASE)
     return out
 

@@ -317,11 +317,13 @@ def _tables_touched(rdir: RevisionDir, rev: str, before: str, after: str) -> lis
     return sorted(n for n in names if a.schema.table(n) is not None)
 
 
-def _statement_count(path) -> int:
-    text = path.read_text(encoding="utf-8")
-    body = text.split("def downgrade()", 1)
-    return len(re.findall(r"^\s+(?:run_sql|op\.)", body[0], re.M)), \
-        len(re.findall(r"^\s+(?:run_sql|op\.)", body[1], re.M)) if len(body) > 1 else 0
+_STATEMENT_CALL = re.compile(r"^\s+(?:run_sql|op\.)", re.M)
+
+
+def _statement_count(path: Path) -> tuple[int, int]:
+    """Statements of a revision file's upgrade() and downgrade()."""
+    up, _, down = path.read_text(encoding="utf-8").partition("def downgrade()")
+    return len(_STATEMENT_CALL.findall(up)), len(_STATEMENT_CALL.findall(down))
 
 
 def _row_counts(conn, database: str, tables: Sequence[str]) -> dict[str, tuple[int, int]]:

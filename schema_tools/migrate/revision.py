@@ -116,6 +116,18 @@ class RevisionDir:
         return head, self.state(head)
 
 
+def recorded_fingerprints(script) -> list[tuple[str, str | None, str | None, str | None]]:
+    """(revision, down revision, fingerprint before, fingerprint after) of every revision of
+    ``script`` (a ``ScriptDirectory``), newest first, read from the revision files' headers:
+    no state file is parsed."""
+    out = []
+    for rev in script.walk_revisions():
+        down = rev.down_revision if rev.down_revision else None
+        out.append((rev.revision, down, getattr(rev.module, "schema_before", None),
+                    getattr(rev.module, "schema_after", None)))
+    return out
+
+
 # ---------------------------------------------------------------------------------------
 # additive policy
 

@@ -128,12 +128,17 @@ def _unfold(results: Sequence[list[tuple]], plain: Sequence[bool]) -> list[list[
 _GROUP_CONCAT_MAX = "SET SESSION group_concat_max_len = 4294967295"
 
 
+def _in_list(names: Sequence[str]) -> str:
+    """The inside of ``IN (...)``: quoted literals, or NULL for none (matches nothing)."""
+    return ", ".join(_lit(n) for n in names) or "NULL"
+
+
 def _tables_query(db: str, only: Sequence[str] | None = None) -> str:
     """Tables and views (``TABLE_TYPE`` ``VIEW``), read before the other queries: their
     names make the ``SHOW CREATE`` statements that travel with those queries.  ``only``:
     these tables, and every view."""
     where = "" if only is None else (
-        f" AND (TABLE_NAME IN ({', '.join(_lit(n) for n in only) or 'NULL'}) OR TABLE_TYPE = 'VIEW')")
+        f" AND (TABLE_NAME IN ({_in_list(only)}) OR TABLE_TYPE = 'VIEW')")
     return (f"SELECT TABLE_NAME, ENGINE, TABLE_COLLATION, CREATE_OPTIONS, TABLE_COMMENT, "
             f"TABLE_TYPE "
             f"FROM information_schema.TABLES WHERE TABLE_SCHEMA = {_lit(db)}{where}")
@@ -146,17 +151,17 @@ def _queries(db: str, flavour: Flavour, collations: Sequence[str],
     of the tables and the names of the views (the server then opens only those).
     ``only``/``only_routines``: the table-level and routine queries ask for these alone."""
     s = _lit(db)
-    t = "" if only is None else f" AND TABLE_NAME IN ({', '.join(_lit(n) for n in only) or 'NULL'})"
-    names = None if only_routines is None else (", ".join(_lit(n) for n in only_routines) or "NULL")
+    t = "" if only is None else f" AND TABLE_NAME IN ({_in_list(only)})"
+    names = None if only_routines is None else _in_list(only_routines)
     r = "" if names is None else f" AND ROUTINE_NAME IN ({names})"
     p = "" if names is None else f" AND SPECIFIC_NAME IN ({names})"
     # the triggers of the tables read
-    g = "" if only is None else f" AND EVENT_OBJECT_TABLE IN ({', '.join(_lit(n) for n in only) or 'NULL'})"
-    view_names = ", ".join(_lit(v) for v in views) or "NULL"
+    g = "" if only is None else f" AND EVENT_OBJECT_TABLE IN ({_in_list(only)})"
+    view_names = _in_list(views)
     level = "LEVEL" if flavour.has_check_level else "'Table'"
     ignored = "IGNORED" if flavour.has_index_ignored else "'NO'"
     algorithm = "ALGORITHM" if flavour.has_view_algorithm_column else "'UNDEFINED'"
-    in_use = ", ".join(_lit(c) for c in sorted(set(collations))) or "NULL"
+    in_use = _in_list(sorted(set(collations)))
     return [
         f"SELECT DEFAULT_CHARACTER_SET_NAME, DEFAULT_COLLATION_NAME FROM information_schema.SCHEMATA "
         f"WHERE SCHEMA_NAME = {s}",
@@ -320,7 +325,7 @@ def _verbatim_bodies(conn, db: str, flavour: Flavour,
     if not flavour.is_mariadb:
         return {}
     try:
-        names = "" if only is None else f" AND name IN ({', '.join(_lit(n) for n in only) or 'NULL'})"
+        names = "" if only is None else f" AND name IN ({_in_list(only)})"
         (rows,) = run_batch(conn, [f"SELECT type, name, body FROM mysql.proc WHERE db = {_lit(db)}{names}"])
     except pymysql.MySQLError:
         return {}

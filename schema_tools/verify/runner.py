@@ -37,7 +37,7 @@ from ..diff.changes import Add, Change, Rename
 from ..diff.compare import diff
 from ..errors import InputError, SchemaToolsError
 from ..migrate.commands import MigrationFailed, run_alembic_with
-from ..migrate.revision import RevisionDir
+from ..migrate.revision import RevisionDir, recorded_fingerprints
 from ..model.objects import Schema, Table
 from ..model.snapshot import Snapshot
 from ..render.ddl import quote_ident
@@ -151,17 +151,14 @@ def _state_index(rdir: RevisionDir) -> dict[str, tuple[str | None, str | None]]:
     out: dict[str, tuple[str | None, str | None]] = {}
     if not rdir.versions.is_dir():
         return out
-    revisions = sorted(rdir.script().walk_revisions(), key=lambda r: r.revision)
-    for r in revisions:
-        if not r.down_revision:
-            before = getattr(r.module, "schema_before", None)
-            own = (rdir.states / f"{r.revision}.before.json").exists()
-            if before:
-                out.setdefault(before, (None, r.revision if own else None))
-    for r in revisions:
-        after = getattr(r.module, "schema_after", None)
+    headers = sorted(recorded_fingerprints(rdir.script()))
+    for rev, down, before, _ in headers:
+        if not down and before:
+            own = (rdir.states / f"{rev}.before.json").exists()
+            out.setdefault(before, (None, rev if own else None))
+    for rev, _, _, after in headers:
         if after:
-            out.setdefault(after, (r.revision, None))
+            out.setdefault(after, (rev, None))
     return out
 
 
@@ -292,12 +289,11 @@ class _Rows:
 
 
 def _rows_query(table: Table) -> str | None:
+    """The stored columns of ``table``; :func:`_rows_of` orders the rows."""
     cols = [c.name for c in table.columns if c.generated is None]
     if not cols:
         return None
-    keys = [p.name for p in table.primary_key.columns] if table.primary_key is not None else cols
-    return ("SELECT " + ", ".join(quote_ident(c) for c in cols) + f" FROM {quote_ident(table.name)}"
-            + " ORDER BY " + ", ".join(quote_ident(k) for k in keys))
+    return "SELECT " + ", ".join(quote_ident(c) for c in cols) + f" FROM {quote_ident(table.name)}"
 
 
 def _rows_of(table: Table, rows) -> _Rows:
