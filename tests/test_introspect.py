@@ -343,3 +343,24 @@ def test_cli_diff_of_two_urls(server, scratch_db):
         assert "Traceback" not in result.stderr and len(result.stderr.strip().splitlines()) <= 2
     finally:
         server.drop_database(other)
+
+
+def test_a_partial_read_is_the_full_read_of_what_it_names(server, features_db):
+    """What a partial read returns is exactly what a full read says of those objects."""
+    full = _snap(server, features_db).schema
+    conn = server.connect(features_db, client_flag=MULTI_STATEMENTS)
+    try:
+        part = introspect(conn, features_db, only_tables=["r", "p", "no_such_table"],
+                          only_routines=["fn"]).schema
+        bare = introspect(conn, features_db, only_tables=["x"], only_routines=[],
+                          events=False, triggers=False).schema
+    finally:
+        conn.close()
+    assert [t.name for t in part.tables] == ["p", "r"]
+    assert part.tables == (full.table("p"), full.table("r"))
+    assert part.views == full.views and len(part.views) == 2, "the views are always read"
+    assert [r.name for r in part.routines] == ["fn"] and part.routines[0] in full.routines
+    assert part.triggers == full.triggers, "r's trigger comes with r"
+    assert part.events == full.events
+    assert bare.tables == (full.table("x"),) and bare.views == full.views
+    assert bare.routines == () and bare.triggers == () and bare.events == ()

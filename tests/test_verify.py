@@ -141,6 +141,57 @@ def test_a_residual_difference_fails_the_step(server, tmp_path):
     assert up.residual_count == 1 and "stray" in up.residual[0] and "Proposal" in up.residual[0]
 
 
+ADD_TRIGGER = """
+DELIMITER ;;
+CREATE TRIGGER `BLSession_bi` BEFORE INSERT ON `BLSession` FOR EACH ROW SET NEW.comments = 'new';;
+DELIMITER ;
+"""
+
+
+def _two_revisions(server, tmp_path: Path):
+    """A line of two revisions from the base: ADD_BEAMLINE, then a trigger."""
+    rdir, snaps, first = _site(server, tmp_path, ADD_BEAMLINE, "BLSession beamline")
+    target = _snapshot(server, tmp_path, "target2", BASE_SQL + ADD_BEAMLINE + ADD_TRIGGER)
+    second = generate(rdir, target=target.schema, message="BLSession trigger", server=server.url())
+    return rdir, snaps, first, second
+
+
+@pytest.mark.server
+def test_a_line_is_checked_revision_by_revision_and_stops_at_the_failing_one(server, tmp_path):
+    rdir, snaps, first, second = _two_revisions(server, tmp_path)
+    report = verify(rdir, snapshots=snaps, servers=[server.url()])
+    assert report.ok, report.to_dict()
+    assert [(s.direction, s.revision) for s in report.sites[0].steps] == [
+        ("upgrade", first.rev_id), ("upgrade", second.rev_id),
+        ("downgrade", second.rev_id), ("downgrade", first.rev_id)]
+    text = second.path.read_text().replace(
+        "def upgrade() -> None:\n", "def upgrade() -> None:\n    run_sql('DROP TABLE `NoSuchTable`')\n", 1)
+    second.path.write_text(text)
+    report = verify(rdir, snapshots=snaps, servers=[server.url()])
+    steps = report.sites[0].steps
+    assert [(s.revision, s.ok) for s in steps] == [(first.rev_id, True), (second.rev_id, False)]
+    assert steps[1].error.startswith("ERROR 1051") and "NoSuchTable" in steps[1].statement
+    assert "0 change(s) from " + first.rev_id + " applied, 1 still to go" in steps[1].left_in
+
+
+@pytest.mark.server
+@pytest.mark.parametrize("stray", [
+    "CREATE TRIGGER `Proposal_bi` BEFORE INSERT ON `Proposal` FOR EACH ROW SET NEW.title = 'x'",
+    "CREATE EVENT `stray_event` ON SCHEDULE EVERY 1 DAY DISABLE DO DELETE FROM `Proposal`",
+])
+def test_a_stray_trigger_or_event_is_caught_at_its_own_revision(server, tmp_path, stray):
+    """Each step reads again what its revision names, triggers and events included, so
+    the difference is reported at the revision that made it, not only at the end."""
+    rdir, snaps, first, second = _two_revisions(server, tmp_path)
+    _insert_in_upgrade(first.path, [f'run_sql("{stray}")'], after_first_statement=False)
+    report = verify(rdir, snapshots=snaps, servers=[server.url()])
+    up1, up2 = report.sites[0].steps[:2]
+    assert not up1.ok and up1.residual_count == 1, up1.residual
+    name = stray.split("`")[1]
+    assert name in up1.residual[0]
+    assert up2.ok is False and name in up2.residual[0], "still there after the next revision"
+
+
 @pytest.mark.server
 def test_silent_truncation_is_caught_as_lost_data(server, tmp_path):
     rdir, snaps, info = _site(server, tmp_path, NARROW_TITLE, "narrow title")

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Sequence
+from typing import Callable, Sequence
 
 import sqlalchemy as sa
 
@@ -141,14 +141,16 @@ class MigrationFailed(SchemaToolsError):
 
 
 def run_alembic_with(rdir: RevisionDir, connect, action: str, target: str, *, script=None,
-                     connection=None) -> None:
+                     connection=None, on_applied: Callable[[str], None] | None = None) -> None:
     """``alembic upgrade/downgrade TARGET`` on connections made by ``connect()``.
 
     For a caller that runs many steps: ``script`` is the directory's ``ScriptDirectory``
     (making one parses every revision file), and ``connection`` an open SQLAlchemy
     connection to run on, configured as the directory's ``env.py`` does online, without
-    loading it each time.  A failing statement raises :class:`MigrationFailed` naming the
-    statement and the server's error."""
+    loading it each time; ``on_applied(revision)`` is then called after each revision, up
+    or down, inside its transaction (a caller that looks at the database from another
+    connection gives an autocommit ``connection``).  A failing statement raises
+    :class:`MigrationFailed` naming the statement and the server's error."""
     from alembic.runtime.environment import EnvironmentContext
     from alembic.script import ScriptDirectory
 
@@ -165,7 +167,10 @@ def run_alembic_with(rdir: RevisionDir, connect, action: str, target: str, *, sc
             with EnvironmentContext(cfg, script, fn=steps, as_sql=False, starting_rev=None,
                                     destination_rev=target, tag=None) as env:
                 if inline:
-                    env.configure(connection=conn, transaction_per_migration=True)
+                    callbacks = [] if on_applied is None else [
+                        lambda step, **_: on_applied(step.up_revision_id)]
+                    env.configure(connection=conn, transaction_per_migration=True,
+                                  on_version_apply=callbacks)
                     with env.begin_transaction():
                         env.run_migrations()
                 else:

@@ -136,20 +136,28 @@ def _in_list(names: Sequence[str]) -> str:
 def _tables_query(db: str, only: Sequence[str] | None = None) -> str:
     """Tables and views (``TABLE_TYPE`` ``VIEW``), read before the other queries: their
     names make the ``SHOW CREATE`` statements that travel with those queries.  ``only``:
-    these tables, and every view."""
-    where = "" if only is None else (
-        f" AND (TABLE_NAME IN ({_in_list(only)}) OR TABLE_TYPE = 'VIEW')")
+    these tables alone (the views come from :func:`_views_query`)."""
+    where = "" if only is None else f" AND TABLE_NAME IN ({_in_list(only)})"
     return (f"SELECT TABLE_NAME, ENGINE, TABLE_COLLATION, CREATE_OPTIONS, TABLE_COMMENT, "
             f"TABLE_TYPE "
             f"FROM information_schema.TABLES WHERE TABLE_SCHEMA = {_lit(db)}{where}")
 
 
+def _views_query(db: str) -> str:
+    """The names of the views, for a partial read.  Asking information_schema.TABLES for
+    ``TABLE_TYPE = 'VIEW'`` opens every table; the directory listing opens none."""
+    return f"SHOW FULL TABLES FROM {quote_ident(db)} WHERE Table_type = 'VIEW'"
+
+
 def _queries(db: str, flavour: Flavour, collations: Sequence[str],
              views: Sequence[str], only: Sequence[str] | None = None,
-             only_routines: Sequence[str] | None = None) -> list[str]:
+             only_routines: Sequence[str] | None = None, events: bool = True,
+             triggers: bool = True) -> list[str | None]:
     """The information_schema queries after the tables query, which told the collations
     of the tables and the names of the views (the server then opens only those).
-    ``only``/``only_routines``: the table-level and routine queries ask for these alone."""
+    ``only``/``only_routines``: the table-level and routine queries ask for these alone.
+    None stands for a query a partial read has no need to run (no views, no routines
+    named, events or triggers not asked for): its result is empty."""
     s = _lit(db)
     t = "" if only is None else f" AND TABLE_NAME IN ({_in_list(only)})"
     names = None if only_routines is None else _in_list(only_routines)
@@ -162,7 +170,8 @@ def _queries(db: str, flavour: Flavour, collations: Sequence[str],
     ignored = "IGNORED" if flavour.has_index_ignored else "'NO'"
     algorithm = "ALGORITHM" if flavour.has_view_algorithm_column else "'UNDEFINED'"
     in_use = _in_list(sorted(set(collations)))
-    return [
+    partial = only is not None
+    queries: list[str | None] = [
         f"SELECT DEFAULT_CHARACTER_SET_NAME, DEFAULT_COLLATION_NAME FROM information_schema.SCHEMATA "
         f"WHERE SCHEMA_NAME = {s}",
         f"SELECT COLLATION_NAME, CHARACTER_SET_NAME FROM information_schema.COLLATIONS "
@@ -199,6 +208,15 @@ def _queries(db: str, flavour: Flavour, collations: Sequence[str],
         f"STARTS, ENDS, STATUS, ON_COMPLETION, EVENT_COMMENT, SQL_MODE, DEFINER, CHARACTER_SET_CLIENT, "
         f"COLLATION_CONNECTION, DATABASE_COLLATION FROM information_schema.EVENTS WHERE EVENT_SCHEMA = {s}",
     ]
+    if partial and not views:
+        queries[_VIEWS - 1] = None
+    if only_routines is not None and not only_routines:
+        queries[_ROUTINES - 1] = queries[_PARAMETERS - 1] = None
+    if not events:
+        queries[_EVENTS - 1] = None
+    if not triggers:
+        queries[_TRIGGERS - 1] = None
+    return queries
 
 
 @contextlib.contextmanager
@@ -234,7 +252,8 @@ class Fetched:
 
 def fetch(conn: pymysql.connections.Connection, database: str, *,
           data_tables: Sequence[str] = (), only_tables: Sequence[str] | None = None,
-          only_routines: Sequence[str] | None = None) -> Fetched:
+          only_routines: Sequence[str] | None = None, events: bool = True,
+          triggers: bool = True) -> Fetched:
     """Every server round trip of a read of ``database``, and nothing of the model.
 
     The first brings the server version and the tables; the second every other
@@ -244,27 +263,36 @@ def fetch(conn: pymysql.connections.Connection, database: str, *,
     server busy, the model being built afterwards (:func:`build`)."""
     with _cyclic_gc_paused():
         return _fetch(conn, database, data_tables, only_tables,
-                      only_tables if only_routines is None else only_routines)
+                      only_tables if only_routines is None else only_routines, events, triggers)
 
 
 def _fetch(conn, database: str, data_tables: Sequence[str],
            only_tables: Sequence[str] | None = None,
-           only_routines: Sequence[str] | None = None) -> Fetched:
+           only_routines: Sequence[str] | None = None, events: bool = True,
+           triggers: bool = True) -> Fetched:
     started = time.perf_counter()
+    first = ["SELECT VERSION()", _tables_query(database, only_tables)]
+    if only_tables is not None:
+        first.append(_views_query(database))
     try:
-        version_rows, tables = run_batch(conn, ["SELECT VERSION()", _tables_query(database, only_tables)])
+        version_rows, tables, *views = run_batch(conn, first)
     except pymysql.MySQLError as exc:
         raise ConnectionFailed(f"cannot read database {database!r}: {exc.args[-1]}") from None
     version_string = version_rows[0][0]
     flavour = detect(version_string)
     if only_tables is not None:
         wanted = set(only_tables)
-        tables = [r for r in tables if r[5] == "VIEW" or r[0] in wanted]
+        # the row information_schema.TABLES has for a view: only its name and type matter
+        tables = [r for r in tables if r[5] != "VIEW" and r[0] in wanted]
+        tables += [(r[0], None, None, None, "VIEW", "VIEW") for r in views[0]]
     table_names = sorted(r[0] for r in tables if r[5] != "VIEW" and r[0] not in BOOKKEEPING_TABLES)
     view_names = sorted(r[0] for r in tables if r[5] == "VIEW")
     queries = _queries(database, flavour, [r[2] for r in tables if r[2]], view_names,
-                       None if only_tables is None else table_names, only_routines)
-    folded, plain = _fold(queries, flavour)
+                       None if only_tables is None else table_names, only_routines, events, triggers)
+    asked = [q for q in queries if q is not None]
+    # folding pays on whole databases; on a few tables, plain rows come back sooner
+    folded, plain = _fold(asked, flavour) if only_tables is None or len(table_names) > 20 \
+        else (asked, [True] * len(asked))
     prefix = [] if all(plain) else [_GROUP_CONCAT_MAX]
     db = quote_ident(database)
     shows = [f"SHOW CREATE TABLE {db}.{quote_ident(n)}" for n in table_names]
@@ -273,7 +301,8 @@ def _fetch(conn, database: str, data_tables: Sequence[str],
         results = run_batch(conn, prefix + folded + shows)[len(prefix):]
     except pymysql.MySQLError as exc:
         raise ConnectionFailed(f"cannot read database {database!r}: {exc.args[-1]}") from None
-    rows = [tables] + _unfold(results[:len(folded)], plain)
+    got = iter(_unfold(results[:len(folded)], plain))
+    rows = [tables] + [[] if q is None else next(got) for q in queries]
     if not rows[_SCHEMATA]:
         raise SchemaToolsError(f"database {database!r} does not exist on the server")
     show_create = results[len(folded):]
@@ -396,7 +425,8 @@ def _show_create_parts(text: str) -> tuple[list[str], str, str | None]:
 def introspect(conn: pymysql.connections.Connection, database: str, *,
                self_check: bool = True, loader_account: str | None = None,
                data_tables: Sequence[str] = (), only_tables: Sequence[str] | None = None,
-               only_routines: Sequence[str] | None = None) -> IntrospectionResult:
+               only_routines: Sequence[str] | None = None, events: bool = True,
+               triggers: bool = True) -> IntrospectionResult:
     """Read ``database`` over ``conn`` into a :class:`Schema`: :func:`fetch`, then :func:`build`.
 
     ``loader_account`` is the account (``user@host``) that loaded the schema into a scratch
@@ -404,11 +434,12 @@ def introspect(conn: pymysql.connections.Connection, database: str, *,
     object", since the source said no DEFINER and the account is an artifact of the load.
     ``data_tables`` names the lookup tables whose rows are read too.  ``only_tables``
     limits the tables (and their triggers) read to those names, ``only_routines`` the
-    routines (default: the same names); views and events are all read.  A partial read,
-    for a caller that knows the others did not change.
+    routines (default: the same names); views are all read, and events and triggers unless
+    ``events`` or ``triggers`` is false (the schema then has none).  A partial read, for a
+    caller that knows the others did not change.
     """
     return build(fetch(conn, database, data_tables=data_tables, only_tables=only_tables,
-                       only_routines=only_routines),
+                       only_routines=only_routines, events=events, triggers=triggers),
                  self_check=self_check, loader_account=loader_account)
 
 

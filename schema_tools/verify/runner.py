@@ -143,7 +143,7 @@ class Baseline:
     root: str | None = None  # with start None: the root whose states/<root>.before.json this is
 
 
-def _state_index(rdir: RevisionDir) -> dict[str, tuple[str | None, str | None]]:
+def _state_index(rdir: RevisionDir, script) -> dict[str, tuple[str | None, str | None]]:
     """fingerprint -> (revision id, root) of every recorded state: (rev, None) for
     ``states/<rev>.json``, (None, None) for ``base.json``, (None, root) for
     ``<root>.before.json`` (the starting state of a further root).  Read from the revision
@@ -151,7 +151,7 @@ def _state_index(rdir: RevisionDir) -> dict[str, tuple[str | None, str | None]]:
     out: dict[str, tuple[str | None, str | None]] = {}
     if not rdir.versions.is_dir():
         return out
-    headers = sorted(recorded_fingerprints(rdir.script()))
+    headers = sorted(recorded_fingerprints(script))
     for rev, down, before, _ in headers:
         if not down and before:
             own = (rdir.states / f"{rev}.before.json").exists()
@@ -163,12 +163,13 @@ def _state_index(rdir: RevisionDir) -> dict[str, tuple[str | None, str | None]]:
 
 
 def find_baselines(rdir: RevisionDir, snapshots: Path, sites: Sequence[str] = (),
-                   start: str | None = None) -> tuple[list[Baseline], list[str]]:
+                   start: str | None = None, *, script=None) -> tuple[list[Baseline], list[str]]:
     """The site snapshots that are the state of some revision (or of the base).
 
     With ``start`` (``--from``), the baseline is that revision's recorded state, named after
     the site snapshot that matches it if there is one.  Returns (baselines, skipped)."""
-    index = _state_index(rdir)
+    script = script or rdir.script()
+    index = _state_index(rdir, script)
     if not index:
         raise InputError(f"{rdir.path}: no recorded states (states/*.json); is it a revision directory?")
     files = sorted(p for p in snapshots.glob("*.json") if not p.name.endswith(".meta.json")) \
@@ -179,7 +180,7 @@ def find_baselines(rdir: RevisionDir, snapshots: Path, sites: Sequence[str] = ()
         raise InputError(f"no snapshot named {', '.join(unknown)} in {snapshots} "
                          f"(have: {', '.join(by_site) or 'none'})")
     if start is not None:
-        rev = None if start == "base" else _resolve(rdir, start)
+        rev = None if start == "base" else _resolve(rdir, script, start)
         state = rdir.state(rev)
         if state is None:
             raise InputError(f"{rdir.path}: no recorded state for revision {start}")
@@ -203,11 +204,11 @@ def find_baselines(rdir: RevisionDir, snapshots: Path, sites: Sequence[str] = ()
     return out, skipped
 
 
-def _resolve(rdir: RevisionDir, rev: str) -> str:
+def _resolve(rdir: RevisionDir, script, rev: str) -> str:
     from alembic.util import CommandError
 
     try:
-        found = rdir.script().get_revision(rev)
+        found = script.get_revision(rev)
     except CommandError as exc:
         raise InputError(f"{rdir.path}: {exc}") from None
     if found is None:
@@ -222,11 +223,11 @@ def _roots_from_base(rdir: RevisionDir, script) -> set[str]:
 
 
 def revision_path(rdir: RevisionDir, start: str | None, to: str | None,
-                  root: str | None = None) -> list[tuple[str, str | None]]:
+                  root: str | None = None, *, script=None) -> list[tuple[str, str | None]]:
     """(revision, its down revision) from just after ``start`` up to ``to`` (default: the
     single head above ``start``), oldest first.  With ``start`` None, only the lines that
     begin at ``root`` (default: at the roots that start from ``base.json``) are followed."""
-    script = rdir.script()
+    script = script or rdir.script()
     roots = {root} if root else _roots_from_base(rdir, script)
 
     def above(h: str) -> bool:
@@ -240,7 +241,7 @@ def revision_path(rdir: RevisionDir, start: str | None, to: str | None,
                              f"({', '.join(sorted(heads))}); name one with --to")
         to = heads[0]
     else:
-        to = _resolve(rdir, to)
+        to = _resolve(rdir, script, to)
     chain = []
     for r in script.iterate_revisions(to, "base"):
         if r.revision == start:
@@ -433,7 +434,9 @@ class _Site:
 
             self._engine = sa.create_engine("mysql+pymysql://", poolclass=sa.pool.NullPool,
                                             creator=lambda: ws.connect(ws.database))
-            self._sa_conn = self._engine.connect()
+            # autocommit: each revision is checked from other connections as soon as it is
+            # applied, inside Alembic's transaction for it
+            self._sa_conn = self._engine.connect().execution_options(isolation_level="AUTOCOMMIT")
         return self._sa_conn
 
     def _close_migration_connection(self) -> None:
@@ -478,7 +481,8 @@ class _Site:
         site.seconds = round(time.monotonic() - t0, 3)
         return site
 
-    def _read(self, ws, data_tables, only=None, only_routines=None) -> Schema:
+    def _read(self, ws, data_tables, only=None, only_routines=None, events=True,
+              triggers=True) -> Schema:
         """Introspect the scratch database on one connection kept for the site."""
         from ..sources.introspect import introspect
 
@@ -489,16 +493,17 @@ class _Site:
                 self._account = cur.fetchone()[0]
         return introspect(self._read_conn, ws.database, self_check=False, loader_account=self._account,
                           data_tables=data_tables, only_tables=only,
-                          only_routines=only_routines).schema
+                          only_routines=only_routines, events=events, triggers=triggers).schema
 
     def _introspect(self, ws, schema_hint: Schema) -> Schema:
         return self._read(ws, [d.table for d in schema_hint.data])
 
     def _introspect_after(self, ws, rev: str, previous: Schema) -> Schema:
         """The schema after revision ``rev`` ran: the tables and routines whose names its
-        file mentions are read again, the others are taken from ``previous`` (views,
-        triggers and events are always read).  A change outside those tables shows at the
-        end of the direction, where everything is read."""
+        file mentions are read again, the others are taken from ``previous``; views are
+        always read, events when the file says EVENT, the triggers of the tables read when
+        the file says TRIGGER or one of them had a trigger.  A change outside those shows
+        at the end of the direction, where everything is read."""
         if not self.partial:
             return self._introspect(ws, previous)
         path = self._script().get_revision(rev).path
@@ -511,18 +516,21 @@ class _Site:
         lower = {w.lower() for w in words}
         routines = sorted({r.name for r in previous.routines if r.name.lower() in lower}
                           | set(_CREATED_ROUTINE.findall(text)))
-        part = self._read(ws, [d.table for d in previous.data], only, routines)
+        events = "event" in lower
+        read_triggers = "trigger" in lower or any(t.table in words for t in previous.triggers)
+        part = self._read(ws, [d.table for d in previous.data], only, routines, events, read_triggers)
         read = {t.name for t in part.tables}
         keep = [t for t in previous.tables if t.name not in words and t.name not in read]
         data = [d for d in previous.data if d.table not in words and d.table not in read]
         got = {r.name.lower() for r in part.routines}
         kept_routines = [r for r in previous.routines
                          if r.name.lower() not in lower and r.name.lower() not in got]
-        triggers = [t for t in previous.triggers
-                    if t.table not in words and t.name not in words and t.table not in read]
+        triggers = [t for t in previous.triggers if not read_triggers
+                    or (t.table not in words and t.name not in words and t.table not in read)]
         return dataclasses.replace(part, tables=tuple(keep) + part.tables, data=tuple(data) + part.data,
                                    routines=tuple(kept_routines) + part.routines,
-                                   triggers=tuple(triggers) + part.triggers)
+                                   triggers=tuple(triggers) + part.triggers,
+                                   events=part.events if events else previous.events)
 
     def _full_check(self, ws, step: StepResult, to: str | None) -> None:
         """Read everything and compare with the recorded state (the steps read only what
@@ -569,33 +577,72 @@ class _Site:
                 final = self.state(self.path[-1][0]).schema if self.path else base.schema
                 seed(conn, base.schema, rows=self.rows, prefer=final, wide=True)
             rows_now = read_all_rows(conn, base.schema) if self.data else {}
-            steps: list[tuple[str, str, str | None, str | None]] = []
-            for rev, down in self.path:
-                steps.append(("upgrade", rev, down, rev))
-            for rev, down in reversed(self.path):
-                steps.append(("downgrade", rev, rev, down))
-            for i, (direction, rev, frm, to) in enumerate(steps):
-                step, rows_now = self._step(ws, conn, direction, rev, frm, to, rows_now)
-                last_of_direction = i + 1 == len(steps) or steps[i + 1][0] != direction
-                if step.error is None and last_of_direction and self.partial:
-                    self._full_check(ws, step, to)
-                if self.data and step.error is None and last_of_direction:
-                    # steps read the tables they touch; at the end of each direction every table
-                    # is read, so that rows changed where no change says so are found too
-                    full = read_all_rows(conn, self.current)
-                    for table in sorted(set(full) & set(rows_now)):
-                        a, b = rows_now[table], full[table]
-                        if a.count != b.count or any(b.digests.get(c, d) != d for c, d in a.digests.items()):
-                            step.data.lost.append(f"{table}: rows changed, though no revision "
-                                                  f"on the way changes this table")
-                            step.ok = False
-                    rows_now = full
-                site.steps.append(step)
-                self.progress(self._line(site, step))
-                if not step.ok and step.error is not None:
-                    break  # the database is no longer at a known state
+            ups = [(rev, down, rev) for rev, down in self.path]
+            downs = [(rev, rev, down) for rev, down in reversed(self.path)]
+            for direction, steps in (("upgrade", ups), ("downgrade", downs)):
+                if steps:
+                    rows_now, failed = self._direction(ws, conn, site, direction, steps, rows_now)
+                    if failed:
+                        break  # the database is no longer at a known state
         finally:
             conn.close()
+
+    def _direction(self, ws, conn, site: SiteResult, direction: str,
+                   steps: list[tuple[str, str | None, str | None]], rows_now) -> tuple[dict, bool]:
+        """One ``alembic upgrade`` (or ``downgrade``) through ``steps`` (revision, from,
+        to), each revision checked as soon as it is applied.  Returns the rows now and
+        whether a statement failed."""
+        done = 0
+        mark = time.monotonic()
+
+        def applied(rev: str) -> None:
+            nonlocal done, rows_now, mark
+            expected, frm, to = steps[done]
+            if rev != expected:
+                raise SchemaToolsError(f"{direction}: Alembic applied {rev} where {expected} was due")
+            seconds = round(time.monotonic() - mark, 3)
+            step, rows_now = self._check(ws, conn, direction, rev, frm, to, rows_now)
+            step.seconds = seconds
+            done += 1
+            if done == len(steps):
+                rows_now = self._end_of_direction(ws, conn, step, to, rows_now)
+            site.steps.append(step)
+            self.progress(self._line(site, step))
+            mark = time.monotonic()
+
+        target = steps[-1][0] if direction == "upgrade" else (steps[-1][2] or "base")
+        try:
+            run_alembic_with(self.rdir, lambda: ws.connect(ws.database), direction, target,
+                             script=self._script(), connection=self._migration_connection(ws),
+                             on_applied=applied)
+        except MigrationFailed as exc:
+            rev, frm, to = steps[done]
+            step = self._failed(ws, direction, rev, frm, to, exc)
+            step.seconds = round(time.monotonic() - mark, 3)
+            site.steps.append(step)
+            self.progress(self._line(site, step))
+            return rows_now, True
+        if done != len(steps):
+            raise SchemaToolsError(f"{direction} to {target}: Alembic applied {done} of "
+                                   f"{len(steps)} revisions")
+        return rows_now, False
+
+    def _end_of_direction(self, ws, conn, step: StepResult, to: str | None, rows_now) -> dict:
+        """After the last revision of a direction: read everything, schema and rows (the
+        steps read only what their revisions name)."""
+        if self.partial:
+            self._full_check(ws, step, to)
+        if not self.data:
+            return rows_now
+        # rows changed where no change says so are found here
+        full = read_all_rows(conn, self.current)
+        for table in sorted(set(full) & set(rows_now)):
+            a, b = rows_now[table], full[table]
+            if a.count != b.count or any(b.digests.get(c, d) != d for c, d in a.digests.items()):
+                step.data.lost.append(f"{table}: rows changed, though no revision "
+                                      f"on the way changes this table")
+                step.ok = False
+        return full
 
     def _line(self, site: SiteResult, step: StepResult) -> str:
         status = "ok" if step.ok else "FAILED"
@@ -605,35 +652,36 @@ class _Site:
         return (f"{site.site} [{site.backend}]: {step.direction} {step.revision} -> {step.target}: "
                 f"{status} ({step.seconds:.1f} s{extra})")
 
-    def _step(self, ws, conn, direction: str, rev: str, frm: str | None, to: str | None,
-              rows_before) -> tuple[StepResult, dict]:
+    def _failed(self, ws, direction: str, rev: str, frm: str | None, to: str | None,
+                exc: MigrationFailed) -> StepResult:
+        """The report of a revision whose statement failed: the statement, the server's
+        error, and where the scratch database was left."""
         step = StepResult(rev, direction, to or "base")
-        t0 = time.monotonic()
-        try:
-            run_alembic_with(self.rdir, lambda: ws.connect(ws.database), direction,
-                             rev if direction == "upgrade" else (to or "base"), script=self._script(),
-                             connection=self._migration_connection(ws))
-        except MigrationFailed as exc:
-            expected = self.state(to)
-            step.seconds = round(time.monotonic() - t0, 3)
-            step.error = exc.error
-            step.statement = exc.statement
-            actual = self._introspect(ws, expected.schema)
-            from_start = _residual(self.state(frm).schema, actual)
-            to_go = _residual(actual, expected.schema)
-            step.left_in = (f"scratch database {ws.database} left between states: "
-                            f"{len(from_start)} change(s) from {frm or 'base'} applied, "
-                            f"{len(to_go)} still to go to {to or 'base'}")
-            step.residual = [change_line(c) for c in to_go[:RESIDUAL_LINES]]
-            step.residual_count = len(to_go)
-            return step, rows_before
-        step.seconds = round(time.monotonic() - t0, 3)
+        expected = self.state(to)
+        step.error = exc.error
+        step.statement = exc.statement
+        actual = self._introspect(ws, expected.schema)
+        from_start = _residual(self.state(frm).schema, actual)
+        to_go = _residual(actual, expected.schema)
+        step.left_in = (f"scratch database {ws.database} left between states: "
+                        f"{len(from_start)} change(s) from {frm or 'base'} applied, "
+                        f"{len(to_go)} still to go to {to or 'base'}")
+        step.residual = [change_line(c) for c in to_go[:RESIDUAL_LINES]]
+        step.residual_count = len(to_go)
+        return step
+
+    def _check(self, ws, conn, direction: str, rev: str, frm: str | None, to: str | None,
+               rows_before) -> tuple[StepResult, dict]:
+        """The checks after revision ``rev`` was applied: its recorded state, and the rows."""
+        step = StepResult(rev, direction, to or "base")
         previous = self.current
         actual = self._introspect_after(ws, rev, previous)
         recorded = self._recorded_fingerprint(to)
-        if recorded is not None and Snapshot(actual).fingerprint != recorded:
+        fingerprint = Snapshot(actual).fingerprint
+        if recorded is not None and fingerprint != recorded:
             actual = self._introspect(ws, previous)  # not as recorded: read everything to say why
-        if recorded is None or Snapshot(actual).fingerprint != recorded:
+            fingerprint = Snapshot(actual).fingerprint
+        if recorded is None or fingerprint != recorded:
             expected = self.state(to)
             if {d.table for d in expected.schema.data} != {d.table for d in previous.data}:
                 actual = self._introspect(ws, expected.schema)  # other lookup tables tracked
@@ -672,7 +720,8 @@ def verify(rdir: RevisionDir, *, snapshots: Path, sites: Sequence[str] = (), sta
            rows: int = 10, jobs: int = 1, progress: Progress | None = None,
            defaults_file=None) -> VerifyReport:
     """Verify the revisions of ``rdir`` from every site baseline, on every server backend."""
-    baselines, skipped = find_baselines(rdir, snapshots, sites, start)
+    script = rdir.script()  # parsing every revision file once
+    baselines, skipped = find_baselines(rdir, snapshots, sites, start, script=script)
     lock = threading.Lock()
 
     def say(line: str) -> None:
@@ -682,7 +731,7 @@ def verify(rdir: RevisionDir, *, snapshots: Path, sites: Sequence[str] = (), sta
 
     work = []
     for b in baselines:
-        path = revision_path(rdir, b.start, to, b.root)
+        path = revision_path(rdir, b.start, to, b.root, script=script)
         for backend in servers or (None,):
             work.append(_Site(rdir, b, path, backend, data=data, rows=rows, progress=say,
                               defaults_file=defaults_file))
@@ -701,6 +750,8 @@ def verify(rdir: RevisionDir, *, snapshots: Path, sites: Sequence[str] = (), sta
                     say(line)
                 results.append(result)
     else:
+        for s in work:
+            s._script_dir = script
         results = [s.run() for s in work]
     return VerifyReport(results, skipped)
 
