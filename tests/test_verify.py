@@ -164,6 +164,11 @@ def test_a_line_is_checked_revision_by_revision_and_stops_at_the_failing_one(ser
     assert [(s.direction, s.revision) for s in report.sites[0].steps] == [
         ("upgrade", first.rev_id), ("upgrade", second.rev_id),
         ("downgrade", second.rev_id), ("downgrade", first.rev_id)]
+    # from the middle of the line: the baseline is the first revision's state
+    report = verify(rdir, snapshots=snaps, servers=[server.url()], start=first.rev_id)
+    assert report.ok, report.to_dict()
+    assert [(s.direction, s.revision, s.target) for s in report.sites[0].steps] == [
+        ("upgrade", second.rev_id, second.rev_id), ("downgrade", second.rev_id, first.rev_id)]
     text = second.path.read_text().replace(
         "def upgrade() -> None:\n", "def upgrade() -> None:\n    run_sql('DROP TABLE `NoSuchTable`')\n", 1)
     second.path.write_text(text)

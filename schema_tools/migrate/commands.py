@@ -182,6 +182,8 @@ def run_alembic_with(rdir: RevisionDir, connect, action: str, target: str, *, sc
     if connection is not None:
         run_on(connection, True)
         return
+    if on_applied is not None:
+        raise ValueError("run_alembic_with: on_applied needs a connection")
     engine = sa.create_engine("mysql+pymysql://", poolclass=sa.pool.NullPool, creator=connect)
     try:
         with engine.connect() as conn:

@@ -577,6 +577,8 @@ class _Site:
                 final = self.state(self.path[-1][0]).schema if self.path else base.schema
                 seed(conn, base.schema, rows=self.rows, prefer=final, wide=True)
             rows_now = read_all_rows(conn, base.schema) if self.data else {}
+            if self.baseline.start is not None and self.path:
+                self._stamp(ws, self.baseline.start)
             ups = [(rev, down, rev) for rev, down in self.path]
             downs = [(rev, rev, down) for rev, down in reversed(self.path)]
             for direction, steps in (("upgrade", ups), ("downgrade", downs)):
@@ -586,6 +588,12 @@ class _Site:
                         break  # the database is no longer at a known state
         finally:
             conn.close()
+
+    def _stamp(self, ws, rev: str) -> None:
+        """Record ``rev`` as applied: the baseline is its state, loaded from a snapshot."""
+        from alembic.runtime.migration import MigrationContext
+
+        MigrationContext.configure(self._migration_connection(ws)).stamp(self._script(), rev)
 
     def _direction(self, ws, conn, site: SiteResult, direction: str,
                    steps: list[tuple[str, str | None, str | None]], rows_now) -> tuple[dict, bool]:
@@ -597,6 +605,9 @@ class _Site:
 
         def applied(rev: str) -> None:
             nonlocal done, rows_now, mark
+            if done == len(steps):
+                raise SchemaToolsError(f"{direction}: Alembic applied {rev} after the last "
+                                       f"revision due, {steps[-1][0]}")
             expected, frm, to = steps[done]
             if rev != expected:
                 raise SchemaToolsError(f"{direction}: Alembic applied {rev} where {expected} was due")
@@ -616,9 +627,12 @@ class _Site:
                              script=self._script(), connection=self._migration_connection(ws),
                              on_applied=applied)
         except MigrationFailed as exc:
+            seconds = round(time.monotonic() - mark, 3)
+            if done == len(steps):
+                raise SchemaToolsError(f"{direction} to {target}: {exc}") from None
             rev, frm, to = steps[done]
             step = self._failed(ws, direction, rev, frm, to, exc)
-            step.seconds = round(time.monotonic() - mark, 3)
+            step.seconds = seconds
             site.steps.append(step)
             self.progress(self._line(site, step))
             return rows_now, True
