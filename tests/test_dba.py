@@ -99,7 +99,7 @@ def test_identify_stamp_drift_and_a_plain_upgrade(server, chain, site_db):
     code, out = _run("identify", *url_dir)
     assert code == 1 and f"nearest: {r2.rev_id} (1 column)" in out
     code, out = _run("downgrade", *url_dir, "--to", r1.rev_id, "--yes", "--allow-unreviewed")
-    assert code == 1 and "drifted" in out and "handmade" in out
+    assert code == 2 and "drifted" in out and "handmade" in out, "refused: nothing done"
     assert _run("stamp", *url_dir, "--auto")[0] == 2, "nothing to stamp when no state matches"
     code, out = _run("downgrade", *url_dir, "--to", "base", "--yes", "--allow-unreviewed", "--force")
     assert code == 1 and "not the recorded state of base" in out, out

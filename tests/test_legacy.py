@@ -131,6 +131,9 @@ def test_scripts_that_cannot_run_are_reported_and_not_imported(server, base, tmp
     assert by["2024_04_02_use_pydb.sql"].status == "failed"
     definer = by["2024_04_03_view_definer.sql"]
     assert definer.status == "failed" and "DEFINER `pxadmin`@`%` does not exist" in definer.reason
+    # a script that does not even split into statements is skipped the same way, with its line
+    broken = by["2024_04_03_zz_unterminated.sql"]
+    assert broken.status == "failed" and "2024_04_03_zz_unterminated.sql:2: unterminated string" in broken.reason
     last = by["2024_04_04_Shipping_label.sql"]
     assert last.status == "imported" and last.recorded is None
     assert [e["script"] for e in load_legacy_map(rdir)] == ["2024_04_01_Shipping_note.sql",
@@ -149,7 +152,7 @@ def test_import_legacy_command(server, base, tmp_path):
                                       "--dir", str(out), "--server", server.url()])
     assert result.exit_code == 1, result.output
     lines = [line for line in result.output.splitlines() if line.startswith("2024_")]
-    assert len(lines) == 4
+    assert len(lines) == 5
     assert "NOT IMPORTED: line 1: hard-coded USE pydb" in lines[1]
     assert "not reached" in lines[2] and "Traceback" not in result.output
 

@@ -139,6 +139,16 @@ def stamp_command(url, directory, revision, auto, from_legacy, force, defaults_f
                              hint="--force records it anyway")
     else:
         chosen = revision
+        if chosen != BASE:
+            from alembic.util import CommandError
+
+            try:
+                known = rdir.script().get_revision(chosen)
+            except CommandError as exc:
+                raise InputError(f"{rdir.path}: {exc}") from None
+            if known is None:
+                raise InputError(f"{rdir.path}: unknown revision {chosen}")
+            chosen = known.revision
         if chosen not in ident.candidates and ident.revision != chosen and not force:
             raise InputError(f"the schema is not the recorded state of {chosen} "
                              f"({'it is ' + ident.revision if ident.revision else 'it matches none'})",
@@ -203,6 +213,9 @@ def _run_migration(direction, url, directory, to, dry_run, sql, yes, force, lock
     from ..sources.introspect import MULTI_STATEMENTS
 
     rdir = RevisionDir(directory)
+    if sql and (dry_run or plan_view or online is not None):
+        raise InputError("--sql prints the SQL of the revisions; it does not combine with "
+                         "--dry-run, --plan or --online")
     if sql:
         run_alembic(rdir, url, direction, to, sql=True, defaults_file=defaults_file)
         return 0

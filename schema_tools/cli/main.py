@@ -38,12 +38,22 @@ class _Group(click.Group):
         except click.exceptions.Abort:
             click.echo("schema-tools: aborted", err=True)
             sys.exit(EXIT_ERROR)
+        except click.UsageError as exc:  # one line, as every other error
+            where = exc.ctx.command_path if exc.ctx is not None else "schema-tools"
+            click.echo(f"schema-tools: error: {exc.format_message()} (see `{where} --help`)", err=True)
+            sys.exit(EXIT_ERROR)
         except click.ClickException as exc:
             exc.show()
             sys.exit(EXIT_ERROR)
         except KeyboardInterrupt:
             click.echo("schema-tools: interrupted", err=True)
             sys.exit(130)
+        except OSError as exc:  # a file that cannot be read or written (an output path, mostly)
+            if debug:
+                raise
+            where = f"{exc.filename}: " if exc.filename else ""
+            click.echo(f"schema-tools: error: {where}{exc.strerror or exc}", err=True)
+            sys.exit(EXIT_ERROR)
         except Exception as exc:  # a bug: still one line, and a way to see more
             if debug:
                 raise

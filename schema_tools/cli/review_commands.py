@@ -109,7 +109,7 @@ def check(directory, fmt, run_verify, snapshots, server):
     """The CI gate: exit 1 on an unapproved or modified revision, a mismatch with
     revisions.sum, several heads where allow_branches is false, or a revision whose
     recorded fingerprint differs from its state file (with --verify: or from the state
-    the revision produces on a real server)."""
+    the revision produces on a real server); exit 2 when --verify could not run."""
     import json
 
     from ..review.check import Problem, check_revisions
@@ -117,11 +117,13 @@ def check(directory, fmt, run_verify, snapshots, server):
     if not (Path(directory) / "versions").is_dir():
         raise InputError(f"{directory}: not a revision directory (no versions/)")
     problems = check_revisions(directory)
+    errored = False  # --verify could not run somewhere (a server, a baseline): exit 2
     if run_verify:
         from ..migrate.revision import RevisionDir
         from ..verify.runner import verify
 
         report = verify(RevisionDir(directory), snapshots=Path(snapshots), servers=[server], data=False)
+        errored = report.exit_code == 2
         for site in report.sites:
             if site.error:
                 problems.append(Problem("verify", None, f"{site.site}: {site.error}"))
@@ -138,7 +140,7 @@ def check(directory, fmt, run_verify, snapshots, server):
         for p in problems:
             click.echo(str(p))
         click.echo(f"{directory}: {'ok' if not problems else f'{len(problems)} problem(s)'}")
-    return 1 if problems else 0
+    return 2 if errored else (1 if problems else 0)
 
 
 COMMANDS = [review, check]

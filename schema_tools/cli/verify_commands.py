@@ -7,6 +7,7 @@ from pathlib import Path
 
 import click
 
+from ..errors import InputError
 from .options import defaults_file_option, dir_option
 
 
@@ -63,6 +64,9 @@ def verify_command(directory, snapshots, servers, sites, start, to, data, rows, 
     from ..verify.report import to_json, to_junit, to_text
     from ..verify.runner import verify
 
+    for path in (report_file, junit_file):  # before the run, not after it
+        if path and not Path(path).resolve().parent.is_dir():
+            raise InputError(f"{path}: no such directory {Path(path).resolve().parent}")
     progress = _Progress()
     try:
         report = verify(RevisionDir(directory), snapshots=Path(snapshots), sites=sites, start=start,
@@ -75,7 +79,7 @@ def verify_command(directory, snapshots, servers, sites, start, to, data, rows, 
     if junit_file:
         Path(junit_file).write_text(to_junit(report), encoding="utf-8")
     click.echo(to_text(report), nl=False)
-    return 0 if report.ok else 1
+    return report.exit_code
 
 
 COMMANDS = [verify_command]

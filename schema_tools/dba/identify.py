@@ -12,7 +12,6 @@ Three records can say it, and they can disagree:
 
 from __future__ import annotations
 
-import json
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -41,18 +40,9 @@ class LegacyEntry:
 def load_legacy_map(rdir: RevisionDir) -> list[LegacyEntry]:
     """The legacy script -> revision mapping of ``rdir`` (``legacy.json``), in order;
     empty when the directory has none."""
-    path = rdir.path / "legacy.json"
-    if not path.is_file():
-        return []
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except ValueError as exc:
-        raise InputError(f"{path}: not valid JSON: {exc}") from None
-    items = data.get("scripts", data) if isinstance(data, dict) else data
-    try:
-        return [LegacyEntry(i["script"], i.get("recorded"), i["revision"]) for i in items]
-    except (KeyError, TypeError):
-        raise InputError(f"{path}: each entry needs 'script' and 'revision'") from None
+    from ..migrate.legacy import load_legacy_map as read_map
+
+    return [LegacyEntry(e["script"], e["recorded"], e["revision"]) for e in read_map(rdir)]
 
 
 def state_candidates(rdir: RevisionDir) -> dict[str, list[str]]:

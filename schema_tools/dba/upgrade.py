@@ -62,6 +62,11 @@ class DriftError(SchemaToolsError):
     exit_code = 1
 
 
+class DriftRefused(SchemaToolsError):
+    """Before a run: the live schema is not the state its recorded revision says, so
+    nothing is done (a refusal: exit 2)."""
+
+
 class LockBusy(SchemaToolsError):
     """Another upgrade of the same database holds the lock."""
 
@@ -463,7 +468,7 @@ def prepare(session: Session, target: str, conn) -> UpgradePlan:
             plan.notes.append(f"the schema has drifted from the state of {current}; going on (--force)")
         else:
             changes = diff(expected.schema, schema)
-            raise DriftError(
+            raise DriftRefused(
                 f"the schema has drifted from the recorded state of {current}: {len(changes)} "
                 f"difference(s): " + "; ".join(change_line(c) for c in changes[:5])
                 + (" ..." if len(changes) > 5 else ""),

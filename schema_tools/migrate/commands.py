@@ -8,7 +8,7 @@ from typing import Callable, Sequence
 import sqlalchemy as sa
 
 from ..diff.compare import diff, reverse_changes
-from ..errors import InputError, SchemaToolsError
+from ..errors import ConnectionFailed, InputError, SchemaToolsError
 from ..model.objects import Schema
 from ..model.snapshot import Snapshot
 from ..render.sql import Step, plan
@@ -51,10 +51,14 @@ def generate(rdir: RevisionDir, *, target: Schema, message: str, source: Schema 
     changes of those kinds (``table``, ``column``, ``index``...): a step toward ``target``.
     The branch label goes on the first revision of its line only (Alembic carries it on)."""
     rdir.ensure()
+    if rev_id is not None and ((rdir.states / f"{rev_id}.json").exists()
+                               or rev_id in {r.revision for r in rdir.script().walk_revisions()}):
+        raise InputError(f"{rdir.path}: revision {rev_id} exists already; choose another --rev-id")
     head, head_snap = rdir.head_state(branch)
     if source is None:
         if head_snap is None:
-            raise InputError(f"{rdir.path}: no revisions yet; give the starting state with --from")
+            raise InputError(f"{rdir.path}: no revisions yet{' on branch ' + branch if branch else ''}; "
+                             f"give the starting state with --from")
         source = head_snap.schema
     elif head is not None and head_snap is not None and head_snap.fingerprint != Snapshot(source).fingerprint:
         raise InputError(f"--from does not match the head state of {rdir.path} (revision {head}); "
@@ -93,7 +97,8 @@ def revision_from_sql(rdir: RevisionDir, sql_files: Sequence[str | Path], *, mes
     head, head_snap = rdir.head_state(branch)
     if source is None:
         if head_snap is None:
-            raise InputError(f"{rdir.path}: no head state to apply the script to; give --from")
+            raise InputError(f"{rdir.path}: no head state{' on branch ' + branch if branch else ''} "
+                             f"to apply the script to; give --from")
         source = head_snap.schema
     with open_workspace(server) as ws:
         ws.load_schema(source)
@@ -119,6 +124,16 @@ def run_alembic(rdir: RevisionDir, url: str, action: str, target: str, *, sql: b
     if sql:
         cfg = rdir.config()
         spec = parse_url(url, defaults_file=defaults_file)
+        if ":" not in target:  # the SQL starts from the revision the database is at
+            current = _recorded_revisions(spec)
+            if len(current) > 1:
+                raise InputError(f"{spec.redacted()}: alembic_version records several revisions "
+                                 f"({', '.join(current)}); give --to FROM:TO")
+            if current:
+                target = f"{current[0]}:{target}"
+            elif action == "downgrade":
+                raise InputError(f"{spec.redacted()}: no revision recorded in alembic_version; "
+                                 f"nothing to downgrade")
         cfg.set_main_option("sqlalchemy.url", "mysql+pymysql://localhost/" + (spec.database or ""))
         fn = command.upgrade if action == "upgrade" else command.downgrade
         _alembic_errors(action, target, lambda: fn(cfg, target, sql=True))
@@ -190,6 +205,25 @@ def run_alembic_with(rdir: RevisionDir, connect, action: str, target: str, *, sc
             run_on(conn, False)
     finally:
         engine.dispose()
+
+
+def _recorded_revisions(spec) -> list[str]:
+    """The revisions ``alembic_version`` of ``spec``'s database records (none without it)."""
+    import pymysql
+
+    if not spec.database:
+        raise InputError(f"{spec.redacted()}: the URL names no database")
+    conn = spec.connect()
+    try:
+        with conn.cursor() as cur:
+            cur.execute("SELECT version_num FROM alembic_version")
+            return sorted(r[0] for r in cur.fetchall())
+    except pymysql.MySQLError as exc:
+        if exc.args and exc.args[0] == 1146:  # no such table: nothing applied
+            return []
+        raise ConnectionFailed(f"{spec.redacted()}: cannot read alembic_version: {exc.args[-1]}") from None
+    finally:
+        conn.close()
 
 
 def _alembic_errors(action: str, target: str, run) -> None:

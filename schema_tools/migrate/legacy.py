@@ -62,7 +62,7 @@ from typing import Callable, Sequence
 import pymysql
 
 from ..diff.compare import diff, reverse_changes
-from ..errors import InputError
+from ..errors import InputError, SqlError
 from ..model.objects import ISPYB_LOOKUP_TABLES, Schema, quote_string
 from ..model.snapshot import Snapshot
 from ..render.ddl import quote_ident
@@ -136,7 +136,10 @@ class LegacyScript:
 def read_script(path: str | Path) -> LegacyScript:
     path = Path(path)
     text = read_sql_file(path)
-    statements = tuple(split_sql(text, source=path.name))
+    try:
+        statements = tuple(split_sql(text, source=path.name))
+    except SqlError as exc:  # it cannot run at all: a failed script, like one the server rejects
+        return LegacyScript(path, (), (), None, None, (str(exc),), ())
     sql = tuple(client_strip(st.sql) for st in statements)
     recorded = done = None
     problems: list[str] = []

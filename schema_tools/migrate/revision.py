@@ -58,8 +58,13 @@ class RevisionDir:
         return self.path / "states"
 
     def ensure(self) -> "RevisionDir":
+        """Make this a revision directory (for a writer: new revisions go here)."""
         self.versions.mkdir(parents=True, exist_ok=True)
         self.states.mkdir(parents=True, exist_ok=True)
+        return self._complete()
+
+    def _complete(self) -> "RevisionDir":
+        """Put back the Alembic files a revision directory needs (``env.py``...)."""
         template = resources.files("schema_tools.migrate").joinpath("template")
         for name in TEMPLATE_FILES:
             dest = self.path / name
@@ -71,7 +76,9 @@ class RevisionDir:
     def config(self, url: str | None = None):
         from alembic.config import Config
 
-        self.ensure()
+        if not self.versions.is_dir():  # a reader writes nothing into a directory it does not know
+            raise InputError(f"{self.path}: not a revision directory (no versions/)")
+        self._complete()
         cfg = Config(str(self.path / "alembic.ini"))
         cfg.set_main_option("script_location", str(self.path))
         cfg.set_main_option("version_locations", str(self.versions))
@@ -106,10 +113,12 @@ class RevisionDir:
 
     def head_state(self, branch: str | None = None) -> tuple[str | None, Snapshot | None]:
         heads = self.heads()
-        if branch:
+        if branch and heads:
             script = self.script()
             heads = [h for h in heads if branch in script.get_revision(h).branch_labels
                      or any(branch in r.branch_labels for r in script.iterate_revisions(h, "base"))]
+            if not heads:  # a new branch: it starts where --from says, not at base
+                return None, None
         if len(heads) > 1:
             raise InputError(f"{self.path}: several heads ({', '.join(heads)}); name one with --branch")
         head = heads[0] if heads else None

@@ -231,10 +231,14 @@ class Snapshot:
         if doc.get("version") != VERSION:
             raise InputError(f"{source}: snapshot version {doc.get('version')!r} is not supported "
                              f"(this schema-tools reads version {VERSION})")
+        if not isinstance(doc.get("schema"), dict):
+            raise InputError(f"{source}: not a schema-tools snapshot (no \"schema\" object)")
         try:
             schema = from_dict(Schema, doc.get("schema", {}))
         except (InputError, ValueError) as exc:
             raise InputError(f"{source}: {exc}") from None
+        except (TypeError, AttributeError, KeyError) as exc:  # a value of the wrong shape
+            raise InputError(f"{source}: malformed snapshot ({type(exc).__name__}: {exc})") from None
         recorded = doc.get("fingerprint")
         content = doc.get("schema", {})
         if recorded and "sha256:" + hashlib.sha256(_canonical_bytes(content)).hexdigest() == recorded:
@@ -253,12 +257,14 @@ class Snapshot:
             text = path.read_text(encoding="utf-8")
         except OSError as exc:
             raise InputError(f"{path}: cannot read snapshot: {exc.strerror}") from None
+        except UnicodeDecodeError as exc:
+            raise InputError(f"{path}: not a JSON snapshot: not UTF-8 text (byte {exc.start})") from None
         snap = cls.from_json(text, source=str(path))
         mp = meta_path(path)
         if mp.exists():
             try:
                 meta = json.loads(mp.read_text(encoding="utf-8"))
-            except (OSError, json.JSONDecodeError):
+            except (OSError, ValueError):  # metadata only: a broken sidecar is left out
                 meta = {}
             return cls(snap.schema, meta if isinstance(meta, dict) else {},
                        known_fingerprint=snap.known_fingerprint)

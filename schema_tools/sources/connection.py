@@ -88,7 +88,7 @@ def scrub(text: str, secrets: Iterable[str | None]) -> str:
     return text
 
 
-def _redact_text(url: str) -> str:
+def redact_url(url: str) -> str:
     """Best-effort redaction of a URL that may not parse: hide anything password-like."""
     match = re.match(r"^([^:/?#]*://)(.*)$", url, re.DOTALL)
     if not match:
@@ -127,7 +127,7 @@ def _decode(text: str, what: str, url: str, secrets: list[str]) -> str:
     try:
         return unquote(text, errors="strict")
     except UnicodeDecodeError:
-        raise InputError(f"{what} in {scrub(_redact_text(url), secrets)} is not valid "
+        raise InputError(f"{what} in {scrub(redact_url(url), secrets)} is not valid "
                          "percent-encoded UTF-8") from None
 
 
@@ -371,19 +371,19 @@ def parse_url(url: str, *, defaults_file: str | os.PathLike | None = None,
     if not isinstance(url, str):
         raise TypeError(f"url must be a str, not {type(url).__name__}")
     if not is_url(url):
-        raise InputError(f"not a MariaDB/MySQL URL: {_redact_text(url)}",
+        raise InputError(f"not a MariaDB/MySQL URL: {redact_url(url)}",
                          hint="use mariadb://user@host:port/database or mysql://...")
     secrets: list[str] = []
     try:
         parts = urlsplit(url)
         raw_password = parts.password
     except ValueError:
-        raise InputError(f"malformed URL: {_redact_text(url)}") from None
+        raise InputError(f"malformed URL: {redact_url(url)}") from None
     if raw_password is not None:
         secrets += [raw_password, unquote(raw_password)]
 
     def bad(problem: str) -> InputError:
-        return InputError(f"{problem} in URL {scrub(_redact_text(url), secrets)}")
+        return InputError(f"{problem} in URL {scrub(redact_url(url), secrets)}")
 
     if any(ch.isspace() or ord(ch) < 32 or ord(ch) == 127 for ch in url):
         raise bad("whitespace or control character")

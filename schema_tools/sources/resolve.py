@@ -16,7 +16,7 @@ from .. import __version__
 from ..errors import InputError
 from ..model.objects import ISPYB_LOOKUP_TABLES
 from ..model.snapshot import Snapshot
-from .connection import is_url, parse_url
+from .connection import is_url, parse_url, redact_url
 from .introspect import MULTI_STATEMENTS, build, fetch
 from .workspace import open_workspace
 
@@ -71,9 +71,7 @@ def _snapshot_of(fetched_url: tuple, *, site: str | None = None) -> Snapshot:
 def snapshot_from_sql(paths: Sequence[str | Path], *, server: str | None = None,
                       defaults_file=None, site: str | None = None,
                       data_tables: Sequence[str] = ISPYB_LOOKUP_TABLES) -> Snapshot:
-    for p in paths:
-        if not Path(p).is_file():
-            raise InputError(f"{p}: no such SQL file")
+    _check_files(paths)
     from .loader import declared_database
 
     started = time.perf_counter()
@@ -95,9 +93,7 @@ def snapshot_offline(paths: Sequence[str | Path], *, site: str | None = None,
     from ..flavour import parse_flavour
     from ..offline.reader import DEFAULT_FLAVOUR, read_offline
 
-    for p in paths:
-        if not Path(p).is_file():
-            raise InputError(f"{p}: no such SQL file")
+    _check_files(paths)
     fl = parse_flavour(flavour) if flavour else DEFAULT_FLAVOUR
     started = time.perf_counter()
     result = read_offline(paths, flavour=fl, lenient=lenient, data_tables=data_tables)
@@ -127,7 +123,7 @@ def read_source(sources: Sequence[str], *, server: str | None = None, defaults_f
         return Snapshot.read(sources[0])
     bad = [s for s in sources if is_url(s) or s.endswith(".json")]
     if bad:
-        raise InputError(f"{bad[0]}: a URL or snapshot cannot be combined with other sources")
+        raise InputError(f"{shown_source(bad[0])}: a URL or snapshot cannot be combined with other sources")
     if offline:
         return snapshot_offline(sources, site=site, lenient=lenient, flavour=flavour,
                                 data_tables=data_tables)
@@ -177,6 +173,24 @@ def snapshot_with_updates(base: Sequence[str | Path], updates: Sequence[str | Pa
     return Snapshot(schema, meta)
 
 
+def shown_source(text: str) -> str:
+    """A source as error messages show it: what looks like a URL (``://`` or ``@``) with
+    anything password-like hidden, even when it does not parse as one."""
+    text = str(text)
+    return redact_url(text) if "://" in text or "@" in text else text
+
+
+def _check_files(paths: Sequence[str | Path]) -> None:
+    for p in paths:
+        if Path(p).is_file():
+            continue
+        text = str(p)
+        if "://" in text or "@" in text:
+            raise InputError(f"{shown_source(text)}: neither a SQL file nor a server URL "
+                             f"(mariadb://user@host:port/database)")
+        raise InputError(f"{text}: no such SQL file")
+
+
 def split_source(spec: str) -> list[str]:
     """One command-line source: a snapshot ``.json``, a server URL, a ``.sql`` file, a
     directory of ``.sql`` files (loaded in file-name order) or several ``.sql`` files
@@ -185,6 +199,9 @@ def split_source(spec: str) -> list[str]:
         return [spec]
     parts: list[str] = []
     for piece in spec.split(","):
+        if not piece.strip():
+            raise InputError(f"{shown_source(spec)!r}: an empty source (a file, directory or URL "
+                             f"was expected{' between the commas' if ',' in spec else ''})")
         p = Path(piece)
         if p.is_dir():
             files = sorted(str(f) for f in p.glob("*.sql"))

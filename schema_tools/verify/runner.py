@@ -42,6 +42,7 @@ from ..model.objects import Schema, Table
 from ..model.snapshot import Snapshot
 from ..render.ddl import quote_ident
 from ..render.diff_report import change_line
+from ..sources.resolve import shown_source
 from ..sources.workspace import open_workspace
 from .seed import seed
 
@@ -105,6 +106,7 @@ class SiteResult:
     seconds: float = 0.0
     server: str | None = None  # flavour and version of the server used
     error: str | None = None  # a failure outside the steps (server, baseline)
+    error_code: int = 0  # with ``error``: its exit code (2: the site could not be verified)
 
     @property
     def ok(self) -> bool:
@@ -125,6 +127,13 @@ class VerifyReport:
     @property
     def ok(self) -> bool:
         return all(s.ok for s in self.sites)
+
+    @property
+    def exit_code(self) -> int:
+        """0 all passed, 1 a step failed, 2 a site could not be verified (an error)."""
+        if any(s.error is not None for s in self.sites):
+            return max([s.error_code for s in self.sites if s.error is not None] + [1])
+        return 0 if self.ok else 1
 
     def to_dict(self) -> dict:
         return {"ok": self.ok, "sites": [s.to_dict() for s in self.sites],
@@ -466,7 +475,9 @@ class _Site:
         return self.states[rev]
 
     def run(self) -> SiteResult:
-        site = SiteResult(self.baseline.site, self.backend or "local", self.baseline.start or "base",
+        # the backend as reports show it: a URL without its password
+        site = SiteResult(self.baseline.site, shown_source(self.backend or "local"),
+                          self.baseline.start or "base",
                           [rev for rev, _ in self.path])
         t0 = time.monotonic()
         try:
@@ -478,6 +489,7 @@ class _Site:
                     self._close_migration_connection()
         except SchemaToolsError as exc:
             site.error = str(exc)
+            site.error_code = exc.exit_code
         site.seconds = round(time.monotonic() - t0, 3)
         return site
 
