@@ -68,6 +68,24 @@ def test_unreadable_or_malformed_snapshots_name_the_file(tmp_path):
     assert code == 2 and f"{bad_type}: malformed snapshot" in _one_error_line(out)
 
 
+@pytest.mark.parametrize("args, message", [
+    (["snapshot", "x.sql", "--lenient"], "--lenient applies to --offline reading only"),
+    (["snapshot", "x.sql", "--flavour", "mariadb:10.6"], "--flavour applies to --offline"),
+    (["snapshot", "x.sql", "--offline", "--server", "mariadb://root@127.0.0.1:1/"], "--server does not apply"),
+    (["snapshot", "x.sql", "--data", "AdminVar", "--no-data"], "give one of them"),
+    (["snapshot", "x.json", "--then", "updates/"], "a snapshot (.json) is not one"),
+    (["diff", "a.sql", "b.sql", "--lenient"], "--lenient applies to --offline reading only"),
+    (["matrix", "a.sql", "b.sql", "--offline", "--server", "mariadb://root@127.0.0.1:1/"],
+     "--server does not apply"),
+    (["review", "--rehash", "--approve", "x", "--by", "me"], "give one of --approve and --rehash"),
+    (["upgrade", "--url", "mariadb://root@127.0.0.1:1/db", "--sql", "--dry-run"], "does not combine"),
+    (["diff", "--format", "bogus", "a", "b"], "diff --help`)"),
+])
+def test_options_that_contradict_each_other_are_refused(args, message):
+    code, out = _run(*args)
+    assert code == 2 and message in _one_error_line(out)
+
+
 def test_an_output_path_that_cannot_be_written_is_one_line(tmp_path):
     snap = str(PROJECT_ROOT / "snapshots" / "dls-v5.0.0.json")
     code, out = _run("render", snap, "-o", str(tmp_path / "missing" / "x.sql"))
@@ -143,3 +161,15 @@ def test_upgrade_and_downgrade_sql_start_from_the_recorded_revision(server, scra
     code, out = _run("downgrade", *common, "--to", "base", "--sql")
     assert code == 0, out
     assert "beamLineName" in out and "`code`" not in out
+
+
+@pytest.mark.server
+def test_check_reports_a_broken_legacy_map(chain):  # noqa: F811
+    rdir, _, (r1, _) = chain
+    (rdir.path / "legacy.json").write_text('[{"script": "a.sql", "revision": ')
+    code, out = _run("check", "--dir", str(rdir.path))
+    assert code == 1 and "legacy.json: not valid JSON" in out
+    (rdir.path / "legacy.json").write_text(json.dumps([{"script": "a.sql", "revision": "gone"},
+                                                       {"script": "b.sql", "revision": r1.rev_id}]))
+    code, out = _run("check", "--dir", str(rdir.path))
+    assert "maps a.sql to gone, which is no revision here" in out and "b.sql" not in out

@@ -16,7 +16,7 @@ from .. import __version__
 from ..errors import EXIT_ERROR, InputError, SchemaToolsError
 from ..model.snapshot import Snapshot
 from ..render.ddl import render_schema
-from .options import defaults_file_option, dir_option, server_option
+from .options import check_read_mode, defaults_file_option, dir_option, server_option
 
 
 class _Group(click.Group):
@@ -105,10 +105,15 @@ def snapshot(sources, output, site, server, defaults_file, offline, lenient, fla
     from ..model.objects import ISPYB_LOOKUP_TABLES
     from ..sources.resolve import read_source, snapshot_with_updates, split_source
 
+    if data and no_data:
+        raise InputError("--data names tables to track, --no-data tracks none: give one of them")
+    check_read_mode(offline=offline, server=server, lenient=lenient, flavour=flavour)
     data_tables = () if no_data else (tuple(t for t in data.split(",") if t) if data else ISPYB_LOOKUP_TABLES)
     if then:
         if offline:
             raise InputError("--then is not available with --offline yet")
+        if any(s.endswith(".json") for s in sources):
+            raise InputError("--then applies scripts after SQL files; a snapshot (.json) is not one")
         snap = snapshot_with_updates(list(sources), split_source(then), server=server, site=site,
                                      data_tables=data_tables)
     else:
@@ -213,6 +218,7 @@ def diff_command(a, b, fmt, output, ignore, tables, offline, lenient, server, de
     from ..render.diff_report import render_diff
     from ..sources.resolve import read_many, source_label
 
+    check_read_mode(offline=offline, server=server, lenient=lenient)
     options = DiffOptions(ignore=frozenset(_split_values(ignore)), tables=tuple(tables))
     snaps = read_many((a, b), server=server, defaults_file=defaults_file, offline=offline,
                       lenient=lenient)
@@ -264,6 +270,7 @@ def matrix_command(sources, reference, fmt, output, names, ignore, tables, offli
     from ..render.matrix_report import render_matrix
     from ..sources.resolve import read_one, source_label
 
+    check_read_mode(offline=offline, server=server)
     if names and len(names) != len(sources):
         raise InputError(f"{len(names)} --name value(s) for {len(sources)} source(s)",
                          hint="give one --name per source, in the same order")

@@ -15,4 +15,17 @@ server_option = click.option(
          "(work happens in a scratch database that is always dropped).")
 dir_option = click.option("--dir", "directory", default="revisions", show_default=True,
                           type=click.Path(file_okay=False),
-                          help="Revision directory; created as an Alembic environment if missing.")
+                          help="Revision directory (the commands that write revisions create "
+                               "it as an Alembic environment).")
+
+
+def check_read_mode(*, offline: bool, server: str | None = None, lenient: bool = False,
+                    flavour: str | None = None) -> None:
+    """Refuse reading options that contradict each other, rather than ignore one."""
+    from ..errors import InputError
+
+    if offline and server:
+        raise InputError("--offline reads without a server: --server does not apply")
+    for name, given in (("--lenient", lenient), ("--flavour", flavour)):
+        if given and not offline:
+            raise InputError(f"{name} applies to --offline reading only")

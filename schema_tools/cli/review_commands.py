@@ -7,7 +7,7 @@ from pathlib import Path
 import click
 
 from ..errors import InputError
-from .options import defaults_file_option, server_option
+from .options import check_read_mode, defaults_file_option, server_option
 
 _SEVERITIES = ("notice", "warning", "error")
 
@@ -57,6 +57,9 @@ def review(revisions, directory, url, fmt, fail_on, flavour, output, from_, to, 
     from ..review.config import load_config
     from ..review.report import render_review, worst
 
+    check_read_mode(offline=offline, server=server)
+    if sum(bool(x) for x in (rehash, approve_rev)) > 1:
+        raise InputError("give one of --approve and --rehash")
     if rehash:
         click.echo(str(write_rehash(directory)))
         return 0

@@ -62,6 +62,17 @@ def check_revisions(rdir: str | Path) -> list[Problem]:
     except InputError as exc:
         problems.append(Problem("unapproved", None, str(exc)))
         approvals = {}
+    try:  # identify and stamp --from-schemastatus read it on production databases
+        from ..migrate.legacy import load_legacy_map
+        from ..migrate.revision import RevisionDir
+
+        known = {r.rev_id for r in rset.ordered()}
+        for entry in load_legacy_map(RevisionDir(rdir)):
+            if entry["revision"] not in known:
+                problems.append(Problem("legacy", None, f"legacy.json maps {entry['script']} to "
+                                                        f"{entry['revision']}, which is no revision here"))
+    except InputError as exc:
+        problems.append(Problem("legacy", None, str(exc)))
     fingerprints: dict[str, tuple[str | None, str | None]] = {}
 
     def state_fp(path: Path):
