@@ -232,3 +232,32 @@ def test_shipped_revisions_reach_their_recorded_states(server):
         conn.close()
     finally:
         server.drop_database(db)
+
+
+def test_names_and_statements_cannot_escape_the_revision_file(tmp_path):
+    """A hostile name in a rename comment stays a comment; any statement reads back from
+    the file exactly (a quote at its end, a carriage return, a control character)."""
+    import ast
+
+    from schema_tools.diff.changes import Rename
+    from schema_tools.migrate.revision import render_revision
+    from schema_tools.model.objects import Column
+    from schema_tools.render.sql import Step
+
+    evil = "r\n    open('/tmp/pwned', 'w')#"
+    rename = Rename("column", "t", Column("plain", DataType("int")), Column(evil, DataType("int")),
+                    confirmed=False, reason="same definition")
+    statements = ['CREATE PROCEDURE `p`()\nSELECT "x"', "CREATE TABLE `cr\rname` (\n  id int\n)",
+                  "SELECT 'a\\\\b'\n", "SELECT '\x0b'\n", "SELECT '\u00a0é'\n"]
+    steps = [Step("alter", "ALTER TABLE `t` RENAME COLUMN `plain` TO `x`", (rename,))]
+    steps += [Step("create", sql) for sql in statements]
+    path = tmp_path / "rev.py"
+    path.write_text(render_revision(rev_id="r1", down_revision=None, message="m", branch_labels=None,
+                                    before="sha256:a", after="sha256:b", policy="exact",
+                                    upgrade=steps, downgrade=[]), encoding="utf-8")
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    upgrade = next(n for n in tree.body if isinstance(n, ast.FunctionDef) and n.name == "upgrade")
+    calls = [n.value.func.id for n in upgrade.body if isinstance(n, ast.Expr)]
+    assert calls == ["run_sql"] * (1 + len(statements)), "no statement but the revision's own"
+    assert [n.value.args[0].value for n in upgrade.body][1:] == statements
+    assert "# CONFIRM: likely rename plain -> r\\n    open(" in path.read_text(encoding="utf-8")

@@ -19,6 +19,7 @@ import dataclasses
 import hashlib
 import re
 import shutil
+import unicodedata
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
@@ -349,11 +350,23 @@ def _slug(message: str) -> str:
 
 
 def _pylit(text: str) -> str:
-    """A Python string literal; triple-quoted raw-safe for multi-line SQL."""
-    if "\n" in text and '"""' not in text and not text.endswith("\\"):
-        escaped = text.replace("\\", "\\\\")
-        return '"""' + escaped + '"""'
+    """A Python string literal of ``text``: triple-quoted for readable multi-line SQL where
+    that reads back exactly, ``repr`` otherwise (a quote at the end, a carriage return,
+    which Python reads as a newline, or any other control character)."""
+    if "\n" in text and '"""' not in text and not text.endswith('"') \
+            and not any(_control(ch) for ch in text if ch not in "\n\t"):
+        return '"""' + text.replace("\\", "\\\\") + '"""'
     return repr(text)
+
+
+def _control(ch: str) -> bool:
+    return unicodedata.category(ch) == "Cc"
+
+
+def _comment(text: str) -> str:
+    """``text`` for a ``#`` comment: on one line whatever names it holds (a name with a
+    newline would otherwise end the comment and start code)."""
+    return "".join(repr(ch)[1:-1] if _control(ch) else ch for ch in text)
 
 
 _DROP_TABLE = re.compile(r"^DROP TABLE `((?:[^`]|``)+)`$")
@@ -394,8 +407,9 @@ def _body(steps: Sequence[Step]) -> str:
             out.append(f"    # -- {phase}")
         for change in step.changes:
             if getattr(change, "confirmed", True) is False:
-                out.append(f"    # CONFIRM: likely rename {change.old_name} -> {change.name} "
-                           f"({change.reason}); replace by a drop and an add if it is not one")
+                out.append("    # " + _comment(
+                    f"CONFIRM: likely rename {change.old_name} -> {change.name} ({change.reason}); "
+                    f"replace by a drop and an add if it is not one"))
         for line in render_step(step):
             out.append("    " + line)
     return "\n".join(out) + "\n"
