@@ -364,3 +364,24 @@ def test_a_partial_read_is_the_full_read_of_what_it_names(server, features_db):
     assert part.events == full.events
     assert bare.tables == (full.table("x"),) and bare.views == full.views
     assert bare.routines == () and bare.triggers == () and bare.events == ()
+
+
+def test_a_view_over_a_table_named_like_its_database_keeps_the_table(server, scratch_db):
+    """SHOW CREATE VIEW qualifies names with the database; only that qualifier goes."""
+    db = scratch_db
+    _load(server, db, f"CREATE TABLE `{db}` (id int PRIMARY KEY); CREATE TABLE y (id int PRIMARY KEY);\n"
+                      f"CREATE VIEW v AS SELECT `{db}`.id AS a, y.id AS b FROM `{db}` JOIN y ON `{db}`.id = y.id;\n")
+    (view,) = _snap(server, db).schema.views
+    assert f"`{db}`.`id` AS `a`" in view.definition and f"from (`{db}` join `y`" in view.definition
+    elsewhere = server.connect(client_flag=MULTI_STATEMENTS)  # no default database: names qualified
+    try:
+        assert introspect(elsewhere, db).schema.views == (view,)
+    finally:
+        elsewhere.close()
+    other = server.create_database()
+    try:  # the body creates the same view elsewhere
+        _load(server, other, f"CREATE TABLE `{db}` (id int PRIMARY KEY); CREATE TABLE y (id int PRIMARY KEY);\n"
+                             f"CREATE VIEW v AS {view.definition};\n")
+        assert _snap(server, other).schema.views[0].definition == view.definition
+    finally:
+        server.drop_database(other)

@@ -75,6 +75,12 @@ class ResumeConflict(SchemaToolsError):
     """An interrupted revision was edited in a statement already committed."""
 
 
+# Alembic's statements on its version table (a table merely named like it is tracked)
+_VERSION_TABLE = re.compile(r"^\s*(?:INSERT\s+INTO|UPDATE|DELETE\s+FROM|DROP\s+TABLE|"
+                            r"CREATE\s+TABLE(?:\s+IF\s+NOT\s+EXISTS)?)\s+`?alembic_version`?(?=[\s(]|$)",
+                            re.I)
+
+
 def _digest(statement: str) -> str:
     return hashlib.sha256(statement.strip().encode("utf-8")).hexdigest()
 
@@ -82,9 +88,7 @@ def _digest(statement: str) -> str:
 def tracked(statement: str) -> bool:
     """Whether a statement changes the database (and is recorded): session settings,
     queries and Alembic's own version table are not."""
-    if _UNTRACKED.match(statement):
-        return False
-    return "alembic_version" not in statement[:200]
+    return not (_UNTRACKED.match(statement) or _VERSION_TABLE.match(statement))
 
 
 # ---------------------------------------------------------------------------------------

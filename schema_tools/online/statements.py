@@ -105,8 +105,16 @@ def _remove_forced(spec: str) -> str:
 _HINT = re.compile(r"/\*\s*online\s*:\s*(required|forbidden|auto)\s*\*/", re.I)
 
 
+# the tokens a hint can hide in: a comment is a hint only outside strings and names
+_TOKENS = re.compile(r"/\*.*?\*/|'(?:[^'\\]|\\.|'')*'|\"(?:[^\"\\]|\\.|\"\")*\"|`(?:[^`]|``)*`"
+                     r"|--[^\n]*|#[^\n]*", re.S)
+
+
 def statement_hint(sql: str) -> str | None:
     """``required``, ``forbidden`` or ``auto`` from a ``/* online: ... */`` comment in the
-    statement, or None."""
-    m = _HINT.search(sql)
-    return m.group(1).lower() if m else None
+    statement (not from a string or a name that reads like one), or None."""
+    for token in _TOKENS.finditer(sql):
+        m = _HINT.fullmatch(token.group(0))
+        if m:
+            return m.group(1).lower()
+    return None

@@ -60,7 +60,9 @@ def _table_by_name(schema: Schema) -> dict[str, Table]:
 def _index_add_clause(index: Index) -> str:
     if index.kind == "primary":
         return "ADD " + index_definition(index)
-    return "ADD " + index_definition(index).replace(" KEY ", " INDEX ", 1)
+    # KEY -> INDEX in the words before the name only: the name itself may hold " KEY "
+    head, tick, rest = index_definition(index).partition("`")
+    return "ADD " + head.replace("KEY", "INDEX") + tick + rest
 
 
 def _index_drop_clause(index: Index) -> str:

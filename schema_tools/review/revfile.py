@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..errors import InputError
+from ..render.ddl import quote_ident
 
 
 @dataclass(frozen=True)
@@ -52,10 +53,14 @@ class RevisionFile:
         return [c for c in calls or () if c.sql is not None]
 
 
+def _q(value) -> str:
+    return quote_ident(str(value))
+
+
 _OP_SQL = {
-    "drop_table": lambda a: f"DROP TABLE `{a[0]}`" if a else None,
-    "rename_table": lambda a: f"RENAME TABLE `{a[0]}` TO `{a[1]}`" if len(a) > 1 else None,
-    "drop_constraint": lambda a: f"ALTER TABLE `{a[1]}` DROP CONSTRAINT `{a[0]}`" if len(a) > 1 else None,
+    "drop_table": lambda a: f"DROP TABLE {_q(a[0])}" if a else None,
+    "rename_table": lambda a: f"RENAME TABLE {_q(a[0])} TO {_q(a[1])}" if len(a) > 1 else None,
+    "drop_constraint": lambda a: f"ALTER TABLE {_q(a[1])} DROP CONSTRAINT {_q(a[0])}" if len(a) > 1 else None,
 }
 
 

@@ -248,6 +248,9 @@ class Fetched:
     data: tuple[TableData, ...]
     types: dict[str, DataType]  # COLUMN_TYPE -> DataType, parsed once per read
     started: float
+    # SHOW CREATE VIEW qualifies the names with the database when the connection's default
+    # database is another one
+    views_qualified: bool = False
 
 
 def fetch(conn: pymysql.connections.Connection, database: str, *,
@@ -271,7 +274,7 @@ def _fetch(conn, database: str, data_tables: Sequence[str],
            only_routines: Sequence[str] | None = None, events: bool = True,
            triggers: bool = True) -> Fetched:
     started = time.perf_counter()
-    first = ["SELECT VERSION()", _tables_query(database, only_tables)]
+    first = ["SELECT VERSION(), DATABASE()", _tables_query(database, only_tables)]
     if only_tables is not None:
         first.append(_views_query(database))
     try:
@@ -322,7 +325,7 @@ def _fetch(conn, database: str, data_tables: Sequence[str],
             specs.append((name, cols, keys))
         data = _read_rows(conn, database, specs, fold=_folds(flavour))
     return Fetched(database, version_string, flavour, rows, creates, view_creates, bodies, data,
-                   types, started)
+                   types, started, views_qualified=version_rows[0][1] != database)
 
 
 # positions in Fetched.rows
@@ -365,20 +368,28 @@ def _verbatim_bodies(conn, db: str, flavour: Flavour,
     return out
 
 
-def _view_body(name: str, create: str, database: str) -> str | None:
+def _view_body(name: str, create: str, database: str, qualified: bool = True) -> str | None:
     """The SELECT of ``SHOW CREATE VIEW``: after ``VIEW `name` AS``, without the check
-    option, and without the qualifier of the view's own database (MariaDB writes
-    ```db`.`t`.`col``` in the select list), so that the view can be created elsewhere."""
-    marker = f" VIEW {quote_ident(name)} AS "
-    pos = create.find(marker)
-    if pos < 0:
+    option, and (``qualified``: read from a connection on another database) without the
+    qualifier of the view's own database (MariaDB then writes ```db`.`t`.`col``` and
+    ```db`.`t```), so that the view can be created elsewhere.  From a connection on the
+    database itself, MariaDB writes no qualifier, and ```t`.`col``` stays as it is even
+    where the table is named like the database."""
+    for marker in (f" VIEW {quote_ident(name)} AS ", f" VIEW {quote_ident(database)}.{quote_ident(name)} AS "):
+        pos = create.find(marker)
+        if pos >= 0:
+            break
+    else:
         return None
     body = re.sub(r" WITH (?:CASCADED|LOCAL) CHECK OPTION$", "", create[pos + len(marker):])
+    if not qualified:
+        return body
     qualifier = quote_ident(database) + "."
     out, i = [], 0
     for m in re.finditer(r"'(?:[^'\\]|\\.|'')*'|`(?:[^`]|``)*`\.?", body):
         out.append(body[i:m.start()])
-        if m.group(0) != qualifier:
+        # only the first part of a name: in `db`.`db`.`id` the second is a table's name
+        if m.group(0) != qualifier or (m.start() > 0 and body[m.start() - 1] == "."):
             out.append(m.group(0))
         i = m.end()
     out.append(body[i:])
@@ -459,7 +470,7 @@ def _build(fetched: Fetched, self_check: bool, loader_account: str | None) -> In
     charset_of = dict(collations)
     tables = [r for r in tables if r[5] != "VIEW" and r[0] not in BOOKKEEPING_TABLES]
     # SHOW CREATE VIEW, unlike information_schema, leaves out the database qualifier
-    view_defs = {name: _view_body(name, text, database)
+    view_defs = {name: _view_body(name, text, database, fetched.views_qualified)
                  for name, text in fetched.view_creates.items()}
 
     cols_by_table = _group(columns)
