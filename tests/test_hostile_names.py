@@ -13,7 +13,7 @@ from schema_tools.review.revfile import read_revision_file
 
 
 @pytest.mark.parametrize("kind, expected", [
-    ("index", "ADD INDEX `new KEY idx` (`a`)"),
+    ("index", "ADD KEY `new KEY idx` (`a`)"),
     ("unique", "ADD UNIQUE INDEX `new KEY idx` (`a`)"),
     ("fulltext", "ADD FULLTEXT INDEX `new KEY idx` (`a`)"),
 ])
@@ -30,6 +30,7 @@ def test_only_alembics_own_version_table_statements_go_unrecorded():
     assert tracked("ALTER TABLE `alembic_version_log` ADD COLUMN `n` int")
     assert tracked("INSERT INTO alembic_version_log VALUES (1)")
     assert tracked("ALTER TABLE t ADD COLUMN c int COMMENT 'was in alembic_version'")
+    assert not tracked("DESCRIBE `db`.`alembic_version`"), "SQLAlchemy looks the table up: a read"
 
 
 def test_an_online_hint_is_a_comment_not_a_string_or_a_name():

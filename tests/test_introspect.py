@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import re
 
 import pytest
@@ -385,3 +386,42 @@ def test_a_view_over_a_table_named_like_its_database_keeps_the_table(server, scr
         assert _snap(server, other).schema.views[0].definition == view.definition
     finally:
         server.drop_database(other)
+
+
+BACKSLASHES = r"""
+CREATE TABLE r (id int PRIMARY KEY, s varchar(40));
+DELIMITER ;;
+CREATE TRIGGER `tr``g` BEFORE INSERT ON r FOR EACH ROW
+  SET NEW.s = CONCAT('tr''g\\x', "a\"b", 'tab\tx');;
+CREATE TRIGGER t2 BEFORE INSERT ON r FOR EACH ROW FOLLOWS `tr``g` SET NEW.s = 'for each row';;
+CREATE EVENT ev ON SCHEDULE EVERY 1 DAY STARTS '2030-01-01 00:00:00' DISABLE DO UPDATE r SET s = 'e\\v';;
+DELIMITER ;
+"""
+
+
+def test_trigger_and_event_bodies_keep_their_backslashes(server, scratch_db, tmp_path):
+    """information_schema rewrites the strings of trigger and event bodies ('g\\\\x' comes
+    back as 'g\\x', another value); the bodies are read as written, the same offline."""
+    from schema_tools.offline.reader import read_offline
+
+    _load(server, scratch_db, BACKSLASHES)
+    live = _snap(server, scratch_db).schema
+    triggers = {t.name: t.statement for t in live.triggers}
+    assert triggers == {"tr`g": "SET NEW.s = CONCAT('tr''g\\\\x', \"a\\\"b\", 'tab\\tx')",
+                        "t2": "SET NEW.s = 'for each row'"}
+    assert live.events[0].definition == "UPDATE r SET s = 'e\\\\v'"
+    path = tmp_path / "b.sql"
+    path.write_text(BACKSLASHES)
+    offline = read_offline([path]).schema
+
+    def anyone(objects):  # loaded by the client's account; offline, no DEFINER was written
+        return [dataclasses.replace(o, definer=None) for o in objects]
+
+    assert offline.triggers == tuple(anyone(live.triggers)) and offline.events == tuple(anyone(live.events))
+    again = server.create_database()
+    try:  # rendered back, the same bodies
+        _load(server, again, render_schema(live))
+        copy = _snap(server, again).schema
+        assert copy.triggers == live.triggers and copy.events == live.events
+    finally:
+        server.drop_database(again)

@@ -52,7 +52,7 @@ PROGRESS_TABLE = "schema_tools_progress"
 ALREADY_APPLIED = frozenset({1050, 1060, 1061, 1068, 1091, 1826, 1304, 1359, 1022, 4031, 1146, 1051,
                              1305, 1360, 1054})
 
-_UNTRACKED = re.compile(r"^\s*(?:(?:/\*.*?\*/|--[^\n]*\n|#[^\n]*\n)\s*)*(SET|SELECT|DO|SHOW)\b",
+_UNTRACKED = re.compile(r"^\s*(?:(?:/\*.*?\*/|--[^\n]*\n|#[^\n]*\n)\s*)*(SET|SELECT|DO|SHOW|DESCRIBE|DESC|EXPLAIN)\b",
                         re.I | re.S)
 
 

@@ -11,10 +11,10 @@ What the server stores, established against a live server:
   comments were already removed by the ``mariadb`` client (:func:`client_strip`), kept
   executable comments lose their markers (``/*!50003 x */`` gives `` x ``, no space is
   added around it), skipped ones disappear.  A trailing ``;`` belongs to no body.
-* A trigger's ``ACTION_STATEMENT`` and an event's ``EVENT_DEFINITION`` are the server's
-  "utf8 body" instead: the same text with every string literal rewritten from its value
-  (``'a\\\\b'`` reads ``'a\\b'``, ``'it\\'s'`` reads ``'it''s'``, a newline value reads
-  ``\\n``) and character set introducers (``_latin1``) removed.
+* A trigger's body (from ``SHOW CREATE TRIGGER``) and an event's (``mysql.event.body``)
+  are cut the same way.  Not ``ACTION_STATEMENT``/``EVENT_DEFINITION``: those are the
+  server's "utf8 body", every string literal rewritten from its value, which loses
+  backslashes (``'a\\\\b'`` reads ``'a\\b'``, another value).
 * Parameter and RETURNS types are spelled as ``information_schema.PARAMETERS`` reports
   them (``integer`` is ``int(11)``, ``decimal`` is ``decimal(10,0)``, ``json`` is
   ``longtext CHARSET utf8mb4 COLLATE utf8mb4_bin``...), string types followed by
@@ -46,7 +46,7 @@ from .state import (
 )
 
 __all__ = ["apply_routine_ddl", "drop_table_triggers", "rename_table_triggers",
-           "server_preprocess", "utf8_body"]
+           "server_preprocess"]
 
 _WS = " \t\n\r\x0b\x0c"
 _NAME_MAX = 64
@@ -332,30 +332,6 @@ def _quoted_end(sql: str, i: int, escapes: bool = True) -> int:
             return j + 1
         j += 1
     return n
-
-
-_UTF8_ESCAPES = {"\0": "\\0", "\n": "\\n", "\r": "\\r", "\t": "\\t", "\x1a": "\\Z"}
-
-
-def utf8_body(text: str, toks: list[Tok]) -> str:
-    """The server's "utf8 body" of ``text`` (triggers' ACTION_STATEMENT, events'
-    EVENT_DEFINITION): string literals rewritten from their values, introducers removed.
-    ``toks`` are the tokens of ``text`` (offsets relative to it)."""
-    out: list[str] = []
-    pos = 0
-    for t in toks:
-        if t.kind == "intro":
-            out.append(text[pos:t.start])
-            pos = t.end
-        elif t.kind in ("string", "nstring"):
-            q = t.text[-1]
-            prefix = t.text[0] if t.kind == "nstring" else ""
-            body = "".join(_UTF8_ESCAPES.get(ch, ch) for ch in t.value).replace(q, q + q)
-            out.append(text[pos:t.start])
-            out.append(f"{prefix}{q}{body}{q}")
-            pos = t.end
-    out.append(text[pos:])
-    return "".join(out)
 
 
 # =======================================================================================
@@ -1397,7 +1373,7 @@ def _create_trigger(cur: _Cursor, head: _Head, session: Session, state: State, m
     anchor = None
     if cur.at_kw("FOLLOWS", "PRECEDES"):
         anchor = (cur.next().value, cur.ident("trigger name"))
-    body, btoks = _take_body(cur, f"trigger {name}")
+    body, _ = _take_body(cur, f"trigger {name}", with_tokens=False)
     if table not in state.tables:
         if table in state.views:
             raise OfflineError(f"'{table}' is not BASE TABLE")
@@ -1425,7 +1401,7 @@ def _create_trigger(cur: _Cursor, head: _Head, session: Session, state: State, m
         if idx is not None:              # None: it anchored on itself; it goes last
             position = idx + 1 if how == "FOLLOWS" else idx
     trigger = Trigger(name=name, table=table, timing=timing, event=event,
-                      statement=utf8_body(body, btoks), order=0, definer=_definer(head),
+                      statement=body, order=0, definer=_definer(head),
                       **_session_fields(session))
     group.insert(position, trigger)
     _renumber(state, group)
@@ -1558,7 +1534,7 @@ def _create_event(cur: _Cursor, head: _Head, session: Session, state: State, mod
     if "schedule" not in opts:
         raise OfflineError(f"event {name}: ON SCHEDULE expected")
     cur.expect_kw("DO")
-    body, btoks = _take_body(cur, f"event {name}")
+    body, _ = _take_body(cur, f"event {name}", with_tokens=False)
     existing = _find_event(state, name)
     if existing is not None:
         if if_not_exists:
@@ -1574,7 +1550,7 @@ def _create_event(cur: _Cursor, head: _Head, session: Session, state: State, mod
             return   # "The event was dropped immediately after creation"
         status = "DISABLED"
     state.events[name] = Event(
-        name=name, definition=utf8_body(body, btoks), schedule=schedule, status=status,
+        name=name, definition=body, schedule=schedule, status=status,
         on_completion=on_completion, comment=opts.get("comment", ""), definer=_definer(head),
         **_session_fields(session))
 
@@ -1583,9 +1559,9 @@ def _alter_event(cur: _Cursor, head: _Head, session: Session, state: State, mode
     name = cur.object_name("event")
     opts: dict = {}
     _event_options(cur, opts, alter=True)
-    body = btoks = None
+    body = None
     if cur.accept_kw("DO"):
-        body, btoks = _take_body(cur, f"event {name}")
+        body, _ = _take_body(cur, f"event {name}", with_tokens=False)
     _end(cur)
     if not opts and body is None:
         raise OfflineError("ALTER EVENT without a change")
@@ -1606,7 +1582,7 @@ def _alter_event(cur: _Cursor, head: _Head, session: Session, state: State, mode
         if k in opts:
             changes[k] = opts[k]
     if body is not None:
-        changes["definition"] = utf8_body(body, btoks)
+        changes["definition"] = body
         changes["sql_mode"] = session.sql_mode
     new_name = opts.get("rename", old.name)
     if new_name != old.name:

@@ -262,6 +262,12 @@ def view_order(schema: Schema) -> list[View]:
 # Whole schema
 
 
+def trigger_order(trigger) -> tuple:
+    """Triggers in the order to create them: a trigger is created after those it follows
+    (each new one goes last among its table, timing and event)."""
+    return (trigger.table, trigger.timing, trigger.event, trigger.order, trigger.name)
+
+
 def render_schema(schema: Schema, *, database: str | None = None) -> str:
     """An executable script (for the ``mariadb`` client) that creates ``schema``."""
     out: list[str] = [
@@ -292,7 +298,7 @@ def render_schema(schema: Schema, *, database: str | None = None) -> str:
     for view in view_order(schema):
         out += _session("", view.charset_client, view.collation_connection)
         out.append(create_view(view) + ";")
-    for kind_objects in (schema.routines, schema.triggers, schema.events):
+    for kind_objects in (schema.routines, sorted(schema.triggers, key=trigger_order), schema.events):
         for obj in kind_objects:
             out += _session(obj.sql_mode, obj.charset_client, obj.collation_connection)
             out.append("DELIMITER ;;")

@@ -30,7 +30,7 @@ from ..model.objects import ForeignKey, Index, Schema, Table
 from ..diff.changes import Add, Alter, Change, Drop, Rename
 from .ddl import (
     column_definition, create_event, create_routine, create_table, create_trigger, create_view,
-    foreign_key_definition, index_definition, quote_ident, table_order, view_order,
+    foreign_key_definition, index_definition, quote_ident, table_order, trigger_order, view_order,
 )
 from ..model.objects import quote_string
 
@@ -62,7 +62,7 @@ def _index_add_clause(index: Index) -> str:
         return "ADD " + index_definition(index)
     # KEY -> INDEX in the words before the name only: the name itself may hold " KEY "
     head, tick, rest = index_definition(index).partition("`")
-    return "ADD " + head.replace("KEY", "INDEX") + tick + rest
+    return "ADD " + head.replace(" KEY ", " INDEX ", 1) + tick + rest
 
 
 def _index_drop_clause(index: Index) -> str:
@@ -224,7 +224,8 @@ def plan(changes: Sequence[Change], source: Schema, target: Schema) -> list[Step
             steps.append(Step("create-dependents", sql, (c,),
                               session=_session(obj.sql_mode, obj.charset_client, obj.collation_connection)))
     new_triggers = [c for c in changes if c.kind == "trigger" and isinstance(c, (Add, Alter))]
-    for c in sorted(new_triggers, key=lambda c: (c.name if isinstance(c, Add) else c.new.name)):
+    # in their order among the triggers of the same table, timing and event (each is created last)
+    for c in sorted(new_triggers, key=lambda c: trigger_order(c.obj if isinstance(c, Add) else c.new)):
         trig = c.obj if isinstance(c, Add) else c.new
         steps.append(Step("create-dependents", create_trigger(trig), (c,), trig.table,
                           session=_session(trig.sql_mode, trig.charset_client, trig.collation_connection)))

@@ -248,9 +248,9 @@ class Fetched:
     data: tuple[TableData, ...]
     types: dict[str, DataType]  # COLUMN_TYPE -> DataType, parsed once per read
     started: float
-    # SHOW CREATE VIEW qualifies the names with the database when the connection's default
-    # database is another one
-    views_qualified: bool = False
+    # trigger and event bodies as written (information_schema rewrites their strings)
+    trigger_bodies: dict[str, str] = field(default_factory=dict)
+    event_bodies: dict[str, str] = field(default_factory=dict)
 
 
 def fetch(conn: pymysql.connections.Connection, database: str, *,
@@ -274,7 +274,7 @@ def _fetch(conn, database: str, data_tables: Sequence[str],
            only_routines: Sequence[str] | None = None, events: bool = True,
            triggers: bool = True) -> Fetched:
     started = time.perf_counter()
-    first = ["SELECT VERSION(), DATABASE()", _tables_query(database, only_tables)]
+    first = ["SELECT VERSION()", _tables_query(database, only_tables)]
     if only_tables is not None:
         first.append(_views_query(database))
     try:
@@ -312,6 +312,8 @@ def _fetch(conn, database: str, data_tables: Sequence[str],
     creates = {r[0][0]: r[0][1] for r in show_create[:len(table_names)]}
     view_creates = {r[0][0]: r[0][1] for r in show_create[len(table_names):]}
     bodies = _verbatim_bodies(conn, database, flavour, only_routines) if rows[_ROUTINES] else {}
+    trigger_bodies = _trigger_bodies(conn, database, [r[0] for r in rows[_TRIGGERS]])
+    event_bodies = _event_bodies(conn, database, flavour) if rows[_EVENTS] else {}
     types: dict[str, DataType] = {}
     data: tuple[TableData, ...] = ()
     if data_tables:
@@ -325,7 +327,7 @@ def _fetch(conn, database: str, data_tables: Sequence[str],
             specs.append((name, cols, keys))
         data = _read_rows(conn, database, specs, fold=_folds(flavour))
     return Fetched(database, version_string, flavour, rows, creates, view_creates, bodies, data,
-                   types, started, views_qualified=version_rows[0][1] != database)
+                   types, started, trigger_bodies=trigger_bodies, event_bodies=event_bodies)
 
 
 # positions in Fetched.rows
@@ -368,13 +370,92 @@ def _verbatim_bodies(conn, db: str, flavour: Flavour,
     return out
 
 
-def _view_body(name: str, create: str, database: str, qualified: bool = True) -> str | None:
+def _tokens(text: str):
+    """(start, end, WORD) of each token of ``text``: WORD upper-cased for a bare word, None
+    for a quoted name or string (passed over whole)."""
+    i, n = 0, len(text)
+    while i < n:
+        ch = text[i]
+        if ch.isspace():
+            i += 1
+        elif ch in "`\"'":
+            j = i + 1
+            while j < n:
+                if text[j] == "\\" and ch != "`":
+                    j += 2
+                elif text[j] == ch and j + 1 < n and text[j + 1] == ch:
+                    j += 2
+                elif text[j] == ch:
+                    break
+                else:
+                    j += 1
+            yield i, min(j + 1, n), None
+            i = j + 1
+        else:
+            j = i
+            while j < n and not text[j].isspace() and text[j] not in "`\"'":
+                j += 1
+            yield i, j, text[i:j].upper()
+            i = j
+
+
+def _trigger_body(create: str) -> str | None:
+    """The body of a ``CREATE TRIGGER`` statement: what follows ``FOR EACH ROW`` and an
+    optional ``FOLLOWS``/``PRECEDES`` clause."""
+    toks = _tokens(create)
+    last: list[str | None] = []
+    for start, end, word in toks:
+        last = (last + [word])[-3:]
+        if last == ["FOR", "EACH", "ROW"]:
+            nxt = next(toks, None)
+            if nxt is not None and nxt[2] in ("FOLLOWS", "PRECEDES"):
+                next(toks, None)  # the other trigger's name
+                nxt = next(toks, None)
+            return create[nxt[0]:].rstrip() if nxt is not None else None
+    return None
+
+
+def _trigger_bodies(conn, db: str, names: Sequence[str]) -> dict[str, str]:
+    """Trigger bodies as written, from SHOW CREATE TRIGGER (information_schema's
+    ACTION_STATEMENT rewrites string literals and loses backslashes).  A trigger whose
+    statement is not understood keeps ACTION_STATEMENT."""
+    if not names:
+        return {}
+    try:
+        results = run_batch(conn, [f"SHOW CREATE TRIGGER {quote_ident(db)}.{quote_ident(n)}" for n in names])
+    except pymysql.MySQLError:
+        return {}
+    out = {}
+    for name, rows in zip(names, results):
+        body = _trigger_body(rows[0][2] or "") if rows and len(rows[0]) > 2 else None
+        if body:
+            out[name] = body
+    return out
+
+
+def _event_bodies(conn, db: str, flavour: Flavour) -> dict[str, str]:
+    """Event bodies as written: MariaDB keeps them in ``mysql.event`` (EVENT_DEFINITION
+    rewrites string literals, as for triggers).  Without access: EVENT_DEFINITION."""
+    if not flavour.is_mariadb:
+        return {}
+    try:
+        (rows,) = run_batch(conn, [f"SELECT name, body FROM mysql.event WHERE db = {_lit(db)}"])
+    except pymysql.MySQLError:
+        return {}
+    return {(n.decode() if isinstance(n, bytes) else n):
+            (b.decode("utf-8", "surrogateescape") if isinstance(b, bytes) else b) for n, b in rows}
+
+
+_NAME_CHAIN = re.compile(r"'(?:[^'\\]|\\.|'')*'|`(?:[^`]|``)*`(?:\.`(?:[^`]|``)*`)*")
+
+
+def _view_body(name: str, create: str, database: str, table_like_database: bool = False) -> str | None:
     """The SELECT of ``SHOW CREATE VIEW``: after ``VIEW `name` AS``, without the check
-    option, and (``qualified``: read from a connection on another database) without the
-    qualifier of the view's own database (MariaDB then writes ```db`.`t`.`col``` and
-    ```db`.`t```), so that the view can be created elsewhere.  From a connection on the
-    database itself, MariaDB writes no qualifier, and ```t`.`col``` stays as it is even
-    where the table is named like the database."""
+    option, and without the qualifier of the view's own database (MariaDB may write
+    ```db`.`t`.`col``` and ```db`.`t```), so that the view can be created elsewhere.
+    Where a table is named like the database (``table_like_database``), ```db`.`x``` may
+    be that table's column: the qualifier is dropped then only from a body that shows it
+    (a name of three parts, ```db`.`t`.`col```)."""
     for marker in (f" VIEW {quote_ident(name)} AS ", f" VIEW {quote_ident(database)}.{quote_ident(name)} AS "):
         pos = create.find(marker)
         if pos >= 0:
@@ -382,16 +463,14 @@ def _view_body(name: str, create: str, database: str, qualified: bool = True) ->
     else:
         return None
     body = re.sub(r" WITH (?:CASCADED|LOCAL) CHECK OPTION$", "", create[pos + len(marker):])
-    if not qualified:
-        return body
     qualifier = quote_ident(database) + "."
+    chains = [m for m in _NAME_CHAIN.finditer(body) if m.group(0).startswith(qualifier)]
+    if table_like_database and not any(m.group(0).count("`.`") >= 2 for m in chains):
+        return body  # no qualifier: `db`.`x` is a column of the table named like the database
     out, i = [], 0
-    for m in re.finditer(r"'(?:[^'\\]|\\.|'')*'|`(?:[^`]|``)*`\.?", body):
+    for m in chains:
         out.append(body[i:m.start()])
-        # only the first part of a name: in `db`.`db`.`id` the second is a table's name
-        if m.group(0) != qualifier or (m.start() > 0 and body[m.start() - 1] == "."):
-            out.append(m.group(0))
-        i = m.end()
+        i = m.start() + len(qualifier)
     out.append(body[i:])
     return "".join(out)
 
@@ -470,7 +549,8 @@ def _build(fetched: Fetched, self_check: bool, loader_account: str | None) -> In
     charset_of = dict(collations)
     tables = [r for r in tables if r[5] != "VIEW" and r[0] not in BOOKKEEPING_TABLES]
     # SHOW CREATE VIEW, unlike information_schema, leaves out the database qualifier
-    view_defs = {name: _view_body(name, text, database, fetched.views_qualified)
+    table_like_database = any(r[0] == database for r in tables)
+    view_defs = {name: _view_body(name, text, database, table_like_database)
                  for name, text in fetched.view_creates.items()}
 
     cols_by_table = _group(columns)
@@ -518,12 +598,13 @@ def _build(fetched: Fetched, self_check: bool, loader_account: str | None) -> In
         for (n, d, co, df, sec, alg, csc, cc) in views
     ]
     model_triggers = [
-        Trigger(name=n, table=t, timing=tm, event=ev, statement=st, order=int(order or 1),
+        Trigger(name=n, table=t, timing=tm, event=ev, statement=fetched.trigger_bodies.get(n, st),
+                order=int(order or 1),
                 sql_mode=sm or "", definer=df, charset_client=csc, collation_connection=cc,
                 database_collation=dc)
         for (n, t, tm, ev, st, order, sm, df, csc, cc, dc) in triggers
     ]
-    model_events = [_event(row) for row in events]
+    model_events = [_event(row, fetched.event_bodies.get(row[0])) for row in events]
 
     schema = Schema(
         flavour=flavour.name, charset=schemata[0][0], collation=schemata[0][1],
@@ -698,9 +779,10 @@ def _table(name, engine, collation, charset, create_options, comment, cols, stat
     )
 
 
-def _event(row) -> Event:
+def _event(row, verbatim: str | None = None) -> Event:
     (name, definition, etype, execute_at, ivalue, ifield, starts, ends, status, on_completion,
      comment, sql_mode, definer, csc, cc, dc) = row
+    definition = verbatim if verbatim is not None else definition
     if etype == "ONE TIME":
         schedule = f"AT '{execute_at}'"
     else:
