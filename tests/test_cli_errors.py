@@ -80,6 +80,8 @@ def test_unreadable_or_malformed_snapshots_name_the_file(tmp_path):
     (["review", "--rehash", "--approve", "x", "--by", "me"], "give one of --approve and --rehash"),
     (["upgrade", "--url", "mariadb://root@127.0.0.1:1/db", "--sql", "--dry-run"], "does not combine"),
     (["diff", "--format", "bogus", "a", "b"], "diff --help`)"),
+    (["upgrade", "--url", "mariadb://root@127.0.0.1:1/db", "--online", "--progress", "bogus"],
+     "TYPE,VALUE expected"),
 ])
 def test_options_that_contradict_each_other_are_refused(args, message):
     code, out = _run(*args)

@@ -177,6 +177,11 @@ def stamp_command(url, directory, revision, auto, from_legacy, force, defaults_f
 
 
 def _online_options(online, online_threshold, chunk_time, chunk_size, fk_method, progress):
+    import re
+
+    if not re.fullmatch(r"(?:time|percentage|iterations),\d+(?:\.\d+)?", progress or ""):
+        raise InputError(f"--progress {progress!r}: TYPE,VALUE expected, TYPE one of time, "
+                         f"percentage, iterations (e.g. time,10)")
     if not online:
         return None
     from ..online.ptosc import OnlineOptions, find_ptosc
