@@ -7,47 +7,36 @@ the same rows, and must refuse what it cannot compute instead of guessing.
 
 from __future__ import annotations
 
-import pymysql
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from schema_tools.errors import SqlError
 from schema_tools.offline.reader import OfflineReader, read_offline
-from schema_tools.sources.introspect import MULTI_STATEMENTS, introspect
+from schema_tools.sources.introspect import introspect
 from schema_tools.sources.sqlscript import split_sql
+
+from .test_offline_tables import Case as ServerCase
 
 pytestmark = pytest.mark.server
 
 TRACKED = ("t", "u", "p", "c", "t2")
 
 
-class Case:
-    def __init__(self, server) -> None:
-        self.server = server
-        self.db = server.create_database()
-        self.conn = server.connect(self.db, client_flag=MULTI_STATEMENTS)
-
-    def close(self) -> None:
-        self.conn.close()
-        self.server.drop_database(self.db)
+class Case(ServerCase):
+    """The server side of tests/test_offline_tables.py, with the default sql_mode per case
+    and the rows committed."""
 
     def reset(self) -> None:
+        super().reset()
         with self.conn.cursor() as cur:
-            cur.execute(f"DROP DATABASE `{self.db}`")
-            cur.execute(f"CREATE DATABASE `{self.db}`")
-            cur.execute(f"USE `{self.db}`")
-            cur.execute("SET SESSION foreign_key_checks = 1, SESSION sql_mode = DEFAULT")
+            cur.execute("SET SESSION sql_mode = DEFAULT")
 
     def server_run(self, statements: list[str]) -> tuple[int | None, str | None]:
-        with self.conn.cursor() as cur:
-            for i, sql in enumerate(statements):
-                try:
-                    cur.execute(sql)
-                except pymysql.MySQLError as exc:
-                    return i, str(exc.args[-1])
-        self.conn.commit()
-        return None, None
+        failed = super().server_run(statements)
+        if failed[0] is None:
+            self.conn.commit()
+        return failed
 
     def server_data(self):
         return introspect(self.conn, self.db, self_check=False, data_tables=TRACKED).schema.data

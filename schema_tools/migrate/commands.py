@@ -211,16 +211,14 @@ def _recorded_revisions(spec) -> list[str]:
     """The revisions ``alembic_version`` of ``spec``'s database records (none without it)."""
     import pymysql
 
+    from ..dba.identify import read_versions
+
     if not spec.database:
         raise InputError(f"{spec.redacted()}: the URL names no database")
     conn = spec.connect()
     try:
-        with conn.cursor() as cur:
-            cur.execute("SELECT version_num FROM alembic_version")
-            return sorted(r[0] for r in cur.fetchall())
+        return read_versions(conn) or []
     except pymysql.MySQLError as exc:
-        if exc.args and exc.args[0] == 1146:  # no such table: nothing applied
-            return []
         raise ConnectionFailed(f"{spec.redacted()}: cannot read alembic_version: {exc.args[-1]}") from None
     finally:
         conn.close()

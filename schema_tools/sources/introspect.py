@@ -33,6 +33,7 @@ from ..model.objects import (
     Schema, Table, TableData, Trigger, View,
 )
 from ..render.ddl import create_table_lines, quote_ident, table_options
+from .sqlscript import string_end
 
 MULTI_STATEMENTS = CLIENT.MULTI_STATEMENTS
 
@@ -379,18 +380,10 @@ def _tokens(text: str):
         if ch.isspace():
             i += 1
         elif ch in "`\"'":
-            j = i + 1
-            while j < n:
-                if text[j] == "\\" and ch != "`":
-                    j += 2
-                elif text[j] == ch and j + 1 < n and text[j + 1] == ch:
-                    j += 2
-                elif text[j] == ch:
-                    break
-                else:
-                    j += 1
-            yield i, min(j + 1, n), None
-            i = j + 1
+            end = string_end(text, i)
+            end = n if end < 0 else end
+            yield i, end, None
+            i = end
         else:
             j = i
             while j < n and not text[j].isspace() and text[j] not in "`\"'":

@@ -89,7 +89,7 @@ def _is_dash_comment(text: str, i: int) -> bool:
     return c in _WS or ord(c) < 32 or c == "\x7f"
 
 
-def _string_end(text: str, i: int) -> int:
+def string_end(text: str, i: int) -> int:
     """Offset just after the quoted string/identifier opening at *i*, or -1."""
     q = text[i]
     n = len(text)
@@ -335,7 +335,7 @@ def _skip_exec_body(sql: str, j: int) -> tuple[int, int]:
         if tok == "*/":
             return i, i + 2
         if tok in ("'", '"', "`"):
-            e = _string_end(sql, i)
+            e = string_end(sql, i)
             j = n if e < 0 else e
         elif tok == "#" or (tok == "--" and _is_dash_comment(sql, i)):
             e = sql.find("\n", i)
@@ -369,7 +369,7 @@ def _walk(sql: str, keep_exec) -> str:
             break
         i, tok = m.start(), m.group(0)
         if tok in ("'", '"', "`"):
-            e = _string_end(sql, i)
+            e = string_end(sql, i)
             e = n if e < 0 else e
             parts.append(sql[pos:e])
             pos = e
