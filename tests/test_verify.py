@@ -104,8 +104,9 @@ def test_a_good_revision_passes_both_ways_with_every_row_kept(server, tmp_path):
         ("upgrade", info.rev_id, info.rev_id), ("downgrade", info.rev_id, "base")]
     up, down = site.steps
     assert up.data.tables == 2 and up.data.rows == 24 and not up.data.lost and not up.data.dropped
-    # the downgrade drops the new columns: listed, not a failure
-    assert down.data.dropped == ["column BLSession.beamLineName", "column Proposal.state"]
+    # the downgrade drops the new columns: its upgrade added them, so they are listed, not failed
+    assert [d.subject for d in down.data.dropped] == ["column BLSession.beamLineName", "column Proposal.state"]
+    assert all(d.accepted and d.reason.startswith("added by the upgrade") for d in down.data.dropped)
     assert not down.data.lost
     assert _databases(server) == before, "the scratch database must be dropped"
 
@@ -272,8 +273,9 @@ def _verify_shipped(servers):
     (site,) = report.sites
     assert len(site.steps) == 2 * len(site.path) > 100, "the DLS line, up and down"
     assert all(s.data.rows > 1000 and not s.data.lost for s in site.steps)
-    dropped = [d for s in site.steps if s.direction == "upgrade" for d in s.data.dropped]
-    assert "column GridInfo.pixelsPerMicronX" in dropped
+    dropped = {d.subject: d for s in site.steps if s.direction == "upgrade" for d in s.data.dropped}
+    assert dropped["column GridInfo.pixelsPerMicronX"].accepted, "DS102, accepted in approvals.json"
+    assert all(d.accepted for s in site.steps for d in s.data.dropped)
 
 
 @pytest.mark.docker

@@ -49,9 +49,9 @@ def to_text(report: VerifyReport) -> str:
             lines.append(f"  {step.direction:9} {step.revision} -> {step.target}: {mark} "
                          f"({step.seconds:.1f} s{data})")
             lines += [f"    {d}" for d in _step_details(step)]
-            if step.data is not None and step.data.dropped:
-                lines.append(f"    dropped on purpose ({len(step.data.dropped)}): "
-                             + ", ".join(step.data.dropped))
+            if step.data is not None and step.data.accepted:
+                lines.append(f"    dropped, accepted ({len(step.data.accepted)}):")
+                lines += [f"      {d.line()}" for d in step.data.accepted]
             if step.data is not None and step.data.written:
                 lines.append(f"    rows the revision writes on purpose ({len(step.data.written)}): "
                              + "; ".join(step.data.written))
@@ -82,13 +82,14 @@ def to_junit(report: VerifyReport) -> str:
                                  name=_case_name(step), time=f"{step.seconds:.3f}")
             if not step.ok:
                 details = "\n".join(_step_details(step))
-                el = ET.SubElement(case, "failure",
-                                   message=(step.error or (details.splitlines() or ["failed"])[0])[:500])
+                lost = step.data.lost if step.data is not None and not step.residual_count else []
+                first = step.error or (lost[0] if lost else (details.splitlines() or ["failed"])[0])
+                el = ET.SubElement(case, "failure", message=first[:500])
                 el.text = details
                 n_fail += 1
-            elif step.data is not None and step.data.dropped:
+            if step.data is not None and step.data.accepted:
                 out = ET.SubElement(case, "system-out")
-                out.text = "dropped on purpose: " + ", ".join(step.data.dropped)
+                out.text = "\n".join(["dropped, accepted:"] + [d.line() for d in step.data.accepted])
         tests = len(site.steps) + (1 if site.error else 0)
         suite.set("tests", str(tests))
         suite.set("failures", str(n_fail))

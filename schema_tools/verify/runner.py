@@ -12,7 +12,9 @@ For one site (a snapshot that is the starting state of some revision):
    the revision's expected state (``states/<rev>.json``), reporting any residual diff; then
    compare the rows: the same row counts and the same values in every column that survives,
    under its new name if renamed.  Values may change spelling where the type changed
-   (``1`` and ``1.00``), nothing else.  Dropped tables and columns are listed, not failed;
+   (``1`` and ``1.00``), nothing else.  A table or column whose values are gone (dropped,
+   or dropped and re-created empty) passes only when the revision's approval accepts
+   that drop (:mod:`schema_tools.verify.drops`); it is reported with the rows it held;
 5. downgrade one revision at a time back to the start, with the same checks.
 
 A failing statement stops the site: the report names the revision, the statement, the
@@ -33,7 +35,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Iterable, Sequence
 
-from ..diff.changes import Add, Change, Rename
+from ..diff.changes import Add, Change, Drop, Rename
 from ..diff.compare import diff
 from ..errors import InputError, SchemaToolsError
 from ..migrate.commands import MigrationFailed, run_alembic_with
@@ -44,6 +46,7 @@ from ..render.ddl import quote_ident
 from ..render.diff_report import change_line
 from ..sources.resolve import shown_source
 from ..sources.workspace import open_workspace
+from .drops import Dropped, Ledger, judge, recreated
 from .seed import seed
 
 RESIDUAL_LINES = 20  # differences listed per step; the count is always complete
@@ -63,11 +66,17 @@ class DataCheck:
     tables: int = 0  # tables compared
     rows: int = 0  # rows compared
     lost: list[str] = field(default_factory=list)  # failures: rows or values gone or changed
-    dropped: list[str] = field(default_factory=list)  # dropped on purpose by the revision
+    dropped: list[Dropped] = field(default_factory=list)  # tables and columns whose values went
     written: list[str] = field(default_factory=list)  # rows the revision writes on purpose
 
+    @property
+    def accepted(self) -> list[Dropped]:
+        return [d for d in self.dropped if d.accepted]
+
     def to_dict(self) -> dict:
-        return dataclasses.asdict(self)
+        out = dataclasses.asdict(self)
+        out["dropped"] = [d.to_dict() for d in self.dropped]
+        return out
 
 
 @dataclass
@@ -346,10 +355,15 @@ def read_all_rows(conn, schema: Schema) -> dict[str, _Rows]:
 
 
 def compare_rows(before: dict[str, _Rows], changes: Sequence[Change], after_schema: Schema,
-                 after: dict[str, _Rows], writes: frozenset[str] | set[str] = frozenset()) -> DataCheck:
+                 after: dict[str, _Rows], writes: frozenset[str] | set[str] = frozenset(),
+                 previous: Schema | None = None) -> DataCheck:
     """What happened to the rows of ``before`` in the state ``after``, following the
     renames in ``changes``.  Changes to the rows of ``writes`` (tables the revision writes
-    on purpose) are listed as written, not lost."""
+    on purpose) are listed as written, not lost.  Tables and columns whose values went
+    (dropped, or dropped and re-created) are listed in ``dropped``, with the rows they
+    held, for :func:`~schema_tools.verify.drops.judge` to accept or not; the drops in
+    ``changes`` of tables without seeded rows (lookup tables, whose rows ``previous``
+    holds, or tables made on the way) are there too."""
     table_to = {c.old_name: c.name for c in changes if isinstance(c, Rename) and c.kind == "table"}
     column_to: dict[tuple[str, str], str] = {}
     for c in changes:
@@ -357,34 +371,72 @@ def compare_rows(before: dict[str, _Rows], changes: Sequence[Change], after_sche
             column_to[(c.table, c.old_name)] = c.name
     check = DataCheck()
     for name, old in sorted(before.items()):
-        if old.count == 0:
-            continue
         new_name = table_to.get(name, name)
+        renamed = new_name if new_name != name else None
         new = after.get(new_name)
         if new is None:
             if after_schema.table(new_name) is None:
-                check.dropped.append(f"table {name} ({old.count} rows)")
+                check.dropped.append(Dropped("table", name, None, "dropped", old.count, old.count))
             continue
-        check.tables += 1
-        check.rows += old.count
+        if old.count:
+            check.tables += 1
+            check.rows += old.count
         lost = check.written if name in writes else check.lost
-        if new.count != old.count:
+        same_count = new.count == old.count
+        if not same_count:
             lost.append(f"{name}: {old.count} rows before, {new.count} after")
-            continue
+        table = after_schema.table(new_name)
         new_cols = {c.lower(): c for c in new.digests}
         for col, digest in old.digests.items():
             target = column_to.get((new_name, col)) or column_to.get((name, col)) or col
             twin = new_cols.get(target.lower())
             if twin is None:
-                check.dropped.append(f"column {name}.{col}")
+                held = sum(1 for v in old.values[col] if v is not None)
+                check.dropped.append(Dropped("column", name, col, "dropped", old.count, held, renamed))
                 continue
-            if new.digests[twin] != digest:
-                changed = sum(1 for a, b in zip(old.values[col], new.values[twin]) if a != b)
-                sample = next(((a, b) for a, b in zip(old.values[col], new.values[twin]) if a != b),
-                              None)
-                lost.append(f"{name}.{col}: {changed} of {old.count} values changed"
-                                  + (f", e.g. {sample[0]!r} -> {sample[1]!r}" if sample else ""))
+            if not same_count or new.digests[twin] == digest:
+                continue
+            pairs = list(zip(old.values[col], new.values[twin]))
+            now = None if name in writes else recreated(table.column(twin) if table else None,
+                                                        old.values[col], new.values[twin])
+            if now is not None:
+                gone = sum(1 for a, b in pairs if a is not None and a != b)
+                check.dropped.append(Dropped("column", name, col, "re-created", old.count, gone,
+                                             renamed, twin if twin != col else None, now=now))
+                continue
+            changed = sum(1 for a, b in pairs if a != b)
+            sample = next(((a, b) for a, b in pairs if a != b), None)
+            lost.append(f"{name}.{col}: {changed} of {old.count} values changed"
+                        + (f", e.g. {sample[0]!r} -> {sample[1]!r}" if sample else ""))
+    check.dropped += _unseeded_drops(check.dropped, changes, table_to, previous)
     return check
+
+
+def _unseeded_drops(found: list[Dropped], changes: Sequence[Change], table_to: dict[str, str],
+                    previous: Schema | None) -> list[Dropped]:
+    """The tables and columns ``changes`` drop that the seeded rows did not show: those
+    of lookup tables (their rows are part of ``previous``) and of tables that were never
+    seeded."""
+    seen = {(d.table, d.column) for d in found}
+    old_name = {v: k for k, v in table_to.items()}
+    data = {d.table: d for d in previous.data} if previous is not None else {}
+    out = []
+    for c in changes:
+        if not isinstance(c, Drop) or c.kind not in ("table", "column"):
+            continue
+        table = c.name if c.kind == "table" else old_name.get(c.table, c.table)
+        column = c.name if c.kind == "column" else None
+        if (table, column) in seen:
+            continue
+        rows = data[table].rows if table in data else ()
+        if column is None:
+            out.append(Dropped("table", table, None, "dropped", len(rows), len(rows)))
+            continue
+        at = data[table].columns.index(column) if table in data and column in data[table].columns else None
+        held = sum(1 for r in rows if at is not None and r[at] not in (None, "NULL"))
+        out.append(Dropped("column", table, column, "dropped", len(rows), held,
+                           c.table if c.table != table else None))
+    return out
 
 
 def _touched(changes: Sequence[Change]) -> set[str]:
@@ -432,6 +484,8 @@ class _Site:
         self.progress = progress
         self.defaults_file = defaults_file
         self.states: dict[str | None, Snapshot] = {}
+        self._named_cache: dict[str, tuple[str, set[str]]] = {}
+        self._approvals: Ledger | None = None  # read on the first drop
         self.partial = True  # steps read the tables their revision names (see _introspect_after)
         # the root this path starts from, when it starts before a root
         self.root = path[0][0] if path and path[0][1] is None else None
@@ -510,6 +564,18 @@ class _Site:
     def _introspect(self, ws, schema_hint: Schema) -> Schema:
         return self._read(ws, [d.table for d in schema_hint.data])
 
+    def _named(self, rev: str) -> tuple[str, set[str]]:
+        """The text of revision ``rev``'s file, and the names it mentions (with the tables
+        it declares it writes)."""
+        cache = self._named_cache
+        if rev not in cache:
+            path = self._script().get_revision(rev).path
+            text = Path(path).read_text(encoding="utf-8") if path else ""
+            words = set(_WORD.findall(text)) | {n.replace("``", "`") for n in _QUOTED_NAME.findall(text)}
+            words |= set(getattr(self._script().get_revision(rev).module, "legacy_writes", ()) or ())
+            cache[rev] = (text, words)
+        return cache[rev]
+
     def _introspect_after(self, ws, rev: str, previous: Schema) -> Schema:
         """The schema after revision ``rev`` ran: the tables and routines whose names its
         file mentions are read again, the others are taken from ``previous``; views are
@@ -518,10 +584,7 @@ class _Site:
         at the end of the direction, where everything is read."""
         if not self.partial:
             return self._introspect(ws, previous)
-        path = self._script().get_revision(rev).path
-        text = Path(path).read_text(encoding="utf-8") if path else ""
-        words = set(_WORD.findall(text)) | {n.replace("``", "`") for n in _QUOTED_NAME.findall(text)}
-        words |= set(getattr(self._script().get_revision(rev).module, "legacy_writes", ()) or ())
+        text, words = self._named(rev)
         tables = {t.name for t in previous.tables}
         only = sorted(w for w in words if w in tables) + sorted(w for w in words if w not in tables)
         # routines: the existing ones the file names, and the ones it creates
@@ -673,8 +736,8 @@ class _Site:
     def _line(self, site: SiteResult, step: StepResult) -> str:
         status = "ok" if step.ok else "FAILED"
         extra = ""
-        if step.data is not None and step.data.dropped:
-            extra = f", {len(step.data.dropped)} dropped on purpose"
+        if step.data is not None and step.data.accepted:
+            extra = f", {len(step.data.accepted)} dropped as accepted"
         return (f"{site.site} [{site.backend}]: {step.direction} {step.revision} -> {step.target}: "
                 f"{status} ({step.seconds:.1f} s{extra})")
 
@@ -695,6 +758,20 @@ class _Site:
         step.residual = [change_line(c) for c in to_go[:RESIDUAL_LINES]]
         step.residual_count = len(to_go)
         return step
+
+    def _ledger(self) -> Ledger:
+        if self._approvals is None:
+            self._approvals = Ledger(self.rdir.path)
+        return self._approvals
+
+    def _added_by_upgrade(self, d: Dropped, step: StepResult, to: str | None) -> bool:
+        """Whether what a downgrade dropped is absent from the revision's starting state
+        ``to``: added by its upgrade.  When the step reached that state (no residual
+        difference), it is, by definition."""
+        if not step.residual_count:
+            return True
+        table = self.state(to).schema.table(d.table)
+        return table is None if d.kind == "table" else (table is None or table.column(d.column) is None)
 
     def _check(self, ws, conn, direction: str, rev: str, frm: str | None, to: str | None,
                rows_before) -> tuple[StepResult, dict]:
@@ -726,12 +803,17 @@ class _Site:
             changes = diff(previous, actual)
             # tables whose rows the revision writes on purpose (imported legacy scripts)
             writes = set(getattr(self._script().get_revision(rev).module, "legacy_writes", ()) or ())
-            touched = _touched(changes) | writes
+            # and the tables its file names: a column dropped and added again leaves the
+            # schema as it was, not the values (a table it creates is read from now on)
             tracked = {d.table for d in actual.data}
+            touched = _touched(changes) | writes | (self._named(rev)[1] & {t.name for t in actual.tables})
             read = read_rows(conn, [t for t in actual.tables
                                     if t.name in touched and t.name not in tracked])
             before = {t: r for t, r in rows_before.items() if t in touched}
-            step.data = compare_rows(before, changes, actual, read, writes)
+            step.data = compare_rows(before, changes, actual, read, writes, previous)
+            step.data.dropped = judge(step.data.dropped, rev, direction, self._ledger(),
+                                      lambda d: self._added_by_upgrade(d, step, to))
+            step.data.lost += [d.line() for d in step.data.dropped if not d.accepted]
             step.data.tables += len(rows_before) - len(before)  # untouched: unchanged
             step.data.rows += sum(r.count for t, r in rows_before.items() if t not in before)
             names = {t.name for t in actual.tables}
