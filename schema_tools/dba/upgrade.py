@@ -14,7 +14,9 @@
   run skips the statements recorded ``done``, provided the revision still has them,
   unchanged; a statement left ``running`` (the process died while the server ran it) is
   run again, and an error saying its effect is already there (a duplicate column, a
-  missing index to drop...) counts as committed.  Both are reported;
+  missing index to drop...) counts as committed.  Both are reported.  Progress is discarded
+  when the schema shows the revision did not start, only if every committed statement was
+  DDL: the schema cannot show that a data statement (INSERT, UPDATE...) ran;
 * **a final check**: the end state must have the fingerprint the revision recorded;
 * **online changes** (``Session.online``): an ``ALTER TABLE`` on a large table that would
   block writes goes through pt-online-schema-change instead (:mod:`schema_tools.online`);
@@ -43,6 +45,7 @@ from ..model.snapshot import Snapshot
 from ..render.ddl import quote_ident
 from ..render.diff_report import change_line
 from ..sources.connection import ConnectionSpec
+from ..sources.sqlscript import first_keywords
 from .identify import BASE, base_state, read_live
 
 PROGRESS_TABLE = "schema_tools_progress"
@@ -89,6 +92,25 @@ def tracked(statement: str) -> bool:
     """Whether a statement changes the database (and is recorded): session settings,
     queries and Alembic's own version table are not."""
     return not (_UNTRACKED.match(statement) or _VERSION_TABLE.match(statement))
+
+
+# DDL on the database's own objects: its whole effect shows in the schema
+_DDL_VERBS = frozenset({"CREATE", "ALTER", "DROP", "RENAME"})
+_DDL_MODIFIERS = frozenset({"OR", "REPLACE", "IF", "NOT", "EXISTS", "TEMPORARY", "ONLINE", "OFFLINE",
+                            "IGNORE", "UNIQUE", "FULLTEXT", "SPATIAL", "DEFINER", "INVOKER", "ALGORITHM",
+                            "SQL", "SECURITY", "AGGREGATE"})
+_NOT_IN_SCHEMA = frozenset({"USER", "ROLE", "DATABASE", "SCHEMA", "SERVER"})
+
+
+def changes_data(statement: str) -> bool:
+    """Whether a statement may change what the schema does not show: rows (INSERT, REPLACE,
+    UPDATE, DELETE, LOAD DATA, TRUNCATE), or anything a CALL or a BEGIN ... END block does.
+    Only CREATE, ALTER, DROP and RENAME of the database's own objects are pure DDL."""
+    words = first_keywords(statement, 8)
+    if not words or words[0] not in _DDL_VERBS:
+        return True
+    obj = next((w for w in words[1:] if w not in _DDL_MODIFIERS), None)
+    return obj is None or obj in _NOT_IN_SCHEMA
 
 
 # ---------------------------------------------------------------------------------------
@@ -202,6 +224,9 @@ class _Tracker:
                 self.rerun_committed.append(self.n)
                 self.say(f"  statement {self.n} was interrupted and had committed "
                          f"(the server says: ERROR {exc.args[0]}: {exc.args[-1]})")
+            else:
+                self.executed += 1
+                self.say(f"  statement {self.n} was interrupted by an earlier run: run again")
             self.log.mark(self.revision, self.direction, self.n, digest, "done", statement)
             return "DO 0", None
         self.log.mark(self.revision, self.direction, self.n, digest, "running", statement)
@@ -229,10 +254,26 @@ class _Tracker:
             self.executed += 1
             self.current = None
 
-    def failed(self, error: str) -> None:
-        if self.current is not None:
-            n, digest, text = self.current
+    def failed(self, error: str) -> str | None:
+        """Record the statement that failed; a statement the server was running when the
+        connection was lost stays ``running`` (it may have committed).  The progress table's
+        own error, if it cannot be written."""
+        if self.current is None or _connection_lost(error):
+            return None
+        n, digest, text = self.current
+        try:
             self.log.mark(self.revision, self.direction, n, digest, "failed", text, error)
+        except pymysql.MySQLError as exc:
+            return f"ERROR {exc.args[0]}: {exc.args[-1]}"
+        return None
+
+
+# the client's "the connection is gone": whatever was running may or may not have committed
+_LOST = ("ERROR 2006:", "ERROR 2013:", "ERROR 2055:")
+
+
+def _connection_lost(error: str) -> bool:
+    return error.startswith(_LOST)
 
 
 def _first_line(text: str) -> str:
@@ -439,6 +480,37 @@ def _partial_ok(before, after, live) -> bool:
     return True
 
 
+def _progress_before(plan: UpgradePlan, log: ProgressLog, rev: str, *, after: str | None) -> None:
+    """Progress recorded for ``rev`` (which comes after the planned revision ``after``, or
+    first) while the schema is at the state of ``plan.current``.
+
+    Committed DDL only: it did not stay, so the progress is discarded and the revision starts
+    afresh.  Committed data changes only, in the next revision: they are resumed after, never run
+    again (no schema shows that an INSERT ran).  Anything else is refused: the schema says the
+    run was undone, and whether its data changes were cannot be told."""
+    committed = {n: r for n, r in log.read(rev, plan.direction).items() if r.status == "done"}
+    data = sorted(n for n, r in committed.items() if changes_data(r.text))
+    if not data:
+        plan.discard.append((rev, plan.direction))
+        plan.notes.append(f"progress recorded for {rev} by an earlier run is discarded: the "
+                          f"schema is at the state before it")
+        return
+    ddl = sorted(set(committed) - set(data))
+    if after is None and not ddl:
+        plan.notes.append(f"progress recorded for {rev} by an earlier run is kept: statement(s) "
+                          f"{_ranges(data)} changed data, which the schema cannot show; they are "
+                          f"not run again")
+        return
+    undone = (f"without the schema changes of statement(s) {_ranges(ddl)}" if ddl
+              else f"before {after}, which {rev} comes after")
+    raise ResumeConflict(
+        f"an earlier run of {rev} committed statement(s) {_ranges(sorted(committed))}, of which "
+        f"{_ranges(data)} changed data, but the schema is at the state of {plan.current}, "
+        f"{undone}: whether the data changes stayed cannot be told; nothing was changed",
+        hint="check the data by hand; then `schema-tools stamp --auto` forgets the recorded "
+             "progress, and the next run starts the revision afresh")
+
+
 def prepare(session: Session, target: str, conn) -> UpgradePlan:
     """Pre-flight: where the database is, whether it drifted, and what would run."""
     rdir, spec = session.rdir, session.spec
@@ -455,13 +527,12 @@ def prepare(session: Session, target: str, conn) -> UpgradePlan:
     if expected is None:
         raise InputError(f"{rdir.path}: no recorded state for {current}")
     if fp == expected.fingerprint:
-        # the schema is exactly where the recorded revision leaves it: whatever an earlier run
-        # recorded of the next revisions did not stay (undone by hand, or stale); start afresh
-        for rev, _ in steps:
+        # the schema is exactly where the recorded revision leaves it: the DDL an earlier run
+        # recorded of the next revisions did not stay (undone by hand, or stale); what it
+        # recorded of data changes, the schema cannot tell
+        for i, (rev, _) in enumerate(steps):
             if (rev, direction) in pending:
-                plan.discard.append((rev, direction))
-                plan.notes.append(f"progress recorded for {rev} by an earlier run is discarded: the "
-                                  f"schema is at the state before it")
+                _progress_before(plan, log, rev, after=steps[i - 1][0] if i else None)
     else:
         first = steps[0] if steps else None
         resuming = first is not None and (first[0], direction) in pending
@@ -553,12 +624,7 @@ def _run_revisions(session: Session, plan: UpgradePlan, log: ProgressLog, cfg, f
             if not isinstance(exc, MigrationFailed):  # an online change refused or failed
                 tracker.failed(str(exc))
                 raise
-            tracker.failed(exc.error)
-            done = sorted(n for n, r in log.read(rev, plan.direction).items() if r.status == "done")
-            raise MigrationFailed(
-                f"{plan.direction} of revision {rev} failed at statement {tracker.n}: {exc.error}; "
-                f"statement(s) committed: {_ranges(done) or 'none'}; the next run resumes after them",
-                error=exc.error, statement=exc.statement) from None
+            raise _failure(plan.direction, rev, tracker, log, exc) from None
         finally:
             engine.dispose()
         log.clear(rev)  # both directions: what was recorded of it is history now
@@ -567,6 +633,28 @@ def _run_revisions(session: Session, plan: UpgradePlan, log: ProgressLog, cfg, f
             extra += f", {tracker.online_run} of them through pt-online-schema-change"
         say(f"    done: {tracker.executed} statement(s) run{extra} ({time.monotonic() - t0:.1f} s)")
         _check_state(session, plan.direction, rev, last=i == len(plan.revisions))
+
+
+def _failure(direction: str, rev: str, tracker: _Tracker, log: ProgressLog,
+             exc: MigrationFailed) -> MigrationFailed:
+    """The one-line report of a revision's failed statement: which one, what is committed."""
+    running = tracker.current if _connection_lost(exc.error) else None
+    unrecorded = tracker.failed(exc.error)
+    try:
+        done = sorted(n for n, r in log.read(rev, direction).items() if r.status == "done")
+        committed = _ranges(done) or "none"
+    except pymysql.MySQLError as err:
+        unrecorded = unrecorded or f"ERROR {err.args[0]}: {err.args[-1]}"
+        committed = "unknown"
+    where = f"{direction} of revision {rev} failed at statement {tracker.n}: {exc.error}"
+    if running is not None:
+        check = " (it changes data: check whether it did first)" if changes_data(running[2]) else ""
+        where += (f"; the connection was lost while statement {running[0]} ran, so whether it committed "
+                  f"is unknown: it stays recorded as running, and the next run runs it again{check}")
+    if unrecorded:
+        where += f"; {PROGRESS_TABLE} cannot be read or written ({unrecorded})"
+    return MigrationFailed(f"{where}; statement(s) committed: {committed}; the next run resumes after them",
+                           error=exc.error, statement=exc.statement)
 
 
 def _check_state(session: Session, direction: str, rev: str, *, last: bool) -> None:
