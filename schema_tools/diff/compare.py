@@ -50,6 +50,11 @@ class DiffOptions:
 
     ignore: frozenset[str] = frozenset()
     tables: tuple[str, ...] = ()  # fnmatch patterns; empty = all
+    # renames a script states (``ALTER TABLE ... CHANGE old new``, ``RENAME TABLE``...):
+    # (kind, table, old, new), ``table`` named as in ``b`` (None for a table rename).  A
+    # stated rename pairs the two objects when ``old`` is only in ``a`` and ``new`` only in
+    # ``b``; it is a confirmed rename, other differences come as an Alter as usual.
+    renames: tuple[tuple[str, str | None, str, str], ...] = ()
 
     def __post_init__(self) -> None:
         unknown = set(self.ignore) - set(IGNORABLE)
@@ -65,6 +70,45 @@ class DiffOptions:
 
     def wants_table(self, name: str) -> bool:
         return not self.tables or any(fnmatch.fnmatchcase(name, p) for p in self.tables)
+
+    def stated_renames(self, kind: str, table: str | None) -> dict[str, str]:
+        """Old name -> new name of the renames stated for ``kind`` objects of ``table``
+        (column and index names compared in lower case, as MariaDB compares them)."""
+        fold = kind in ("column", "index")
+        return {(o.lower() if fold else o): n for k, t, o, n in self.renames if k == kind and t == table}
+
+
+STATED = "renamed by the script"
+
+
+def reversed_renames(renames: Sequence[tuple[str, str | None, str, str]]) -> tuple[tuple[str, str | None, str, str], ...]:
+    """Stated renames for the other direction (``DiffOptions.renames`` of ``diff(b, a)``):
+    each renamed back, sub-objects keyed by their table's name in ``a``."""
+    tables = {new: old for kind, _, old, new in renames if kind == "table"}
+    return tuple((kind, None, new, old) if kind == "table" else (kind, tables.get(table or "", table), new, old)
+                 for kind, table, old, new in renames)
+
+
+def _stated_pairs(old: Sequence[Any], new: Sequence[Any], stated: dict[str, str], *,
+                  fold: bool = False, key: Callable[[Any], str] = object_name):
+    """The pairs of a stated rename (old only in ``old``, new only in ``new``), and what
+    is left on each side."""
+    if not stated:
+        return [], list(old), list(new)
+    norm = (lambda s: s.lower()) if fold else (lambda s: s)
+    old_names = {norm(key(o)) for o in old}
+    new_by = {norm(key(n)): n for n in new}
+    pairs = []
+    for o in old:
+        target = stated.get(norm(key(o)))
+        if target is None or norm(target) in old_names or norm(key(o)) in new_by:
+            continue
+        n = new_by.get(norm(target))
+        if n is not None:
+            pairs.append((o, n))
+    taken_o = {id(o) for o, _ in pairs}
+    taken_n = {id(n) for _, n in pairs}
+    return (pairs, [o for o in old if id(o) not in taken_o], [n for n in new if id(n) not in taken_n])
 
 
 def _fields(obj: Any, skip: Iterable[str] = ("name",)) -> dict[str, Any]:
@@ -318,19 +362,22 @@ def _predecessors(columns: Sequence[Column]) -> dict[str, str | None]:
 def compare_columns(old: Table, new: Table, opts: DiffOptions, table: str) -> list[Change]:
     ignore = opts.ignored_attrs
     out: list[Change] = []
-    pairs, case_renames, only_old, only_new = _match(old.columns, new.columns)
+    stated, old_cols, new_cols = _stated_pairs(old.columns, new.columns,
+                                               opts.stated_renames("column", table), fold=True)
+    pairs, case_renames, only_old, only_new = _match(old_cols, new_cols)
     prev_old, prev_new = _predecessors(old.columns), _predecessors(new.columns)
     likely, only_old, only_new = _likely_renames(only_old, only_new)
     # a likely column rename must also keep its place
     kept_likely = []
     for o, n in likely:
         if prev_old[o.name] == prev_new[n.name] or _renamed_prev(prev_old[o.name], prev_new[n.name],
-                                                                  case_renames + likely):
+                                                                  stated + case_renames + likely):
             kept_likely.append((o, n))
         else:
             only_old.append(o)
             only_new.append(n)
-    renames = [(o, n, True, "names differ only in letter case") for o, n in case_renames]
+    renames = [(o, n, True, STATED) for o, n in stated]
+    renames += [(o, n, True, "names differ only in letter case") for o, n in case_renames]
     renames += [(o, n, False, "same definition and place, different name") for o, n in kept_likely]
     for o, n, confirmed, reason in renames:
         out.append(Rename("column", table, o, n, confirmed, reason))
@@ -362,9 +409,14 @@ def _renamed_prev(a: str | None, b: str | None, renames) -> bool:
 
 
 def _compare_named(kind: str, old: Sequence[Any], new: Sequence[Any], table: str | None,
-                   ignore: frozenset[str], *, renames: bool = True) -> list[Change]:
+                   ignore: frozenset[str], *, renames: bool = True,
+                   stated: dict[str, str] | None = None) -> list[Change]:
     out: list[Change] = []
+    told, old, new = _stated_pairs(old, new, stated or {}, fold=True)
+    for o, n in told:
+        out.append(Rename(kind, table, o, n, True, STATED))
     pairs, case_renames, only_old, only_new = _match(old, new)
+    pairs += told
     likely: list = []
     if renames:
         likely, only_old, only_new = _likely_renames(only_old, only_new)
@@ -395,7 +447,8 @@ def compare_table(old: Table, new: Table, opts: DiffOptions) -> list[Change]:
     name = new.name
     out = compare_columns(old, new, opts, name)
     out += _compare_named("index", _all_indexes(old), _all_indexes(new), name, ignore,
-                          renames="index-names" not in opts.ignore)
+                          renames="index-names" not in opts.ignore,
+                          stated=opts.stated_renames("index", name))
     if "index-names" in opts.ignore:
         out = [c for c in out if not (c.kind == "index" and isinstance(c, Rename))]
     out += _compare_named("foreign_key", old.foreign_keys, new.foreign_keys, name, ignore)
@@ -416,9 +469,13 @@ def _shell(t: Table, name: str) -> Table:  # noqa: D401
 def compare_tables(a: Schema, b: Schema, opts: DiffOptions) -> list[Change]:
     old = [t for t in a.tables if opts.wants_table(t.name)]
     new = [t for t in b.tables if opts.wants_table(t.name)]
+    stated, old, new = _stated_pairs(old, new, opts.stated_renames("table", None))
     pairs, case_renames, only_old, only_new = _match(old, new)
     likely, only_old, only_new = _likely_renames(only_old, only_new)
     out: list[Change] = []
+    for o, n in stated:
+        out.append(Rename("table", None, _shell(o, o.name), _shell(n, n.name), True, STATED))
+        pairs.append((o, n))
     for o, n in case_renames:
         out.append(Rename("table", None, _shell(o, o.name), _shell(n, n.name), True,
                           "names differ only in letter case"))

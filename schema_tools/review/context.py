@@ -13,7 +13,7 @@ from ..flavour import MARIADB, Flavour
 from ..model.objects import Schema, Table
 from ..render.diff_report import change_line, clean
 from .revfile import Call, RevisionFile
-from .tokens import Token, tokenize
+from ..sources.tokens import Token, tokenize
 
 
 @dataclass(frozen=True)

@@ -21,7 +21,7 @@ from typing import Iterable
 
 from ..diff.changes import Drop, Rename
 from ..model.objects import Schema
-from .tokens import Token, tokenize
+from ..sources.tokens import Token, tokenize
 
 # words after a table name that are not its alias
 _NOT_ALIAS = frozenset("""
