@@ -205,11 +205,11 @@ def test_session_variables_a_script_sets_are_put_back(tmp_path):
     path = tmp_path / "2024_05_01_x.sql"
     path.write_text("SET SESSION foreign_key_checks=OFF;\nSET @@alter_algorithm='NOCOPY', sql_mode = '';\n"
                     "SET NAMES utf8mb4;\nSET @mine = 1;\nALTER TABLE t ADD c int;\n")
-    from schema_tools.migrate.legacy import _upgrade_steps, session_variables
+    from schema_tools.migrate.legacy import session_variables, upgrade_steps
 
     script = read_script(path)
     assert session_variables(script) == ["foreign_key_checks", "alter_algorithm", "sql_mode"]
-    steps = [s.sql for s in _upgrade_steps(script)]
+    steps = [s.sql for s in upgrade_steps(script)]
     assert steps[0] == "SET @schema_tools_legacy_foreign_key_checks = @@SESSION.foreign_key_checks"
     assert steps[-1] == "SET SESSION sql_mode = @schema_tools_legacy_sql_mode"
     assert "ALTER TABLE t ADD c int" in steps

@@ -24,11 +24,11 @@ def _spec(url, defaults_file):
 
 
 def _identify(url, directory, defaults_file, snapshots=None):
-    from ..dba.identify import identify, read_live
+    from ..dba.identify import identify, read_live, tracked_tables
     from ..migrate.revision import RevisionDir
 
     rdir = RevisionDir(directory)
-    schema, versions, legacy = read_live(_spec(url, defaults_file))
+    schema, versions, legacy = read_live(_spec(url, defaults_file), tracked_tables(rdir))
     return rdir, schema, identify(rdir, schema, alembic=versions, legacy=legacy,
                                   snapshots=Path(snapshots) if snapshots else None)
 
@@ -63,14 +63,14 @@ def identify_command(url, directory, snapshots, fmt, defaults_file):
 def drift_command(url, directory, defaults_file):
     """Compare the live schema with the recorded state of the revision in alembic_version.
     Exit 0 when they are the same, 1 on drift (the differences are printed)."""
-    from ..dba.identify import BASE, load_state, read_live
+    from ..dba.identify import BASE, load_state, read_live, tracked_tables
     from ..diff.compare import diff
     from ..migrate.revision import RevisionDir
     from ..model.snapshot import Snapshot
     from ..render.diff_report import change_line
 
     rdir = RevisionDir(directory)
-    schema, versions, _ = read_live(_spec(url, defaults_file))
+    schema, versions, _ = read_live(_spec(url, defaults_file), tracked_tables(rdir))
     if versions is None:
         raise InputError("the database is not under revision control (no alembic_version table)",
                          hint="run `schema-tools identify`, then `schema-tools stamp --auto`")

@@ -301,7 +301,11 @@ def matrix_command(sources, reference, fmt, output, names, ignore, tables, offli
               help="Starting state (snapshot, URL or SQL); default: the head state of --dir.")
 @click.option("--to", "target", metavar="SOURCE", help="Target state (snapshot, URL or SQL).")
 @click.option("--sql", "sql_files", multiple=True, type=click.Path(dir_okay=False),
-              help="A developer's ALTER script, applied to the head state to make the target.")
+              help="A developer's script, kept as written as the upgrade; run on the seeded head "
+                   "state to make the target.")
+@click.option("--down-sql", "down_files", multiple=True, type=click.Path(dir_okay=False),
+              help="With --sql: the downgrade, as written; it must return to the head state and "
+                   "its seeded rows.")
 @click.option("-m", "--message", required=True, help="What the revision does.")
 @dir_option
 @click.option("--branch", help="Branch label (one head per branch).")
@@ -312,7 +316,7 @@ def matrix_command(sources, reference, fmt, output, names, ignore, tables, offli
               help="Do not apply the upgrade on a scratch database before writing it.")
 @server_option
 @defaults_file_option
-def revision(source, target, sql_files, message, directory, branch, policy, rev_id, no_check,
+def revision(source, target, sql_files, down_files, message, directory, branch, policy, rev_id, no_check,
              server, defaults_file):
     """Write one Alembic revision (upgrade and downgrade) and print its path."""
     from ..migrate.commands import generate, revision_from_sql
@@ -321,11 +325,21 @@ def revision(source, target, sql_files, message, directory, branch, policy, rev_
 
     rdir = RevisionDir(directory)
     src = read_one(source, server=server, defaults_file=defaults_file).schema if source else None
+    if down_files and not sql_files:
+        raise InputError("--down-sql goes with --sql")
     if sql_files:
+        from ..migrate.from_sql import ScriptAccount
+
         if target:
             raise InputError("give either --to or --sql, not both")
+        if policy != "exact":
+            raise InputError("--policy goes with --to: a script's revision is the script as written")
+        account = ScriptAccount()
         info = revision_from_sql(rdir, sql_files, message=message, rev_id=rev_id, branch=branch,
-                                 server=server, source=src, check=not no_check)
+                                 server=server, source=src, check=not no_check, down_sql=down_files,
+                                 account=account)
+        for line in account.lines() + [_lint_summary(rdir, info.rev_id)]:
+            click.echo(line, err=True)
     else:
         if not target:
             raise InputError("give the target state with --to (or a script with --sql)")
@@ -334,6 +348,21 @@ def revision(source, target, sql_files, message, directory, branch, policy, rev_
                         rev_id=rev_id, branch=branch, server=server, check=not no_check)
     click.echo(str(info.path))
     return 0
+
+
+def _lint_summary(rdir, rev: str) -> str:
+    """One line: the findings of ``review`` on a new revision, by severity."""
+    from ..review.commands import review_directory
+
+    findings = review_directory(rdir.path, [rev])[0].findings
+    if not findings:
+        return "lint: no finding"
+    counts: dict[str, int] = {}
+    for f in findings:
+        counts[f.severity] = counts.get(f.severity, 0) + 1
+    codes = sorted({f.code for f in findings})
+    return ("lint: " + ", ".join(f"{n} {sev}" for sev, n in sorted(counts.items()))
+            + f" ({', '.join(codes)}); see schema-tools review {rev}")
 
 
 def _register_commands() -> None:

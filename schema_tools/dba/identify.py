@@ -12,6 +12,7 @@ Three records can say it, and they can disagree:
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -139,6 +140,29 @@ def read_schemastatus(conn) -> LegacyStatus | None:
         else:
             status.other.append((name, state))
     return status
+
+
+_REFERENCE_DATA = re.compile(r"^reference_data = (\(.*\))$", re.M)
+
+
+def tracked_tables(rdir) -> tuple[str, ...]:
+    """The tables whose rows the recorded states of ``rdir`` may hold: the configured
+    reference tables, and those a revision made from a script created and filled
+    (``reference_data = (...)`` in its file)."""
+    import ast
+
+    from ..config import configured_reference_tables
+
+    names = set(configured_reference_tables(rdir.path))
+    if rdir.versions.is_dir():
+        for path in rdir.versions.glob("*.py"):
+            for m in _REFERENCE_DATA.finditer(path.read_text(encoding="utf-8", errors="replace")):
+                try:
+                    value = ast.literal_eval(m.group(1))
+                except (ValueError, SyntaxError):
+                    continue
+                names |= {v for v in value if isinstance(v, str)} if isinstance(value, tuple) else set()
+    return tuple(sorted(names))
 
 
 def read_live(spec: ConnectionSpec, data_tables: Sequence[str] = ISPYB_LOOKUP_TABLES):

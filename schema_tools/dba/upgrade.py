@@ -46,7 +46,7 @@ from ..render.ddl import quote_ident
 from ..render.diff_report import change_line
 from ..sources.connection import ConnectionSpec
 from ..sources.sqlscript import first_keywords
-from .identify import BASE, base_state, read_live
+from .identify import BASE, base_state, read_live, tracked_tables
 
 PROGRESS_TABLE = "schema_tools_progress"
 
@@ -454,7 +454,7 @@ class AdvisoryLock:
 
 
 def _current(spec: ConnectionSpec, rdir: RevisionDir):
-    schema, versions, legacy = read_live(spec)
+    schema, versions, legacy = read_live(spec, tracked_tables(rdir))
     if versions is None or not versions:
         current = BASE
     elif len(versions) > 1:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Callable, Sequence
 
 import sqlalchemy as sa
@@ -10,11 +9,11 @@ import sqlalchemy as sa
 from ..diff.compare import diff, reverse_changes
 from ..errors import ConnectionFailed, InputError, SchemaToolsError
 from ..model.objects import Schema
-from ..model.snapshot import Snapshot
 from ..render.sql import Step, plan
 from ..sources.connection import parse_url
 from ..sources.introspect import MULTI_STATEMENTS
 from ..sources.workspace import open_workspace
+from .from_sql import revision_from_sql  # noqa: F401  (the revision command's --sql)
 from .revision import RevisionDir, RevisionInfo, additive, write_revision
 
 
@@ -51,18 +50,7 @@ def generate(rdir: RevisionDir, *, target: Schema, message: str, source: Schema 
     changes of those kinds (``table``, ``column``, ``index``...): a step toward ``target``.
     The branch label goes on the first revision of its line only (Alembic carries it on)."""
     rdir.ensure()
-    if rev_id is not None and ((rdir.states / f"{rev_id}.json").exists()
-                               or rev_id in {r.revision for r in rdir.script().walk_revisions()}):
-        raise InputError(f"{rdir.path}: revision {rev_id} exists already; choose another --rev-id")
-    head, head_snap = rdir.head_state(branch)
-    if source is None:
-        if head_snap is None:
-            raise InputError(f"{rdir.path}: no revisions yet{' on branch ' + branch if branch else ''}; "
-                             f"give the starting state with --from")
-        source = head_snap.schema
-    elif head is not None and head_snap is not None and head_snap.fingerprint != Snapshot(source).fingerprint:
-        raise InputError(f"--from does not match the head state of {rdir.path} (revision {head}); "
-                         f"leave --from out to start from the head")
+    head, source = rdir.start(branch, source, rev_id)
     changes = diff(source, target)
     if policy == "additive":
         changes = additive(changes, source, target)
@@ -87,27 +75,6 @@ def generate(rdir: RevisionDir, *, target: Schema, message: str, source: Schema 
                           policy=policy, rev_id=rev_id, branch=branch if head is None else None,
                           down_revision=head,
                           upgrade=up, downgrade=down)
-
-
-def revision_from_sql(rdir: RevisionDir, sql_files: Sequence[str | Path], *, message: str,
-                      rev_id: str | None = None, branch: str | None = None,
-                      server: str | None = None, source: Schema | None = None,
-                      check: bool = True) -> RevisionInfo:
-    """A developer's ALTER script applied to the head state gives the target state."""
-    head, head_snap = rdir.head_state(branch)
-    if source is None:
-        if head_snap is None:
-            raise InputError(f"{rdir.path}: no head state{' on branch ' + branch if branch else ''} "
-                             f"to apply the script to; give --from")
-        source = head_snap.schema
-    with open_workspace(server) as ws:
-        ws.load_schema(source)
-        ws.load_files(sql_files)
-        target = ws.introspect().schema
-    if not diff(source, target):
-        raise InputError(f"{', '.join(map(str, sql_files))}: the script changes nothing in the schema")
-    return generate(rdir, target=target, message=message, source=source, rev_id=rev_id,
-                    branch=branch, server=server, check=check)
 
 
 # ---------------------------------------------------------------------------------------

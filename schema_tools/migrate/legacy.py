@@ -61,15 +61,16 @@ from typing import Callable, Sequence
 
 import pymysql
 
-from ..diff.compare import diff, reverse_changes
+from ..diff.compare import DiffOptions, diff, reverse_changes
 from ..errors import InputError, SqlError
-from ..model.objects import ISPYB_LOOKUP_TABLES, Schema, quote_string
+from ..model.objects import Schema, quote_string
 from ..model.snapshot import Snapshot
 from ..render.ddl import quote_ident
 from ..render.sql import Step, plan
 from ..sources.sqlscript import Statement, client_strip, read_sql_file, split_sql, strip_comments
 from ..sources.workspace import Workspace, open_workspace
 from .revision import RevisionDir, write_revision
+from .scripts import stated_renames
 
 LEGACY_MAP = "legacy.json"
 REV_ID_MAX = 32  # alembic_version.version_num is VARCHAR(32)
@@ -279,7 +280,7 @@ def written_tables(script: LegacyScript) -> list[str]:
     return out
 
 
-def _read_rows(ws: Workspace, schema: Schema, tables: Sequence[str]) -> dict[str, list[tuple]]:
+def read_rows(ws: Workspace, schema: Schema, tables: Sequence[str]) -> dict[str, list[tuple]]:
     """(column, value literal) pairs of every row of ``tables``, for matching them on
     another server: auto-increment, generated and time-stamped columns left out."""
     out: dict[str, list[tuple]] = {}
@@ -302,7 +303,8 @@ def _read_rows(ws: Workspace, schema: Schema, tables: Sequence[str]) -> dict[str
     return out
 
 
-def _inserted(before: dict[str, list[tuple]], after: dict[str, list[tuple]]) -> dict[str, list[tuple]]:
+def inserted_rows(before: dict[str, list[tuple]], after: dict[str, list[tuple]]) -> dict[str, list[tuple]]:
+    """The rows of ``after`` that ``before`` does not hold (each row matched once)."""
     out = {}
     for table, rows in after.items():
         left = list(before.get(table, []))
@@ -342,8 +344,8 @@ def _run_script(ws: Workspace, script: LegacyScript) -> None:
         conn.close()
 
 
-def _reset(ws: Workspace, schema: Schema) -> None:
-    """Bring the scratch database back to ``schema`` (after a script failed half-way)."""
+def reset_database(ws: Workspace, schema: Schema) -> None:
+    """Bring the scratch database back to ``schema`` (after a script failed half-way), empty."""
     conn = ws.connect(None)
     try:
         with conn.cursor() as cur:
@@ -354,10 +356,16 @@ def _reset(ws: Workspace, schema: Schema) -> None:
     ws.load_schema(schema)
 
 
-def _data_tables(base: Schema) -> list[str]:
-    """The base's lookup tables, plus ISPyB lookup tables a script may create."""
+def reference_tables(start: str | Path, base: Schema) -> list[str]:
+    """The tables whose rows belong to the schema: those the base state tracks, and the
+    configured reference tables (``reference_tables`` under ``[tool.schema_tools]`` in the
+    first ``pyproject.toml`` from ``start`` upward that sets it; the ISPyB lookup tables
+    by default) that the base does not have yet, for a script that creates them."""
+    from ..config import configured_reference_tables
+
     have = {t.name for t in base.tables}
-    return sorted({d.table for d in base.data} | {t for t in ISPYB_LOOKUP_TABLES if t not in have})
+    return sorted({d.table for d in base.data}
+                  | {t for t in configured_reference_tables(start) if t not in have})
 
 
 _SET = re.compile(r"^SET\s+(?!NAMES\b|CHARACTER\b|CHARSET\b|PASSWORD\b|ROLE\b|DEFAULT\s+ROLE\b|"
@@ -380,29 +388,39 @@ def session_variables(script: LegacyScript) -> list[str]:
     return out
 
 
-def _upgrade_steps(script: LegacyScript) -> list[Step]:
+def upgrade_steps(script: LegacyScript, label: str = "legacy ") -> list[Step]:
     """The script's statements; session variables it sets are put back afterwards (a
     script ran in a client session of its own, revisions share one connection)."""
     names = session_variables(script)
-    save = [Step("legacy session", f"SET @schema_tools_legacy_{n} = @@SESSION.{n}") for n in names]
-    restore = [Step("legacy session", f"SET SESSION {n} = @schema_tools_legacy_{n}") for n in names]
-    return save + [Step(f"legacy script {script.name}", sql) for sql in script.sql] + restore
+    save = [Step(f"{label}session", f"SET @schema_tools_legacy_{n} = @@SESSION.{n}") for n in names]
+    restore = [Step(f"{label}session", f"SET SESSION {n} = @schema_tools_legacy_{n}") for n in names]
+    return save + [Step(f"{label}script {script.name}", sql) for sql in script.sql] + restore
 
 
-def _downgrade_steps(script: LegacyScript, before: Schema, after: Schema,
-                     inserted: dict[str, list[tuple]]) -> list[Step]:
-    steps: list[Step] = []
-    if script.recorded is not None and after.table("SchemaStatus") is not None:
-        steps.append(Step("legacy bookkeeping",
-                          f"DELETE FROM {quote_ident('SchemaStatus')} WHERE {quote_ident('scriptName')} = "
-                          f"{quote_string(script.recorded)}"))
+def bookkeeping_undo(scripts: Sequence[LegacyScript], after: Schema, label: str = "legacy ") -> list[Step]:
+    """The deletes of the ``SchemaStatus`` rows the scripts record, last script first."""
+    if after.table("SchemaStatus") is None:
+        return []
+    return [Step(f"{label}bookkeeping",
+                 f"DELETE FROM {quote_ident('SchemaStatus')} WHERE {quote_ident('scriptName')} = "
+                 f"{quote_string(s.recorded)}") for s in reversed(scripts) if s.recorded is not None]
+
+
+def downgrade_steps(scripts: Sequence[LegacyScript], before: Schema, after: Schema,
+                    inserted: dict[str, list[tuple]], options: DiffOptions | None = None,
+                    label: str = "legacy ") -> list[Step]:
+    """The downgrade of scripts that took ``before`` to ``after``: their ``SchemaStatus``
+    rows deleted, the rows they inserted into tables whose rows are not part of the schema
+    deleted by value, and the difference of the two states reversed (``options`` carries
+    the renames the scripts state, which are renamed back)."""
+    steps = bookkeeping_undo(scripts, after, label)
     for table, rows in sorted(inserted.items()):
         # rows the script inserted into tables whose rows are not part of the schema: each
         # deleted by its values (auto-increment keys differ from one server to another)
         for row in rows:
             where = " AND ".join(f"{quote_ident(c)} <=> {v if v is not None else 'NULL'}" for c, v in row)
             steps.append(Step("rows the script inserted", f"DELETE FROM {quote_ident(table)} WHERE {where} LIMIT 1"))
-    changes = diff(before, after)
+    changes = diff(before, after, options)
     steps += plan(reverse_changes(changes), after, before)
     return steps
 
@@ -431,7 +449,7 @@ def import_legacy(rdir: RevisionDir, folder: str | Path, base: Schema, *, branch
     results: list[ScriptResult] = []
     entries: list[dict] = []
     say = progress or (lambda r: None)
-    data_tables = _data_tables(base)
+    data_tables = reference_tables(rdir.path, base)
     current, down = base, head
     stopped: str | None = None
     with open_workspace(server) as ws:
@@ -449,17 +467,18 @@ def import_legacy(rdir: RevisionDir, folder: str | Path, base: Schema, *, branch
             try:
                 if script.problems:
                     raise _Failed("; ".join(script.problems))
-                rows_before = _read_rows(ws, current, untracked)
+                rows_before = read_rows(ws, current, untracked)
                 _run_script(ws, script)
             except _Failed as exc:
                 result.status, result.reason = "failed", str(exc)
                 say(result)
-                _reset(ws, current)
+                reset_database(ws, current)
                 if not skip_failed:
                     stopped = f"the chain stops at {script.name}"
                 continue
             after = ws.introspect(self_check=False, data_tables=data_tables).schema
-            inserted = _inserted(rows_before, _read_rows(ws, after, untracked))
+            inserted = inserted_rows(rows_before, read_rows(ws, after, untracked))
+            renames = stated_renames(script.sql)
             writes = tuple(t for t in written_tables(script) if t not in data_tables)
             rev = rev_id_for(script.name, branch, sorted(taken))
             taken.add(rev)
@@ -468,12 +487,14 @@ def import_legacy(rdir: RevisionDir, folder: str | Path, base: Schema, *, branch
                 message += "\n\n" + "\n".join(f"Warning: {w}" for w in result.warnings)
             write_revision(rdir, source=current, target=after, expected=after, message=message,
                            policy="legacy", rev_id=rev, branch=branch if down is None else None,
-                           down_revision=down, upgrade=_upgrade_steps(script),
-                           downgrade=_downgrade_steps(script, current, after, inserted),
+                           down_revision=down, upgrade=upgrade_steps(script),
+                           downgrade=downgrade_steps([script], current, after, inserted,
+                                                     DiffOptions(renames=renames)),
                            extra={"legacy_script": script.name, "legacy_recorded": script.recorded,
-                                  "legacy_writes": writes},
+                                  "legacy_writes": writes,
+                                  **({"script_renames": renames} if renames else {})},
                            slug="legacy")
-            result.revision, result.changes = rev, len(diff(current, after))
+            result.revision, result.changes = rev, len(diff(current, after, DiffOptions(renames=renames)))
             entries.append({"script": script.name, "recorded": script.recorded, "revision": rev})
             current, down = after, rev
             say(result)

@@ -126,6 +126,27 @@ class RevisionDir:
         return head, self.state(head)
 
 
+    def start(self, branch: str | None, source: Schema | None,
+              rev_id: str | None = None) -> tuple[str | None, Schema]:
+        """Where a new revision starts: (the head it follows, its starting state).  The
+        state is ``source`` (``--from``), which must then be the head's state, or the head's
+        state; an ``rev_id`` that exists already is refused."""
+        if rev_id is not None and ((self.states / f"{rev_id}.json").exists() or (
+                self.versions.is_dir() and any(self.versions.glob("*.py"))
+                and rev_id in {r.revision for r in self.script().walk_revisions()})):
+            raise InputError(f"{self.path}: revision {rev_id} exists already; choose another --rev-id")
+        head, head_snap = self.head_state(branch)
+        if source is None:
+            if head_snap is None:
+                raise InputError(f"{self.path}: no revisions yet{' on branch ' + branch if branch else ''}; "
+                                 f"give the starting state with --from")
+            return head, head_snap.schema
+        if head is not None and head_snap is not None and head_snap.fingerprint != Snapshot(source).fingerprint:
+            raise InputError(f"--from does not match the head state of {self.path} (revision {head}); "
+                             f"leave --from out to start from the head")
+        return head, source
+
+
 def recorded_fingerprints(script) -> list[tuple[str, str | None, str | None, str | None]]:
     """(revision, down revision, fingerprint before, fingerprint after) of every revision of
     ``script`` (a ``ScriptDirectory``), newest first, read from the revision files' headers:

@@ -53,18 +53,9 @@ def find_pyproject(start: str | Path) -> Path | None:
 
 
 def _read_toml(path: Path) -> dict:
-    try:
-        import tomllib
-    except ModuleNotFoundError:  # Python 3.10
-        try:
-            import tomli as tomllib  # type: ignore[no-redef]
-        except ModuleNotFoundError:
-            raise InputError(f"{path}: reading TOML needs Python 3.11 or the tomli package") from None
-    try:
-        with open(path, "rb") as fh:
-            return tomllib.load(fh)
-    except (OSError, tomllib.TOMLDecodeError) as exc:
-        raise InputError(f"{path}: cannot read: {exc}") from None
+    from ..config import read_toml
+
+    return read_toml(path)
 
 
 def parse_config(table: dict, source: Path | None = None) -> LintConfig:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ..diff.compare import diff
+from ..diff.compare import DiffOptions, diff
 from ..errors import InputError
 from ..flavour import Flavour, MARIADB, parse_flavour
 from ..model.objects import Schema
@@ -92,11 +92,22 @@ def review_states(before: Schema, after: Schema, *, label: str, config: LintConf
                   revision: RevisionFile | None = None, stats: dict[str, TableStats] | None = None,
                   flavour: str | Flavour | None = None) -> Review:
     """Lint the change from ``before`` to ``after``."""
-    ctx = ReviewContext(label=label, before=before, after=after, changes=diff(before, after),
+    ctx = ReviewContext(label=label, before=before, after=after,
+                        changes=diff(before, after, DiffOptions(renames=stated_renames(revision))),
                         revision=revision, flavour=target_flavour(flavour, config, after),
                         stats=stats)
     findings = lint(ctx, config)
     return Review(label, findings, _risks(ctx), revision.path if revision else None)
+
+
+def stated_renames(revision: RevisionFile | None) -> tuple[tuple[str, str | None, str, str], ...]:
+    """The renames a revision made from a script records (``script_renames``): a column
+    renamed by the script is a rename, not a drop and an add."""
+    value = revision.values.get("script_renames") if revision is not None else None
+    if not isinstance(value, tuple):
+        return ()
+    return tuple(r for r in value if isinstance(r, tuple) and len(r) == 4
+                 and all(isinstance(x, str) or (i == 1 and x is None) for i, x in enumerate(r)))
 
 
 _STATES: dict[tuple[str, int, int], Schema] = {}

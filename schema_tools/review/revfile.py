@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import ast
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..errors import InputError
@@ -41,6 +41,8 @@ class RevisionFile:
     after: str | None
     upgrade: tuple[Call, ...] | None  # None: no upgrade() function
     downgrade: tuple[Call, ...] | None
+    # the module's other literal names (``irreversible_data``, ``legacy_script``...)
+    values: dict = field(default_factory=dict, compare=False, hash=False, repr=False)
 
     @property
     def slug(self) -> str:
@@ -142,6 +144,7 @@ def read_revision_file(path: str | Path) -> RevisionFile:
         after=fingerprint("schema_after", "Produces schema"),
         upgrade=_calls(functions["upgrade"]) if "upgrade" in functions else None,
         downgrade=_calls(functions["downgrade"]) if "downgrade" in functions else None,
+        values=values,
     )
 
 

@@ -52,6 +52,11 @@ def to_text(report: VerifyReport) -> str:
             if step.data is not None and step.data.accepted:
                 lines.append(f"    dropped, accepted ({len(step.data.accepted)}):")
                 lines += [f"      {d.line()}" for d in step.data.accepted]
+            if step.statements:
+                lines.append(f"    data statements ({len(step.statements)}):")
+                lines += [f"      {d['statement'][:80]}: "
+                          + (f"{d['rows']} row(s)" if d["rows"] >= 0 else "rows not counted by the server")
+                          for d in step.statements]
             if step.data is not None and step.data.written:
                 lines.append(f"    rows the revision writes on purpose ({len(step.data.written)}): "
                              + "; ".join(step.data.written))

@@ -36,7 +36,7 @@ from pathlib import Path
 from typing import Callable, Iterable, Sequence
 
 from ..diff.changes import Add, Change, Drop, Rename
-from ..diff.compare import diff
+from ..diff.compare import DiffOptions, diff, reversed_renames
 from ..errors import InputError, SchemaToolsError
 from ..migrate.commands import MigrationFailed, run_alembic_with
 from ..migrate.revision import RevisionDir, recorded_fingerprints
@@ -79,6 +79,11 @@ class DataCheck:
         return out
 
 
+# a statement that writes rows (the alembic_version bookkeeping is not one of the revision's)
+_DATA_STATEMENT = re.compile(r"\s*(INSERT|REPLACE|UPDATE|DELETE|BEGIN|CALL|LOAD)\b", re.I)
+_BOOKKEEPING = re.compile(r"\s*(?:INSERT\s+INTO|UPDATE|DELETE\s+FROM)\s+`?alembic_version\b", re.I)
+
+
 @dataclass
 class StepResult:
     """One revision applied in one direction."""
@@ -94,6 +99,9 @@ class StepResult:
     residual_count: int = 0
     left_in: str | None = None  # after a failure: what the scratch database holds
     data: DataCheck | None = None
+    # each data statement the revision ran (INSERT, UPDATE, DELETE, loops...), with the rows
+    # the server says it affected on the seeded database (-1: the server does not say)
+    statements: list[dict] = field(default_factory=list)
 
     @property
     def name(self) -> str:
@@ -500,7 +508,17 @@ class _Site:
             # autocommit: each revision is checked from other connections as soon as it is
             # applied, inside Alembic's transaction for it
             self._sa_conn = self._engine.connect().execution_options(isolation_level="AUTOCOMMIT")
+            self._ran: list[dict] = []
+            sa.event.listen(self._sa_conn, "after_cursor_execute", self._after_execute)
         return self._sa_conn
+
+    def _after_execute(self, conn, cursor, statement, parameters, context, executemany) -> None:
+        """Note a data statement of a revision and the rows it affected."""
+        m = _DATA_STATEMENT.match(statement)
+        if m is None or _BOOKKEEPING.match(statement):
+            return
+        rows = cursor.rowcount if m.group(1).upper() in ("INSERT", "REPLACE", "UPDATE", "DELETE") else -1
+        self._ran.append({"statement": " ".join(statement.split())[:120], "rows": rows})
 
     def _close_migration_connection(self) -> None:
         if getattr(self, "_read_conn", None) is not None:
@@ -572,9 +590,22 @@ class _Site:
             path = self._script().get_revision(rev).path
             text = Path(path).read_text(encoding="utf-8") if path else ""
             words = set(_WORD.findall(text)) | {n.replace("``", "`") for n in _QUOTED_NAME.findall(text)}
-            words |= set(getattr(self._script().get_revision(rev).module, "legacy_writes", ()) or ())
+            words |= self._writes(rev)
             cache[rev] = (text, words)
         return cache[rev]
+
+    def _writes(self, rev: str) -> set[str]:
+        """The tables whose rows revision ``rev`` writes on purpose, as the script it was
+        made from declares them (``legacy_writes`` of import-legacy, ``script_writes`` of
+        revision --sql)."""
+        module = self._script().get_revision(rev).module
+        return set(getattr(module, "legacy_writes", ()) or ()) | set(getattr(module, "script_writes", ()) or ())
+
+    def _stated_renames(self, rev: str, direction: str) -> tuple:
+        """The renames the script of revision ``rev`` states, for ``direction``: a column
+        it renames is followed under its new name, not dropped and added."""
+        renames = tuple(getattr(self._script().get_revision(rev).module, "script_renames", ()) or ())
+        return reversed_renames(renames) if direction == "downgrade" else renames
 
     def _introspect_after(self, ws, rev: str, previous: Schema) -> Schema:
         """The schema after revision ``rev`` ran: the tables and routines whose names its
@@ -687,8 +718,10 @@ class _Site:
             if rev != expected:
                 raise SchemaToolsError(f"{direction}: Alembic applied {rev} where {expected} was due")
             seconds = round(time.monotonic() - mark, 3)
+            ran, self._ran[:] = list(self._ran), []
             step, rows_now = self._check(ws, conn, direction, rev, frm, to, rows_now)
             step.seconds = seconds
+            step.statements = ran
             done += 1
             if done == len(steps):
                 rows_now = self._end_of_direction(ws, conn, step, to, rows_now)
@@ -800,9 +833,9 @@ class _Site:
         if self.data:
             # what the revision changed: read off the two introspected states (they are the
             # recorded ones, or the residual above says how they differ)
-            changes = diff(previous, actual)
-            # tables whose rows the revision writes on purpose (imported legacy scripts)
-            writes = set(getattr(self._script().get_revision(rev).module, "legacy_writes", ()) or ())
+            changes = diff(previous, actual, DiffOptions(renames=self._stated_renames(rev, direction)))
+            # tables whose rows the revision writes on purpose (the scripts it was made from)
+            writes = self._writes(rev)
             # and the tables its file names: a column dropped and added again leaves the
             # schema as it was, not the values (a table it creates is read from now on)
             tracked = {d.table for d in actual.data}
