@@ -17,6 +17,7 @@ depends_on = None
 legacy_script = '2025_05_02_BLSamplePosition_rename_column.sql'
 legacy_recorded = '2025_05_02_BLSamplePosition_rename_column.sql'
 legacy_writes = ('SchemaStatus',)
+script_renames = (('column', 'BLSamplePosition', 'positionId', 'blSamplePositionId'),)
 
 schema_before = 'sha256:bb38d20d4bf5bcfd708ab8eb502d2b8fe1f4666c6e0ec64483ff4a82a74db445'
 schema_after = 'sha256:cae0c0f4e14677706c947f25b2bc7fb03e833df0a6052c46f70ae3813588e2a5'
@@ -34,6 +35,5 @@ def downgrade() -> None:
     # -- legacy bookkeeping
     run_sql("DELETE FROM `SchemaStatus` WHERE `scriptName` = '2025_05_02_BLSamplePosition_rename_column.sql'")
     # -- alter-tables
-    # CONFIRM: likely rename blSamplePositionId -> positionId (same definition and place, different name); replace by a drop and an add if it is not one
     run_sql("ALTER TABLE `BLSamplePosition` CHANGE COLUMN `blSamplePositionId` `positionId` int(11) unsigned NOT NULL AUTO_INCREMENT COMMENT 'Primary key (auto-incremented)'")
     run_sql('ALTER TABLE `BLSamplePosition` DROP PRIMARY KEY, ADD PRIMARY KEY (`positionId`)')
