@@ -20,6 +20,8 @@ from ..model.objects import Column, Schema, Table
 from ..render.ddl import quote_ident, table_order
 
 
+_SPATIAL = frozenset({"geometry", "point", "linestring", "polygon", "multipoint", "multilinestring",
+                      "multipolygon", "geometrycollection"})
 _STRINGS = frozenset({"char", "varchar", "binary", "varbinary", "tinytext", "text", "mediumtext",
                       "longtext", "tinyblob", "blob", "mediumblob", "longblob"})
 
@@ -163,7 +165,10 @@ def table_checksum(conn, table: Table, columns: Sequence[str]) -> tuple[int, str
     """(row count, sha256 of the rows' values in ``columns``, ordered by primary key)."""
     if not columns:
         return 0, ""
-    sql = ("SELECT " + ", ".join(f"CAST({quote_ident(c)} AS CHAR)" for c in columns)
+    spatial = {c.name for c in table.columns if c.type.name in _SPATIAL}
+    # a geometry value has no text cast (ERROR 4079): its well-known binary, in hex
+    sql = ("SELECT " + ", ".join(f"HEX(ST_AsBinary({quote_ident(c)}))" if c in spatial
+                                 else f"CAST({quote_ident(c)} AS CHAR)" for c in columns)
            + f" FROM {quote_ident(table.name)} ORDER BY {_order_by(table, columns)}")
     h = hashlib.sha256()
     n = 0

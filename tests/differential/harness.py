@@ -1,0 +1,347 @@
+"""The differential harness: a schema A and a mutation of it, B, both made by the server
+from generated SQL, and the properties the tool must keep on them.
+
+1. ``snapshot(render(snapshot(A))) == snapshot(A)``: the rendered DDL recreates A exactly;
+2. the offline read of ``render(snapshot(A))`` equals the server's snapshot of A;
+3. the revision A -> B (the statements a generated revision runs), applied on A holding
+   seeded rows, gives ``SHOW CREATE`` texts equal to B's, and its downgrade gives A's,
+   with the seeded rows kept in every column that survives both ways;
+4. ``diff(A, B)`` is empty exactly when the server's texts of A and B are equal.
+
+The oracle is the server's own text (``SHOW CREATE``), not the model.  The
+normalisations applied before comparing texts are listed in :data:`NORMALISED`: each is a
+difference the tool does not claim to reproduce, with the reason.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pymysql
+
+from schema_tools.diff.compare import diff, reverse_changes
+from schema_tools.model.snapshot import Snapshot
+from schema_tools.offline.reader import read_offline
+from schema_tools.render.ddl import quote_ident, render_schema
+from schema_tools.render.sql import plan
+from schema_tools.sources.introspect import MULTI_STATEMENTS, introspect
+from schema_tools.verify.apply import StepFailed, apply_steps
+from schema_tools.verify.seed import checksums, seed, surviving_columns
+
+REGRESSIONS = Path(__file__).resolve().parent / "regressions"
+
+# differences in SHOW CREATE texts that the comparison leaves out, and why
+NORMALISED = {
+    "AUTO_INCREMENT=N": "the next auto-increment value is state, not definition (seeded rows move it)",
+    "index and check order": "the order of a table's indexes and of its checks is not part of the "
+                             "model yet: the lines are compared as sets",
+    "offline reads as the client": "the offline reader reproduces the mariadb client with its default "
+                                   "options, which drops comments inside routine bodies: it is compared "
+                                   "with the rendered DDL loaded that way; an offline gap it reports "
+                                   "(\"not supported offline\") is counted, not failed",
+    "routine and trigger headers": "the server keeps a routine's parameter list and RETURNS clause, and "
+                                   "a trigger's CREATE line, as written; the tool writes them in its own "
+                                   "spelling: they are compared as information_schema gives them",
+}
+
+_UNORDERED = re.compile(r"^  (?:PRIMARY KEY|UNIQUE KEY|KEY|FULLTEXT KEY|SPATIAL KEY|CONSTRAINT `[^`]*` CHECK)")
+
+
+def _normal(text: str) -> str:
+    text = re.sub(r" AUTO_INCREMENT=\d+", "", text)
+    lines = text.split("\n")
+    keys = sorted(line.rstrip(",") for line in lines if _UNORDERED.match(line))
+    if not keys:
+        return text
+    rest = [line.rstrip(",") for line in lines if not _UNORDERED.match(line)]
+    return "\n".join(rest + keys)
+
+
+@dataclass
+class Outcome:
+    """What one pair showed: the properties that failed, each with its evidence."""
+
+    failures: list[str] = field(default_factory=list)
+    loaded: bool = True  # False: the server refused A or B (the pair is not a case)
+    changes: int = 0
+
+    def fail(self, prop: str, detail: str) -> None:
+        self.failures.append(f"{prop}: {detail}")
+
+
+class Harness:
+    """Three scratch databases on one server: A, B, and a work database."""
+
+    def __init__(self, server) -> None:
+        self.server = server
+        self.dbs = {k: server.create_database() for k in ("a", "b", "w")}
+        self.conns = {k: server.connect(db, client_flag=MULTI_STATEMENTS) for k, db in self.dbs.items()}
+        with self.conns["w"].cursor() as cur:
+            cur.execute("SELECT CURRENT_USER()")
+            self.account = cur.fetchone()[0]
+        self.stats = {"pairs": 0, "refused": 0, "changes": 0, "failed": 0}
+
+    def close(self) -> None:
+        for k, conn in self.conns.items():
+            conn.close()
+            self.server.drop_database(self.dbs[k])
+
+    # -- the server ------------------------------------------------------------------------
+
+    def _reset(self, key: str) -> None:
+        db = self.dbs[key]
+        with self.conns[key].cursor() as cur:
+            cur.execute(f"DROP DATABASE {quote_ident(db)}")
+            cur.execute(f"CREATE DATABASE {quote_ident(db)}")
+            cur.execute(f"USE {quote_ident(db)}")
+            cur.execute("SET SESSION foreign_key_checks = 1")
+
+    def _run(self, key: str, statements: list[str]) -> str | None:
+        """Run ``statements``; the server's error, or None."""
+        self._reset(key)
+        with self.conns[key].cursor() as cur:
+            for sql in statements:
+                try:
+                    cur.execute(sql)
+                    while cur.nextset():
+                        pass
+                except pymysql.MySQLError as exc:
+                    return f"{exc.args[0]}: {exc.args[-1]}"
+        return None
+
+    def _views_work(self, key: str) -> bool:
+        with self.conns[key].cursor() as cur:
+            cur.execute("SHOW FULL TABLES WHERE Table_type = 'VIEW'")
+            for (name, _) in cur.fetchall():
+                try:
+                    cur.execute(f"SELECT * FROM {quote_ident(name)} LIMIT 0")
+                except pymysql.MySQLError:
+                    return False
+        return True
+
+    def _load_text(self, key: str, text: str, *, as_client: bool = False) -> str | None:
+        """Load rendered DDL as the tool does (``load_text``: exactly, comments in bodies
+        kept), or ``as_client`` does by default (what the offline reader reproduces)."""
+        from schema_tools.sources.loader import load_text, run_client
+
+        self._reset(key)
+        try:
+            if as_client:
+                run_client(text, client=self.server.client_command(), env=None, database=self.dbs[key],
+                           source="<rendered>", original=text)
+            else:
+                load_text(text, client=self.server.client_command(), database=self.dbs[key],
+                          source="<rendered>")
+        except Exception as exc:  # noqa: BLE001 - reported as the property's failure
+            return str(exc)
+        return None
+
+    def _snapshot(self, key: str):
+        return introspect(self.conns[key], self.dbs[key], self_check=False, loader_account=self.account).schema
+
+    def _texts(self, key: str) -> dict[str, str]:
+        """SHOW CREATE of every table and view, and of the routines and triggers."""
+        out = {}
+        conn = self.conns[key]
+        db = self.dbs[key]
+        with conn.cursor() as cur:
+            cur.execute("SHOW FULL TABLES")
+            for name, kind in cur.fetchall():
+                what = "VIEW" if kind == "VIEW" else "TABLE"
+                cur.execute(f"SHOW CREATE {what} {quote_ident(name)}")
+                text = cur.fetchone()[1]
+                out[f"{what.lower()} {name}"] = _normal(text.replace(quote_ident(db) + ".", ""))
+            for kind in ("PROCEDURE", "FUNCTION"):
+                cur.execute(f"SHOW {kind} STATUS WHERE Db = %s", (db,))
+                for row in cur.fetchall():
+                    cur.execute(f"SHOW CREATE {kind} {quote_ident(row[1])}")
+                    text = cur.fetchone()[2]
+                    cur.execute("SELECT ORDINAL_POSITION, PARAMETER_MODE, PARAMETER_NAME, DTD_IDENTIFIER, "
+                                "CHARACTER_SET_NAME, COLLATION_NAME FROM information_schema.PARAMETERS "
+                                "WHERE SPECIFIC_SCHEMA = %s AND SPECIFIC_NAME = %s AND ROUTINE_TYPE = %s "
+                                "ORDER BY ORDINAL_POSITION", (db, row[1], kind))
+                    params = repr(cur.fetchall())
+                    out[f"{kind.lower()} {row[1]}"] = params + "\n" + _routine_tail(text)
+            cur.execute("SELECT TRIGGER_NAME, ACTION_ORDER, EVENT_MANIPULATION, EVENT_OBJECT_TABLE, "
+                        "ACTION_TIMING, ACTION_STATEMENT, SQL_MODE, DEFINER, CHARACTER_SET_CLIENT, "
+                        "COLLATION_CONNECTION, DATABASE_COLLATION FROM information_schema.TRIGGERS "
+                        "WHERE TRIGGER_SCHEMA = %s", (db,))
+            for row in cur.fetchall():
+                out[f"trigger {row[0]}"] = repr(row)
+            cur.execute("SELECT EVENT_NAME FROM information_schema.EVENTS WHERE EVENT_SCHEMA = %s", (db,))
+            for (name,) in cur.fetchall():
+                cur.execute(f"SHOW CREATE EVENT {quote_ident(name)}")
+                out[f"event {name}"] = cur.fetchone()[3]
+        return out
+
+    # -- the properties --------------------------------------------------------------------
+
+    def check(self, a_sql: list[str], b_sql: list[str]) -> Outcome:
+        out = Outcome()
+        self.stats["pairs"] += 1
+        if self._run("a", a_sql) or self._run("b", a_sql):
+            out.loaded = False
+            self.stats["refused"] += 1
+            return out
+        # B: A and the mutations the server accepts (a refused one is left out)
+        with self.conns["b"].cursor() as cur:
+            for sql in b_sql[len(a_sql):]:
+                try:
+                    cur.execute(sql)
+                    while cur.nextset():
+                        pass
+                except pymysql.MySQLError:
+                    continue
+        if not (self._views_work("a") and self._views_work("b")):
+            out.loaded = False  # a view over a column that is gone: no schema can hold it
+            self.stats["refused"] += 1
+            return out
+        sa, sb = self._snapshot("a"), self._snapshot("b")
+        ta, tb = self._texts("a"), self._texts("b")
+        # 1. render -> load -> snapshot is a fixpoint
+        text = render_schema(sa)
+        error = self._load_text("w", text)
+        if error:
+            out.fail("round trip", f"the rendered DDL does not load: {error}")
+        else:
+            again = self._snapshot("w")
+            residual = diff(sa, again)
+            if residual or Snapshot(again).fingerprint != Snapshot(sa).fingerprint:
+                out.fail("round trip", f"{len(residual)} difference(s), first: "
+                         + (_line(residual[0]) if residual else "fingerprints differ"))
+            elif self._texts("w") != ta:
+                out.fail("round trip", "SHOW CREATE differs: " + _first_difference(ta, self._texts("w")))
+        # 2. offline read of the rendered DDL equals the server's snapshot of the same
+        # file loaded by the mariadb client
+        try:
+            import tempfile
+
+            with tempfile.NamedTemporaryFile("w", suffix=".sql", encoding="utf-8") as fh:
+                fh.write(text)
+                fh.flush()
+                offline = read_offline([fh.name], data_tables=()).schema
+        except Exception as exc:  # noqa: BLE001
+            if "not supported offline" in str(exc):
+                self.stats["offline-gaps"] = self.stats.get("offline-gaps", 0) + 1
+            else:
+                out.fail("offline", f"the offline reader refuses the rendered DDL: {exc}")
+        else:
+            error = self._load_text("w", text, as_client=True)
+            by_client = self._snapshot("w") if error is None else sa
+            residual = diff(by_client, offline)
+            if residual or Snapshot(offline).fingerprint != Snapshot(by_client).fingerprint:
+                out.fail("offline", f"{len(residual)} difference(s), first: "
+                         + (_line(residual[0]) if residual else "fingerprints differ"))
+        # 4. the diff is empty exactly when the texts are equal
+        changes = diff(sa, sb)
+        out.changes = len(changes)
+        self.stats["changes"] += bool(changes)
+        if bool(changes) != (ta != tb):
+            out.fail("diff", f"{len(changes)} change(s) but the texts are "
+                     + ("equal" if ta == tb else "different: " + _first_difference(ta, tb)))
+        # 3. the revision's statements, up and down, on seeded rows
+        if self._load_text("w", text) is None:
+            conn = self.conns["w"]
+            seed(conn, sa, rows=4)
+            keep = {t: cols for t, cols in surviving_columns(sa, sb).items()
+                    if t in {x.name for x in sb.tables}}
+            keep = {t: [c for c in cols if c in surviving_columns(sb, sa).get(t, [])] for t, cols in keep.items()}
+            before = checksums(conn, sa, keep)
+            up = plan(changes, sa, sb)
+            down = plan(reverse_changes(changes), sb, sa)
+            try:
+                apply_steps(conn, up)
+            except StepFailed as exc:
+                if not _DATA_ERROR.search(exc.error):
+                    out.fail("upgrade", str(exc))
+                    return self._done(out)
+                # the seeded rows do not fit B (a new unique key over equal values...): as a
+                # real server would refuse them; the statements are checked on empty tables
+                self.stats["data-refused"] = self.stats.get("data-refused", 0) + 1
+                self._load_text("w", text)
+                keep, before = {}, {}
+                try:
+                    apply_steps(conn, up)
+                except StepFailed as exc2:
+                    out.fail("upgrade", str(exc2))
+                    return self._done(out)
+            if self._texts("w") != tb:
+                out.fail("upgrade", "SHOW CREATE differs from B: " + _first_difference(tb, self._texts("w")))
+            try:
+                apply_steps(conn, down)
+            except StepFailed as exc:
+                out.fail("downgrade", str(exc))
+                return self._done(out)
+            if self._texts("w") != ta:
+                out.fail("downgrade", "SHOW CREATE differs from A: " + _first_difference(ta, self._texts("w")))
+            after = checksums(conn, sa, keep)
+            if after != before:
+                lost = sorted(t for t in before if after.get(t) != before[t])
+                out.fail("rows", f"seeded rows changed in {', '.join(lost)}")
+        return self._done(out)
+
+    def _done(self, out: Outcome) -> Outcome:
+        self.stats["failed"] += bool(out.failures)
+        return out
+
+
+# errors that say the rows do not fit the new definition, not that a statement is wrong
+_DATA_ERROR = re.compile(r"ERROR (1062|1264|1265|1292|1366|1452|1451|1048|1138|4025|1406|1263|3819|1918):")
+
+
+def _routine_tail(text: str) -> str:
+    """SHOW CREATE PROCEDURE/FUNCTION from the end of its parameter list on (the
+    characteristics and the body), with the definer line."""
+    head, sep, _ = text.partition("(")
+    depth, i = 1, len(head) + 1
+    quote = ""
+    while i < len(text) and depth:
+        c = text[i]
+        if quote:
+            if c == quote:
+                quote = ""
+        elif c in "'`\"":
+            quote = c
+        elif c == "(":
+            depth += 1
+        elif c == ")":
+            depth -= 1
+        i += 1
+    rest = text[i:]
+    if rest.lstrip().upper().startswith("RETURNS"):
+        # RETURNS <type> as written: up to the first line break
+        rest = rest.split("\n", 1)[1] if "\n" in rest else ""
+    return head + "\n" + rest
+
+
+def _line(change) -> str:
+    from schema_tools.render.diff_report import change_line
+
+    return change_line(change)
+
+
+def _first_difference(a: dict[str, str], b: dict[str, str]) -> str:
+    for key in sorted(a.keys() | b.keys()):
+        if a.get(key) != b.get(key):
+            x, y = (a.get(key) or "(none)").splitlines(), (b.get(key) or "(none)").splitlines()
+            for i in range(max(len(x), len(y))):
+                lx = x[i] if i < len(x) else "(end)"
+                ly = y[i] if i < len(y) else "(end)"
+                if lx != ly:
+                    return f"{key}, line {i + 1}: {lx.strip()!r} vs {ly.strip()!r}"
+            return key
+    return "(none)"
+
+
+def save_regression(a_sql: list[str], b_sql: list[str], failures: list[str]) -> Path:
+    """Write a shrunk failing pair as a regression fixture (replayed by the tests)."""
+    REGRESSIONS.mkdir(exist_ok=True)
+    body = {"a": a_sql, "b": b_sql, "failures": failures}
+    key = hashlib.sha256(json.dumps([a_sql, b_sql]).encode()).hexdigest()[:12]
+    path = REGRESSIONS / f"{key}.json"
+    path.write_text(json.dumps(body, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    return path
