@@ -47,6 +47,23 @@ class Flavour:
     def has_view_algorithm_column(self) -> bool:
         return self.is_mariadb
 
+    @property
+    def scratch_account_grants(self) -> tuple[str, ...]:
+        """What an account that loads SQL into a scratch database needs beyond that
+        database: creating objects for another DEFINER (MariaDB 10.5.2 split ``SET USER``
+        off ``SUPER``; MySQL 8.0 has ``SET_USER_ID``, 8.2 ``SET_ANY_DEFINER``), and reading
+        the catalog tables introspection and the legacy import read (MariaDB keeps stored
+        program bodies as written in ``mysql.proc`` and ``mysql.event``)."""
+        if self.is_mariadb:
+            definer = "SET USER" if self.version >= (10, 5, 2) else "SUPER"
+            return (f"{definer} ON *.*", "SELECT ON mysql.proc", "SELECT ON mysql.event",
+                    "SELECT ON mysql.user")
+        if self.version >= (8, 2, 0):
+            definer = "SET_ANY_DEFINER"
+        else:
+            definer = "SET_USER_ID" if self.version >= (8, 0, 0) else "SUPER"
+        return (f"{definer} ON *.*", "SELECT ON mysql.user")
+
     def normalize_default(self, default: str | None, extra: str, data_type: str) -> str | None:
         """The COLUMN_DEFAULT of information_schema, in the model's spelling.
 
@@ -90,3 +107,36 @@ def parse_flavour(text: str) -> Flavour:
     except ValueError:
         raise InputError(f"bad flavour version in {text!r}") from None
     return Flavour(name, nums[:3])  # type: ignore[arg-type]
+
+
+# ---------------------------------------------------------------------------------------
+# Table options (MariaDB 10.11)
+
+TABLE_OPTION_ORDER = (
+    "MIN_ROWS", "MAX_ROWS", "AVG_ROW_LENGTH", "PACK_KEYS", "STATS_PERSISTENT",
+    "STATS_AUTO_RECALC", "STATS_SAMPLE_PAGES", "CHECKSUM", "PAGE_CHECKSUM", "DELAY_KEY_WRITE",
+    "ROW_FORMAT", "TRANSACTIONAL", "KEY_BLOCK_SIZE",
+)
+"""The plain table options, in the order ``SHOW CREATE TABLE`` prints them (after ENGINE and
+the default charset, before COMMENT).  The model keeps ROW_FORMAT apart
+(``Table.row_format``) and the others in ``Table.options``, in this order."""
+
+AFTER_ROW_FORMAT = frozenset(TABLE_OPTION_ORDER[TABLE_OPTION_ORDER.index("ROW_FORMAT") + 1:])
+"""The options ``SHOW CREATE TABLE`` prints after ROW_FORMAT."""
+
+_TABLE_OPTION_RESET = {"MIN_ROWS": "0", "MAX_ROWS": "0", "AVG_ROW_LENGTH": "0", "CHECKSUM": "0",
+                       "DELAY_KEY_WRITE": "0", "KEY_BLOCK_SIZE": "0"}
+
+
+def table_option_reset(key: str) -> str:
+    """The value that takes table option ``key`` out of a definition in ALTER TABLE: ``0``
+    for the numeric options and the flags (which refuse ``DEFAULT``: ERROR 1064), else
+    ``DEFAULT``."""
+    return _TABLE_OPTION_RESET.get(key.upper(), "DEFAULT")
+
+
+ENGINES_WRITING_PAGE_CHECKSUM = frozenset({"Aria"})
+"""Engines whose ALTER TABLE writes the table's page checksum into the definition when the
+statement leaves it unset, ``PAGE_CHECKSUM=DEFAULT`` included.  Aria always shows
+PAGE_CHECKSUM; a table altered to another engine keeps it, and only a later
+``ALTER TABLE ... PAGE_CHECKSUM=DEFAULT`` removes it."""

@@ -28,6 +28,7 @@ from schema_tools.offline.routines import (
 )
 from schema_tools.offline.state import OfflineError, Session, State, resolve_charset
 from schema_tools.sources.introspect import MULTI_STATEMENTS, introspect
+from schema_tools.sources.loader import LOADER_ACCOUNT, LOADER_USER
 from schema_tools.sources.sqlscript import client_strip, split_sql
 
 FLAVOUR = Flavour("mariadb", (10, 11, 0))
@@ -54,14 +55,16 @@ def _part(schema: Schema) -> str:
 
 
 def _run_client(server, db: str, text: str, *, force: bool = False) -> subprocess.CompletedProcess:
-    argv = server.client_command(db) + (["--force"] if force else [])
+    """Load ``text`` as a workspace does: as the loader account, not root."""
+    server.create_account(LOADER_USER)
+    argv = server.client_command(db, user=LOADER_USER) + (["--force"] if force else [])
     return subprocess.run(argv, input=text.encode("utf-8"), capture_output=True, check=False)
 
 
 def _introspect(server, db: str) -> Schema:
     conn = server.connect(db, client_flag=MULTI_STATEMENTS)
     try:
-        return introspect(conn, db, self_check=False, loader_account="root@localhost").schema
+        return introspect(conn, db, self_check=False, loader_account=LOADER_ACCOUNT).schema
     finally:
         conn.close()
 
@@ -534,7 +537,8 @@ def test_routine_unit():
 
 
 @pytest.mark.parametrize("definer, expected", [
-    ("`root`@`localhost`", None), ("'root'@'localhost'", None), ("root@localhost", None),
+    ("`root`@`localhost`", "root@localhost"), ("'root'@'localhost'", "root@localhost"),
+    ("root@localhost", "root@localhost"), ("`schema_tools_loader`@`localhost`", None),
     ("CURRENT_USER", None), ("CURRENT_USER()", None), ("`bob`@`%`", "bob@%"),
     ('"bob"@"10.0.0.%"', "bob@10.0.0.%"), ("bob@'%'", "bob@%"), ("`Bob`@`LocalHost`", "Bob@localhost"),
     ("bob", "bob@%"), ("`a``b`@`h`", "a`b@h"), ("'a''b'@'h'", "a'b@h"), ("'x' @'y'", "x@y"),

@@ -225,8 +225,9 @@ class Check:
 @dataclass(frozen=True)
 class Table:
     """A base table.  ``row_format`` is set only when the definition names one.
-    ``options`` holds the remaining explicit table options (``STATS_PERSISTENT=1`` ...)
-    as the server prints them; ``partitioning`` the partitioning clause verbatim."""
+    ``options`` holds the remaining table options (``STATS_PERSISTENT=1``, Aria's
+    ``PAGE_CHECKSUM=1`` ...) as ``SHOW CREATE TABLE`` prints them, in its order;
+    ``partitioning`` the partitioning clause verbatim."""
 
     name: str
     columns: tuple[Column, ...]

@@ -21,8 +21,10 @@ What the server stores, established against a live server:
   `` CHARSET x COLLATE y`` where the default is the *database* default (not the
   connection's).
 * ``sql_mode``, ``character_set_client``, ``collation_connection`` and the database
-  collation are those of the session at creation time; a DEFINER equal to the loading
-  account, ``CURRENT_USER`` or none at all is recorded as ``None``.
+  collation are those of the session at creation time; ``CURRENT_USER``, no DEFINER at
+  all, or one naming the throwaway server's loading account
+  (:data:`~schema_tools.sources.loader.LOADER_ACCOUNT`) is recorded as ``None``, any
+  other DEFINER (``root@localhost`` included) as stated.
 * Trigger ``ACTION_ORDER`` counts per (table, timing, event) in creation order, adjusted
   by FOLLOWS/PRECEDES; ``CREATE OR REPLACE`` puts the trigger last; DROP renumbers.
 * View definitions are rewritten by the server; a documented subset of SELECT (column

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING
 from ..errors import SqlError
 from ..flavour import Flavour
 from ..model.objects import Event, Routine, Schema, Table, TableData, Trigger, View
+from ..sources.loader import LOADER_ACCOUNT
 
 if TYPE_CHECKING:
     from .data import TableRows
@@ -91,9 +92,9 @@ class Session:
     collation_connection: str = "utf8mb4_general_ci"
     db_charset: str = "utf8mb4"
     db_collation: str = "utf8mb4_general_ci"
-    # the account that loads the files; DEFINERs equal to it are recorded as None, as the
-    # live snapshot of a scratch database does
-    loader_account: str = "root@localhost"
+    # the account a throwaway server loads the files as; a DEFINER naming it is recorded as
+    # None, as the live snapshot of a scratch database does (any other is kept as stated)
+    loader_account: str = LOADER_ACCOUNT
     foreign_key_checks: bool = True
 
 

@@ -36,8 +36,11 @@ against one by tests/test_offline_tables.py:
   not drop part of a UNIQUE/PRIMARY key; CONVERT TO CHARACTER SET converts every
   character column (TEXT types grow to keep their length in characters);
 * ``IF [NOT] EXISTS`` forms that find nothing to do are no-ops (the server gives a note);
-* Aria reports TRANSACTIONAL (0 for DYNAMIC/FIXED rows, else 1) and, once altered,
-  PAGE_CHECKSUM=1.
+* table options are those SHOW CREATE TABLE shows: Aria always shows PAGE_CHECKSUM (1
+  unless given), TRANSACTIONAL only when given; an ALTER TABLE of an Aria table writes its
+  PAGE_CHECKSUM out (kept when the engine changes, even with PAGE_CHECKSUM=DEFAULT), one
+  of another table (and CREATE TABLE ... LIKE) forgets it unless stated again.  An Aria
+  row format the server would show differently (it shows the one it uses) is refused.
 
 Whatever is not modelled raises :class:`OfflineError` saying "... not supported offline".
 """
@@ -50,6 +53,7 @@ from typing import Any
 
 from sqlglot import exp
 
+from ..flavour import ENGINES_WRITING_PAGE_CHECKSUM, TABLE_OPTION_ORDER
 from ..model.objects import Check, Column, DataType, ForeignKey, Index, IndexColumn, Table
 from . import ddl_parse as P
 from .exprs import DEFAULT_P, ExprContext, print_expression
@@ -76,11 +80,9 @@ ROW_FORMATS = {
     "Aria": {"PAGE", "FIXED", "DYNAMIC", "COMPACT"},
     "MEMORY": {"FIXED", "DYNAMIC"},
 }
-# CREATE_OPTIONS, in the order information_schema lists them; value normalisers
+# the options of Table.options, in the order SHOW CREATE TABLE shows them; value normalisers
 NUMERIC_OPTIONS = ("MIN_ROWS", "MAX_ROWS", "AVG_ROW_LENGTH")
-OPTION_ORDER = ("MIN_ROWS", "MAX_ROWS", "AVG_ROW_LENGTH", "PACK_KEYS", "STATS_PERSISTENT",
-                "STATS_AUTO_RECALC", "STATS_SAMPLE_PAGES", "CHECKSUM", "PAGE_CHECKSUM",
-                "DELAY_KEY_WRITE", "KEY_BLOCK_SIZE", "TRANSACTIONAL")
+OPTION_ORDER = tuple(o for o in TABLE_OPTION_ORDER if o != "ROW_FORMAT")
 TRISTATE_OPTIONS = ("PACK_KEYS", "STATS_PERSISTENT", "STATS_AUTO_RECALC", "PAGE_CHECKSUM",
                     "TRANSACTIONAL")
 BOOL_OPTIONS = ("CHECKSUM", "TABLE_CHECKSUM", "DELAY_KEY_WRITE")
@@ -1045,13 +1047,22 @@ class _Applier:
                     raise OfflineError("Storage engine MEMORY doesn't support BLOB/TEXT columns")
         if w.engine == "MEMORY" and any(c.generated is not None for c in w.columns):
             raise OfflineError("MEMORY storage engine does not support generated columns")
+        if w.engine == "Aria" and w.row_format not in (None, "PAGE"):
+            # Aria shows the row format it uses, which is not always the one written (and
+            # kept for a later change of engine): PAGE for TRANSACTIONAL=1, for COMPACT,
+            # REDUNDANT and COMPRESSED, and for FIXED with BLOB/TEXT columns
+            if w.row_format not in ("FIXED", "DYNAMIC") or w.options.get("TRANSACTIONAL") == "1" \
+                    or (w.row_format == "FIXED" and any(
+                        c.type.name in TEXT_TYPES or c.type.name in BLOB_TYPES
+                        or c.type.name in _GEOMETRY_TYPES for c in w.columns)):
+                raise OfflineError(f"ROW_FORMAT={w.row_format} of this Aria table is not "
+                                   f"supported offline (the server shows another)")
 
     # ---- table options
 
     def apply_table_options(self, w: _Work, options: list[tuple[str, Any]], *,
                             creating: bool) -> None:
-        explicit_transactional = False
-        old_row_format = w.row_format
+        old_engine, old_page_checksum = w.engine, w.options.get("PAGE_CHECKSUM")
         for key, value in options:
             if key in ("CHARSET", "COLLATE"):
                 continue  # resolved by the caller
@@ -1069,8 +1080,6 @@ class _Applier:
                     if w.fks and engine != "InnoDB":
                         raise OfflineError("Cannot delete or update a parent row: a foreign key "
                                            "constraint fails")
-                    if w.engine == "Aria":
-                        w.options.pop("TRANSACTIONAL", None)
                 w.engine = engine
             elif key == "COMMENT":
                 if len(value) > TABLE_COMMENT_MAX:
@@ -1102,13 +1111,9 @@ class _Applier:
                 name = "CHECKSUM" if key == "TABLE_CHECKSUM" else key
                 if kind == "word" and text.upper() == "DEFAULT" and key in TRISTATE_OPTIONS:
                     w.options.pop(name, None)
-                    if key == "TRANSACTIONAL":
-                        explicit_transactional = True
                     continue
                 if kind != "num" or text not in ("0", "1"):
                     raise OfflineError(f"syntax error: {key}={text}")
-                if key == "TRANSACTIONAL":
-                    explicit_transactional = True
                 if name in BOOL_OPTIONS and text == "0":
                     w.options.pop(name, None)
                 else:
@@ -1123,18 +1128,16 @@ class _Applier:
         if w.engine == "InnoDB" and "KEY_BLOCK_SIZE" in w.options and w.row_format not in (
                 None, "COMPRESSED"):
             raise OfflineError(f"Can't create table `{w.name}` (errno: 140 \"Wrong create options\")")
-        if w.engine == "Aria" and not explicit_transactional:
-            # Aria reports TRANSACTIONAL even when not given: 0 for the DYNAMIC and FIXED
-            # row formats, else 1.  A value contradicting that was given explicitly.
-            implicit = "0" if w.row_format in ("DYNAMIC", "FIXED") else "1"
-            current = w.options.get("TRANSACTIONAL")
-            previous_implicit = "0" if old_row_format in ("DYNAMIC", "FIXED") else "1"
-            if current is None or current == previous_implicit:
-                w.options["TRANSACTIONAL"] = implicit
-        else:
-            for opt in ("TRANSACTIONAL",):
-                if opt in w.options and w.engine != "Aria":
-                    raise OfflineError(f"{opt} for a {w.engine} table is not supported offline")
+        if not creating and old_engine in ENGINES_WRITING_PAGE_CHECKSUM \
+                and "PAGE_CHECKSUM" not in w.options:
+            # Aria's ALTER TABLE writes out the page checksum the statement leaves unset
+            w.options["PAGE_CHECKSUM"] = old_page_checksum or "1"
+        if w.engine == "Aria":
+            # shown always: the server's default (aria_page_checksum) when not given
+            w.options.setdefault("PAGE_CHECKSUM", "1")
+        if "TRANSACTIONAL" in w.options and w.engine not in ("Aria", "InnoDB"):
+            # refused by CREATE TABLE, shown as a comment after an ALTER TABLE
+            raise OfflineError(f"TRANSACTIONAL for a {w.engine} table is not supported offline")
 
     # ---- DROP / RENAME / TRUNCATE
 
@@ -1887,13 +1890,18 @@ P_SPATIAL_OR_PLUGIN = {"geometry", "point", "linestring", "polygon", "multipoint
                        "multilinestring", "multipolygon", "geometrycollection", "uuid", "inet4",
                        "inet6"}
 
+_GEOMETRY_TYPES = P_SPATIAL_OR_PLUGIN - {"uuid", "inet4", "inet6"}
+
 
 def _rebuild_effects(w: _Work) -> None:
     """What rewriting an existing definition (ALTER TABLE, CREATE TABLE ... LIKE) changes:
-    Aria writes its default page checksum out explicitly, and USING HASH is forgotten on
-    UNIQUE keys (not on MEMORY tables, where HASH is native)."""
-    if w.engine == "Aria":
+    Aria writes its page checksum out explicitly, other engines forget theirs (unless the
+    statement states it again), and USING HASH is forgotten on UNIQUE keys (not on MEMORY
+    tables, where HASH is native)."""
+    if w.engine in ENGINES_WRITING_PAGE_CHECKSUM:
         w.options.setdefault("PAGE_CHECKSUM", "1")
+    else:
+        w.options.pop("PAGE_CHECKSUM", None)
     if w.engine != "MEMORY":
         for k in w.keys:
             if k.kind in ("primary", "unique") and k.using == "HASH":

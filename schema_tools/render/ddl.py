@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 from typing import Iterable
 
+from ..flavour import AFTER_ROW_FORMAT, ENGINES_WRITING_PAGE_CHECKSUM
 from ..model.objects import (
     Column, Event, ForeignKey, Index, Routine, Schema, Table, Trigger, View, quote_string,
 )
@@ -111,6 +112,8 @@ def foreign_key_definition(fk: ForeignKey) -> str:
 
 
 def table_options(table: Table) -> str:
+    """The options after ``CREATE TABLE (...)``, in the server's order: ROW_FORMAT goes among
+    the other options, before TRANSACTIONAL and KEY_BLOCK_SIZE."""
     parts = []
     if table.engine:
         parts.append(f"ENGINE={table.engine}")
@@ -118,13 +121,26 @@ def table_options(table: Table) -> str:
         parts.append(f"DEFAULT CHARSET={table.charset}")
     if table.collation:
         parts.append(f"COLLATE={table.collation}")
-    if table.options:
-        parts.append(table.options)
+    options = table.options.split()
+    parts += [o for o in options if o.partition("=")[0] not in AFTER_ROW_FORMAT]
     if table.row_format:
         parts.append(f"ROW_FORMAT={table.row_format}")
+    parts += [o for o in options if o.partition("=")[0] in AFTER_ROW_FORMAT]
     if table.comment:
         parts.append(f"COMMENT={quote_string(table.comment)}")
     return " ".join(parts)
+
+
+def page_checksum_clause(table: Table) -> str | None:
+    """``PAGE_CHECKSUM=n`` when every ALTER TABLE of ``table`` must state it: MariaDB's
+    ALTER TABLE (and CREATE TABLE ... LIKE) drops the page checksum of a table in another
+    engine than Aria when the statement does not state it (Aria writes its own out)."""
+    if table.engine in ENGINES_WRITING_PAGE_CHECKSUM:
+        return None
+    for option in table.options.split():
+        if option.startswith("PAGE_CHECKSUM="):
+            return option
+    return None
 
 
 def create_table_lines(table: Table, *, foreign_keys: bool = True) -> list[str]:
@@ -292,7 +308,9 @@ def render_schema(schema: Schema, *, database: str | None = None) -> str:
             table = _replace(table, foreign_keys=kept)
         out.append(create_table(table) + ";")
     for table, fk in deferred:
-        out.append(f"ALTER TABLE {quote_ident(table.name)} ADD {foreign_key_definition(fk)};")
+        kept = page_checksum_clause(table)
+        out.append(f"ALTER TABLE {quote_ident(table.name)} ADD {foreign_key_definition(fk)}"
+                   + (f", {kept}" if kept else "") + ";")
     for data in schema.data:
         out += insert_rows(data)
     for view in view_order(schema):

@@ -30,9 +30,11 @@ from ..model.objects import ForeignKey, Index, Schema, Table
 from ..diff.changes import Add, Alter, Change, Drop, Rename
 from .ddl import (
     column_definition, create_event, create_routine, create_table, create_trigger, create_view,
-    foreign_key_definition, index_definition, quote_ident, table_order, trigger_order, view_order,
+    foreign_key_definition, index_definition, page_checksum_clause, quote_ident, table_order,
+    trigger_order, view_order,
 )
 from ..model.objects import quote_string
+from ..flavour import ENGINES_WRITING_PAGE_CHECKSUM, table_option_reset
 
 PHASES = ("drop-dependents", "rename-tables", "create-tables", "alter-tables", "data",
           "add-foreign-keys", "drop-tables", "create-dependents", "database")
@@ -84,16 +86,44 @@ def _options_clause(old: Table, new: Table, changed: Sequence[str]) -> list[str]
     if "comment" in changed:
         out.append(f"COMMENT={quote_string(new.comment)}")
     if "options" in changed:
-        old_opts = dict(o.split("=", 1) if "=" in o else (o, "") for o in old.options.split())
-        new_opts = dict(o.split("=", 1) if "=" in o else (o, "") for o in new.options.split())
+        old_opts, new_opts = _option_values(old), _option_values(new)
         for key in sorted(set(old_opts) - set(new_opts)):
-            out.append(f"{key}=DEFAULT")
+            out.append(f"{key}={table_option_reset(key)}")
         for key, value in new_opts.items():
             if old_opts.get(key) != value:
                 out.append(f"{key}={value}" if value else key)
     if "partitioning" in changed:
         out.append(new.partitioning or "REMOVE PARTITIONING")
     return out
+
+
+def _option_values(table: Table) -> dict[str, str]:
+    return dict(o.split("=", 1) if "=" in o else (o, "") for o in table.options.split())
+
+
+def _page_checksum_written(old: Table, new: Table) -> bool:
+    """Whether the ALTER TABLE that changes ``old`` into ``new`` leaves a page checksum
+    that ``new`` does not have: the engine changes from one that writes it out, and
+    ``new`` has none (see :data:`~schema_tools.flavour.ENGINES_WRITING_PAGE_CHECKSUM`)."""
+    return (old.engine in ENGINES_WRITING_PAGE_CHECKSUM and new.engine != old.engine
+            and "PAGE_CHECKSUM" not in _option_values(new))
+
+
+def _block_size_rebuilds(changes: Sequence[Change], target: Table | None) -> list[Index]:
+    """The indexes of ``target`` to re-create when the table's KEY_BLOCK_SIZE changes from
+    a value: each index keeps the block size it was made with, and shows it once it differs
+    from the table's (``PRIMARY KEY (id) KEY_BLOCK_SIZE=8``).  A re-created index takes the
+    table's.  Indexes that change in the same statement are re-created anyway."""
+    alter = next((c for c in changes if c.kind == "table" and isinstance(c, Alter)), None)
+    if target is None or alter is None or "options" not in alter.changed:
+        return []
+    old = _option_values(alter.old).get("KEY_BLOCK_SIZE")
+    if old is None or old == _option_values(alter.new).get("KEY_BLOCK_SIZE"):
+        return []
+    touched = {c.name for c in changes if c.kind == "index"}
+    touched |= {c.old_name for c in changes if c.kind == "index" and isinstance(c, Rename)}
+    indexes = ([target.primary_key] if target.primary_key is not None else []) + list(target.indexes)
+    return [i for i in indexes if i.name not in touched]
 
 
 def _fk_columns_touched(changes: Sequence[Change]) -> set[tuple[str, str]]:
@@ -180,13 +210,14 @@ def plan(changes: Sequence[Change], source: Schema, target: Schema) -> list[Step
 
     # -- 4. alter tables -------------------------------------------------------------------------
     by_table: dict[str, list[Change]] = {}
+    stated: set[int] = set()  # the steps that state a table's page checksum
     for c in changes:
         if c.table and c.kind in ("column", "index", "check"):
             by_table.setdefault(c.table, []).append(c)
         elif c.kind == "table" and isinstance(c, Alter):
             by_table.setdefault(c.name, []).append(c)
     for table in sorted(by_table):
-        steps += _alter_table(table, by_table[table], tgt_tables.get(table))
+        steps += _alter_table(table, by_table[table], tgt_tables.get(table), stated)
 
     # -- 4b. lookup data: rows deleted, updated, inserted, by primary key ------------------
     steps += _data_steps(changes, tgt_tables)
@@ -201,6 +232,7 @@ def plan(changes: Sequence[Change], source: Schema, target: Schema) -> list[Step
             steps.append(Step("add-foreign-keys", f"ALTER TABLE {_q(c.table)} ADD {foreign_key_definition(fk)}", (c,), c.table))
     for table, fk in readd_fk:
         steps.append(Step("add-foreign-keys", f"ALTER TABLE {_q(table)} ADD {foreign_key_definition(fk)}", (), table))
+    steps += _page_checksums_restated(steps, tgt_tables, stated)
 
     # -- 6. drop tables, children first ----------------------------------------------------------
     order, _ = table_order(source)
@@ -291,7 +323,24 @@ def _session(sql_mode: str | None, charset_client: str | None, collation: str | 
     return tuple(out)
 
 
-def _alter_table(table: str, changes: list[Change], target: Table | None) -> list[Step]:
+def _page_checksums_restated(steps: Sequence[Step], tables: dict[str, Table],
+                             stated: set[int]) -> list[Step]:
+    """``ALTER TABLE t PAGE_CHECKSUM=n`` for each table whose last ALTER TABLE in ``steps``
+    loses the page checksum the table must keep (see :func:`page_checksum_clause`)."""
+    last: dict[str, Step] = {}
+    for step in steps:
+        if step.table is not None and step.sql.startswith("ALTER TABLE "):
+            last[step.table] = step
+    out = []
+    for name in sorted(last):
+        clause = page_checksum_clause(tables[name]) if name in tables else None
+        if clause is not None and id(last[name]) not in stated:
+            out.append(Step("add-foreign-keys", f"ALTER TABLE {_q(name)} {clause}", (), name))
+    return out
+
+
+def _alter_table(table: str, changes: list[Change], target: Table | None,
+                 stated: set[int] | None = None) -> list[Step]:
     steps: list[Step] = []
     renames = [c for c in changes if c.kind == "column" and isinstance(c, Rename)]
     if renames:
@@ -326,9 +375,17 @@ def _alter_table(table: str, changes: list[Change], target: Table | None) -> lis
     # indexes: new and replacement indexes are added before old ones are dropped
     for c in changes:
         if c.kind == "index" and isinstance(c, Alter):
-            clauses.append(_index_drop_clause(c.old))
-            clauses.append(_index_add_clause(c.new))
+            if c.changed == ("ignored",):
+                # the server takes a drop and add of the same definition for no change
+                clauses.append(f"ALTER INDEX {_q(c.new.name)} "
+                               + ("IGNORED" if c.new.ignored else "NOT IGNORED"))
+            else:
+                clauses.append(_index_drop_clause(c.old))
+                clauses.append(_index_add_clause(c.new))
             carried.append(c)
+    for index in _block_size_rebuilds(changes, target):
+        clauses.append(_index_drop_clause(index))
+        clauses.append(_index_add_clause(index))
     for c in changes:
         if c.kind == "index" and isinstance(c, Add):
             clauses.append(_index_add_clause(c.obj))
@@ -355,9 +412,18 @@ def _alter_table(table: str, changes: list[Change], target: Table | None) -> lis
         if c.kind == "table" and isinstance(c, Alter):
             clauses += _options_clause(c.old, c.new, c.changed)
             carried.append(c)
+    kept = page_checksum_clause(target) if target is not None else None
+    if clauses and kept is not None and kept not in clauses:
+        clauses.append(kept)
     if clauses:
         steps.append(Step("alter-tables", f"ALTER TABLE {_q(table)} " + ", ".join(clauses),
                           tuple(carried), table))
+        if kept is not None and stated is not None:
+            stated.add(id(steps[-1]))
+    for c in changes:
+        if c.kind == "table" and isinstance(c, Alter) and _page_checksum_written(c.old, c.new):
+            steps.append(Step("alter-tables", f"ALTER TABLE {_q(table)} PAGE_CHECKSUM=DEFAULT",
+                              (), table))
     return steps
 
 

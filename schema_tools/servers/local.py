@@ -215,14 +215,15 @@ class LocalServer:
         params.update(kw)
         return pymysql.connect(**params)
 
-    def client_command(self, database: str | None = None) -> list[str]:
-        """argv for the ``mariadb``/``mysql`` client connected as root over the socket."""
+    def client_command(self, database: str | None = None, *, user: str = "root") -> list[str]:
+        """argv for the ``mariadb``/``mysql`` client connected over the socket as ``user``
+        (root, or an account made by :meth:`create_account`)."""
         self._require_running()
         client = find_server_binaries()["client"]
         if client is None:
             raise ServerError("no mariadb/mysql client binary found", hint=CLIENT_HINT)
         argv = [client, "--no-defaults", f"--socket={self.socket}", "--protocol=socket",
-                "--user=root", "--default-character-set=utf8mb4"]
+                f"--user={user}", "--default-character-set=utf8mb4"]
         if database is not None:
             argv.append(f"--database={database}")
         return argv
@@ -258,6 +259,16 @@ class LocalServer:
     def drop_database(self, name: str) -> None:
         """Drop a database if it exists."""
         self._execute(f"DROP DATABASE IF EXISTS {quote_identifier(name)}")
+
+    def create_account(self, user: str) -> str:
+        """Create ``user@localhost`` without a password and with every privilege, root's
+        equal (``WITH GRANT OPTION``, ``SET USER`` included), unless it exists; return
+        ``user@localhost``.  Connect as it with ``connect(user=...)`` and
+        ``client_command(user=...)``: objects created without a DEFINER get it."""
+        account = f"{quote_identifier(user)}@'localhost'"
+        self._execute(f"CREATE USER IF NOT EXISTS {account}")
+        self._execute(f"GRANT ALL PRIVILEGES ON *.* TO {account} WITH GRANT OPTION")
+        return f"{user}@localhost"
 
     # ---- private
 

@@ -7,9 +7,9 @@ when wanted, take one more).  Only then is the model built (:func:`build`), so t
 reads of several databases in several threads keep the server busy while the client
 works.  ``SHOW CREATE TABLE`` supplies what information_schema does not say (an
 explicit ``USING`` of an index, partitioning, which column a renamed column's CHECK
-belongs to) and is the oracle of the self-check: each table's CREATE is regenerated
-from the model and compared with the server's, and every mismatch is reported as
-unsupported, by table and feature.
+belongs to, the table options as a CREATE TABLE must give them) and is the oracle of
+the self-check: each table's CREATE is regenerated from the model and compared with the
+server's, and every mismatch is reported as unsupported, by table and feature.
 """
 
 from __future__ import annotations
@@ -512,9 +512,12 @@ def introspect(conn: pymysql.connections.Connection, database: str, *,
                triggers: bool = True) -> IntrospectionResult:
     """Read ``database`` over ``conn`` into a :class:`Schema`: :func:`fetch`, then :func:`build`.
 
-    ``loader_account`` is the account (``user@host``) that loaded the schema into a scratch
-    database: definers equal to it are recorded as ``None``, meaning "whoever creates the
-    object", since the source said no DEFINER and the account is an artifact of the load.
+    ``loader_account`` is the account (``user@host``) that created the objects whose source
+    said no DEFINER: definers equal to it are recorded as ``None``, meaning "whoever creates
+    the object".  A workspace passes its own account, one no source names
+    (:mod:`~schema_tools.sources.workspace`), so that a stated DEFINER such as
+    ``root@localhost`` is kept.  Without it, every definer is recorded as the server has it
+    (``schema-tools snapshot URL``).
     ``data_tables`` names the lookup tables whose rows are read too.  ``only_tables``
     limits the tables (and their triggers) read to those names, ``only_routines`` the
     routines (default: the same names); views are all read, and events and triggers unless
@@ -561,11 +564,11 @@ def _build(fetched: Fetched, self_check: bool, loader_account: str | None) -> In
     for name, engine, collation, create_options, comment, table_type in tables:
         if table_type != "BASE TABLE":
             odd_tables.append(Unsupported(name, f"table type {table_type}", "BASE TABLE", table_type))
-        defs, _, partitioning = parsed.get(name) or ([], "", None)
+        defs, shown_options, partitioning = parsed.get(name) or ([], None, None)
         model_tables.append(_table(
             name, engine, collation, charset_of.get(collation), create_options or "", comment or "",
             cols_by_table.get(name, []), stats_by_table.get(name, []), fks_by_table.get(name, []),
-            checks_by_table.get(name, []), defs, partitioning, flavour, types,
+            checks_by_table.get(name, []), defs, partitioning, flavour, types, shown_options,
         ))
 
     params_by_routine = _group(params)
@@ -677,7 +680,8 @@ _COLUMN_FIELDS = frozenset(f.name for f in dataclasses.fields(Column))
 
 
 def _table(name, engine, collation, charset, create_options, comment, cols, stats, fks, checks,
-           defs, partitioning, flavour: Flavour, types: dict[str, DataType]) -> Table:
+           defs, partitioning, flavour: Flavour, types: dict[str, DataType],
+           shown_options: str | None = None) -> Table:
     using = {}
     for line in defs:
         if " USING " in line:
@@ -734,7 +738,10 @@ def _table(name, engine, collation, charset, create_options, comment, cols, stat
             kind = "index"
         index = Index(
             name=iname,
-            columns=tuple(IndexColumn(p[3], p[4], p[5] == "D") for p in parts),
+            # information_schema gives a SPATIAL index a prefix length (SUB_PART 32) that
+            # its definition does not have and cannot have (ERROR 1089)
+            columns=tuple(IndexColumn(p[3], None if kind == "spatial" else p[4], p[5] == "D")
+                          for p in parts),
             kind=kind, using=using.get(iname), comment=first[7] or "",
             ignored=first[8] == "YES",
         )
@@ -752,16 +759,7 @@ def _table(name, engine, collation, charset, create_options, comment, cols, stat
             ref_schema=None,
         ))
 
-    row_format = None
-    options = []
-    for opt in create_options.split():
-        key, _, value = opt.partition("=")
-        if key.lower() == "row_format":
-            row_format = value
-        elif key.lower() == "partitioned":
-            continue
-        else:
-            options.append(f"{key.upper()}={value}" if value else key.upper())
+    row_format, options = _table_options(create_options, shown_options)
     return Table(
         name=name, columns=tuple(columns), primary_key=primary,
         indexes=tuple(sorted(indexes, key=lambda i: i.name)),
@@ -770,6 +768,41 @@ def _table(name, engine, collation, charset, create_options, comment, cols, stat
         engine=engine, charset=charset, collation=collation, row_format=row_format,
         comment=comment, options=" ".join(options), partitioning=partitioning,
     )
+
+
+_SHOWN_HEAD = re.compile(r"ENGINE=\S+(?: DEFAULT CHARSET=\S+)?(?: COLLATE=\S+)?")
+_SHOWN_OPTION = re.compile(r" ([A-Z_]+)=([0-9A-Za-z_]+)")
+
+
+def _table_options(create_options: str, shown: str | None) -> tuple[str | None, list[str]]:
+    """ROW_FORMAT and the other plain table options, as ``SHOW CREATE TABLE`` prints them
+    (``shown``: its options line), which a CREATE TABLE of the model must reproduce.
+
+    information_schema's CREATE_OPTIONS says something else for Aria: the server shows
+    PAGE_CHECKSUM always and TRANSACTIONAL only when the definition has it, CREATE_OPTIONS
+    the other way round, and the server shows the row format Aria uses (a written
+    ``ROW_FORMAT=COMPACT`` is ``PAGE``).  CREATE_OPTIONS serves only without ``shown``.
+    The plain options come before COMMENT and anything quoted, so no comment is read."""
+    pairs: list[tuple[str, str]] = []
+    head = _SHOWN_HEAD.match(shown or "")
+    if head is not None:
+        pos = head.end()
+        while (m := _SHOWN_OPTION.match(shown, pos)) is not None:
+            pairs.append((m.group(1), m.group(2)))
+            pos = m.end()
+    else:
+        for opt in create_options.split():
+            key, _, value = opt.partition("=")
+            if key.lower() != "partitioned":
+                pairs.append((key.upper(), value))
+    row_format = None
+    options = []
+    for key, value in pairs:
+        if key == "ROW_FORMAT":
+            row_format = value
+        else:
+            options.append(f"{key}={value}" if value else key)
+    return row_format, options
 
 
 def _event(row, verbatim: str | None = None) -> Event:

@@ -25,6 +25,13 @@ from typing import Mapping, Sequence
 from ..errors import SqlError, ServerError
 from .sqlscript import Statement, read_sql_file, split_sql
 
+LOADER_USER = "schema_tools_loader"
+LOADER_ACCOUNT = f"{LOADER_USER}@localhost"
+"""The account SQL is loaded as on a throwaway server (every privilege, root's equal).
+An object a script creates without a DEFINER gets it, and introspection records that as
+no definer; a DEFINER the script states, ``root@localhost`` included, is kept as stated.
+Offline reading (:mod:`schema_tools.offline`) records the same."""
+
 _STAND_IN = re.compile(r"Stand-in structure for view `((?:[^`]|``)+)`", re.I)
 _MISSING_VIEW = re.compile(r"Structure for view `((?:[^`]|``)+)`", re.I)
 _CREATE_DB = re.compile(
@@ -130,14 +137,20 @@ def load_files(paths: Sequence[str | os.PathLike], *, client: Sequence[str],
 
 
 def load_text(text: str, *, client: Sequence[str], env: Mapping[str, str] | None = None,
-              database: str, source: str = "<generated>") -> None:
-    """Load an already prepared script (for example rendered DDL)."""
-    run_client(text, client=client, env=env, database=database, source=source, original=text)
+              database: str, source: str = "<generated>", exact: bool = False) -> None:
+    """Load an already prepared script, as the mariadb client does.  ``exact`` (for rendered
+    DDL): comments inside routine and trigger bodies are sent to the server too
+    (``--comments``), which keeps them, as it keeps those of a body created over any other
+    connection."""
+    run_client(text, client=client, env=env, database=database, source=source, original=text,
+               comments=exact)
 
 
 def run_client(text: str, *, client: Sequence[str], env: Mapping[str, str] | None, database: str,
-               source: str, original: str) -> None:
+               source: str, original: str, comments: bool = False) -> None:
     argv = list(client) + ["--default-character-set=utf8mb4", f"--database={database}"]
+    if comments:
+        argv.append("--comments")
     full_env = dict(os.environ)
     if env:
         full_env.update(env)

@@ -79,7 +79,7 @@ def snapshot_from_sql(paths: Sequence[str | Path], *, server: str | None = None,
                         database=declared_database(paths[0])) as ws:
         report = ws.load_files(paths)
         result = ws.introspect(data_tables=data_tables)
-    warnings = list(report.notes)
+    warnings = list(report.notes) + ws.notes
     meta = _metadata(source=[str(p) for p in paths], site=site, loaded_on=ws.describe,
                      seconds=round(time.perf_counter() - started, 3),
                      missing_views=report.missing_views or None, **_report(result, warnings))

@@ -5,35 +5,51 @@
 given by URL; a server in a new Docker container is used as an existing one.  On an
 existing server it works in a scratch database with a unique name, which is dropped on
 exit even when loading failed.
+
+SQL is loaded, and the scratch database read, as an account of the workspace's own,
+never one a schema can name: on a throwaway server :data:`~.loader.LOADER_ACCOUNT`, on an
+existing server a scratch account ``schema_tools_<hex>`` made for the workspace and
+dropped with it.  An object created without a DEFINER gets that account, which
+introspection records as no definer; a DEFINER the source states (``root@localhost``,
+the account of the URL...) is recorded as stated, so a snapshot rendered and loaded again
+gives the same snapshot.  Where the account of the URL may not create that scratch
+account (it needs ``CREATE USER`` and, with ``GRANT OPTION``, every privilege on the
+scratch database and those of :attr:`~schema_tools.flavour.Flavour.scratch_account_grants`),
+the workspace loads as the URL's account, and a definer equal to it is recorded as none
+(:attr:`Workspace.notes` says so).
 """
 
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import secrets
 from typing import Iterator, Sequence
 
 import pymysql
 
 from ..errors import ConnectionFailed
-from ..model.objects import Schema
+from ..flavour import detect
+from ..model.objects import Schema, quote_string
 from ..render.ddl import quote_ident, render_schema
-from .connection import ConnectionSpec, parse_url
+from .connection import ConnectionSpec, parse_url, scrub
 from .introspect import MULTI_STATEMENTS, IntrospectionResult, introspect
-from .loader import LoadReport, load_files, load_text
+from .loader import LOADER_USER, LoadReport, load_files, load_text
 
 
 class Workspace:
-    """One scratch database on some server."""
+    """One scratch database on some server, and the account that loads it (module doc)."""
 
     def __init__(self, *, connect, client: Sequence[str], env: dict[str, str] | None,
-                 database: str, describe: str, server_pid: int | None = None) -> None:
+                 database: str, describe: str, server_pid: int | None = None,
+                 notes: Sequence[str] = ()) -> None:
         self._connect = connect
         self.server_pid = server_pid  # set for a throwaway server
         self.client = list(client)
         self.env = env or {}
         self.database = database
         self.describe = describe
+        self.notes = list(notes)  # what limits the fidelity of this workspace
 
     def connect(self, database: str | None = None) -> pymysql.connections.Connection:
         return self._connect(database)
@@ -43,13 +59,13 @@ class Workspace:
 
     def load_schema(self, schema: Schema) -> None:
         load_text(render_schema(schema), client=self.client, env=self.env,
-                  database=self.database, source="<rendered snapshot>")
+                  database=self.database, source="<rendered snapshot>", exact=True)
 
     def introspect(self, *, self_check: bool = True, data_tables=(),
                    only_tables=None) -> IntrospectionResult:
         conn = self.connect(self.database)
         try:
-            with conn.cursor() as cur:
+            with conn.cursor() as cur:  # the workspace's account: see the module's doc
                 cur.execute("SELECT CURRENT_USER()")
                 account = cur.fetchone()[0]
             return introspect(conn, self.database, self_check=self_check,
@@ -73,10 +89,12 @@ def local_workspace(*, sql_mode: str | None = None, database: str | None = None)
     from ..servers.local import LocalServer
 
     with LocalServer(sql_mode=sql_mode) as server:
+        server.create_account(LOADER_USER)
         db = server.create_database(database)
         yield Workspace(
-            connect=lambda database=None: server.connect(database, client_flag=MULTI_STATEMENTS),
-            client=server.client_command(), env=None, database=db,
+            connect=lambda database=None: server.connect(database, user=LOADER_USER,
+                                                         client_flag=MULTI_STATEMENTS),
+            client=server.client_command(user=LOADER_USER), env=None, database=db,
             describe=f"throwaway {server.flavour} {server.version}", server_pid=server.pid,
         )
 
@@ -96,18 +114,71 @@ def existing_workspace(url: str, *, defaults_file=None,
         admin.close()
         raise ConnectionFailed(f"cannot create a scratch database on {spec.redacted()}: "
                                f"{exc.args[-1]}") from None
-    argv, env = spec.client_command()
+    account = None
     try:
+        account, loader, notes = _scratch_account(admin, spec, db)
+        argv, env = loader.client_command()
         yield Workspace(
-            connect=lambda database=None: spec.connect(database, client_flag=MULTI_STATEMENTS),
-            client=argv, env=env, database=db, describe=spec.redacted(),
+            connect=lambda database=None: loader.connect(database, client_flag=MULTI_STATEMENTS),
+            client=argv, env=env, database=db, describe=spec.redacted(), notes=notes,
         )
     finally:
         try:
-            with admin.cursor() as cur:
-                cur.execute(f"DROP DATABASE IF EXISTS {quote_ident(db)}")
+            _drop_scratch(admin, db, account)
         finally:
             admin.close()
+
+
+def _drop_scratch(admin: pymysql.connections.Connection, db: str, account: str | None) -> None:
+    """Drop the scratch database, then the scratch account, even when the first fails."""
+    try:
+        with admin.cursor() as cur:
+            cur.execute(f"DROP DATABASE IF EXISTS {quote_ident(db)}")
+    finally:
+        if account is not None:
+            with admin.cursor() as cur:
+                cur.execute(f"DROP USER IF EXISTS {account}")
+
+
+def _scratch_account(admin: pymysql.connections.Connection, spec: ConnectionSpec,
+                     db: str) -> tuple[str | None, ConnectionSpec, list[str]]:
+    """(the account made to load ``db`` as, the spec that connects as it, notes).
+
+    The account has the host of the URL's own (so the server matches it to this client
+    as it does the URL's), a random password that only travels like the URL's, every
+    privilege on ``db`` and the flavour's :attr:`~schema_tools.flavour.Flavour.scratch_account_grants`.
+    Where any step fails, nothing is left, and ``spec`` itself is returned with a note."""
+    with admin.cursor() as cur:
+        cur.execute("SELECT CURRENT_USER(), VERSION()")
+        current, version = cur.fetchone()
+    user, host = "schema_tools_" + secrets.token_hex(6), current.rpartition("@")[2]
+    password = f"St-{secrets.token_hex(16)}-Q"  # passes the usual password-strength plugins
+    account = f"{quote_string(user)}@{quote_string(host)}"
+    # _ and % are wildcards in a database-level grant
+    pattern = db.replace("\\", "\\\\").replace("_", "\\_").replace("%", "\\%")
+    created = False
+    try:
+        with admin.cursor() as cur:
+            cur.execute(f"CREATE USER {account} IDENTIFIED BY {quote_string(password)}")
+            created = True
+            cur.execute(f"GRANT ALL PRIVILEGES ON {quote_ident(pattern)}.* TO {account}")
+            for grant in detect(version).scratch_account_grants:
+                cur.execute(f"GRANT {grant} TO {account}")
+        loader = dataclasses.replace(spec, user=user, password=password)
+        with contextlib.closing(loader.connect(None)) as conn, conn.cursor() as cur:
+            cur.execute("SELECT CURRENT_USER()")
+            if cur.fetchone()[0] != f"{user}@{host}":  # another account matched first
+                raise ConnectionFailed(f"the server takes {user}@{host} for another account")
+    except (pymysql.MySQLError, ConnectionFailed) as exc:
+        if created:
+            with contextlib.suppress(pymysql.MySQLError), admin.cursor() as cur:
+                cur.execute(f"DROP USER IF EXISTS {account}")
+        reason = scrub(str(exc.message if isinstance(exc, ConnectionFailed) else exc.args[-1]),
+                       [password])
+        return None, spec, [f"definers equal to {current}, the account of {spec.redacted()}, "
+                            f"are read as none: it cannot make a scratch account to load "
+                            f"as ({reason})"]
+    return account, loader, []
 
 
 @contextlib.contextmanager
