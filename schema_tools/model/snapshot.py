@@ -214,8 +214,11 @@ class Snapshot:
         """Write ``path`` and its ``.meta.json`` sidecar; return the content path."""
         path = Path(path)
         path.parent.mkdir(parents=True, exist_ok=True)
-        _atomic_write(path, self.to_json())
-        meta = dict(self.metadata, fingerprint=self.fingerprint)
+        text = self.to_json()
+        _atomic_write(path, text)
+        # the sidecar ties the fingerprint to these exact bytes: a reader that only needs the
+        # fingerprint hashes the file instead of parsing it (fingerprint_of)
+        meta = dict(self.metadata, fingerprint=self.fingerprint, content=_sha(text.encode("utf-8")))
         _atomic_write(meta_path(path),
                       json.dumps(meta, indent=2, ensure_ascii=False, sort_keys=True, default=str) + "\n")
         return path
@@ -225,7 +228,8 @@ class Snapshot:
         try:
             doc = json.loads(text)
         except json.JSONDecodeError as exc:
-            raise InputError(f"{source}:{exc.lineno}: not a JSON snapshot: {exc.msg}") from None
+            cut = " (the file ends there: truncated?)" if "\n" not in text[exc.pos:].strip() else ""
+            raise InputError(f"{source}:{exc.lineno}: not a JSON snapshot: {exc.msg}{cut}") from None
         if not isinstance(doc, dict) or doc.get("format") != FORMAT:
             raise InputError(f"{source}: not a schema-tools snapshot (missing \"format\": \"{FORMAT}\")")
         if doc.get("version") != VERSION:
@@ -269,6 +273,28 @@ class Snapshot:
             return cls(snap.schema, meta if isinstance(meta, dict) else {},
                        known_fingerprint=snap.known_fingerprint)
         return snap
+
+
+def _sha(data: bytes) -> str:
+    return "sha256:" + hashlib.sha256(data).hexdigest()
+
+
+def fingerprint_of(path: str | os.PathLike) -> str:
+    """The fingerprint of the snapshot file ``path``, verified: taken from its sidecar when the
+    sidecar records the hash of exactly these bytes, else read and checked in full
+    (:class:`InputError` when the file is unreadable, truncated or edited)."""
+    path = Path(path)
+    mp = meta_path(path)
+    if mp.exists():
+        try:
+            meta = json.loads(mp.read_text(encoding="utf-8"))
+            data = path.read_bytes()
+        except (OSError, ValueError):
+            meta, data = {}, b""
+        if isinstance(meta, dict) and isinstance(meta.get("fingerprint"), str) \
+                and meta.get("content") == _sha(data):
+            return meta["fingerprint"]
+    return Snapshot.read(path).fingerprint
 
 
 def meta_path(path: str | os.PathLike) -> Path:

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..errors import InputError
-from ..model.snapshot import Snapshot
+from ..model.snapshot import fingerprint_of
 from .config import load_config
 from .integrity import verify_sum
 from .ledger import approval_state, read_ledger
@@ -34,7 +34,7 @@ def _state_fingerprint(path: Path) -> tuple[str | None, str | None]:
     if not path.exists():
         return None, f"{path.parent.name}/{path.name} is missing"
     try:
-        return Snapshot.read(path).fingerprint, None
+        return fingerprint_of(path), None
     except InputError as exc:
         return None, str(exc)
 
