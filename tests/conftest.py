@@ -13,6 +13,12 @@ from schema_tools.servers.local import LocalServer, find_server_binaries
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _own_cache(tmp_path_factory):
+    """The review cache of the test session, not the user's."""
+    os.environ["SCHEMA_TOOLS_CACHE"] = str(tmp_path_factory.mktemp("cache"))
+
+
 def _missing(reason: str) -> None:
     """Skip locally, but fail on CI, where a missing prerequisite is a broken setup."""
     if os.environ.get("CI"):

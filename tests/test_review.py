@@ -381,3 +381,45 @@ def test_root_with_its_own_starting_state(tmp_path):
     path.write_text(path.read_text().replace('"AdminVar"', '"AdminVaR"', 1))
     kinds = {p.kind for p in check_revisions(rdir)}
     assert {"modified", "integrity"} <= kinds
+
+
+def test_check_trusts_a_sidecar_only_for_the_bytes_it_hashed(tmp_path):
+    """check reads a state's fingerprint from its sidecar without parsing the state, but a
+    state edited or cut short behind the sidecar's back is parsed, and reported."""
+    from schema_tools.model.snapshot import fingerprint_of
+
+    rdir = _copy("drop_column", tmp_path)
+    rev = next((rdir / "versions").glob("*.py")).name.split("_")[0]
+    state = rdir / "states" / f"{rev}.json"
+    Snapshot(Snapshot.read(state).schema).write(state)  # a sidecar with the content hash
+    assert fingerprint_of(state) == Snapshot.read(state).fingerprint
+    text = state.read_text()
+    state.write_text(text.replace('"name": "Protein"', '"name": "Proteins"', 1))  # edited, sidecar kept
+    kinds = {p.kind for p in check_revisions(rdir)}
+    assert "fingerprint" in kinds or "state" in kinds
+    state.write_text(text[: len(text) // 2])  # truncated
+    problems = [p for p in check_revisions(rdir) if p.kind == "state"]
+    assert problems and "truncated" in problems[0].message
+
+
+def test_review_results_are_cached_by_content(tmp_path, monkeypatch):
+    """A second review of unchanged revisions reads no state; an edit to the revision, its
+    states or the configuration is reviewed anew."""
+    import schema_tools.review.engine as engine
+
+    monkeypatch.setenv("SCHEMA_TOOLS_CACHE", str(tmp_path / "cache"))
+    rdir = _copy("drop_column", tmp_path)
+    first = review_directory(rdir)
+    reads = []
+    monkeypatch.setattr(engine, "read_state", lambda path: reads.append(path) or Snapshot.read(path).schema)
+    again = review_directory(rdir)
+    assert reads == [] and [f.to_dict() for f in again[0].findings] == [f.to_dict() for f in first[0].findings]
+    path = next((rdir / "versions").glob("*.py"))
+    path.write_text(path.read_text().replace("# expect: DS102", "# expect: DS102 (edited)"))
+    review_directory(rdir)
+    assert len(reads) == 2  # the edited revision is reviewed again
+    (rdir / "pyproject.toml").write_text('[tool.schema_tools.lint]\ndisable = ["DS102"]\n')
+    assert review_directory(rdir)[0].findings == []
+    monkeypatch.setenv("SCHEMA_TOOLS_CACHE", "off")
+    review_directory(rdir)
+    assert len(reads) == 6

@@ -392,3 +392,16 @@ def test_verify_follows_stated_renames_and_lists_the_rows_each_data_statement_wr
     assert up.statements == [{"statement": "UPDATE DataCollection SET imageCount = 7 WHERE imgDir IS NOT NULL",
                                "rows": 6}]
     assert "UPDATE DataCollection SET imageCount = 7 WHERE imgDir IS NOT NULL: 6 row(s)" in to_text(report)
+
+
+def test_reference_tables_are_configuration(tmp_path):
+    from schema_tools.config import configured_reference_tables
+
+    assert configured_reference_tables(tmp_path) == ISPYB_LOOKUP_TABLES  # the default: ISPyB's
+    (tmp_path / "pyproject.toml").write_text('[tool.schema_tools]\nreference_tables = ["Beamline", "Mode"]\n')
+    deeper = tmp_path / "revisions"
+    deeper.mkdir()
+    assert configured_reference_tables(deeper) == ("Beamline", "Mode")  # found from below
+    (tmp_path / "pyproject.toml").write_text('[tool.schema_tools]\nreference_tables = "Beamline"\n')
+    with pytest.raises(InputError, match="pyproject.toml: \\[tool.schema_tools\\] reference_tables"):
+        configured_reference_tables(deeper)

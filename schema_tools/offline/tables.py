@@ -996,9 +996,11 @@ class _Applier:
                 if not col.nullable:
                     raise OfflineError(f"Column '{col.name}' cannot be NOT NULL: needed in a "
                                        f"foreign key constraint '{name}' SET NULL")
-        if on_update == "CASCADE" and any(rc is not None and rc.nullable and not col.nullable
-                                          for col, rc in zip(cols, ref_cols)):
-            # a NULL cascading into a NOT NULL column
+        strict = any(m in self.session.sql_mode.upper().split(",")
+                     for m in ("STRICT_TRANS_TABLES", "STRICT_ALL_TABLES"))
+        if on_update == "CASCADE" and strict and any(rc is not None and rc.nullable and not col.nullable
+                                                     for col, rc in zip(cols, ref_cols)):
+            # a NULL cascading into a NOT NULL column: refused in a strict sql_mode only
             raise _fk_error(w.name)
         if ref is not None and checks and all(rc is not None for rc in ref_cols):
             if not _has_index_for(ref, [rc.name for rc in ref_cols if rc is not None]):

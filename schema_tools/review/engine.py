@@ -129,11 +129,110 @@ def read_state(path: Path) -> Schema:
 def review_revision(rset: RevisionSet, rev: RevisionFile, config: LintConfig, *,
                     stats: dict[str, TableStats] | None = None,
                     flavour: str | Flavour | None = None) -> Review:
-    """Lint one revision: the diff of its recorded before and after states, and its SQL."""
+    """Lint one revision: the diff of its recorded before and after states, and its SQL.
+
+    Without table sizes (``stats``), the result is kept in the review cache under a key of
+    everything it depends on (the revision file, both states, the configuration, the
+    flavour, the rules' code): reviewing an unchanged revision again reads no state."""
     before_path = rset.before_state_path(rev)
     if before_path is None:
         raise InputError(f"{rev.path.name}: a merge revision has no single starting state to review")
+    after_path = rset.state_path(rev.rev_id)
+    key = _cache_key(rev, before_path, after_path, config, flavour) if stats is None else None
+    cached = _cache_read(key, rev) if key else None
+    if cached is not None:
+        return cached
     before = read_state(before_path)
-    after = read_state(rset.state_path(rev.rev_id))
-    return review_states(before, after, label=rev.rev_id, config=config, revision=rev, stats=stats,
-                         flavour=flavour)
+    after = read_state(after_path)
+    review = review_states(before, after, label=rev.rev_id, config=config, revision=rev, stats=stats,
+                           flavour=flavour)
+    if key:
+        _cache_write(key, review)
+    return review
+
+
+# ---------------------------------------------------------------------------------------
+# the review cache: $SCHEMA_TOOLS_CACHE, else $XDG_CACHE_HOME/schema-tools, else
+# ~/.cache/schema-tools; SCHEMA_TOOLS_CACHE=off switches it off
+
+
+def _cache_dir() -> Path | None:
+    import os
+
+    value = os.environ.get("SCHEMA_TOOLS_CACHE")
+    if value == "off":
+        return None
+    if value:
+        return Path(value) / "review"
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "schema-tools" / "review"
+
+
+_RULES_HASH: list[str] = []
+
+
+def _rules_hash() -> str:
+    """A hash of the code that a review's result depends on (this package's review, diff
+    and model modules), computed once per process."""
+    if not _RULES_HASH:
+        import hashlib
+
+        h = hashlib.sha256()
+        root = Path(__file__).resolve().parent.parent
+        for sub in ("review", "diff", "model", "render"):
+            for path in sorted((root / sub).rglob("*.py")):
+                h.update(path.relative_to(root).as_posix().encode() + b"\0" + path.read_bytes())
+        _RULES_HASH.append(h.hexdigest())
+    return _RULES_HASH[0]
+
+
+def _file_hash(path: Path) -> str:
+    import hashlib
+
+    return hashlib.sha256(path.read_bytes()).hexdigest() if path.exists() else "missing"
+
+
+def _cache_key(rev: RevisionFile, before: Path, after: Path, config: LintConfig,
+               flavour: str | Flavour | None) -> str | None:
+    import hashlib
+
+    if _cache_dir() is None:
+        return None
+    try:
+        parts = [_rules_hash(), ",".join(sorted(load_rules())), _file_hash(rev.path), _file_hash(before),
+                 _file_hash(after), repr(config), repr(flavour)]
+    except OSError:
+        return None
+    return hashlib.sha256("\0".join(parts).encode()).hexdigest()
+
+
+def _cache_read(key: str, rev: RevisionFile) -> Review | None:
+    import json
+
+    path = _cache_dir() / f"{key}.json"  # type: ignore[operator]
+    try:
+        doc = json.loads(path.read_text(encoding="utf-8"))
+        findings = [Finding(**f) for f in doc["findings"]]
+        tables = [TableRisk(**t) for t in doc["tables"]]
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+    return Review(doc.get("label", rev.rev_id), findings, tables, rev.path)
+
+
+def _cache_write(key: str, review: Review) -> None:
+    import dataclasses
+    import json
+    import os
+
+    folder = _cache_dir()
+    if folder is None:
+        return
+    doc = {"label": review.label, "findings": [dataclasses.asdict(f) for f in review.findings],
+           "tables": [t.to_dict() for t in review.tables]}
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        tmp = folder / f".{key}.{os.getpid()}.tmp"
+        tmp.write_text(json.dumps(doc), encoding="utf-8")
+        os.replace(tmp, folder / f"{key}.json")
+    except OSError:
+        pass  # a cache that cannot be written is no cache

@@ -22,9 +22,26 @@ PARAMS = ["", "p_id int", "IN p_id int unsigned", "OUT p_n bigint", "INOUT p_s v
           "p_id int, p_name varchar(45) CHARSET latin1", "IN `we``ird` decimal(10,2)"]
 
 
+DEFINERS = ["", "", "", "DEFINER=root@localhost ", "DEFINER=`root`@`localhost` ", "DEFINER=CURRENT_USER ",
+            "DEFINER=`bob`@`%` ", "DEFINER='we''ird'@'10.0.0.%' "]
+
+PARTITIONED = [
+    "CREATE TABLE pt (id int NOT NULL, k int NOT NULL DEFAULT 0, PRIMARY KEY (id, k)) "
+    "PARTITION BY HASH (id) PARTITIONS 3",
+    "CREATE TABLE pt (id int NOT NULL, k date NOT NULL, PRIMARY KEY (id, k)) PARTITION BY RANGE (year(k)) "
+    "(PARTITION p0 VALUES LESS THAN (2020), PARTITION p1 VALUES LESS THAN MAXVALUE)",
+    "CREATE TABLE pt (id int NOT NULL, k int NOT NULL, PRIMARY KEY (id, k)) PARTITION BY LIST (k) "
+    "(PARTITION a VALUES IN (1, 2) COMMENT 'first', PARTITION b VALUES IN (3))",
+    "CREATE TABLE pt (id int NOT NULL, k varchar(10) NOT NULL, PRIMARY KEY (id, k)) PARTITION BY KEY (k) PARTITIONS 2",
+]
+PARTITION_CHANGES = ["ALTER TABLE pt REMOVE PARTITIONING", "ALTER TABLE pt PARTITION BY HASH (id) PARTITIONS 5",
+                     "ALTER TABLE pt COALESCE PARTITION 1", "ALTER TABLE pt ADD PARTITION PARTITIONS 2",
+                     "ALTER TABLE pt ADD COLUMN note varchar(20)", "DROP TABLE pt"]
+
+
 @st.composite
 def view(draw, name: str, columns: list[str]):
-    opts = draw(st.sampled_from(VIEW_OPTIONS))
+    opts = draw(st.sampled_from(DEFINERS)) + draw(st.sampled_from(VIEW_OPTIONS))
     cols = draw(st.lists(st.sampled_from(columns), min_size=1, max_size=3, unique=True)) if columns else []
     select = ("SELECT " + ", ".join(cols) + " FROM t") if cols else "SELECT id, code FROM p"
     where = draw(st.sampled_from(["", " WHERE 1 = 1", " WHERE id > 0"])) if not cols else ""
@@ -40,7 +57,7 @@ def procedure(draw, name: str):
     body = draw(st.sampled_from(["SELECT 1", "BEGIN\n  SELECT COUNT(*) FROM p;\nEND",
                                  "BEGIN\n  -- a comment\n  DECLARE x int DEFAULT 0;\n  SET x = x + 1;\nEND",
                                  "SELECT 'it''s', \"dq\""]))
-    return f"CREATE PROCEDURE {name}({params}){chars}\n{body}"
+    return f"CREATE {draw(st.sampled_from(DEFINERS))}PROCEDURE {name}({params}){chars}\n{body}"
 
 
 @st.composite
@@ -58,7 +75,7 @@ def trigger(draw, name: str):
     event = draw(st.sampled_from(["INSERT", "UPDATE", "DELETE"]))
     body = draw(st.sampled_from(["SET @x = 1", "BEGIN\n  SET @n = IFNULL(@n, 0) + 1;\nEND",
                                  "SET @s = 'it''s'"]))
-    return f"CREATE TRIGGER {name} {timing} {event} ON p FOR EACH ROW {body}"
+    return f"CREATE {draw(st.sampled_from(DEFINERS))}TRIGGER {name} {timing} {event} ON p FOR EACH ROW {body}"
 
 
 # column types beyond the offline grammar: MariaDB's own types, geometry
@@ -81,7 +98,7 @@ def event(draw, name: str):
     options = draw(st.sampled_from(["", " ON COMPLETION PRESERVE", " DISABLE", " COMMENT 'ev''t'",
                                     " ON COMPLETION NOT PRESERVE ENABLE"]))
     body = draw(st.sampled_from(["DELETE FROM p WHERE id < 0", "BEGIN\n  SET @e = 1;\nEND"]))
-    return f"CREATE EVENT {name} {schedule}{options} DO {body}"
+    return f"CREATE {draw(st.sampled_from(DEFINERS))}EVENT {name} {schedule}{options} DO {body}"
 
 
 @st.composite
@@ -100,6 +117,8 @@ def schema_a(draw):
         statements.append(draw(trigger("tr1")))
     if draw(st.integers(0, 5)) == 0:
         statements.append(draw(event("ev1")))
+    if draw(st.integers(0, 5)) == 0:
+        statements.append(draw(st.sampled_from(PARTITIONED)))
     if draw(st.integers(0, 3)) == 0:
         statements.append(f"ALTER TABLE t ADD COLUMN x9 {draw(st.sampled_from(EXTRA_TYPES))}")
     return statements, cols
@@ -108,9 +127,11 @@ def schema_a(draw):
 @st.composite
 def mutation(draw, cols):
     kind = draw(st.sampled_from(["alter", "alter", "alter", "alter", "view", "procedure", "function",
-                                 "trigger", "drop", "comment", "event", "column"]))
+                                 "trigger", "drop", "comment", "event", "column", "partition"]))
     if kind == "event":
         return ["DROP EVENT IF EXISTS ev1", draw(event("ev1"))]
+    if kind == "partition":
+        return [draw(st.sampled_from(PARTITION_CHANGES))]
     if kind == "column":
         return [f"ALTER TABLE t ADD COLUMN x8 {draw(st.sampled_from(EXTRA_TYPES)).replace('x9', 'x8')}"
                 + draw(st.sampled_from(["", " FIRST", " AFTER x9"]))]

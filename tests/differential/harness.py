@@ -18,6 +18,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -83,7 +84,15 @@ class Harness:
         with self.conns["w"].cursor() as cur:
             cur.execute("SELECT CURRENT_USER()")
             self.account = cur.fetchone()[0]
+            cur.execute("SELECT @@GLOBAL.sql_mode")
+            self.sql_mode = cur.fetchone()[0]
+            # the definers the grammar names exist, as on a site that uses them (a trigger
+            # whose definer is missing fails every insert into its table)
+            for user, host in (("bob", "%"), ("we'ird", "10.0.0.%")):
+                cur.execute("CREATE USER IF NOT EXISTS %s@%s", (user, host))
+                cur.execute("GRANT ALL PRIVILEGES ON *.* TO %s@%s", (user, host))
         self.stats = {"pairs": 0, "refused": 0, "changes": 0, "failed": 0}
+        self.gaps: Counter[str] = Counter()  # what the offline reader says it cannot reproduce
 
     def close(self) -> None:
         for k, conn in self.conns.items():
@@ -221,12 +230,14 @@ class Harness:
             import tempfile
 
             with tempfile.NamedTemporaryFile("w", suffix=".sql", encoding="utf-8") as fh:
-                fh.write(text)
+                # the offline reader starts from the server's global sql_mode, as a client does
+                fh.write(f"SET sql_mode = '{self.sql_mode}';\n" + text)
                 fh.flush()
                 offline = read_offline([fh.name], data_tables=()).schema
         except Exception as exc:  # noqa: BLE001
             if "not supported offline" in str(exc):
                 self.stats["offline-gaps"] = self.stats.get("offline-gaps", 0) + 1
+                self.gaps[re.sub(r"^[^:]*:\d+: ", "", str(exc))[:100]] += 1
             else:
                 out.fail("offline", f"the offline reader refuses the rendered DDL: {exc}")
         else:
@@ -341,10 +352,11 @@ def _first_difference(a: dict[str, str], b: dict[str, str]) -> str:
     return "(none)"
 
 
-def save_regression(a_sql: list[str], b_sql: list[str], failures: list[str]) -> Path:
-    """Write a shrunk failing pair as a regression fixture (replayed by the tests)."""
+def save_regression(a_sql: list[str], b_sql: list[str], failures: list[str], setup: str = "debian") -> Path:
+    """Write a shrunk failing pair as a regression fixture (replayed by the tests on the
+    same server set-up: ``debian`` or ``upstream``)."""
     REGRESSIONS.mkdir(exist_ok=True)
-    body = {"a": a_sql, "b": b_sql, "failures": failures}
+    body = {"a": a_sql, "b": b_sql, "failures": failures, "setup": setup}
     key = hashlib.sha256(json.dumps([a_sql, b_sql]).encode()).hexdigest()[:12]
     path = REGRESSIONS / f"{key}.json"
     path.write_text(json.dumps(body, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
