@@ -13,14 +13,20 @@ EXIT_ERROR = 2
 
 
 class SchemaToolsError(Exception):
-    """Base class of every error reported to the user."""
+    """Base class of every error reported to the user.
+
+    ``message`` is one line.  ``details`` are the first few items behind it (differences,
+    problems), printed one per line under it, the count of the rest included by whoever
+    raises; ``hint`` says what to do."""
 
     exit_code = EXIT_ERROR
 
-    def __init__(self, message: str, *, hint: str | None = None) -> None:
+    def __init__(self, message: str, *, hint: str | None = None,
+                 details: tuple[str, ...] | list[str] = ()) -> None:
         super().__init__(message)
         self.message = message
         self.hint = hint
+        self.details = tuple(details)
 
     def __str__(self) -> str:
         return self.message

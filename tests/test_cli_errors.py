@@ -24,8 +24,10 @@ def _run(*args):
 
 
 def _one_error_line(out: str) -> str:
+    """The error line of ``out``, which must be one line, or two with a hint."""
     lines = [line for line in out.splitlines() if line.strip()]
-    assert len(lines) == 1 and lines[0].startswith("schema-tools: error: "), out
+    assert lines and lines[0].startswith("schema-tools: error: "), out
+    assert len(lines) == 1 or (len(lines) == 2 and lines[1].startswith("  hint: ")), out
     assert "Traceback" not in out
     return lines[0]
 
@@ -175,3 +177,217 @@ def test_check_reports_a_broken_legacy_map(chain):  # noqa: F811
                                                        {"script": "b.sql", "revision": r1.rev_id}]))
     code, out = _run("check", "--dir", str(rdir.path))
     assert "maps a.sql to gone, which is no revision here" in out and "b.sql" not in out
+
+
+# ---------------------------------------------------------------------------------------
+# the DBA commands: a wrong or damaged revision directory, a wrong alembic_version
+
+
+def _alembic_version(server, db) -> list[str] | None:
+    conn = server.connect(db)
+    try:
+        with conn.cursor() as cur:
+            cur.execute("SHOW TABLES LIKE 'alembic_version'")
+            if not cur.fetchall():
+                return None
+            cur.execute("SELECT version_num FROM alembic_version")
+            return [r[0] for r in cur.fetchall()]
+    finally:
+        conn.close()
+
+
+def _fingerprint(server, db) -> str:
+    from schema_tools.sources.resolve import snapshot_from_url
+
+    return snapshot_from_url(server.url(db)).fingerprint
+
+
+def _dba_commands(rev: str) -> list[list[str]]:
+    """Every DBA command, each run as a DBA would run it."""
+    return [["identify"], ["drift"], ["stamp", "--auto"], ["stamp", rev, "--force"],
+            ["upgrade", "--yes"], ["upgrade", "--dry-run"], ["upgrade", "--sql"],
+            ["upgrade", "--to", rev, "--yes"], ["downgrade", "--to", "base", "--yes"],
+            ["downgrade", "--to", "base", "--sql"]]
+
+
+@pytest.mark.server
+def test_outside_the_project_every_command_says_the_directory_is_wrong(server, scratch_db, chain,  # noqa: F811
+                                                                        tmp_path, monkeypatch):
+    rdir, (base, _, _), (r1, _) = chain
+    load_text(render_schema(base.schema), client=server.client_command(), database=scratch_db)
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    monkeypatch.chdir(elsewhere)
+    before = _fingerprint(server, scratch_db)
+    url = ["--url", server.url(scratch_db)]
+    for args in _dba_commands(r1.rev_id) + [["check"], ["review"], ["verify"]]:
+        argv = args + (url if args[0] not in ("check", "review", "verify") else [])
+        code, out = _run(*argv)
+        line = _one_error_line(out)
+        assert code == 2 and line == "schema-tools: error: revisions: not a revision directory (no versions/)", \
+            (args, out)
+    assert list(elsewhere.iterdir()) == [], "nothing written"
+    assert _alembic_version(server, scratch_db) is None and _fingerprint(server, scratch_db) == before
+
+
+@pytest.mark.server
+def test_an_unknown_revision_in_alembic_version_is_named_not_an_internal_error(server, scratch_db,  # noqa: F811
+                                                                              chain):
+    rdir, (base, _, _), (r1, _) = chain
+    load_text(render_schema(base.schema), client=server.client_command(), database=scratch_db)
+    conn = server.connect(scratch_db)
+    with conn.cursor() as cur:
+        cur.execute("CREATE TABLE alembic_version (version_num varchar(32) NOT NULL PRIMARY KEY)")
+        cur.execute("INSERT INTO alembic_version VALUES ('deadbeef')")
+    conn.commit()
+    conn.close()
+    before = _fingerprint(server, scratch_db)
+    common = ["--url", server.url(scratch_db), "--dir", str(rdir.path)]
+    for args in (["drift"], ["upgrade", "--yes", "--allow-unreviewed"], ["upgrade", "--dry-run"],
+                 ["upgrade", "--sql"], ["upgrade", "--to", r1.rev_id, "--yes", "--allow-unreviewed"],
+                 ["downgrade", "--to", "base", "--yes"], ["downgrade", "--to", "base", "--sql"]):
+        code, out = _run(*args, *common)
+        line = _one_error_line(out)
+        assert code == 2 and "the table alembic_version" in line and "deadbeef" in line, (args, out)
+        assert f"which is not a revision in {rdir.path}/" in line and "hint: " in out, out
+    code, out = _run("identify", *common)
+    assert code == 1 and "DISAGREE: alembic_version records deadbeef, which is not a revision" in out, out
+    assert _alembic_version(server, scratch_db) == ["deadbeef"] and _fingerprint(server, scratch_db) == before
+
+
+@pytest.mark.server
+def test_a_revision_file_that_is_not_python_is_named_with_its_line(server, scratch_db, chain):  # noqa: F811
+    rdir, (base, _, _), (r1, _) = chain
+    load_text(render_schema(base.schema), client=server.client_command(), database=scratch_db)
+    lines = r1.path.read_text().splitlines()
+    n = lines.index("def upgrade() -> None:") + 1
+    lines[n - 1] = "def upgrade() -> None"  # the colon lost in an edit
+    r1.path.write_text("\n".join(lines) + "\n")
+    common = ["--url", server.url(scratch_db), "--dir", str(rdir.path)]
+    for args in _dba_commands(r1.rev_id) + [["verify"]]:
+        argv = [*args, *common] if args[0] != "verify" else ["verify", "--dir", str(rdir.path)]
+        code, out = _run(*argv)
+        line = _one_error_line(out)
+        assert code == 2 and f"{r1.path}:{n}: a revision file that is not valid Python" in line, (args, out)
+        assert "hint: fix the revision file, or restore it" in out
+    code, out = _run("check", "--dir", str(rdir.path))
+    assert code == 1 and f"{r1.path}:{n}: a revision file that is not valid Python" in out, out
+    assert _alembic_version(server, scratch_db) is None
+
+
+@pytest.mark.server
+def test_a_truncated_state_file_is_reported_by_every_command_that_uses_states(server, scratch_db,  # noqa: F811
+                                                                              chain, tmp_path):
+    rdir, (base, _, _), (r1, _) = chain
+    load_text(render_schema(base.schema), client=server.client_command(), database=scratch_db)
+    state = rdir.states / f"{r1.rev_id}.json"
+    data = state.read_bytes()
+    state.write_bytes(data[:len(data) // 2])
+    common = ["--url", server.url(scratch_db), "--dir", str(rdir.path)]
+    for args in _dba_commands(r1.rev_id) + [["verify"]]:
+        argv = [*args, *common] if args[0] != "verify" else \
+            ["verify", "--dir", str(rdir.path), "--snapshots", str(tmp_path)]
+        code, out = _run(*argv)
+        line = _one_error_line(out)
+        assert code == 2 and f"damaged recorded state: {state}:" in line and "truncated" in line, (args, out)
+    code, out = _run("check", "--dir", str(rdir.path))
+    assert code == 1 and str(state) in out
+    assert _alembic_version(server, scratch_db) is None
+
+
+@pytest.mark.server
+def test_upgrade_refuses_a_corrupted_integrity_file(server, scratch_db, chain):  # noqa: F811
+    rdir, (base, _, two), (r1, r2) = chain
+    load_text(render_schema(base.schema), client=server.client_command(), database=scratch_db)
+    for rev in (r1, r2):
+        code, out = _run("review", "--dir", str(rdir.path), "--approve", rev.rev_id, "--by", "tester")
+        assert code == 0, out
+    common = ["--url", server.url(scratch_db), "--dir", str(rdir.path)]
+    assert _run("stamp", *common, "--auto")[0] == 0
+    sum_file = rdir.path / "revisions.sum"
+    good = sum_file.read_text()
+    header, rest = good.split("\n", 1)
+    sum_file.write_text(header[:-1] + ("0" if header[-1] != "0" else "1") + "\n" + rest)
+    before = _fingerprint(server, scratch_db)
+    for args in (["upgrade", "--yes"], ["upgrade", "--dry-run"], ["downgrade", "--to", "base", "--yes"]):
+        if args[0] == "downgrade":
+            continue  # at base: nothing to downgrade, nothing to check
+        code, out = _run(*args, *common)
+        line = _one_error_line(out)
+        assert code == 2 and "revisions.sum was edited by hand" in line and "nothing was changed" in line, out
+        assert "hint: `schema-tools check`" in out
+    assert _fingerprint(server, scratch_db) == before and _alembic_version(server, scratch_db) == []
+    code, out = _run("check", "--dir", str(rdir.path))
+    assert code == 1 and "revisions.sum was edited by hand" in out
+    code, out = _run("upgrade", *common, "--yes", "--allow-unreviewed")
+    assert code == 0 and "WARNING" in out and "revisions.sum" in out, out
+    sum_file.write_text(good)
+    code, out = _run("downgrade", *common, "--to", "base", "--yes")
+    assert code == 0 and "WARNING" not in out, out
+
+
+@pytest.mark.server
+def test_a_live_server_read_offline_is_a_contradiction(server, scratch_db, tmp_path):
+    conn = server.connect(scratch_db)
+    with conn.cursor() as cur:
+        cur.execute("CREATE TABLE t (id int PRIMARY KEY)")
+    conn.close()
+    url = server.url(scratch_db)
+    out_file = tmp_path / "live.json"
+    code, out = _run("snapshot", url, "--offline", "-o", str(out_file))
+    assert code == 2 and "is a live server, and --offline reads SQL files without one" in _one_error_line(out)
+    assert not out_file.exists()
+    code, out = _run("diff", url, url, "--offline")
+    assert code == 2 and "--offline" in _one_error_line(out)
+    code, out = _run("snapshot", url, "-o", str(out_file))
+    assert code == 0 and out_file.exists(), "without --offline it reads the database"
+
+
+@pytest.mark.server
+def test_identify_counts_schemastatus_names_it_does_not_know(server, scratch_db, monkeypatch):
+    monkeypatch.chdir(PROJECT_ROOT)
+    from schema_tools.model.snapshot import Snapshot
+
+    v5 = Snapshot.read(PROJECT_ROOT / "snapshots" / "dls-v5.0.0.json")
+    load_text(render_schema(v5.schema), client=server.client_command(), database=scratch_db)
+    legacy = json.loads((PROJECT_ROOT / "revisions" / "legacy.json").read_text())
+    names = [f"2019_{i:03d}_old_script.sql" for i in range(300)] + [e["recorded"] or e["script"] for e in legacy]
+    conn = server.connect(scratch_db)
+    with conn.cursor() as cur:
+        cur.executemany("INSERT INTO SchemaStatus (scriptName, schemaStatus) VALUES (%s, 'DONE')",
+                        [(n,) for n in names])
+    conn.commit()
+    conn.close()
+    url = ["--url", server.url(scratch_db)]
+    code, out = _run("identify", *url)
+    assert code == 0, out
+    assert "  300 name(s) that match no known script (--verbose lists them)" in out.splitlines(), out
+    assert len(out.splitlines()) < 10 and "2019_000_old_script.sql" not in out
+    code, out = _run("identify", *url, "--verbose")
+    assert code == 0 and "    2019_299_old_script.sql" in out.splitlines()
+    code, out = _run("identify", *url, "--format", "json")
+    assert len(json.loads(out)["unknown_scripts"]) == 300
+
+
+@pytest.mark.server
+def test_a_drift_refusal_shows_the_first_differences_one_per_line(server, scratch_db, chain):  # noqa: F811
+    rdir, (_, _, two), (_, r2) = chain
+    load_text(render_schema(two.schema), client=server.client_command(), database=scratch_db)
+    common = ["--url", server.url(scratch_db), "--dir", str(rdir.path)]
+    assert _run("stamp", *common, "--auto")[0] == 0
+    conn = server.connect(scratch_db)
+    with conn.cursor() as cur:
+        cur.execute("ALTER TABLE `Proposal` " + ", ".join(f"ADD COLUMN `hand{i:02d}` int" for i in range(15)))
+    conn.close()
+    before = _fingerprint(server, scratch_db)
+    code, out = _run("downgrade", *common, "--to", "base", "--yes", "--allow-unreviewed")
+    lines = [line for line in out.splitlines() if line.strip()]
+    assert code == 2 and "Traceback" not in out, out
+    assert lines[0] == (f"schema-tools: error: the schema has drifted from the recorded state of {r2.rev_id}: "
+                        f"15 difference(s); nothing was changed"), out
+    assert [line.split()[:2] for line in lines[1:11]] == [["+", "column"]] * 10, out
+    assert lines[11] == "  ... and 5 more (`schema-tools drift` lists them all)", out
+    assert lines[12].startswith("  hint: ") and len(lines) == 13, out
+    assert _fingerprint(server, scratch_db) == before and _alembic_version(server, scratch_db) == [r2.rev_id]
+    code, out = _run("drift", *common)
+    assert code == 1 and sum(line.startswith("  + column Proposal.hand") for line in out.splitlines()) == 15

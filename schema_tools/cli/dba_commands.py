@@ -23,11 +23,21 @@ def _spec(url, defaults_file):
     return spec
 
 
+def _revisions(directory):
+    """The revision directory a DBA command reads: it must be one, and every recorded state
+    in it intact (a wrong or damaged --dir must not read as a wrong database)."""
+    from ..migrate.revision import RevisionDir
+    from ..review.integrity import require_intact_states
+
+    rdir = RevisionDir(directory).require()
+    require_intact_states(rdir.path)
+    return rdir
+
+
 def _identify(url, directory, defaults_file, snapshots=None):
     from ..dba.identify import identify, read_live, tracked_tables
-    from ..migrate.revision import RevisionDir
 
-    rdir = RevisionDir(directory)
+    rdir = _revisions(directory)
     schema, versions, legacy = read_live(_spec(url, defaults_file), tracked_tables(rdir))
     return rdir, schema, identify(rdir, schema, alembic=versions, legacy=legacy,
                                   snapshots=Path(snapshots) if snapshots else None)
@@ -39,8 +49,10 @@ def _identify(url, directory, defaults_file, snapshots=None):
 @click.option("--snapshots", default="snapshots", show_default=True, type=click.Path(file_okay=False),
               help="Site snapshots to compare with too.")
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@click.option("--verbose", is_flag=True, help="List the SchemaStatus names that match no known script "
+                                             "(otherwise counted).")
 @defaults_file_option
-def identify_command(url, directory, snapshots, fmt, defaults_file):
+def identify_command(url, directory, snapshots, fmt, verbose, defaults_file):
     """Say which revision (or site snapshot) the live schema is, what alembic_version and the
     legacy SchemaStatus table say, and where they disagree.  Exit 0 when the schema is a
     recorded state and nothing disagrees, 1 otherwise."""
@@ -52,7 +64,7 @@ def identify_command(url, directory, snapshots, fmt, defaults_file):
     if fmt == "json":
         click.echo(json.dumps(ident.to_dict(), indent=2, sort_keys=True))
     else:
-        click.echo(describe(ident), nl=False)
+        click.echo(describe(ident, verbose=verbose), nl=False)
     return 0 if ident.ok else 1
 
 
@@ -63,19 +75,20 @@ def identify_command(url, directory, snapshots, fmt, defaults_file):
 def drift_command(url, directory, defaults_file):
     """Compare the live schema with the recorded state of the revision in alembic_version.
     Exit 0 when they are the same, 1 on drift (the differences are printed)."""
-    from ..dba.identify import BASE, load_state, read_live, tracked_tables
+    from ..dba.identify import BASE, load_state, read_live, require_known_versions, tracked_tables
     from ..diff.compare import diff
-    from ..migrate.revision import RevisionDir
     from ..model.snapshot import Snapshot
     from ..render.diff_report import change_line
 
-    rdir = RevisionDir(directory)
-    schema, versions, _ = read_live(_spec(url, defaults_file), tracked_tables(rdir))
+    rdir = _revisions(directory)
+    spec = _spec(url, defaults_file)
+    schema, versions, _ = read_live(spec, tracked_tables(rdir))
     if versions is None:
         raise InputError("the database is not under revision control (no alembic_version table)",
                          hint="run `schema-tools identify`, then `schema-tools stamp --auto`")
     if len(versions) > 1:
         raise InputError(f"alembic_version records several revisions: {', '.join(versions)}")
+    require_known_versions(rdir, versions, spec)
     rev = versions[0] if versions else BASE
     expected = load_state(rdir, rev)
     if rev == BASE:
@@ -214,15 +227,15 @@ def _run_migration(direction, url, directory, to, dry_run, sql, yes, force, lock
                    allow_unreviewed, defaults_file, plan_view=False, online=None):
     from ..dba.upgrade import AdvisoryLock, Session, describe_plan, execute, prepare
     from ..migrate.commands import run_alembic
-    from ..migrate.revision import RevisionDir
     from ..sources.introspect import MULTI_STATEMENTS
 
-    rdir = RevisionDir(directory)
     if sql and (dry_run or plan_view or online is not None):
         raise InputError("--sql prints the SQL of the revisions; it does not combine with "
                          "--dry-run, --plan or --online")
+    rdir = _revisions(directory)
     if sql:
-        run_alembic(rdir, url, direction, to, sql=True, defaults_file=defaults_file)
+        run_alembic(rdir, url, direction, _sql_target(rdir, url, to, defaults_file), sql=True,
+                    defaults_file=defaults_file)
         return 0
     spec = _spec(url, defaults_file)
     session = Session(rdir, spec, say=lambda line: click.echo(line, err=True),
@@ -258,25 +271,61 @@ def _run_migration(direction, url, directory, to, dry_run, sql, yes, force, lock
     return 0
 
 
+def _sql_target(rdir, url, to, defaults_file) -> str:
+    """The revision ``--to`` names for ``--sql`` (``head``: the head of the database's line),
+    or a ``FROM:TO`` range as given.  The schema is read only when nothing else says which
+    line the database is on."""
+    from ..dba.identify import BASE, require_known_versions
+    from ..dba.upgrade import _current, resolve_target
+    from ..migrate.commands import _recorded_revisions
+    from ..model.snapshot import Snapshot
+
+    if ":" in to:
+        return to
+    spec = _spec(url, defaults_file)
+    versions = _recorded_revisions(spec)
+    require_known_versions(rdir, versions, spec)
+    if len(versions) > 1:
+        return to  # run_alembic asks for FROM:TO
+    current = versions[0] if versions else BASE
+    fingerprint = None
+    if to in ("head", "heads") and current == BASE and len(rdir.heads()) > 1:
+        fingerprint = Snapshot(_current(spec, rdir)[0]).fingerprint
+    return resolve_target(rdir, current, to, fingerprint)[0]
+
+
 def _check_reviews(rdir, plan, spec, allow_unreviewed) -> None:
-    """Refuse revisions that are not approved as they are, unless told otherwise."""
-    from ..review import is_approved
+    """Refuse revisions that are not approved as they are, and a revision directory that
+    does not match its integrity file (revisions.sum), unless told otherwise."""
+    from ..review import is_approved, verify_sum
 
     missing = [r.revision for r in plan.revisions if not is_approved(rdir.path, r.revision)]
     for r in plan.revisions:
         r.approved = r.revision not in missing
-    if not missing:
+    integrity = verify_sum(rdir.path)
+    if not missing and not integrity:
         return
     if spec.database.startswith("st_scratch_"):
         return  # verify's scratch databases
     if allow_unreviewed:
-        click.echo(f"WARNING: running {len(missing)} revision(s) that are not approved as they are: "
-                   f"{', '.join(missing)} (--allow-unreviewed)", err=True)
+        if missing:
+            click.echo(f"WARNING: running {len(missing)} revision(s) that are not approved as they are: "
+                       f"{', '.join(missing)} (--allow-unreviewed)", err=True)
+        if integrity:
+            click.echo(f"WARNING: {rdir.path}: {integrity[0].message}"
+                       + (f" (and {len(integrity) - 1} more integrity problem(s))" if len(integrity) > 1 else "")
+                       + " (--allow-unreviewed)", err=True)
         return
-    raise InputError(f"{len(missing)} revision(s) are not approved, or changed since: "
-                     f"{', '.join(missing)}",
-                     hint="review and approve them (schema-tools review --approve REV --by NAME), "
-                          "or give --allow-unreviewed")
+    if missing:
+        raise InputError(f"{len(missing)} revision(s) are not approved, or changed since: "
+                         f"{', '.join(missing)}",
+                         hint="review and approve them (schema-tools review --approve REV --by NAME), "
+                              "or give --allow-unreviewed")
+    more = f" (and {len(integrity) - 1} more integrity problem(s))" if len(integrity) > 1 else ""
+    raise InputError(f"{rdir.path}: {integrity[0].message}{more}; nothing was changed",
+                     hint="`schema-tools check` lists every problem; restore the directory from version "
+                          "control, or `schema-tools review --rehash` once it is reviewed "
+                          "(--allow-unreviewed runs anyway)")
 
 
 def _migration_options(f):

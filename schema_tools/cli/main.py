@@ -32,6 +32,8 @@ class _Group(click.Group):
             click.echo(f"schema-tools: error: {exc}", err=True)
             if getattr(exc, "excerpt", None):
                 click.echo(f"  | {exc.excerpt}", err=True)
+            for line in getattr(exc, "details", ()):
+                click.echo(f"  {line}", err=True)
             if exc.hint:
                 click.echo(f"  hint: {exc.hint}", err=True)
             sys.exit(exc.exit_code)
@@ -107,7 +109,7 @@ def snapshot(sources, output, site, server, defaults_file, offline, lenient, fla
 
     if data and no_data:
         raise InputError("--data names tables to track, --no-data tracks none: give one of them")
-    check_read_mode(offline=offline, server=server, lenient=lenient, flavour=flavour)
+    check_read_mode(offline=offline, server=server, lenient=lenient, flavour=flavour, sources=sources)
     data_tables = () if no_data else (tuple(t for t in data.split(",") if t) if data else ISPYB_LOOKUP_TABLES)
     if then:
         if offline:
@@ -218,7 +220,7 @@ def diff_command(a, b, fmt, output, ignore, tables, offline, lenient, server, de
     from ..render.diff_report import render_diff
     from ..sources.resolve import read_many, source_label
 
-    check_read_mode(offline=offline, server=server, lenient=lenient)
+    check_read_mode(offline=offline, server=server, lenient=lenient, sources=(a, b))
     options = DiffOptions(ignore=frozenset(_split_values(ignore)), tables=tuple(tables))
     snaps = read_many((a, b), server=server, defaults_file=defaults_file, offline=offline,
                       lenient=lenient)
@@ -270,7 +272,7 @@ def matrix_command(sources, reference, fmt, output, names, ignore, tables, offli
     from ..render.matrix_report import render_matrix
     from ..sources.resolve import read_one, source_label
 
-    check_read_mode(offline=offline, server=server)
+    check_read_mode(offline=offline, server=server, sources=sources)
     if names and len(names) != len(sources):
         raise InputError(f"{len(names)} --name value(s) for {len(sources)} source(s)",
                          hint="give one --name per source, in the same order")

@@ -20,12 +20,19 @@ dir_option = click.option("--dir", "directory", default="revisions", show_defaul
 
 
 def check_read_mode(*, offline: bool, server: str | None = None, lenient: bool = False,
-                    flavour: str | None = None) -> None:
-    """Refuse reading options that contradict each other, rather than ignore one."""
+                    flavour: str | None = None, sources=()) -> None:
+    """Refuse reading options that contradict each other, rather than ignore one; with
+    ``sources``, --offline where no source is SQL read offline and one is a live server."""
     from ..errors import InputError
+    from ..sources.connection import is_url, redact_url
 
     if offline and server:
         raise InputError("--offline reads without a server: --server does not apply")
+    given = [s for s in sources if s]
+    live = [s for s in given if is_url(s)]
+    if offline and live and all(is_url(s) or s.endswith(".json") for s in given):
+        raise InputError(f"{redact_url(live[0])} is a live server, and --offline reads SQL files "
+                         f"without one", hint="leave out --offline to read the database")
     for name, given in (("--lenient", lenient), ("--flavour", flavour)):
         if given and not offline:
             raise InputError(f"{name} applies to --offline reading only")

@@ -57,7 +57,7 @@ def review(revisions, directory, url, fmt, fail_on, flavour, output, from_, to, 
     from ..review.config import load_config
     from ..review.report import render_review, worst
 
-    check_read_mode(offline=offline, server=server)
+    check_read_mode(offline=offline, server=server, sources=(from_, to))
     if sum(bool(x) for x in (rehash, approve_rev)) > 1:
         raise InputError("give one of --approve and --rehash")
     if rehash:
@@ -115,10 +115,11 @@ def check(directory, fmt, run_verify, snapshots, server):
     the revision produces on a real server); exit 2 when --verify could not run."""
     import json
 
+    from ..migrate.revision import not_a_revision_directory
     from ..review.check import Problem, check_revisions
 
     if not (Path(directory) / "versions").is_dir():
-        raise InputError(f"{directory}: not a revision directory (no versions/)")
+        raise not_a_revision_directory(directory)
     problems = check_revisions(directory)
     errored = False  # --verify could not run somewhere (a server, a baseline): exit 2
     if run_verify:

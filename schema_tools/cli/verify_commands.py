@@ -61,12 +61,14 @@ def verify_command(directory, snapshots, servers, sites, start, to, data, rows, 
     down: every state must match its recorded fingerprint and no seeded row may be lost.
     Exit 0 when everything passed, 1 when a step failed, 2 on an error."""
     from ..migrate.revision import RevisionDir
+    from ..review.integrity import require_intact_states
     from ..verify.report import to_json, to_junit, to_text
     from ..verify.runner import verify
 
     for path in (report_file, junit_file):  # before the run, not after it
         if path and not Path(path).resolve().parent.is_dir():
             raise InputError(f"{path}: no such directory {Path(path).resolve().parent}")
+    require_intact_states(RevisionDir(directory).require().path)  # the states verify compares with
     progress = _Progress()
     try:
         report = verify(RevisionDir(directory), snapshots=Path(snapshots), sites=sites, start=start,

@@ -96,6 +96,31 @@ def load_state(rdir: RevisionDir, rev: str) -> Snapshot:
     return snap
 
 
+def known_revisions(rdir: RevisionDir) -> set[str]:
+    return {r.revision for r in rdir.script().walk_revisions()}
+
+
+def unknown_versions(rdir: RevisionDir, versions: Sequence[str] | None) -> list[str]:
+    """What ``alembic_version`` records that is no revision of ``rdir``."""
+    if not versions:
+        return []
+    known = known_revisions(rdir)
+    return [v for v in versions if v not in known]
+
+
+def require_known_versions(rdir: RevisionDir, versions: Sequence[str] | None, spec=None) -> None:
+    """:class:`InputError` when ``alembic_version`` records a revision ``rdir`` does not have:
+    the database was upgraded with other revisions, or the table was edited."""
+    bad = unknown_versions(rdir, versions)
+    if bad:
+        where = f" of {spec.redacted()}" if spec is not None else ""
+        raise InputError(f"the table alembic_version{where} records {', '.join(bad)}, which is not a "
+                         f"revision in {rdir.path}/",
+                         hint="give the revisions the database was upgraded with (--dir); if "
+                              "alembic_version is wrong, `schema-tools identify` says where the schema "
+                              "stands and `schema-tools stamp --auto` records it")
+
+
 # ---------------------------------------------------------------------------------------
 # reading the live database
 
@@ -272,7 +297,11 @@ def identify(rdir: RevisionDir, schema: Schema, *, alembic: list[str] | None = N
             ident.distance = _distance(best[2])
     if ident.revision in by_rev:
         ident.legacy_script = by_rev[ident.revision].script
-    if alembic:
+    unknown = unknown_versions(rdir, alembic)
+    if unknown:
+        ident.disagreements.append(f"alembic_version records {', '.join(unknown)}, which is not a revision "
+                                   f"in {rdir.path}/ (--dir names other revisions, or the table was edited)")
+    elif alembic:
         recorded = alembic[0] if len(alembic) == 1 else None
         if ident.revision is not None and ident.revision not in alembic \
                 and not (ident.revision == BASE and not alembic):
@@ -316,7 +345,9 @@ def _only_newer_revisions(rdir: RevisionDir, rev: str, older: str, legacy: set[s
     return older == BASE
 
 
-def describe(ident: Identification) -> str:
+def describe(ident: Identification, *, verbose: bool = False) -> str:
+    """The identification as text; ``verbose`` lists the SchemaStatus names that match no
+    known script (otherwise counted)."""
     lines = [f"fingerprint: {ident.fingerprint}"]
     if ident.revision is not None:
         extra = f" (legacy script {ident.legacy_script})" if ident.legacy_script else ""
@@ -340,8 +371,12 @@ def describe(ident: Identification) -> str:
         lines.append(f"SchemaStatus: {len(lg.done)} DONE, {len(lg.ongoing)} ONGOING"
                      + (f", {len(lg.other)} other" if lg.other else "")
                      + (f"; implies revision {ident.legacy_revision}" if ident.legacy_revision else ""))
-        if ident.unknown_scripts:
-            lines.append("  names that match no known script: " + ", ".join(ident.unknown_scripts))
+        if ident.unknown_scripts and verbose:
+            lines.append(f"  {len(ident.unknown_scripts)} name(s) that match no known script:")
+            lines += [f"    {name}" for name in ident.unknown_scripts]
+        elif ident.unknown_scripts:
+            lines.append(f"  {len(ident.unknown_scripts)} name(s) that match no known script "
+                         f"(--verbose lists them)")
     for d in ident.disagreements:
         lines.append(f"DISAGREE: {d}")
     return "\n".join(lines) + "\n"

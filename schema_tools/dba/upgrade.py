@@ -40,13 +40,13 @@ import sqlalchemy as sa
 from ..diff.compare import diff
 from ..errors import InputError, SchemaToolsError
 from ..migrate.commands import MigrationFailed, _alembic_errors
-from ..migrate.revision import RevisionDir
+from ..migrate.revision import RevisionDir, not_a_revision_directory
 from ..model.snapshot import Snapshot
 from ..render.ddl import quote_ident
 from ..render.diff_report import change_line
 from ..sources.connection import ConnectionSpec
 from ..sources.sqlscript import first_keywords
-from .identify import BASE, base_state, read_live, tracked_tables
+from .identify import BASE, base_state, read_live, require_known_versions, tracked_tables
 
 PROGRESS_TABLE = "schema_tools_progress"
 
@@ -63,6 +63,19 @@ class DriftError(SchemaToolsError):
     """The live schema is not the state its recorded revision says."""
 
     exit_code = 1
+
+
+SHOWN_DIFFERENCES = 10
+
+
+def difference_lines(changes: Sequence, shown: int = SHOWN_DIFFERENCES,
+                     rest: str = "`schema-tools drift` lists them all") -> list[str]:
+    """The first ``shown`` differences, one line each (what turns the recorded state into
+    the live one), and a count of the rest."""
+    lines = [change_line(c) for c in changes[:shown]]
+    if len(changes) > shown:
+        lines.append(f"... and {len(changes) - shown} more ({rest})")
+    return lines
 
 
 class DriftRefused(SchemaToolsError):
@@ -309,48 +322,113 @@ class UpgradePlan:
 
 def _script(rdir: RevisionDir):
     if not rdir.versions.is_dir():
-        raise InputError(f"{rdir.path}: not a revision directory (no versions/)")
+        raise not_a_revision_directory(rdir.path)
     return rdir.script()
 
 
-def _revision_steps(rdir: RevisionDir, current: str, target: str) -> tuple[str, list[tuple[str, str]]]:
-    """(direction, [(revision, the state it leads to)]) from ``current`` to ``target``."""
+def _alembic_lookup(rdir: RevisionDir, run):
+    """``run()``, with Alembic's errors on a revision name as :class:`InputError`."""
+    from alembic.script.revision import RevisionError
     from alembic.util import CommandError
 
+    try:
+        return run()
+    except (CommandError, RevisionError) as exc:
+        raise InputError(f"{rdir.path}: {exc}") from None
+
+
+def _ancestry(script, rev: str) -> list[str]:
+    """``rev`` and everything below it, newest first."""
+    return [r.revision for r in script.iterate_revisions(rev, "base")]
+
+
+def _head_names(script, heads: Sequence[str]) -> str:
+    """Heads as a DBA names them with --to: the id, and the branch label when there is one."""
+    out = []
+    for h in sorted(heads):
+        labels = sorted(script.get_revision(h).branch_labels or ())
+        out.append(f"{h} ({', '.join(l + '@head' for l in labels)})" if labels else h)
+    return ", ".join(out)
+
+
+def line_heads(script, fingerprint: str | None) -> list[str]:
+    """The heads of the lines whose first revision starts from the state ``fingerprint``
+    (recorded in the root revision's header)."""
+    out = []
+    for head in script.get_heads():
+        for r in script.iterate_revisions(head, "base"):
+            if not r.down_revision and getattr(r.module, "schema_before", None) == fingerprint:
+                out.append(head)
+                break
+    return sorted(out)
+
+
+def resolve_target(rdir: RevisionDir, current: str, target: str,
+                   fingerprint: str | None = None) -> tuple[str, str | None]:
+    """(the revision ``target`` names for a database at ``current``, a note on how it was
+    chosen).  ``head`` is the head of the database's own line: the line of the revision in
+    ``alembic_version``, or, with none recorded, the line whose starting state the schema
+    (``fingerprint``) is.  Refused when that leaves several heads (--to names one)."""
     script = _script(rdir)
 
-    def ancestry(rev: str) -> list[str]:  # rev and everything below it, newest first
-        return [r.revision for r in script.iterate_revisions(rev, "base")]
-
-    try:
-        if target in ("head", "heads"):
-            heads = [h for h in script.get_heads() if current == BASE or current in ancestry(h)]
-            if len(heads) != 1:
-                raise InputError(f"{rdir.path}: {len(heads)} heads above {current} "
-                                 f"({', '.join(sorted(heads))}); name one with --to")
-            target = heads[0]
-        elif target != BASE:
+    def lookup():
+        if target == BASE:
+            return BASE, None
+        if target not in ("head", "heads"):
             found = script.get_revision(target)
             if found is None:
-                raise InputError(f"unknown revision {target}")
-            target = found.revision
+                raise InputError(f"{rdir.path}: unknown revision {target}")
+            return found.revision, None
+        heads = sorted(script.get_heads())
+        if current != BASE:
+            above = [h for h in heads if current in _ancestry(script, h)]
+            if len(above) == 1:
+                return above[0], None
+            raise InputError(f"{rdir.path}: {len(above)} heads above {current} "
+                             f"({_head_names(script, above)}); name one with --to")
+        if len(heads) == 1:
+            return heads[0], None
+        mine = line_heads(script, fingerprint) if fingerprint else []
+        if len(mine) == 1:
+            return mine[0], (f"alembic_version records no revision; the schema is the starting state "
+                             f"of the line of {_head_names(script, mine)}: following it")
+        why = (f"the schema is the starting state of {len(mine)} of them" if mine
+               else "the schema is the starting state of none of them")
+        raise InputError(f"alembic_version records no revision, {rdir.path} has {len(heads)} lines "
+                         f"of revisions (heads {_head_names(script, heads)}) and {why}; "
+                         f"name the target with --to",
+                         hint="`schema-tools identify` says where the schema stands; "
+                              "`schema-tools stamp` records it")
+
+    return _alembic_lookup(rdir, lookup)
+
+
+def _revision_steps(rdir: RevisionDir, current: str, target: str) -> tuple[str, list[tuple[str, str]]]:
+    """(direction, [(revision, the state it leads to)]) from ``current`` to ``target`` (a
+    resolved revision id, or base)."""
+    script = _script(rdir)
+
+    def steps():
         if target == current:
             return "upgrade", []
-        if current != BASE and (target == BASE or target in ancestry(current)):
+        if current != BASE and (target == BASE or target in _ancestry(script, current)):
             down = []
-            for rev in ancestry(current):
+            for rev in _ancestry(script, current):
                 if rev == target:
                     break
                 down.append((rev, _down_target(rdir, rev)))
             return "downgrade", down
-        chain = list(reversed(ancestry(target)))
+        chain = list(reversed(_ancestry(script, target)))
         if current != BASE:
             if current not in chain:
-                raise InputError(f"revision {target} does not descend from {current}")
+                raise InputError(f"{target} is neither above nor below {current}, the revision in "
+                                 f"alembic_version: it is on another line of revisions",
+                                 hint="upgrade and downgrade follow the database's own line; "
+                                      "see `schema-tools identify`")
             chain = chain[chain.index(current) + 1:]
         return "upgrade", [(r, r) for r in chain]
-    except CommandError as exc:
-        raise InputError(f"{rdir.path}: {exc}") from None
+
+    return _alembic_lookup(rdir, steps)
 
 
 def _tables_touched(rdir: RevisionDir, rev: str, before: str, after: str) -> list[str]:
@@ -453,16 +531,17 @@ class AdvisoryLock:
             pass
 
 
-def _current(spec: ConnectionSpec, rdir: RevisionDir):
-    schema, versions, legacy = read_live(spec, tracked_tables(rdir))
-    if versions is None or not versions:
+def _current(spec: ConnectionSpec, rdir: RevisionDir, *, versions: bool = False):
+    """(live schema, the revision it is recorded at[, what alembic_version holds])."""
+    schema, recorded, legacy = read_live(spec, tracked_tables(rdir))
+    if recorded is None or not recorded:
         current = BASE
-    elif len(versions) > 1:
-        raise InputError(f"alembic_version records several revisions ({', '.join(versions)}); "
+    elif len(recorded) > 1:
+        raise InputError(f"alembic_version records several revisions ({', '.join(recorded)}); "
                          f"upgrade one branch at a time with --to")
     else:
-        current = versions[0]
-    return schema, current
+        current = recorded[0]
+    return (schema, current, recorded) if versions else (schema, current)
 
 
 def _partial_ok(before, after, live) -> bool:
@@ -514,16 +593,20 @@ def _progress_before(plan: UpgradePlan, log: ProgressLog, rev: str, *, after: st
 def prepare(session: Session, target: str, conn) -> UpgradePlan:
     """Pre-flight: where the database is, whether it drifted, and what would run."""
     rdir, spec = session.rdir, session.spec
-    schema, current = _current(spec, rdir)
+    schema, current, versions = _current(spec, rdir, versions=True)
+    require_known_versions(rdir, versions, spec)
+    fp = Snapshot(schema).fingerprint
+    target, chosen = resolve_target(rdir, current, target, fp)
     direction, steps = _revision_steps(rdir, current, target)
     plan = UpgradePlan(current, target if not steps else steps[-1][1], direction)
+    if chosen and steps:
+        plan.notes.append(chosen)
     log = ProgressLog(conn, create=False)
     pending = {(r, d) for r, d in log.pending()}
     if current == BASE:
         expected = base_state(rdir, steps[-1][0] if steps and direction == "upgrade" else None)
     else:
         expected = rdir.state(current)
-    fp = Snapshot(schema).fingerprint
     if expected is None:
         raise InputError(f"{rdir.path}: no recorded state for {current}")
     if fp == expected.fingerprint:
@@ -545,9 +628,8 @@ def prepare(session: Session, target: str, conn) -> UpgradePlan:
             changes = diff(expected.schema, schema)
             raise DriftRefused(
                 f"the schema has drifted from the recorded state of {current}: {len(changes)} "
-                f"difference(s): " + "; ".join(change_line(c) for c in changes[:5])
-                + (" ..." if len(changes) > 5 else ""),
-                hint="see `schema-tools drift`; --force goes on anyway")
+                f"difference(s); nothing was changed",
+                details=difference_lines(changes), hint="see `schema-tools drift`; --force goes on anyway")
     script = _script(rdir)
     touched: set[str] = set()
     prev = current
@@ -665,14 +747,13 @@ def _check_state(session: Session, direction: str, rev: str, *, last: bool) -> N
     expected = base_state(rdir, rev) if state_rev == BASE else rdir.state(state_rev)
     schema, _ = _current(spec, rdir)
     if expected is not None and Snapshot(schema).fingerprint != expected.fingerprint:
-        changes = diff(schema, expected.schema)
+        changes = diff(expected.schema, schema)
         if session.force and not last:
             say(f"    warning: not the recorded state of {state_rev} ({len(changes)} difference(s)); "
                 f"going on (--force)")
             return
         raise DriftError(f"{direction} of revision {rev} ran, but the schema is not the recorded state "
-                         f"of {state_rev}: {len(changes)} difference(s): "
-                         + "; ".join(change_line(c) for c in changes[:5]),
+                         f"of {state_rev}: {len(changes)} difference(s)", details=difference_lines(changes),
                          hint="nothing after it was run; see `schema-tools drift`")
     if expected is not None:
         say(f"    the schema is the recorded state of {state_rev} ({expected.fingerprint[:19]}...)")

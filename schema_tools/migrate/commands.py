@@ -14,7 +14,7 @@ from ..sources.connection import parse_url
 from ..sources.introspect import MULTI_STATEMENTS
 from ..sources.workspace import open_workspace
 from .from_sql import revision_from_sql  # noqa: F401  (the revision command's --sql)
-from .revision import RevisionDir, RevisionInfo, additive, write_revision
+from .revision import RevisionDir, RevisionInfo, additive, not_a_revision_directory, write_revision
 
 
 class RevisionCheckFailed(SchemaToolsError):
@@ -87,7 +87,7 @@ def run_alembic(rdir: RevisionDir, url: str, action: str, target: str, *, sql: b
     from alembic import command
 
     if not rdir.versions.exists():
-        raise InputError(f"{rdir.path}: not a revision directory (no versions/)")
+        raise not_a_revision_directory(rdir.path)
     if sql:
         cfg = rdir.config()
         spec = parse_url(url, defaults_file=defaults_file)

@@ -32,7 +32,16 @@ from ..model.snapshot import Snapshot, fingerprint
 from ..render.sql import Step
 
 TEMPLATE_FILES = ("alembic.ini", "env.py", "script.py.mako")
+FIX_REVISION_FILE = "fix the revision file, or restore it from version control (`git diff`, `git checkout`)"
 POLICIES = ("exact", "additive")
+
+
+def not_a_revision_directory(path: str | Path) -> InputError:
+    """The error of a reader given a directory without ``versions/`` (a wrong --dir, or a
+    command run outside the project)."""
+    return InputError(f"{path}: not a revision directory (no versions/)",
+                      hint="give the revision directory with --dir (default: revisions/ of the "
+                           "current directory)")
 
 
 @dataclass(frozen=True)
@@ -78,7 +87,7 @@ class RevisionDir:
         from alembic.config import Config
 
         if not self.versions.is_dir():  # a reader writes nothing into a directory it does not know
-            raise InputError(f"{self.path}: not a revision directory (no versions/)")
+            raise not_a_revision_directory(self.path)
         self._complete()
         cfg = Config(str(self.path / "alembic.ini"))
         cfg.set_main_option("script_location", str(self.path))
@@ -87,10 +96,59 @@ class RevisionDir:
             cfg.cmd_opts = None
         return cfg
 
+    def require(self) -> "RevisionDir":
+        """For a reader: this must be a revision directory with revisions, or
+        :class:`InputError` says so (a wrong ``--dir`` must not read as a wrong database)."""
+        if not self.versions.is_dir():
+            raise not_a_revision_directory(self.path)
+        if not any(p for p in self.versions.glob("*.py") if not p.name.startswith("__")):
+            raise InputError(f"{self.path}: no revisions (versions/ holds no revision file)",
+                             hint="give the revision directory with --dir")
+        return self
+
     def script(self):
+        """The Alembic ``ScriptDirectory``, every revision file loaded: a file that cannot be
+        loaded is an :class:`InputError` naming it (``file:line``)."""
         from alembic.script import ScriptDirectory
 
-        return ScriptDirectory.from_config(self.config())
+        script = ScriptDirectory.from_config(self.config())
+        try:
+            script.get_heads()  # loads every revision file
+        except SyntaxError as exc:
+            where = self._revision_file(exc.filename)
+            raise InputError(f"{where}:{exc.lineno}: a revision file that is not valid Python "
+                             f"({exc.msg})", hint=FIX_REVISION_FILE) from None
+        except InputError:
+            raise
+        except Exception as exc:  # an import or a name that fails, a broken down_revision
+            where, line = self._failing_file(exc)
+            raise InputError(f"{where}{':' + str(line) if line else ''}: revisions cannot be loaded: "
+                             f"{type(exc).__name__}: {exc}", hint=FIX_REVISION_FILE) from None
+        return script
+
+    def _revision_file(self, name: str | None) -> Path:
+        """The revision file ``name`` (a path, or the bare name a compiler reports) refers to."""
+        if name:
+            candidate = Path(name)
+            if candidate.exists():
+                return candidate
+            here = self.versions / candidate.name
+            if here.exists():
+                return here
+        return self.versions
+
+    def _failing_file(self, exc: BaseException) -> tuple[Path, int | None]:
+        """The revision file and line where ``exc`` was raised (the innermost frame in
+        ``versions/``); the directory itself when no frame is there (a graph error)."""
+        import traceback
+
+        versions = self.versions.resolve()
+        found: tuple[Path, int | None] = (self.versions, None)
+        for frame in traceback.extract_tb(exc.__traceback__):
+            path = Path(frame.filename)
+            if path.parent.resolve() == versions:
+                found = (self.versions / path.name, frame.lineno)
+        return found
 
     def heads(self) -> list[str]:
         if not self.versions.exists():

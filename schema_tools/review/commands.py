@@ -8,6 +8,7 @@ from typing import Sequence
 
 from ..errors import EXIT_DIFFERENCES, InputError, SchemaToolsError
 from ..flavour import Flavour
+from ..migrate.revision import not_a_revision_directory
 from .config import LintConfig, load_config
 from .engine import Review, review_revision, review_states
 from .integrity import write_sum
@@ -26,7 +27,7 @@ class ApprovalRefused(SchemaToolsError):
 def _directory(rdir: str | Path) -> RevisionSet:
     rset = RevisionSet(rdir)
     if not rset.versions.is_dir():
-        raise InputError(f"{rset.path}: not a revision directory (no versions/)")
+        raise not_a_revision_directory(rset.path)
     return rset
 
 

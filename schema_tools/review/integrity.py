@@ -13,6 +13,8 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
+from ..errors import InputError
+from ..model.snapshot import fingerprint_of
 from .revfile import RevisionSet
 
 SUM_FILE = "revisions.sum"
@@ -108,3 +110,45 @@ def verify_sum(rdir: str | Path) -> list[Mismatch]:
         out.append(Mismatch("reordered", SUM_FILE, "the revisions are in a different order than "
                                                    f"{SUM_FILE} records (a down_revision changed?)"))
     return out
+
+
+def damaged_states(rdir: str | Path) -> list[str]:
+    """The recorded states of ``rdir`` that are missing or damaged, one line each (the file
+    first): a state file must be a snapshot whose content matches its fingerprint (its
+    sidecar vouches for its exact bytes, or it is read in full), and that fingerprint must be
+    the one its revision file records."""
+    rset = RevisionSet(rdir)
+    out: list[str] = []
+    seen: set[Path] = set()
+
+    def check(path: Path | None, expected: str | None, what: str) -> None:
+        if path is None or path in seen:
+            return
+        seen.add(path)
+        if not path.exists():
+            out.append(f"{path}: missing (the recorded state {what})")
+            return
+        try:
+            found = fingerprint_of(path)
+        except InputError as exc:
+            out.append(str(exc))
+            return
+        if expected and found != expected:
+            out.append(f"{path}: holds the state {found}, not {expected} (the recorded state {what})")
+
+    for r in rset.ordered():
+        check(rset.state_path(r.rev_id), r.after, f"revision {r.rev_id} produces")
+        if not r.down_revisions:
+            check(rset.before_state_path(r), r.before, f"revision {r.rev_id} starts from")
+    return out
+
+
+def require_intact_states(rdir: str | Path) -> None:
+    """:class:`InputError` (one line, and a hint) when a recorded state is missing or
+    damaged: every command that compares a database with recorded states needs them all."""
+    problems = damaged_states(rdir)
+    if problems:
+        more = f" (and {len(problems) - 1} other state file(s))" if len(problems) > 1 else ""
+        raise InputError(f"damaged recorded state: {problems[0]}{more}",
+                         hint="restore states/ from version control (or regenerate the revisions); "
+                              "`schema-tools check` lists every problem")

@@ -113,7 +113,12 @@ def read_revision_file(path: str | Path) -> RevisionFile:
     try:
         text = path.read_text(encoding="utf-8")
         tree = ast.parse(text, filename=str(path))
-    except (OSError, UnicodeDecodeError, SyntaxError, ValueError) as exc:
+    except SyntaxError as exc:
+        from ..migrate.revision import FIX_REVISION_FILE
+
+        raise InputError(f"{path}:{exc.lineno}: a revision file that is not valid Python ({exc.msg})",
+                         hint=FIX_REVISION_FILE) from None
+    except (OSError, UnicodeDecodeError, ValueError) as exc:
         raise InputError(f"{path}: cannot read revision file: {exc}") from None
     values: dict[str, object] = {}
     functions: dict[str, ast.FunctionDef] = {}
