@@ -299,3 +299,23 @@ def test_a_dry_run_changes_nothing(server, chain, site_db):
         cur.execute("SHOW TABLES LIKE 'schema_tools_progress'")
         assert cur.fetchall() == (), "a dry run must not create the progress table"
     conn.close()
+
+
+def test_a_downgrade_plan_lints_the_downgrade(server, scratch_db, tmp_path):
+    """The plan of a downgrade shows the findings of the change it makes (dropping a foreign
+    key), not those of the upgrade (DD203, a new foreign key)."""
+    add_fk = ("ALTER TABLE `BLSession` ADD CONSTRAINT `BLSession_fk_proposal2` "
+              "FOREIGN KEY (`proposalId`) REFERENCES `Proposal` (`proposalId`);")
+    base = _snapshot(server, tmp_path, "base", BASE_SQL)
+    one = _snapshot(server, tmp_path, "one", BASE_SQL + add_fk)
+    rdir = RevisionDir(tmp_path / "revisions")
+    r1 = generate(rdir, source=base.schema, target=one.schema, message="second fk", server=server.url())
+    load_text(render_schema(base.schema), client=server.client_command(), database=scratch_db)
+    url_dir = _common(server, scratch_db, rdir)
+    code, out = _run("upgrade", *url_dir, "--dry-run", "--allow-unreviewed")
+    assert code == 0 and "DD203" in out, out
+    code, out = _run("upgrade", *url_dir, "--yes", "--allow-unreviewed")
+    assert code == 0, out
+    code, out = _run("downgrade", *url_dir, "--to", "base", "--dry-run", "--allow-unreviewed")
+    assert code == 0 and r1.rev_id in out, out
+    assert "DD203" not in out and "new foreign key" not in out, out

@@ -386,6 +386,9 @@ def test_verify_follows_stated_renames_and_lists_the_rows_each_data_statement_wr
     report = verify(rdir, snapshots=snaps, servers=[server.url()], rows=6)
     up, down = report.sites[0].steps
     assert report.ok, to_text(report)
+    # each step says where it starts and where it must arrive
+    assert (up.span, down.span) == (f"upgrade base -> {info.rev_id}", f"downgrade {info.rev_id} -> base")
+    assert f"upgrade   base -> {info.rev_id}: ok" in to_text(report)
     # the renamed column's seeded values were followed both ways, not dropped
     assert up.data.dropped == []
     assert [(d.column, d.accepted) for d in down.data.dropped] == [("imageCount", True)]

@@ -652,14 +652,37 @@ def prepare(session: Session, target: str, conn) -> UpgradePlan:
 
 
 def _add_findings(rdir: RevisionDir, plan: UpgradePlan) -> None:
-    """The linter's findings on each planned revision (warnings and above)."""
+    """The linter's findings on each planned revision (warnings and above), in the direction
+    the plan runs it: a downgrade is linted as the change from the revision's state back to
+    the one before it (dropping a foreign key the upgrade added is no new foreign key)."""
     from ..review import review_directory
 
-    reviews = review_directory(rdir.path, [r.revision for r in plan.revisions])
+    if plan.direction == "downgrade":
+        reviews = [_downgrade_review(rdir, r.revision) for r in plan.revisions]
+    else:
+        reviews = review_directory(rdir.path, [r.revision for r in plan.revisions])
     for planned, review in zip(plan.revisions, reviews):
+        if review is None:
+            continue
         for f in review.at_least("warning", accepted=True):
             accepted = f" (accepted by {f.accepted_by})" if f.accepted_by else ""
             planned.findings.append(f"{f.code} {f.severity}: {f.subject}: {f.why}{accepted}")
+
+
+def _downgrade_review(rdir: RevisionDir, rev: str):
+    """The findings on the downgrade of ``rev``: the change from its recorded state back to
+    its starting state (None for a merge, which has no single starting state)."""
+    from ..review.config import load_config
+    from ..review.engine import read_state, review_states
+    from ..review.revfile import RevisionSet
+
+    rset = RevisionSet(rdir.path)
+    r = rset.get(rev)
+    before_path = rset.before_state_path(r)
+    if before_path is None:
+        return None
+    return review_states(read_state(rset.state_path(r.rev_id)), read_state(before_path),
+                         label=f"downgrade {r.rev_id}", config=load_config(rset.path))
 
 
 def execute(session: Session, plan: UpgradePlan, conn) -> None:

@@ -46,7 +46,7 @@ def to_text(report: VerifyReport) -> str:
             data = ""
             if step.data is not None:
                 data = f", {step.data.rows} rows in {step.data.tables} tables kept"
-            lines.append(f"  {step.direction:9} {step.revision} -> {step.target}: {mark} "
+            lines.append(f"  {step.direction:9} {step.source or '?'} -> {step.target}: {mark} "
                          f"({step.seconds:.1f} s{data})")
             lines += [f"    {d}" for d in _step_details(step)]
             if step.data is not None and step.data.accepted:
@@ -68,7 +68,7 @@ def to_text(report: VerifyReport) -> str:
 
 
 def _case_name(step: StepResult) -> str:
-    return f"{step.direction} {step.revision} -> {step.target}"
+    return step.span
 
 
 def to_junit(report: VerifyReport) -> str:

@@ -91,6 +91,7 @@ class StepResult:
     revision: str
     direction: str  # "upgrade" | "downgrade"
     target: str  # the state the step must reach (a revision id, or "base")
+    source: str = ""  # the state the step starts from (a revision id, or "base")
     seconds: float = 0.0
     ok: bool = False
     error: str | None = None
@@ -106,6 +107,11 @@ class StepResult:
     @property
     def name(self) -> str:
         return f"{self.direction} {self.revision}"
+
+    @property
+    def span(self) -> str:
+        """``upgrade A -> B``: from the state it starts from to the one it must reach."""
+        return f"{self.direction} {self.source or '?'} -> {self.target}"
 
     def to_dict(self) -> dict:
         out = dataclasses.asdict(self)
@@ -771,14 +777,14 @@ class _Site:
         extra = ""
         if step.data is not None and step.data.accepted:
             extra = f", {len(step.data.accepted)} dropped as accepted"
-        return (f"{site.site} [{site.backend}]: {step.direction} {step.revision} -> {step.target}: "
+        return (f"{site.site} [{site.backend}]: {step.span}: "
                 f"{status} ({step.seconds:.1f} s{extra})")
 
     def _failed(self, ws, direction: str, rev: str, frm: str | None, to: str | None,
                 exc: MigrationFailed) -> StepResult:
         """The report of a revision whose statement failed: the statement, the server's
         error, and where the scratch database was left."""
-        step = StepResult(rev, direction, to or "base")
+        step = StepResult(rev, direction, to or "base", frm or "base")
         expected = self.state(to)
         step.error = exc.error
         step.statement = exc.statement
@@ -809,7 +815,7 @@ class _Site:
     def _check(self, ws, conn, direction: str, rev: str, frm: str | None, to: str | None,
                rows_before) -> tuple[StepResult, dict]:
         """The checks after revision ``rev`` was applied: its recorded state, and the rows."""
-        step = StepResult(rev, direction, to or "base")
+        step = StepResult(rev, direction, to or "base", frm or "base")
         previous = self.current
         actual = self._introspect_after(ws, rev, previous)
         recorded = self._recorded_fingerprint(to)
