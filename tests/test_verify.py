@@ -257,7 +257,7 @@ def test_shipped_revisions_verify_with_seeded_rows_kept(server, corpus):
 def test_every_shipped_site_verifies_on_throwaway_servers(corpus, tmp_path):
     """Every site baseline of snapshots/ (the DLS line from v4.0.0, the ESRF branch, DLS
     v5.0.0 at the head), two at a time, each on its own throwaway server."""
-    code, out = _run("verify", "--dir", str(PROJECT_ROOT / "revisions"), "--snapshots",
+    code, out = _run("verify", "--all", "--dir", str(PROJECT_ROOT / "revisions"), "--snapshots",
                      str(PROJECT_ROOT / "snapshots"), "--jobs", "2", "--report", str(tmp_path / "r.json"))
     assert code == 0, out[-3000:]
     data = json.loads((tmp_path / "r.json").read_text())
@@ -312,3 +312,34 @@ def test_rows_compare_by_value_not_by_the_servers_order_or_spelling():
     assert a.digests == b.digests, "a key whose type changed sorts differently on the server"
     assert _norm(Decimal("1.00")) == _norm(1) == "1" and _norm(1.5) == "1.5"
     assert _norm("007") != _norm("7") and _norm("12 ") != _norm("12"), "text is compared exactly"
+
+
+@pytest.mark.server
+def test_verify_checks_what_is_new_by_default(server, tmp_path):
+    """Without --from or --site, verify starts from the last approved revision and checks
+    the ones after it; with every revision approved there is nothing new; --all replays."""
+    from schema_tools.review.ledger import record_approval
+    from schema_tools.review.revfile import RevisionSet
+
+    rdir, snaps, r1 = _site(server, tmp_path, ADD_BEAMLINE, "BLSession beamline")
+    two = _snapshot(server, tmp_path, "two", BASE_SQL + ADD_BEAMLINE
+                    + "ALTER TABLE `Proposal` ADD COLUMN `code` varchar(45) DEFAULT NULL;")
+    r2 = generate(rdir, target=two.schema, message="Proposal code", server=server.url())
+    common = ["verify", "--dir", str(rdir.path), "--snapshots", str(snaps), "--server", server.url(),
+              "--report", str(tmp_path / "r.json")]
+    rset = RevisionSet(rdir.path)
+    record_approval(rset, rset.by_id[r1.rev_id], by="Jane", accepted=(), findings=())
+    result = CliRunner().invoke(cli, common)
+    assert result.exit_code == 0, result.output
+    assert f"verifying the 1 revision(s) not approved yet ({r2.rev_id}) from the state of {r1.rev_id}" \
+        in result.output
+    steps = json.loads((tmp_path / "r.json").read_text())["sites"][0]["steps"]
+    assert [(s["direction"], s["revision"]) for s in steps] == [("upgrade", r2.rev_id), ("downgrade", r2.rev_id)]
+    record_approval(RevisionSet(rdir.path), RevisionSet(rdir.path).by_id[r2.rev_id], by="Jane",
+                    accepted=(), findings=())
+    result = CliRunner().invoke(cli, common)
+    assert result.exit_code == 0 and "nothing new to verify" in result.output
+    result = CliRunner().invoke(cli, common + ["--all"])
+    assert result.exit_code == 0 and "1 of 1 site run(s) passed" in result.output
+    steps = json.loads((tmp_path / "r.json").read_text())["sites"][0]["steps"]
+    assert len(steps) == 4

@@ -45,6 +45,10 @@ class _Progress:
 @click.option("--site", "sites", multiple=True, metavar="NAME",
               help="Only these site snapshots (file name without .json). Repeatable.")
 @click.option("--from", "start", metavar="REV", help="Start from this revision's state (or base).")
+@click.option("--all", "all_", is_flag=True,
+              help="Replay every revision from every site baseline (as CI does on main). Default "
+                   "without --from or --site: only the revisions not approved yet, from the state "
+                   "of the last approved one.")
 @click.option("--to", "to", metavar="REV", default=None, help="Last revision to apply (default: head).")
 @click.option("--data/--no-data", default=True, show_default=True,
               help="Seed rows and check that they survive every step.")
@@ -56,7 +60,7 @@ class _Progress:
 @click.option("--junit", "junit_file", type=click.Path(dir_okay=False), help="Write a JUnit XML report.")
 @defaults_file_option
 def verify_command(directory, snapshots, servers, sites, start, to, data, rows, jobs, report_file,
-                   junit_file, defaults_file):
+                   junit_file, defaults_file, all_):
     """Apply the revisions from each site's baseline on a real server, one at a time, and back
     down: every state must match its recorded fingerprint and no seeded row may be lost.
     Exit 0 when everything passed, 1 when a step failed, 2 on an error."""
@@ -69,6 +73,15 @@ def verify_command(directory, snapshots, servers, sites, start, to, data, rows, 
         if path and not Path(path).resolve().parent.is_dir():
             raise InputError(f"{path}: no such directory {Path(path).resolve().parent}")
     require_intact_states(RevisionDir(directory).require().path)  # the states verify compares with
+    if all_ and (start or sites):
+        raise InputError("--all replays everything: give it without --from and --site")
+    if not (all_ or start or sites):
+        chosen = new_range(RevisionDir(directory))
+        if chosen.nothing:
+            click.echo(chosen.message)
+            return 0
+        click.echo(chosen.message, err=True)
+        start = chosen.start
     progress = _Progress()
     try:
         report = verify(RevisionDir(directory), snapshots=Path(snapshots), sites=sites, start=start,
@@ -82,6 +95,55 @@ def verify_command(directory, snapshots, servers, sites, start, to, data, rows, 
         Path(junit_file).write_text(to_junit(report), encoding="utf-8")
     click.echo(to_text(report), nl=False)
     return report.exit_code
+
+
+class _Range:
+    def __init__(self, start: str | None, message: str, nothing: bool = False) -> None:
+        self.start, self.message, self.nothing = start, message, nothing
+
+
+def new_range(rdir) -> _Range:
+    """What ``verify`` checks by default: the revisions not approved yet, from the state of
+    the last approved revision below them (the base when none is); everything when the
+    unapproved revisions are on several lines."""
+    from ..review.ledger import approval_state, read_ledger
+    from ..review.revfile import RevisionSet
+
+    rset = RevisionSet(rdir.path)
+    approvals = read_ledger(rset.path)
+    ordered = rset.ordered()
+    new = [r for r in ordered if approval_state(rset, r, approvals)[0] != "approved"]
+    if not new:
+        return _Range(None, f"every revision of {rdir.path} is approved: nothing new to verify "
+                            f"(--all replays them all)", nothing=True)
+    first = new[0]
+    parents = {r.rev_id: r.down_revisions for r in ordered}
+    below: set[str] = set()
+    todo = list(first.down_revisions)
+    while todo:
+        rev = todo.pop()
+        if rev not in below:
+            below.add(rev)
+            todo += list(parents.get(rev, ()))
+    # one line: each new revision descends from the first
+    def descends(r) -> bool:
+        seen, todo2 = set(), [r.rev_id]
+        while todo2:
+            rev = todo2.pop()
+            if rev == first.rev_id:
+                return True
+            if rev not in seen:
+                seen.add(rev)
+                todo2 += list(parents.get(rev, ()))
+        return False
+
+    if len(first.down_revisions) > 1 or not all(descends(r) for r in new):
+        return _Range(None, f"{len(new)} revision(s) not approved yet, on several lines: verifying "
+                            f"everything from every site baseline")
+    start = first.down_revisions[0] if first.down_revisions else None
+    names = first.rev_id if len(new) == 1 else f"{first.rev_id} .. {new[-1].rev_id}"
+    return _Range(start or "base", f"verifying the {len(new)} revision(s) not approved yet ({names}) "
+                                   f"from the state of {start or 'base'} (--all replays everything)")
 
 
 COMMANDS = [verify_command]

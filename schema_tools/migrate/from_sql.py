@@ -229,51 +229,63 @@ def revision_from_sql(rdir: RevisionDir, sql_files: Sequence[str | Path], *, mes
     steps = _steps_of(scripts, infos)
     undo = None if downs else _undo(scripts)
     lost = irreversible(infos, existing, reference)
-    with open_workspace(server) as ws:
-        before_rows = _load(ws, source, touched)
-        before_values = read_rows(ws, source, untracked)
-        _apply(ws, steps, account.effects)
-        target = ws.introspect(data_tables=data_tables).schema
+    # the short path: a script without data statements, read offline as MariaDB would run it
+    target = _offline_target(sql_files, source, data_tables) \
+        if server is None and not downs and undo is None and all(i.kind != "data" for i in infos) else None
+    if target is not None:
         if not diff(source, target):
             raise InputError(f"{', '.join(map(str, sql_files))}: the script changes nothing in the schema")
-        inserted = inserted_rows(before_values, read_rows(ws, target, untracked))
-        if touched and any(i.kind == "data" and i.selects and set(i.writes) & set(data_tables) for i in infos):
-            # reference rows copied from other rows: the state is that of the rows as they are
-            _load(ws, source, [])
-            _apply(ws, steps)
+        down = downgrade_steps(scripts, source, target, {}, options, "")
+        account.downgrade = "generated from the two states" + (
+            f", {len(renames)} stated rename(s) renamed back" if renames else "")
+        account.notes.append("no data statement: the script was read offline, as MariaDB runs it "
+                             "(no server started); verify runs the revision on one")
+    else:
+        with open_workspace(server) as ws:
+            before_rows = _load(ws, source, touched)
+            before_values = read_rows(ws, source, untracked)
+            _apply(ws, steps, account.effects)
             target = ws.introspect(data_tables=data_tables).schema
-            _load(ws, source, touched)
-            _apply(ws, steps)
-        generated = downgrade_steps(scripts, source, target, inserted, options, "")
-        down: list[Step] = generated
-        if downs:
-            down = [Step("down-sql", i.sql) for i in _infos(downs)]
-            if check:
-                problem = _prove(ws, down, source, before_rows)
-                if problem:
-                    raise InputError(f"--down-sql {', '.join(map(str, down_sql))}: it does not return to "
-                                     f"the head state: {problem}")
-            account.downgrade = "--down-sql" + (", proven on the seeded rows" if check else ", not proven")
-            lost = []
-        elif undo is not None:
-            candidate = [Step("undo section", i.sql) for i in undo]
-            if not any(w.lower() == "schemastatus" for i in undo for w in i.writes):
-                candidate += bookkeeping_undo(scripts, target, "")
-            problem = _prove(ws, candidate, source, before_rows) if check else "not proven (--no-check)"
-            if problem is None:
-                down, lost = candidate, []
-                account.downgrade = f"the undo section at {undo[0].where}, proven on the seeded rows"
-            else:
-                account.notes.append(f"the undo section at {undo[0].where} is not used: {problem}")
+            if not diff(source, target):
+                raise InputError(f"{', '.join(map(str, sql_files))}: the script changes nothing in the schema")
+            inserted = inserted_rows(before_values, read_rows(ws, target, untracked))
+            if touched and any(i.kind == "data" and i.selects and set(i.writes) & set(data_tables) for i in infos):
+                # reference rows copied from other rows: the state is that of the rows as they are
+                _load(ws, source, [])
+                _apply(ws, steps)
+                target = ws.introspect(data_tables=data_tables).schema
                 _load(ws, source, touched)
                 _apply(ws, steps)
-        if down is generated:
-            account.downgrade = "generated from the two states" + (
-                f", {len(renames)} stated rename(s) renamed back" if renames else "")
-            if check:
-                problem = _prove(ws, generated, source, None)
-                if problem:
-                    raise InputError(f"the generated downgrade does not return to the head state: {problem}")
+            generated = downgrade_steps(scripts, source, target, inserted, options, "")
+            down = generated
+            if downs:
+                down = [Step("down-sql", i.sql) for i in _infos(downs)]
+                if check:
+                    problem = _prove(ws, down, source, before_rows)
+                    if problem:
+                        raise InputError(f"--down-sql {', '.join(map(str, down_sql))}: it does not return to "
+                                         f"the head state: {problem}")
+                account.downgrade = "--down-sql" + (", proven on the seeded rows" if check else ", not proven")
+                lost = []
+            elif undo is not None:
+                candidate = [Step("undo section", i.sql) for i in undo]
+                if not any(w.lower() == "schemastatus" for i in undo for w in i.writes):
+                    candidate += bookkeeping_undo(scripts, target, "")
+                problem = _prove(ws, candidate, source, before_rows) if check else "not proven (--no-check)"
+                if problem is None:
+                    down, lost = candidate, []
+                    account.downgrade = f"the undo section at {undo[0].where}, proven on the seeded rows"
+                else:
+                    account.notes.append(f"the undo section at {undo[0].where} is not used: {problem}")
+                    _load(ws, source, touched)
+                    _apply(ws, steps)
+            if down is generated:
+                account.downgrade = "generated from the two states" + (
+                    f", {len(renames)} stated rename(s) renamed back" if renames else "")
+                if check:
+                    problem = _prove(ws, generated, source, None)
+                    if problem:
+                        raise InputError(f"the generated downgrade does not return to the head state: {problem}")
     account.irreversible = lost
     extra = {"script_files": tuple(s.name for s in scripts),
              # tables it creates and fills with literal rows: their rows belong to the schema
@@ -287,6 +299,20 @@ def revision_from_sql(rdir: RevisionDir, sql_files: Sequence[str | Path], *, mes
     return write_revision(rdir, source=source, target=target, expected=target, message=message,
                           policy="script", rev_id=rev_id, branch=branch if head is None else None,
                           down_revision=head, upgrade=up, downgrade=down, extra=extra)
+
+
+def _offline_target(paths: Sequence[str | Path], source: Schema, data_tables: Sequence[str]) -> Schema | None:
+    """The state the scripts give on ``source``, read offline; None when the offline reader
+    says it cannot reproduce them exactly (the server path is taken then)."""
+    from ..offline.reader import read_offline
+
+    try:
+        result = read_offline(list(paths), base=source, data_tables=data_tables)
+    except SqlError as exc:
+        if "not supported offline" in str(exc) or "cannot be reproduced offline" in str(exc):
+            return None
+        raise
+    return None if result.partial or result.missing_views else result.schema
 
 
 def _undo(scripts: Sequence[LegacyScript]) -> list[StatementInfo] | None:
