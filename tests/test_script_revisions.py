@@ -408,3 +408,20 @@ def test_reference_tables_are_configuration(tmp_path):
     (tmp_path / "pyproject.toml").write_text('[tool.schema_tools]\nreference_tables = "Beamline"\n')
     with pytest.raises(InputError, match="pyproject.toml: \\[tool.schema_tools\\] reference_tables"):
         configured_reference_tables(deeper)
+
+
+def test_a_script_without_data_statements_is_read_offline_with_the_same_result(server, base, tmp_path):
+    script = tmp_path / "2026_12_06_ddl.sql"
+    script.write_text("INSERT IGNORE INTO SchemaStatus (scriptName, schemaStatus) VALUES ('2026_12_06_ddl.sql', 'ONGOING');\n"
+                      "ALTER TABLE DataCollection CHANGE imgPrefix imagePrefix varchar(45) DEFAULT NULL,\n"
+                      "  ADD COLUMN flux float DEFAULT NULL COMMENT 'photons/s', ADD KEY DataCollection_flux (flux);\n"
+                      "UPDATE SchemaStatus SET schemaStatus = 'DONE' WHERE scriptName = '2026_12_06_ddl.sql';\n")
+    offline = ScriptAccount()
+    a = revision_from_sql(RevisionDir(tmp_path / "a"), [script], message="m", source=base, account=offline)
+    assert any("read offline" in n for n in offline.notes)
+    on_server = ScriptAccount()
+    b = revision_from_sql(RevisionDir(tmp_path / "b"), [script], message="m", source=base,
+                          server=server.url(), account=on_server)
+    assert not any("read offline" in n for n in on_server.notes)
+    assert (a.before, a.after) == (b.before, b.after)
+    assert a.path.read_text() == b.path.read_text()
