@@ -67,6 +67,7 @@ def verify_command(directory, snapshots, servers, sites, start, to, data, rows, 
     from ..migrate.revision import RevisionDir
     from ..review.integrity import require_intact_states
     from ..verify.report import to_json, to_junit, to_text
+    from ..sources.workspace import default_server
     from ..verify.runner import verify
 
     for path in (report_file, junit_file):  # before the run, not after it
@@ -85,7 +86,7 @@ def verify_command(directory, snapshots, servers, sites, start, to, data, rows, 
     progress = _Progress()
     try:
         report = verify(RevisionDir(directory), snapshots=Path(snapshots), sites=sites, start=start,
-                        to=to, servers=list(servers) or [None], data=data, rows=rows, jobs=jobs,
+                        to=to, servers=list(servers) or [default_server()], data=data, rows=rows, jobs=jobs,
                         progress=progress, defaults_file=defaults_file)
     finally:
         progress.done()

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import os
 import secrets
 from typing import Iterator, Sequence
 
@@ -193,9 +194,20 @@ def docker_workspace(spec: str, *, database: str | None = None) -> Iterator[Work
         yield ws
 
 
+SERVER_ENV = "SCHEMA_TOOLS_SERVER"
+
+
+def default_server() -> str | None:
+    """The server to use when none is named: ``$SCHEMA_TOOLS_SERVER`` (a warm server kept
+    between commands, for example by ``schema-tools server``), else None: a new throwaway
+    server each time."""
+    return os.environ.get(SERVER_ENV) or None
+
+
 def open_workspace(server: str | None = None, *, defaults_file=None, database: str | None = None):
-    """``server`` is ``None``/``"local"`` for a throwaway server, ``docker[:IMAGE[:TAG]]``
-    for a server in a new container, or an existing server URL.
+    """``server`` is ``None`` for the default (:func:`default_server`), ``"local"`` for a new
+    throwaway server, ``docker[:IMAGE[:TAG]]`` for a server in a new container, or an
+    existing server URL.
 
     ``database`` names the scratch database on a throwaway server or container (an
     existing server always gets a unique scratch name, so nothing of the server's own can
@@ -203,6 +215,8 @@ def open_workspace(server: str | None = None, *, defaults_file=None, database: s
     from ..servers.docker import is_docker_spec
 
     own_name = database if database not in _SYSTEM_DBS else None
+    if server in (None, ""):
+        server = default_server()
     if server in (None, "", "local"):
         return local_workspace(database=own_name)
     if is_docker_spec(server):
