@@ -28,6 +28,7 @@ from ..sources.sqlscript import (
     Statement, client_strip, expand_executable_comments, read_sql_file, split_sql,
 )
 from .data import after_table_ddl, apply_dml, check_call
+from .dump_views import read_dump_header
 from .state import OfflineError, Session, State, charset_alias, resolve_charset
 
 DEFAULT_FLAVOUR = Flavour("mariadb", (10, 11, 0))
@@ -36,6 +37,7 @@ _DML = ("INSERT", "UPDATE", "DELETE", "REPLACE")
 _NO_SCHEMA_EFFECT = ("LOCK", "UNLOCK", "START", "BEGIN", "COMMIT", "ROLLBACK", "FLUSH",
                      "ANALYZE", "OPTIMIZE", "CHECK", "SELECT", "DO", "SHOW", "SAVEPOINT",
                      "RELEASE", "XA")
+_USE = re.compile(r"USE\s+(`(?:[^`]|``)+`|[0-9A-Za-z_$\u0080-\U0010ffff]+)\s*;?\s*$", re.I)
 _ACCOUNT = ("GRANT", "REVOKE", "CREATE USER", "DROP USER", "ALTER USER", "CREATE ROLE", "DROP ROLE")
 
 
@@ -109,14 +111,19 @@ class OfflineReader:
         skip = {id(st) for st in stand_ins.values()}
         # per-script session: each file is one client invocation
         saved = (self.session.sql_mode, self.session.charset_client,
-                 self.session.collation_connection, self.session.foreign_key_checks)
+                 self.session.collation_connection, self.session.foreign_key_checks,
+                 self.session.database, self.session.dump)
+        # a dump's header says which server printed it and which database it is of
+        self.session.dump = read_dump_header(text)
+        self.session.database = self.session.dump.database if self.session.dump else None
         try:
             for st in statements:
                 if id(st) not in skip:
                     self.apply(st)
         finally:
             (self.session.sql_mode, self.session.charset_client,
-             self.session.collation_connection, self.session.foreign_key_checks) = saved
+             self.session.collation_connection, self.session.foreign_key_checks,
+             self.session.database, self.session.dump) = saved
 
     def result(self) -> OfflineResult:
         return OfflineResult(self.state.to_schema(self.session), list(self.result_skipped),
@@ -155,6 +162,9 @@ class OfflineReader:
         if head == "SET":
             self._set(sql)
         elif head == "USE":
+            m = _USE.match(sql)
+            self.session.database = (m.group(1)[1:-1].replace("``", "`") if m.group(1)[0] == "`"
+                                     else m.group(1)) if m else None
             self.notes.append(f"{st.location}: {sql.strip()} ignored: one database is read")
         elif two in ("CREATE DATABASE", "CREATE SCHEMA", "ALTER DATABASE", "ALTER SCHEMA"):
             self._database_defaults(sql, st)

@@ -28,8 +28,10 @@ What the server stores, established against a live server:
 * Trigger ``ACTION_ORDER`` counts per (table, timing, event) in creation order, adjusted
   by FOLLOWS/PRECEDES; ``CREATE OR REPLACE`` puts the trigger last; DROP renumbers.
 * View definitions are rewritten by the server; a documented subset of SELECT (column
-  references, ``*``, aliases, joins with ON, simple WHERE/GROUP BY/ORDER BY/LIMIT) is
-  reproduced, everything else is refused with :class:`OfflineError`.
+  references, ``*``, aliases, joins with ON, simple WHERE/GROUP BY/ORDER BY/LIMIT, a
+  list of aliased literals without FROM) is reproduced, everything else is refused with
+  :class:`OfflineError`.  A view as mariadb-dump writes it holds the server's own text,
+  taken as it is where :mod:`.dump_views` can tell it is that text.
 
 Anything that cannot be reproduced exactly raises :class:`OfflineError` with one line.
 """
@@ -42,6 +44,8 @@ from dataclasses import dataclass, replace
 from typing import Callable
 
 from ..model.objects import Event, Parameter, Routine, Table, Trigger, View
+from .dump_views import DumpedView, dumped_definition, match_dump_form
+from .reserved import RESERVED
 from .state import (
     OfflineError, Session, State, _charset_data, charset_alias, charset_maxlen,
     collation_alias, default_collation,
@@ -1093,6 +1097,7 @@ class _Head:
     algorithm: str | None = None
     security: str | None = None
     aggregate: bool = False
+    dumped: DumpedView | None = None    # a CREATE VIEW in mariadb-dump's form (.dump_views)
 
 
 _KINDS = ("PROCEDURE", "FUNCTION", "TRIGGER", "EVENT", "VIEW")
@@ -1213,6 +1218,8 @@ def _apply(sql: str, session: Session, state: State, raw: str | None) -> bool:
     if session.flavour.name != "mariadb":
         raise OfflineError(f"{head.kind.lower()}s are read offline for MariaDB only")
     _check_charset(text, session)
+    if head.kind == "VIEW" and head.verb == "CREATE" and raw is not None:
+        head.dumped = match_dump_form(raw)
     handler = _HANDLERS.get((head.verb, head.kind))
     if handler is None:
         return False
@@ -1882,7 +1889,7 @@ def _parse_view_select(cur: _Cursor, state: State, columns: list[str] | None,
         elif t.kind == "op" and t.text == ")":
             depth -= 1
     if cur.peek() is None:
-        p.refuse()
+        return _literal_select(p, list_start, distinct, columns)
     list_end = cur.i
     cur.i += 1
     source = p.from_clause()
@@ -1930,17 +1937,7 @@ def _parse_view_select(cur: _Cursor, state: State, columns: list[str] | None,
     if cur.i != list_end:
         p.refuse()
     cur.i = after_from
-    if columns is not None:
-        if len(columns) != len(items):
-            raise OfflineError("View's SELECT and view's field list have different column counts")
-        items = [(pc, n) for (pc, _), n in zip(items, columns)]
-    names = [n for _, n in items]
-    lowered = [n.lower() for n in names]
-    for n in names:
-        if lowered.count(n.lower()) > 1:
-            raise OfflineError(f"Duplicate column name '{n}'")
-        if not n or n.endswith(" ") or len(n) > _NAME_MAX:
-            p.refuse()
+    items, names = _named_items(p, items, columns)
     text = "select " + ("distinct " if distinct else "")
     text += ",".join(f"{pc} AS {_qi(n)}" for pc, n in items)
     text += f" from {source}"
@@ -1963,6 +1960,52 @@ def _parse_view_select(cur: _Cursor, state: State, columns: list[str] | None,
         text += f" limit {int(t.text)}"
         mergeable = False
     return text, mergeable, names, p.outer_join
+
+
+def _named_items(p: _ViewParser, items: list[tuple[str, str]],
+                 columns: list[str] | None) -> tuple[list[tuple[str, str]], list[str]]:
+    """The select list under the view's column names, and those names (checked)."""
+    if columns is not None:
+        if len(columns) != len(items):
+            raise OfflineError("View's SELECT and view's field list have different column counts")
+        items = [(pc, n) for (pc, _), n in zip(items, columns)]
+    names = [n for _, n in items]
+    lowered = [n.lower() for n in names]
+    for n in names:
+        if lowered.count(n.lower()) > 1:
+            raise OfflineError(f"Duplicate column name '{n}'")
+        if not n or n.endswith(" ") or len(n) > _NAME_MAX:
+            p.refuse()
+    return items, names
+
+
+def _literal_select(p: _ViewParser, start: int, distinct: bool,
+                    columns: list[str] | None) -> tuple[str, bool, list[str], bool]:
+    """A SELECT of literals, each with its alias, and no FROM: mariadb-dump's stand-in
+    for a view (``SELECT NULL AS `a`, NULL AS `b```).  No table: never mergeable."""
+    cur = p.cur
+    cur.i = start
+    items: list[tuple[str, str]] = []
+    while True:
+        t = cur.peek()
+        if t is not None and t.is_kw("NULL", "TRUE", "FALSE"):
+            printed = p.operand()
+        else:
+            printed = p.literal()
+        cur.accept_kw("AS")
+        a = cur.peek()
+        if a is None or a.kind not in ("word", "qident", "string") or (
+                a.kind == "word" and a.value in RESERVED):
+            p.refuse()      # no alias: the server names the column after the literal
+        cur.i += 1
+        items.append((printed, a.text if a.kind == "word" else a.value))
+        if cur.done():
+            break
+        if not cur.accept_op(","):
+            p.refuse()
+    items, names = _named_items(p, items, columns)
+    text = "select " + ("distinct " if distinct else "")
+    return text + ",".join(f"{pc} AS {_qi(n)}" for pc, n in items), False, names, False
 
 
 def _order_items(p: _ViewParser, items: list[tuple[str, str]], *, allow_desc: bool) -> list[str]:
@@ -1992,6 +2035,9 @@ def _order_items(p: _ViewParser, items: list[tuple[str, str]], *, allow_desc: bo
 
 
 def _view(cur: _Cursor, head: _Head, session: Session, state: State, modes: _Modes) -> None:
+    if head.dumped is not None:
+        _dumped_view(cur, head, session, state, modes)
+        return
     alter = head.verb == "ALTER"
     if_not_exists = False if alter else _if_not_exists(cur, head)
     name = cur.object_name("view")
@@ -2031,14 +2077,51 @@ def _view(cur: _Cursor, head: _Head, session: Session, state: State, modes: _Mod
     algorithm = head.algorithm or (old.algorithm if alter else "UNDEFINED")
     if algorithm == "MERGE" and not mergeable:
         algorithm = "UNDEFINED"
-    if check != "NONE" and (algorithm == "TEMPTABLE" or not mergeable or outer):
+    updatable = algorithm != "TEMPTABLE" and mergeable and not outer
+    if check != "NONE" and not updatable:
         raise OfflineError(f"CHECK OPTION on non-updatable view '{name}'")
+    _mark_updatable(state, name, updatable)
     definer = _definer(head) if (head.definer is not ... or not alter) else old.definer
     security = head.security or (old.security if alter else "DEFINER")
     state.views[name] = View(
         name=name, definition=definition, algorithm=algorithm, security=security,
         check_option=check, definer=definer, charset_client=session.charset_client,
         collation_connection=session.collation_connection)
+
+
+def _dumped_view(cur: _Cursor, head: _Head, session: Session, state: State, modes: _Modes) -> None:
+    """A view as mariadb-dump writes it: the definition is the server's own text."""
+    dumped = head.dumped
+    assert dumped is not None
+    name = cur.object_name("view")
+    if name in state.tables or name in state.views:
+        raise OfflineError(f"Table '{name}' already exists")
+    try:
+        toks = tokenize(dumped.body, modes)
+    except OfflineError as exc:
+        raise OfflineError(f"view {name}: its definition is not as the server prints one "
+                           f"({exc}); {_REFUSE_VIEW}") from None
+    definition, reads = dumped_definition(dumped, toks, session, state)
+    algorithm = head.algorithm or "UNDEFINED"
+    # the server decides once, at creation, whether a view is updatable: not over a view
+    # that is not (mariadb-dump's stand-ins are not; nor what was created over one).  Its
+    # own SELECT is the one the dumped server decided on, with the views it read then.
+    updatable = algorithm != "TEMPTABLE" and not (reads & state.not_updatable)
+    if dumped.check_option != "NONE" and not updatable:
+        raise OfflineError(f"CHECK OPTION on non-updatable view '{name}'")
+    _mark_updatable(state, name, updatable)
+    state.views[name] = View(
+        name=name, definition=definition, algorithm=algorithm,
+        security=head.security or "DEFINER", check_option=dumped.check_option,
+        definer=_definer(head), charset_client=session.charset_client,
+        collation_connection=session.collation_connection)
+
+
+def _mark_updatable(state: State, name: str, updatable: bool) -> None:
+    if updatable:
+        state.not_updatable.discard(name)
+    else:
+        state.not_updatable.add(name)
 
 
 def _drop_view(cur: _Cursor, head: _Head, session: Session, state: State, modes: _Modes) -> None:
@@ -2052,6 +2135,7 @@ def _drop_view(cur: _Cursor, head: _Head, session: Session, state: State, modes:
     for n in names:
         if n in state.views:
             del state.views[n]
+            state.not_updatable.discard(n)
         elif n in state.tables:
             raise OfflineError(f"'{n}' is not of type 'VIEW'")
         else:

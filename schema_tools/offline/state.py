@@ -22,6 +22,7 @@ from ..sources.loader import LOADER_ACCOUNT
 
 if TYPE_CHECKING:
     from .data import TableRows
+    from .dump_views import DumpOrigin
 
 DEFAULT_SQL_MODE = "STRICT_TRANS_TABLES,ERROR_FOR_DIVISION_BY_ZERO,NO_AUTO_CREATE_USER,NO_ENGINE_SUBSTITUTION"
 
@@ -96,6 +97,10 @@ class Session:
     # None, as the live snapshot of a scratch database does (any other is kept as stated)
     loader_account: str = LOADER_ACCOUNT
     foreign_key_checks: bool = True
+    # the database the file being read is of, as it names it (its mariadb-dump header,
+    # then USE), and what the header says of the dump (see .dump_views); None: unknown
+    database: str | None = None
+    dump: "DumpOrigin | None" = None
 
 
 @dataclass
@@ -111,6 +116,9 @@ class State:
     # per table, the names of indexes the server created implicitly for a foreign key;
     # the server drops such an index when another index can serve the key
     implicit_indexes: dict[str, set[str]] = field(default_factory=dict)
+    # views the server made not updatable (it decides when it creates a view): a view
+    # WITH CHECK OPTION cannot read one (see .routines, .dump_views)
+    not_updatable: set[str] = field(default_factory=set)
     # the lookup tables whose rows are tracked (see .data), their rows, and what the
     # last table DDL statement did that the rows follow (created, altered, renamed...)
     tracked: frozenset[str] = frozenset()

@@ -456,6 +456,13 @@ def _view_body(name: str, create: str, database: str, table_like_database: bool 
     else:
         return None
     body = re.sub(r" WITH (?:CASCADED|LOCAL) CHECK OPTION$", "", create[pos + len(marker):])
+    return strip_database_qualifier(body, database, table_like_database)
+
+
+def strip_database_qualifier(body: str, database: str, table_like_database: bool = False) -> str:
+    """A view's SELECT as the server prints it, without the qualifier of ``database``, the
+    view's own (see :func:`_view_body`).  The offline reader of mariadb-dump's views
+    (:mod:`schema_tools.offline.dump_views`) records the same text through it."""
     qualifier = quote_ident(database) + "."
     chains = [m for m in _NAME_CHAIN.finditer(body) if m.group(0).startswith(qualifier)]
     if table_like_database and not any(m.group(0).count("`.`") >= 2 for m in chains):
