@@ -64,6 +64,22 @@ class Flavour:
             definer = "SET_USER_ID" if self.version >= (8, 0, 0) else "SUPER"
         return (f"{definer} ON *.*", "SELECT ON mysql.user")
 
+    def bounded_select(self, select: str, seconds: float) -> str:
+        """``select`` (a statement that starts with ``SELECT``) stopped by the server after
+        ``seconds`` (at least a microsecond): MariaDB 10.1+ runs it under ``SET STATEMENT
+        max_statement_time=S FOR``, MySQL 5.7.8+ with the ``MAX_EXECUTION_TIME(ms)`` hint.
+        The server then fails it with one of :attr:`timeout_errors`."""
+        if self.is_mariadb:
+            return f"SET STATEMENT max_statement_time={max(seconds, 1e-6):.6f} FOR {select}"
+        ms = max(1, round(seconds * 1000))
+        return f"SELECT /*+ MAX_EXECUTION_TIME({ms}) */ {select[len('SELECT '):]}"
+
+    @property
+    def timeout_errors(self) -> frozenset[int]:
+        """The error numbers of a statement stopped by :meth:`bounded_select`
+        (ER_STATEMENT_TIMEOUT on MariaDB, ER_QUERY_TIMEOUT on MySQL)."""
+        return frozenset({1969}) if self.is_mariadb else frozenset({3024})
+
     def normalize_default(self, default: str | None, extra: str, data_type: str) -> str | None:
         """The COLUMN_DEFAULT of information_schema, in the model's spelling.
 

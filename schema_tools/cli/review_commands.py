@@ -20,7 +20,13 @@ review_dir_option = click.option(
 @click.argument("revisions", nargs=-1)
 @review_dir_option
 @click.option("--url", help="A database the revisions will run on: the row counts and sizes of "
-                            "the tables they touch (information_schema.TABLES), ranked by risk.")
+                            "the tables they touch (information_schema.TABLES), ranked by risk, and "
+                            "the rows a change would refuse or cut (rows without their parent, "
+                            "duplicate keys, NULLs, values that do not fit), counted.")
+@click.option("--count-timeout", type=click.FloatRange(0, 3600), default=None, metavar="SECONDS",
+              help="With --url: how long each count may run on the server before it is reported "
+                   "'not counted' (default: count_timeout in [tool.schema_tools.lint], else 2; "
+                   "0: count nothing).")
 @click.option("--format", "fmt", type=click.Choice(["text", "json", "markdown"]), default="text",
               show_default=True, help="Report format (markdown fits a pull-request comment).")
 @click.option("--fail-on", type=click.Choice(_SEVERITIES), default=None,
@@ -43,8 +49,8 @@ review_dir_option = click.option(
 @click.option("--rehash", is_flag=True, help="Write the integrity file revisions.sum and exit.")
 @server_option
 @defaults_file_option
-def review(revisions, directory, url, fmt, fail_on, flavour, output, from_, to, offline, approve_rev,
-           by, accept, rehash, server, defaults_file):
+def review(revisions, directory, url, count_timeout, fmt, fail_on, flavour, output, from_, to, offline,
+           approve_rev, by, accept, rehash, server, defaults_file):
     """Lint revisions (default: every revision of --dir) and print each finding: code,
     severity, revision, the change or statement, why, and how to fix it.
 
@@ -77,6 +83,8 @@ def review(revisions, directory, url, fmt, fail_on, flavour, output, from_, to, 
         return 0
     if by or accept:
         raise InputError("--by and --accept go with --approve")
+    if count_timeout is not None and not url:
+        raise InputError("--count-timeout goes with --url")
     if from_ or to:
         if not (from_ and to):
             raise InputError("give both --from and --to")
@@ -84,11 +92,11 @@ def review(revisions, directory, url, fmt, fail_on, flavour, output, from_, to, 
             raise InputError("give either revisions or --from/--to, not both")
         reviews = [review_change(from_, to, offline=offline, server=server, url=url,
                                  defaults_file=defaults_file, flavour=flavour, config_dir=directory
-                                 if Path(directory).is_dir() else ".")]
+                                 if Path(directory).is_dir() else ".", count_timeout=count_timeout)]
         config = load_config(directory if Path(directory).is_dir() else ".")
     else:
         reviews = review_directory(directory, revisions, url=url, defaults_file=defaults_file,
-                                   flavour=flavour)
+                                   flavour=flavour, count_timeout=count_timeout)
         config = load_config(directory)
     text = render_review(reviews, fmt, with_tables=bool(url))
     if output:

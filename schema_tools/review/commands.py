@@ -15,7 +15,7 @@ from .integrity import write_sum
 from .ledger import Approval, approval_state, read_ledger, record_approval
 from .registry import load_rules, severity_rank
 from .revfile import RevisionSet
-from .stats import table_stats
+from .data import live_database
 
 
 class ApprovalRefused(SchemaToolsError):
@@ -32,29 +32,34 @@ def _directory(rdir: str | Path) -> RevisionSet:
 
 
 def review_directory(rdir: str | Path, revisions: Sequence[str] = (), *, url: str | None = None,
-                     defaults_file=None, flavour: str | Flavour | None = None,
-                     config: LintConfig | None = None) -> list[Review]:
+                     conn=None, defaults_file=None, flavour: str | Flavour | None = None,
+                     config: LintConfig | None = None, count_timeout: float | None = None) -> list[Review]:
     """Lint ``revisions`` of ``rdir`` (default: all, in history order).  Findings that a
-    valid approval accepted are marked with who accepted them."""
+    valid approval accepted are marked with who accepted them.
+
+    With a database (``url``, or the open connection ``conn``, whose default database it
+    is), findings give the tables' sizes and count the rows a change refuses or cuts, each
+    count stopped after ``count_timeout`` seconds (default: the configuration's)."""
     rset = _directory(rdir)
     config = config or load_config(rset.path)
     chosen = [rset.get(r) for r in revisions] if revisions else rset.ordered()
-    stats = table_stats(url, defaults_file=defaults_file) if url else None
     approvals = read_ledger(rset.path)
+    timeout = config.count_timeout if count_timeout is None else count_timeout
     out = []
-    for rev in chosen:
-        review = review_revision(rset, rev, config, stats=stats, flavour=flavour)
+    with live_database(url, conn=conn, defaults_file=defaults_file, count_timeout=timeout) as (stats, data):
+        for rev in chosen:
+            out.append(review_revision(rset, rev, config, stats=stats, flavour=flavour, data=data))
+    for review, rev in zip(out, chosen):
         state, approval = approval_state(rset, rev, approvals)
         if state == "approved":
             review.findings = [dataclasses.replace(f, accepted_by=approval.by)
                                if f.code in approval.accepted else f for f in review.findings]
-        out.append(review)
     return out
 
 
 def review_change(before_spec: str, after_spec: str, *, offline: bool = False, server: str | None = None,
                   url: str | None = None, defaults_file=None, flavour: str | Flavour | None = None,
-                  config_dir: str | Path = ".") -> Review:
+                  config_dir: str | Path = ".", count_timeout: float | None = None) -> Review:
     """Lint a change between two states that is not a revision yet (each a snapshot, URL,
     SQL file, directory of SQL files or comma-joined list, read as ``diff`` reads them)."""
     from ..sources.resolve import read_one, source_label
@@ -63,9 +68,11 @@ def review_change(before_spec: str, after_spec: str, *, offline: bool = False, s
     kw = dict(server=server, defaults_file=defaults_file, offline=offline)
     before = read_one(before_spec, **kw).schema
     after = read_one(after_spec, **kw).schema
-    stats = table_stats(url, defaults_file=defaults_file) if url else None
     label = f"{source_label(before_spec)} -> {source_label(after_spec)}"
-    return review_states(before, after, label=label, config=config, stats=stats, flavour=flavour)
+    timeout = config.count_timeout if count_timeout is None else count_timeout
+    with live_database(url, defaults_file=defaults_file, count_timeout=timeout) as (stats, data):
+        return review_states(before, after, label=label, config=config, stats=stats, flavour=flavour,
+                             data=data)
 
 
 def approve(rdir: str | Path, rev: str, *, by: str, accept: Sequence[str] = (),

@@ -8,6 +8,7 @@ that has a ``[tool.schema_tools.lint]`` table is used::
     allow_branches = false         # `check` fails on several heads
     disable = ["LK402"]            # rules that do not run
     fail_on = "error"              # default of review --fail-on
+    count_timeout = 2              # seconds each row count may take (review --url); 0: none
 
     [tool.schema_tools.lint.severity]
     DS103 = "error"                # a rule's severity, changed
@@ -22,7 +23,10 @@ from ..errors import InputError
 from ..flavour import Flavour, parse_flavour
 from .registry import SEVERITIES, load_rules
 
-_KEYS = {"flavour", "allow_branches", "disable", "severity", "fail_on"}
+DEFAULT_COUNT_TIMEOUT = 2.0
+"""Seconds each row count of ``review --url`` may run on the server (``count_timeout``)."""
+
+_KEYS = {"flavour", "allow_branches", "disable", "severity", "fail_on", "count_timeout"}
 
 
 @dataclass(frozen=True)
@@ -32,6 +36,7 @@ class LintConfig:
     disabled: frozenset[str] = frozenset()
     severity: dict[str, str] = field(default_factory=dict)
     fail_on: str = "error"
+    count_timeout: float = DEFAULT_COUNT_TIMEOUT  # seconds a row count may take; 0: none
     source: Path | None = None
 
     def severity_of(self, code: str, default: str) -> str:
@@ -89,12 +94,16 @@ def parse_config(table: dict, source: Path | None = None) -> LintConfig:
     branches = table.get("allow_branches", False)
     if not isinstance(branches, bool):
         raise InputError(f"{where}: allow_branches must be true or false")
+    timeout = table.get("count_timeout", DEFAULT_COUNT_TIMEOUT)
+    if isinstance(timeout, bool) or not isinstance(timeout, (int, float)) or not 0 <= timeout <= 3600:
+        raise InputError(f"{where}: count_timeout must be a number of seconds from 0 to 3600")
     return LintConfig(
         flavour=parse_flavour(flavour) if flavour else None,
         allow_branches=branches,
         disabled=frozenset(known(c, "disable") for c in disable),
         severity={known(k, "severity"): sev(v, f"severity.{k}") for k, v in severity.items()},
         fail_on=sev(table.get("fail_on", "error"), "fail_on"),
+        count_timeout=float(timeout),
         source=source,
     )
 

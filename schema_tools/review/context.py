@@ -1,12 +1,13 @@
 """What a rule sees: one schema change (a revision, or two states), its typed changes,
 the two states, the revision's SQL text when there is a revision file, the target
-flavour, and the sizes of the tables when a server was given."""
+flavour, and, when a database was given, the sizes of its tables and a probe that counts
+its rows (:mod:`.data`)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import Iterator
+from typing import TYPE_CHECKING, Iterator
 
 from ..diff.changes import Add, Change, Drop, Rename
 from ..flavour import MARIADB, Flavour
@@ -14,6 +15,9 @@ from ..model.objects import Schema, Table
 from ..render.diff_report import change_line, clean
 from .revfile import Call, RevisionFile
 from ..sources.tokens import Token, tokenize
+
+if TYPE_CHECKING:
+    from .data import DataProbe
 
 
 @dataclass(frozen=True)
@@ -34,6 +38,7 @@ class ReviewContext:
     revision: RevisionFile | None = None
     flavour: Flavour = MARIADB
     stats: dict[str, TableStats] | None = None
+    data: DataProbe | None = None  # counts rows of the database, named as before the change
     notes: list[str] = field(default_factory=list)
     cache: dict = field(default_factory=dict)  # shared results of rules (computed once)
 
@@ -85,6 +90,35 @@ class ReviewContext:
 
     def before_name(self, table: str) -> str:
         return {v: k for k, v in self.table_renames.items()}.get(table, table)
+
+    def before_column(self, table: str, column: str) -> str | None:
+        """The name ``column`` of ``table`` (both named as in the target) had before the
+        change; ``None`` when it is new (or its table is)."""
+        renamed = [c for c in self.of("column", Rename) if c.table == table]
+        for c in renamed:
+            if c.name == column:
+                return c.old_name
+        if any(c.old_name == column for c in renamed):
+            return None  # a new column under the name another one had
+        old = self.before_table(table) if self.is_existing(table) else None
+        if old is None:
+            return None
+        found = old.column(column) or next((c for c in old.columns if c.name.lower() == column.lower()), None)
+        return found.name if found is not None else None
+
+    def before_columns(self, table: str, columns: tuple[str, ...] | list[str]) -> tuple[str, ...] | None:
+        """:meth:`before_column` of each, or ``None`` when one of them is new."""
+        out = tuple(self.before_column(table, c) for c in columns)
+        return None if any(c is None for c in out) else out  # type: ignore[return-value]
+
+    @cached_property
+    def changes_rows(self) -> bool:
+        """Whether the revision's upgrade runs a data statement (INSERT, UPDATE, DELETE...,
+        SchemaStatus bookkeeping aside): rows counted before it may not be the rows its
+        DDL meets."""
+        from ..migrate.scripts import classify
+
+        return any(classify(c.sql or "").kind == "data" for c in self.statements("upgrade"))
 
     # -- text ---------------------------------------------------------------------------
 

@@ -12,6 +12,7 @@ from ..model.objects import Schema
 from ..model.snapshot import Snapshot
 from .config import LintConfig
 from .context import ReviewContext, TableStats
+from .data import DataProbe
 from .registry import Finding, load_rules, severity_rank
 from .revfile import RevisionFile, RevisionSet
 
@@ -90,12 +91,13 @@ def _risks(ctx: ReviewContext) -> list[TableRisk]:
 
 def review_states(before: Schema, after: Schema, *, label: str, config: LintConfig,
                   revision: RevisionFile | None = None, stats: dict[str, TableStats] | None = None,
-                  flavour: str | Flavour | None = None) -> Review:
-    """Lint the change from ``before`` to ``after``."""
+                  flavour: str | Flavour | None = None, data: DataProbe | None = None) -> Review:
+    """Lint the change from ``before`` to ``after``; with ``data``, the rules that can
+    count the rows a change refuses or cuts count them in that database."""
     ctx = ReviewContext(label=label, before=before, after=after,
                         changes=diff(before, after, DiffOptions(renames=stated_renames(revision))),
                         revision=revision, flavour=target_flavour(flavour, config, after),
-                        stats=stats)
+                        stats=stats, data=data)
     findings = lint(ctx, config)
     return Review(label, findings, _risks(ctx), revision.path if revision else None)
 
@@ -128,24 +130,25 @@ def read_state(path: Path) -> Schema:
 
 def review_revision(rset: RevisionSet, rev: RevisionFile, config: LintConfig, *,
                     stats: dict[str, TableStats] | None = None,
-                    flavour: str | Flavour | None = None) -> Review:
+                    flavour: str | Flavour | None = None, data: DataProbe | None = None) -> Review:
     """Lint one revision: the diff of its recorded before and after states, and its SQL.
 
-    Without table sizes (``stats``), the result is kept in the review cache under a key of
-    everything it depends on (the revision file, both states, the configuration, the
-    flavour, the rules' code): reviewing an unchanged revision again reads no state."""
+    Without a database (``stats``, ``data``), the result is kept in the review cache under
+    a key of everything it depends on (the revision file, both states, the configuration,
+    the flavour, the rules' code): reviewing an unchanged revision again reads no state."""
     before_path = rset.before_state_path(rev)
     if before_path is None:
         raise InputError(f"{rev.path.name}: a merge revision has no single starting state to review")
     after_path = rset.state_path(rev.rev_id)
-    key = _cache_key(rev, before_path, after_path, config, flavour) if stats is None else None
+    offline = stats is None and data is None
+    key = _cache_key(rev, before_path, after_path, config, flavour) if offline else None
     cached = _cache_read(key, rev) if key else None
     if cached is not None:
         return cached
     before = read_state(before_path)
     after = read_state(after_path)
     review = review_states(before, after, label=rev.rev_id, config=config, revision=rev, stats=stats,
-                           flavour=flavour)
+                           flavour=flavour, data=data)
     if key:
         _cache_write(key, review)
     return review

@@ -1,5 +1,6 @@
 from ...diff.changes import Add, Alter
 from ..registry import Hit, rule
+from ._dd import nulls, rows, unless
 
 
 @rule("DD201", "warning", category="data-dependent",
@@ -22,6 +23,19 @@ def not_null_without_default(ctx):
             continue
         if c.new.generated:
             continue
-        yield Hit(ctx.subject(c), f"{c.path} becomes NOT NULL: the statement fails (strict mode) or "
-                  f"rewrites NULLs to an implicit value if any row holds NULL"
-                  f"{ctx.rows_note(c.table)}", ctx.describe(c), c.table)
+        yield Hit(ctx.subject(c), _why_null(ctx, c), ctx.describe(c), c.table)
+
+
+def _why_null(ctx, c) -> str:
+    rule = (f"{c.path} becomes NOT NULL: the statement fails (strict mode) or rewrites NULLs to an "
+            f"implicit value if any row holds NULL{ctx.rows_note(c.table)}")
+    n = nulls(ctx, c.table, c.old)
+    if n is None:
+        return rule
+    if not n.counted:
+        return f"{rule}; NULLs {n.not_counted()}"
+    if n.rows == 0:
+        return f"{c.path} becomes NOT NULL: no row holds NULL now{ctx.rows_note(c.table)}"
+    return (f"{c.path} becomes NOT NULL: {rows(n.rows)} of {c.table} {'holds' if n.rows == 1 else 'hold'} "
+            f"NULL now; the upgrade will fail at this statement (strict mode) or rewrite "
+            f"{'it' if n.rows == 1 else 'them'} to an implicit value{unless(ctx)}{ctx.rows_note(c.table)}")

@@ -1,5 +1,6 @@
 from ...diff.changes import Add, Alter
 from ..registry import Hit, rule
+from ._dd import duplicates, rows, unless
 
 
 @rule("DD202", "warning", category="data-dependent",
@@ -14,5 +15,19 @@ def new_unique_index(ctx):
             continue
         if isinstance(c, Alter) and c.old.unique and set(c.old.column_names) <= set(new.column_names):
             continue  # implied by the old one
-        yield Hit(ctx.subject(c), f"rows of {c.table} must be unique over ({', '.join(new.column_names)})"
-                  f"{ctx.rows_note(c.table)}", ctx.describe(c), c.table)
+        yield Hit(ctx.subject(c), _why(ctx, c.table, new), ctx.describe(c), c.table)
+
+
+def _why(ctx, table, index) -> str:
+    rule = f"rows of {table} must be unique over ({', '.join(index.column_names)})"
+    note = ctx.rows_note(table)
+    n = duplicates(ctx, table, index)
+    if n is None:
+        return rule + note
+    if not n.counted:
+        return f"{rule}{note}; duplicates {n.not_counted()}"
+    if n.rows == 0:
+        return f"{rule}: no duplicates now{note}"
+    groups = f"{n.groups:,} value{'s' if n.groups != 1 else ''}"
+    return (f"{rule}: {groups} {'is' if n.groups == 1 else 'are'} shared by {rows(n.rows)} now; the "
+            f"upgrade will fail at this statement{unless(ctx)}{note}")

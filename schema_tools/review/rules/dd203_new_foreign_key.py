@@ -1,5 +1,6 @@
 from ...diff.changes import Add, Alter
 from ..registry import Hit, rule
+from ._dd import orphans, rows, unless
 
 
 @rule("DD203", "warning", category="data-dependent",
@@ -15,6 +16,21 @@ def new_foreign_key(ctx):
             continue  # only ON DELETE / ON UPDATE changed: the rows already satisfy it
         if not ctx.populated(c.table):
             continue
-        yield Hit(ctx.subject(c), f"every row of {c.table} must have its ({', '.join(new.columns)}) in "
-                  f"{new.ref_table} ({', '.join(new.ref_columns)}){ctx.rows_note(c.table)}",
-                  ctx.describe(c), c.table)
+        yield Hit(ctx.subject(c), _why(ctx, c.table, new), ctx.describe(c), c.table)
+
+
+def _why(ctx, table, fk) -> str:
+    cols, refs = ", ".join(fk.columns), ", ".join(fk.ref_columns)
+    rule = f"every row of {table} must have its ({cols}) in {fk.ref_table} ({refs})"
+    note = ctx.rows_note(table)
+    n = orphans(ctx, table, fk)
+    if n is None:
+        return rule + note
+    if not n.counted:
+        return f"{rule}{note}; rows without their parent {n.not_counted()}"
+    if n.rows == 0:
+        return f"{rule}: none is without its parent now{note}"
+    one = n.rows == 1
+    return (f"{rows(n.rows)} of {table} {'has' if one else 'have'} no {fk.ref_table}: "
+            f"{'its' if one else 'their'} ({cols}) {'matches' if one else 'match'} no {fk.ref_table} "
+            f"({refs}); the upgrade will fail at this statement{unless(ctx)}{note}")

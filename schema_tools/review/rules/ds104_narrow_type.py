@@ -1,6 +1,8 @@
 from ...diff.changes import Alter
+from ..data import narrowing_misfit
 from ..registry import Hit, rule
 from ..types import narrows
+from ._dd import misfit_note
 
 
 @rule("DS104", "error", category="destructive",
@@ -14,4 +16,5 @@ def narrow_type(ctx):
             continue
         why = narrows(c.old.type, c.new.type)
         if why:
-            yield Hit(ctx.subject(c), f"{c.path}: {why}{ctx.rows_note(c.table)}", ctx.describe(c), c.table)
+            counted = misfit_note(ctx, c.table, narrowing_misfit(c.old.name, c.old.type, c.new.type))
+            yield Hit(ctx.subject(c), f"{c.path}: {why}{ctx.rows_note(c.table)}{counted}", ctx.describe(c), c.table)

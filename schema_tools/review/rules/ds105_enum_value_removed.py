@@ -1,6 +1,8 @@
 from ...diff.changes import Alter
+from ..data import removed_misfit
 from ..registry import Hit, rule
 from ..types import enum_removed
+from ._dd import misfit_note
 
 
 @rule("DS105", "error", category="destructive",
@@ -15,4 +17,5 @@ def enum_value_removed(ctx):
         gone = enum_removed(c.old.type, c.new.type)
         if gone:
             values = ", ".join(repr(v) for v in gone)
-            yield Hit(ctx.subject(c), f"{c.path} loses the value(s) {values}", ctx.describe(c), c.table)
+            counted = misfit_note(ctx, c.table, removed_misfit(c.old.name, c.old.type, c.new.type))
+            yield Hit(ctx.subject(c), f"{c.path} loses the value(s) {values}{counted}", ctx.describe(c), c.table)

@@ -1,6 +1,8 @@
 from ...diff.changes import Alter
+from ..data import sign_misfit
 from ..registry import Hit, rule
 from ..types import sign_loses
+from ._dd import misfit_note
 
 
 @rule("DS107", "error", category="destructive",
@@ -15,5 +17,6 @@ def sign_change(ctx):
             continue
         if sign_loses(c.old.type, c.new.type):
             what = "negative values" if c.new.type.unsigned else "values above the signed maximum"
-            yield Hit(ctx.subject(c), f"{c.path}: {c.old.type} -> {c.new.type}; {what} do not fit",
-                      ctx.describe(c), c.table)
+            misfit = sign_misfit(c.old.name, c.old.type, c.new.type)
+            yield Hit(ctx.subject(c), f"{c.path}: {c.old.type} -> {c.new.type}; {what} do not fit"
+                      f"{misfit_note(ctx, c.table, misfit)}", ctx.describe(c), c.table)
