@@ -62,6 +62,15 @@ def _normal(text: str) -> str:
     return "\n".join(rest + keys)
 
 
+# the definers the grammar names besides the loading account
+_DEFINER_ACCOUNTS = (("bob", "%"), ("we'ird", "10.0.0.%"))
+
+
+def _account_exists(cur, user: str, host: str) -> bool:
+    cur.execute("SELECT COUNT(*) FROM mysql.user WHERE User = %s AND Host = %s", (user, host))
+    return bool(cur.fetchone()[0])
+
+
 @dataclass
 class Outcome:
     """What one pair showed: the properties that failed, each with its evidence."""
@@ -88,13 +97,17 @@ class Harness:
             self.sql_mode = cur.fetchone()[0]
             # the definers the grammar names exist, as on a site that uses them (a trigger
             # whose definer is missing fails every insert into its table)
-            for user, host in (("bob", "%"), ("we'ird", "10.0.0.%")):
-                cur.execute("CREATE USER IF NOT EXISTS %s@%s", (user, host))
+            self.accounts = [(u, h) for u, h in _DEFINER_ACCOUNTS if not _account_exists(cur, u, h)]
+            for user, host in self.accounts:
+                cur.execute("CREATE USER %s@%s", (user, host))
                 cur.execute("GRANT ALL PRIVILEGES ON *.* TO %s@%s", (user, host))
         self.stats = {"pairs": 0, "refused": 0, "changes": 0, "failed": 0}
         self.gaps: Counter[str] = Counter()  # what the offline reader says it cannot reproduce
 
     def close(self) -> None:
+        with self.conns["w"].cursor() as cur:  # the server as it was: no account of ours left
+            for user, host in self.accounts:
+                cur.execute("DROP USER IF EXISTS %s@%s", (user, host))
         for k, conn in self.conns.items():
             conn.close()
             self.server.drop_database(self.dbs[k])
