@@ -38,9 +38,11 @@ def _identify(url, directory, defaults_file, snapshots=None):
     from ..dba.identify import identify, read_live, tracked_tables
 
     rdir = _revisions(directory)
-    schema, versions, legacy = read_live(_spec(url, defaults_file), tracked_tables(rdir))
+    spec = _spec(url, defaults_file)
+    schema, versions, legacy = read_live(spec, tracked_tables(rdir))
     return rdir, schema, identify(rdir, schema, alembic=versions, legacy=legacy,
-                                  snapshots=Path(snapshots) if snapshots else None)
+                                  snapshots=Path(snapshots) if snapshots else None,
+                                  database=spec.database)
 
 
 @click.command("identify")
@@ -92,10 +94,14 @@ def drift_command(url, directory, defaults_file):
     rev = versions[0] if versions else BASE
     expected = load_state(rdir, rev)
     if rev == BASE:
-        # no revision applied yet: the starting state of any line of revisions
+        from ..dba.upgrade import line_fingerprint
+
+        # no revision applied yet: the starting state of any line of revisions (the one the
+        # schema is, if need be but for the database default)
+        line = line_fingerprint(rdir, schema)
         for root in rdir.roots():
             start = rdir.root_state(root)
-            if start is not None and start.fingerprint == Snapshot(schema).fingerprint:
+            if start is not None and start.fingerprint == line:
                 expected = start
     if Snapshot(schema).fingerprint == expected.fingerprint:
         click.echo(f"no drift: the schema is the recorded state of {rev}")
@@ -107,6 +113,11 @@ def drift_command(url, directory, defaults_file):
         click.echo(f"  {change_line(c)}")
     if not changes:
         click.echo("  (the fingerprints differ in what the diff does not compare)")
+    if any(c.kind == "database" for c in changes) and expected.schema.charset:
+        from ..render.ddl import alter_database
+
+        click.echo(f"the recorded database default, which `upgrade` sets before anything else: "
+                   f"{alter_database(expected.schema.charset, expected.schema.collation, spec.database)};")
     return 1
 
 
@@ -184,6 +195,11 @@ def stamp_command(url, directory, revision, auto, from_legacy, force, defaults_f
         engine.dispose()
     _forget_progress(spec)
     click.echo(f"stamped {spec.redacted()} at {chosen}")
+    dd = ident.database_default
+    if dd is not None and chosen in ident.candidates:
+        click.echo(f"note: the schema is the state of {chosen} except the database default "
+                   f"({dd.describe()}); `drift` reports it, and `upgrade` gives the database the "
+                   f"recorded default before anything else; to do it now: {dd.statement(spec.database)}")
     for d in ident.disagreements:
         click.echo(f"note: {d}")
     return 0
@@ -234,8 +250,12 @@ def _run_migration(direction, url, directory, to, dry_run, sql, yes, force, lock
                          "--dry-run, --plan or --online")
     rdir = _revisions(directory)
     if sql:
-        run_alembic(rdir, url, direction, _sql_target(rdir, url, to, defaults_file), sql=True,
-                    defaults_file=defaults_file)
+        target, current = _sql_target(rdir, url, to, defaults_file)
+        statement = _default_statement(rdir, _spec(url, defaults_file), current, target) if current else None
+        if statement:
+            click.echo(f"-- the recorded database default of {current}, which `{direction}` sets "
+                       f"before anything else\n{statement}\n")
+        run_alembic(rdir, url, direction, target, sql=True, defaults_file=defaults_file)
         return 0
     spec = _spec(url, defaults_file)
     session = Session(rdir, spec, say=lambda line: click.echo(line, err=True),
@@ -248,7 +268,7 @@ def _run_migration(direction, url, directory, to, dry_run, sql, yes, force, lock
                 raise InputError(f"{to} is below the current revision {plan.current}; use downgrade")
             if direction == "downgrade" and plan.direction != "downgrade" and plan.revisions:
                 raise InputError(f"{to} is above the current revision {plan.current}; use upgrade")
-            if not plan.revisions:
+            if not plan.revisions and plan.database_default is None:
                 click.echo(f"nothing to do: the database is at {plan.current}")
                 return 0
             _check_reviews(rdir, plan, spec, allow_unreviewed)
@@ -271,27 +291,57 @@ def _run_migration(direction, url, directory, to, dry_run, sql, yes, force, lock
     return 0
 
 
-def _sql_target(rdir, url, to, defaults_file) -> str:
-    """The revision ``--to`` names for ``--sql`` (``head``: the head of the database's line),
-    or a ``FROM:TO`` range as given.  The schema is read only when nothing else says which
-    line the database is on."""
+def _sql_target(rdir, url, to, defaults_file) -> tuple[str, str | None]:
+    """(the revision ``--to`` names for ``--sql`` (``head``: the head of the database's line),
+    or a ``FROM:TO`` range as given; the revision the database is recorded at, None when
+    that is not one).  The schema is read only when nothing else says which line the
+    database is on."""
     from ..dba.identify import BASE, require_known_versions
-    from ..dba.upgrade import _current, resolve_target
+    from ..dba.upgrade import _current, line_fingerprint, resolve_target
     from ..migrate.commands import _recorded_revisions
-    from ..model.snapshot import Snapshot
 
     if ":" in to:
-        return to
+        return to, None
     spec = _spec(url, defaults_file)
     versions = _recorded_revisions(spec)
     require_known_versions(rdir, versions, spec)
     if len(versions) > 1:
-        return to  # run_alembic asks for FROM:TO
+        return to, None  # run_alembic asks for FROM:TO
     current = versions[0] if versions else BASE
     fingerprint = None
     if to in ("head", "heads") and current == BASE and len(rdir.heads()) > 1:
-        fingerprint = Snapshot(_current(spec, rdir)[0]).fingerprint
-    return resolve_target(rdir, current, to, fingerprint)[0]
+        fingerprint = line_fingerprint(rdir, _current(spec, rdir)[0])
+    return resolve_target(rdir, current, to, fingerprint)[0], current
+
+
+def _default_statement(rdir, spec, current: str, target: str) -> str | None:
+    """The ALTER DATABASE that gives the database the default of the recorded state of
+    ``current`` (``upgrade`` runs it first), when the database has another one."""
+    from ..dba.identify import BASE
+    from ..model.snapshot import database_default_of
+    from ..render.ddl import alter_database
+
+    path = rdir.states / f"{current}.json"
+    if current == BASE:  # the starting state of the line ``target`` is on
+        path = rdir.states / "base.json"
+        if target != BASE:
+            root = [r.revision for r in rdir.script().iterate_revisions(target, "base")][-1]
+            if (rdir.states / f"{root}.before.json").exists():
+                path = rdir.states / f"{root}.before.json"
+    if not path.exists():
+        return None
+    charset, collation = database_default_of(path)
+    conn = spec.connect()
+    try:
+        with conn.cursor() as cur:
+            cur.execute("SELECT `DEFAULT_CHARACTER_SET_NAME`, `DEFAULT_COLLATION_NAME` "
+                        "FROM information_schema.SCHEMATA WHERE `SCHEMA_NAME` = %s", (spec.database,))
+            live = cur.fetchone()
+    finally:
+        conn.close()
+    if not charset or live is None or tuple(live) == (charset, collation):
+        return None
+    return alter_database(charset, collation, spec.database) + ";"
 
 
 def _check_reviews(rdir, plan, spec, allow_unreviewed) -> None:

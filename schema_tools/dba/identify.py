@@ -12,6 +12,7 @@ Three records can say it, and they can disagree:
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from collections import Counter
 from dataclasses import dataclass, field
@@ -24,7 +25,8 @@ from ..diff.compare import diff
 from ..errors import InputError
 from ..migrate.revision import RevisionDir, recorded_fingerprints
 from ..model.objects import ISPYB_LOOKUP_TABLES, Schema
-from ..model.snapshot import Snapshot
+from ..model.snapshot import Snapshot, database_default_of, fingerprint, fingerprint_of
+from ..render.ddl import alter_database
 from ..sources.connection import ConnectionSpec
 from ..sources.introspect import MULTI_STATEMENTS, introspect
 
@@ -78,6 +80,29 @@ def recorded_states(rdir: RevisionDir):
         if not rev.down_revision:
             out.append((BASE, lambda r=rev.revision: rdir.root_state(r)))
     return out
+
+
+def recorded_defaults(rdir: RevisionDir) -> list[tuple[str, str]]:
+    """The database defaults (charset, collation) the recorded states of ``rdir`` hold, each
+    once, read from the head of each state file (no state is parsed)."""
+    out: list[tuple[str, str]] = []
+    if rdir.states.is_dir():
+        for path in sorted(rdir.states.glob("*.json")):
+            if path.name.endswith(".meta.json"):
+                continue
+            charset, collation = database_default_of(path)
+            if charset and collation and (charset, collation) not in out:
+                out.append((charset, collation))
+    return out
+
+
+def with_other_defaults(schema: Schema, defaults) -> list[tuple[tuple[str, str], str]]:
+    """(default, fingerprint) of ``schema`` under each database default of ``defaults`` other
+    than its own: the fingerprint it would have if only its database default were that one.
+    Equal to a recorded fingerprint, it says the schema is that state but for the default."""
+    return [((charset, collation), fingerprint(dataclasses.replace(schema, charset=charset,
+                                                                    collation=collation)))
+            for charset, collation in defaults if (charset, collation) != (schema.charset, schema.collation)]
 
 
 def base_state(rdir: RevisionDir, first: str | None = None) -> Snapshot | None:
@@ -227,15 +252,44 @@ class Identification:
     legacy_script: str | None = None  # legacy script of the matched revision
     unknown_scripts: list[str] = field(default_factory=list)
     disagreements: list[str] = field(default_factory=list)
+    # set when the schema is the state of ``revision`` in everything but the database default
+    database_default: DefaultDifference | None = None
+    snapshots_but_default: list[str] = field(default_factory=list)  # the same, for snapshots
+    database: str | None = None  # the database's name, for the statements shown
 
     @property
     def ok(self) -> bool:
-        return self.revision is not None and not self.disagreements
+        return self.revision is not None and not self.disagreements and self.database_default is None
 
     def to_dict(self) -> dict:
         out = dict(self.__dict__)
         out["legacy"] = self.legacy.__dict__ if self.legacy is not None else None
+        if self.database_default is not None:
+            out["database_default"] = dict(dataclasses.asdict(self.database_default),
+                                           statement=self.database_default.statement(self.database))
         return out
+
+
+@dataclass(frozen=True)
+class DefaultDifference:
+    """The database default, where it is all that separates the schema from a recorded state.
+
+    The default decides the character set of a table created without one, and the database
+    collation of a routine, trigger or event created from then on: what the revisions
+    create assumes the recorded one.  Setting it changes no table and no row."""
+
+    charset: str | None  # the live database's
+    collation: str | None
+    recorded_charset: str  # the recorded state's
+    recorded_collation: str
+
+    def statement(self, database: str | None) -> str:
+        """The statement that gives the database the recorded default."""
+        return alter_database(self.recorded_charset, self.recorded_collation, database) + ";"
+
+    def describe(self) -> str:
+        return (f"{self.charset} / {self.collation}; the recorded state has "
+                f"{self.recorded_charset} / {self.recorded_collation}")
 
 
 def _distance(changes) -> dict[str, int]:
@@ -260,11 +314,24 @@ def legacy_revision(entries: Sequence[LegacyEntry], status: LegacyStatus) -> tup
 
 
 def identify(rdir: RevisionDir, schema: Schema, *, alembic: list[str] | None = None,
-             legacy: LegacyStatus | None = None, snapshots: Path | None = None) -> Identification:
+             legacy: LegacyStatus | None = None, snapshots: Path | None = None,
+             database: str | None = None) -> Identification:
+    """Where ``schema`` (the live one; ``database`` its name) stands among the recorded states
+    of ``rdir`` and the site snapshots in ``snapshots``.  Without an exact match, a state
+    that differs only in the database default is found by fingerprint too (``revision`` is
+    then that state, and ``database_default`` says what differs); the nearest state, by
+    diffing every recorded state, is searched only when neither matches."""
     fp = Snapshot(schema).fingerprint
     candidates = state_candidates(rdir)
     index = {f: revs[0] for f, revs in candidates.items()}
     cands = list(candidates.get(fp, []))
+    recorded_default: dict[str, tuple[str, str]] = {}  # candidate -> its state's default
+    if not cands and candidates:
+        for default, alt in with_other_defaults(schema, recorded_defaults(rdir)):
+            for rev in candidates.get(alt, []):
+                if rev not in recorded_default:
+                    cands.append(rev)
+                    recorded_default[rev] = default
     entries = load_legacy_map(rdir)
     by_rev = {e.revision: e for e in entries}
     # several revisions can share a state: the one a record names is taken
@@ -276,13 +343,14 @@ def identify(rdir: RevisionDir, schema: Schema, *, alembic: list[str] | None = N
             chosen, decided = alembic[0], True
         elif implied in cands:
             chosen, decided = implied, True
-    ident = Identification(fp, chosen, [], alembic=alembic, legacy=legacy)
+    ident = Identification(fp, chosen, [], alembic=alembic, legacy=legacy, database=database)
     ident.candidates = cands
     ident.ambiguous = not decided
+    if chosen in recorded_default:
+        ident.database_default = DefaultDifference(schema.charset, schema.collation,
+                                                   *recorded_default[chosen])
     if snapshots is not None and snapshots.is_dir():
-        for path in sorted(snapshots.glob("*.json")):
-            if not path.name.endswith(".meta.json") and Snapshot.read(path).fingerprint == fp:
-                ident.snapshots.append(path.stem)
+        _match_snapshots(ident, schema, snapshots)
     if ident.revision is None and index:
         best = None
         for label, load in recorded_states(rdir):
@@ -333,6 +401,25 @@ def identify(rdir: RevisionDir, schema: Schema, *, alembic: list[str] | None = N
     return ident
 
 
+def _match_snapshots(ident: Identification, schema: Schema, folder: Path) -> None:
+    """The site snapshots in ``folder`` the schema equals, or equals but for the database
+    default (their fingerprints come from the sidecars: no snapshot is parsed)."""
+    others: dict[tuple, str] = {}
+    for path in sorted(folder.glob("*.json")):
+        if path.name.endswith(".meta.json"):
+            continue
+        recorded = fingerprint_of(path)
+        if recorded == ident.fingerprint:
+            ident.snapshots.append(path.stem)
+            continue
+        default = database_default_of(path)
+        if default[0] and default[1] and default != (schema.charset, schema.collation):
+            if default not in others:
+                others[default] = with_other_defaults(schema, [default])[0][1]
+            if others[default] == recorded:
+                ident.snapshots_but_default.append(path.stem)
+
+
 def _only_newer_revisions(rdir: RevisionDir, rev: str, older: str, legacy: set[str]) -> bool:
     """Whether ``rev`` descends from ``older`` through revisions that no legacy script made."""
     if rev == BASE:
@@ -349,9 +436,15 @@ def describe(ident: Identification, *, verbose: bool = False) -> str:
     """The identification as text; ``verbose`` lists the SchemaStatus names that match no
     known script (otherwise counted)."""
     lines = [f"fingerprint: {ident.fingerprint}"]
+    dd = ident.database_default
     if ident.revision is not None:
         extra = f" (legacy script {ident.legacy_script})" if ident.legacy_script else ""
-        lines.append(f"schema: the state of revision {ident.revision}{extra}")
+        but = ", except the database default" if dd is not None else ""
+        lines.append(f"schema: the state of revision {ident.revision}{extra}{but}")
+        if dd is not None:
+            lines.append(f"  database default: {dd.describe()}")
+            lines.append(f"  to give it the recorded one (no table or row changes; `upgrade` does it "
+                         f"first): {dd.statement(ident.database)}")
         if len(ident.candidates) > 1:
             lines.append(f"  the same state as: {', '.join(c for c in ident.candidates if c != ident.revision)}"
                          + (" (no record says which)" if ident.ambiguous else ""))
@@ -360,6 +453,9 @@ def describe(ident: Identification, *, verbose: bool = False) -> str:
         lines.append(f"schema: matches no recorded state; nearest: {ident.nearest} ({dist})")
     if ident.snapshots:
         lines.append("equals snapshot(s): " + ", ".join(ident.snapshots))
+    if ident.snapshots_but_default:
+        lines.append("equals, except the database default, snapshot(s): "
+                     + ", ".join(ident.snapshots_but_default))
     if ident.alembic is None:
         lines.append("alembic_version: none (not under revision control)")
     else:

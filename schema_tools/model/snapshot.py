@@ -26,6 +26,7 @@ import dataclasses
 import hashlib
 import json
 import os
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -295,6 +296,34 @@ def fingerprint_of(path: str | os.PathLike) -> str:
                 and meta.get("content") == _sha(data):
             return meta["fingerprint"]
     return Snapshot.read(path).fingerprint
+
+
+_HEAD_FIELD = re.compile(r'^    "(\w+)": (.*?),?$')
+
+
+def database_default_of(path: str | os.PathLike) -> tuple[str | None, str | None]:
+    """(charset, collation) of the database default the snapshot file ``path`` records, read
+    from the lines before its first object (``to_json`` writes the schema's scalar
+    attributes first, one per line), without parsing the file: a hint to try, never
+    trusted (a caller compares fingerprints).  The whole file is read when its head is not
+    laid out that way."""
+    found: dict[str, str | None] = {}
+    try:
+        with open(path, encoding="utf-8") as f:
+            in_schema = False
+            for line in f:
+                if not in_schema:
+                    in_schema = line.startswith('  "schema": {')
+                    continue
+                m = _HEAD_FIELD.match(line.rstrip("\n"))
+                if m is None or m.group(2)[:1] in ("[", "{"):
+                    return found.get("charset"), found.get("collation")
+                value = json.loads(m.group(2))
+                found[m.group(1)] = value if isinstance(value, str) else None
+    except (OSError, UnicodeDecodeError, ValueError):
+        pass
+    schema = Snapshot.read(path).schema
+    return schema.charset, schema.collation
 
 
 def meta_path(path: str | os.PathLike) -> Path:

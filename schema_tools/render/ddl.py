@@ -23,6 +23,45 @@ def quote_ident(name: str) -> str:
     return "`" + name.replace("`", "``") + "`"
 
 
+def _word_or_quoted(name: str) -> str:
+    return name if re.fullmatch(r"\w+", name) else quote_ident(name)
+
+
+def alter_database(charset: str | None, collation: str | None, database: str | None = None) -> str:
+    """``ALTER DATABASE [`db`] [CHARACTER SET cs] [COLLATE coll]``: the database default
+    (a collation alone implies its character set).  Without ``database`` it applies to the
+    connection's current database (what a revision runs, whatever the database is called)."""
+    target = f" {quote_ident(database)}" if database else ""
+    charset = f" CHARACTER SET {_word_or_quoted(charset)}" if charset else ""
+    collate = f" COLLATE {_word_or_quoted(collation)}" if collation else ""
+    return f"ALTER DATABASE{target}{charset}{collate}"
+
+
+class DatabaseCollation:
+    """The database default while routines, triggers and events are created: each takes the
+    database's collation as its own ("database collation"), so one recorded with another is
+    created under that one, and the default is put back after (:meth:`restore`)."""
+
+    def __init__(self, charset: str | None, collation: str | None, database: str | None = None) -> None:
+        self.charset, self.collation, self.database = charset, collation, database
+        self.current = collation
+
+    def switch(self, obj) -> str | None:
+        """The ALTER DATABASE to run before creating ``obj``, if its collation is not in effect."""
+        wanted = getattr(obj, "database_collation", None)
+        if not self.current or not wanted or wanted == self.current:
+            return None
+        self.current = wanted
+        return alter_database(None, wanted, self.database)
+
+    def restore(self) -> str | None:
+        """The ALTER DATABASE that puts the default back, if a switch changed it."""
+        if self.current == self.collation:
+            return None
+        self.current = self.collation
+        return alter_database(self.charset, self.collation, self.database)
+
+
 def _definer(definer: str | None) -> str:
     if not definer:
         return ""
@@ -295,9 +334,7 @@ def render_schema(schema: Schema, *, database: str | None = None) -> str:
     if database:
         out.append(f"USE {quote_ident(database)};")
     if schema.charset and schema.collation:
-        target = quote_ident(database) if database else ""
-        out.append(f"ALTER DATABASE {target} CHARACTER SET {schema.charset} "
-                   f"COLLATE {schema.collation};".replace("DATABASE  ", "DATABASE "))
+        out.append(alter_database(schema.charset, schema.collation, database) + ";")
     tables, broken = table_order(schema)
     deferred: list[tuple[Table, ForeignKey]] = []
     for table in tables:
@@ -316,12 +353,19 @@ def render_schema(schema: Schema, *, database: str | None = None) -> str:
     for view in view_order(schema):
         out += _session("", view.charset_client, view.collation_connection)
         out.append(create_view(view) + ";")
+    under = DatabaseCollation(schema.charset, schema.collation, database)
     for kind_objects in (schema.routines, sorted(schema.triggers, key=trigger_order), schema.events):
         for obj in kind_objects:
+            switch = under.switch(obj)
+            if switch:
+                out.append(switch + ";")
             out += _session(obj.sql_mode, obj.charset_client, obj.collation_connection)
             out.append("DELIMITER ;;")
             out.append(_create(obj) + ";;")
             out.append("DELIMITER ;")
+    restore = under.restore()
+    if restore:
+        out.append(restore + ";")
     out += [
         "SET character_set_client = utf8mb4;",
         "SET character_set_results = utf8mb4;",

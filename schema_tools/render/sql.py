@@ -2,6 +2,8 @@
 
 The order, in phases (``Step.phase``):
 
+0. ``database``: the database's default charset and collation, first: the routines,
+   triggers and events created later take its collation (their "database collation");
 1. ``drop-dependents``: views, triggers and routines that go away or change; foreign keys
    that go away or change, and those on columns whose type changes (MariaDB refuses to
    change a column an FK uses, and refuses to drop the index an FK needs);
@@ -13,8 +15,7 @@ The order, in phases (``Step.phase``):
    the drops of old ones, index renames, checks and table options;
 5. ``add-foreign-keys``: new, changed and temporarily dropped FKs;
 6. ``drop-tables``: children before parents;
-7. ``create-dependents``: views in dependency order, routines, triggers, events;
-8. ``database``: the database's default charset and collation.
+7. ``create-dependents``: views in dependency order, routines, triggers, events.
 
 Every identifier is quoted; definitions come from :mod:`schema_tools.render.ddl`, so a
 ``MODIFY`` always carries the column's full definition and never drops an attribute.
@@ -29,15 +30,15 @@ from typing import Sequence
 from ..model.objects import ForeignKey, Index, Schema, Table
 from ..diff.changes import Add, Alter, Change, Drop, Rename
 from .ddl import (
-    column_definition, create_event, create_routine, create_table, create_trigger, create_view,
-    foreign_key_definition, index_definition, page_checksum_clause, quote_ident, table_order,
-    trigger_order, view_order,
+    DatabaseCollation, alter_database, column_definition, create_event, create_routine, create_table, create_trigger,
+    create_view, foreign_key_definition, index_definition, page_checksum_clause, quote_ident,
+    table_order, trigger_order, view_order,
 )
 from ..model.objects import quote_string
 from ..flavour import ENGINES_WRITING_PAGE_CHECKSUM, table_option_reset
 
-PHASES = ("drop-dependents", "rename-tables", "create-tables", "alter-tables", "data",
-          "add-foreign-keys", "drop-tables", "create-dependents", "database")
+PHASES = ("database", "drop-dependents", "rename-tables", "create-tables", "alter-tables", "data",
+          "add-foreign-keys", "drop-tables", "create-dependents")
 
 
 @dataclass(frozen=True)
@@ -148,6 +149,12 @@ def plan(changes: Sequence[Change], source: Schema, target: Schema) -> list[Step
     def target_name(table: str) -> str:
         return table_renames.get(table, table)
 
+    # -- 0. database: before anything a revision creates (routines take its collation) -----
+    for c in changes:
+        if c.kind == "database" and c.new.schema.charset:  # a state without one sets none
+            steps.append(Step("database", alter_database(c.new.schema.charset, c.new.schema.collation),
+                              (c,)))
+
     # -- 1. drop dependents --------------------------------------------------------------
     for c in changes:
         if c.kind == "view" and isinstance(c, (Drop, Alter)):
@@ -249,24 +256,33 @@ def plan(changes: Sequence[Change], source: Schema, target: Schema) -> list[Step
             c = next(c for c in changes if c.kind == "view" and c.name == view.name)
             steps.append(Step("create-dependents", create_view(view), (c,),
                               session=_session(None, view.charset_client, view.collation_connection)))
+    # each is created under its own database collation: the default in effect now is the
+    # target's when this plan changes it, else the source's
+    in_effect = target if any(c.kind == "database" for c in changes) else source
+    under = DatabaseCollation(in_effect.charset, in_effect.collation)
+
+    def switch_for(obj) -> None:
+        sql = under.switch(obj)
+        if sql:
+            steps.append(Step("create-dependents", sql))
+
     for c in changes:
         if c.kind in ("routine", "event") and isinstance(c, (Add, Alter, Rename)):
             obj = c.obj if isinstance(c, Add) else c.new
             sql = create_routine(obj) if c.kind == "routine" else create_event(obj)
+            switch_for(obj)
             steps.append(Step("create-dependents", sql, (c,),
                               session=_session(obj.sql_mode, obj.charset_client, obj.collation_connection)))
     new_triggers = [c for c in changes if c.kind == "trigger" and isinstance(c, (Add, Alter))]
     # in their order among the triggers of the same table, timing and event (each is created last)
     for c in sorted(new_triggers, key=lambda c: trigger_order(c.obj if isinstance(c, Add) else c.new)):
         trig = c.obj if isinstance(c, Add) else c.new
+        switch_for(trig)
         steps.append(Step("create-dependents", create_trigger(trig), (c,), trig.table,
                           session=_session(trig.sql_mode, trig.charset_client, trig.collation_connection)))
-
-    # -- 8. database -------------------------------------------------------------------------------
-    for c in changes:
-        if c.kind == "database":
-            steps.append(Step("database", f"ALTER DATABASE CHARACTER SET {c.new.schema.charset} "
-                                          f"COLLATE {c.new.schema.collation}", (c,)))
+    restore = under.restore()
+    if restore:
+        steps.append(Step("create-dependents", restore))
     return steps
 
 
