@@ -182,3 +182,11 @@ def test_render_of_an_offline_table_loads_back_in_its_order(server, scratch_db, 
     schema = reader.result().schema
     _load(server, scratch_db, render_schema(schema))
     assert _snap(server, scratch_db).schema.tables == schema.tables
+
+
+def test_self_check_reports_an_order_no_create_table_gives(server, scratch_db):
+    # the ALTER no longer shows USING HASH for uh, which keeps the place of a HASH key
+    _load(server, scratch_db, "CREATE TABLE t (id int, a binary(4), UNIQUE KEY ua (a(1)), "
+                              "UNIQUE KEY uh (id) USING HASH); ALTER TABLE t ADD COLUMN n1 int;")
+    result = _snap(server, scratch_db)
+    assert [(u.table, u.feature) for u in result.unsupported] == [("t", "index order")]

@@ -32,7 +32,7 @@ from ..model.objects import (
     Check, Column, DataType, Event, ForeignKey, Index, IndexColumn, Parameter, Routine,
     Schema, Table, TableData, Trigger, View,
 )
-from ..model.order import with_order
+from ..model.order import index_order, reproducible, server_sorted, with_order
 from ..render.ddl import create_table_lines, quote_ident, table_options
 from .sqlscript import string_end
 
@@ -949,6 +949,10 @@ def self_check_tables(schema: Schema, creates: dict[str, str],
                 if exp != act:
                     problems.append(Unsupported(table.name, f"{what} order", ", ".join(exp),
                                                 ", ".join(act)))
+        if not reproducible(table):
+            problems.append(Unsupported(
+                table.name, "index order", ", ".join(server_sorted(table, index_order(table))),
+                ", ".join(index_order(table)) + " (no CREATE TABLE gives this order)"))
         exp_options = table_options(table)
         if options != exp_options:
             problems.append(Unsupported(table.name, "table options", exp_options, options))
