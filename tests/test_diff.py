@@ -208,7 +208,9 @@ def test_upstream_consistency_dls_v4_plus_updates_equals_v5(server, corpus):
     assert len(updates) == 71
     files = [dls / "v4.0.0" / f for f in ("tables.sql", "lookups.sql", "routines.sql")] + updates
     replayed = snapshot_from_sql(files, server=server.url()).schema
-    changes = diff(replayed, _snap("dls-v5.0.0"))
+    # the updates add indexes after the others, where the release creates them in its own
+    # order: the order of indexes differs in many tables, and is left out here
+    changes = diff(replayed, _snap("dls-v5.0.0"), DiffOptions(ignore=frozenset({"index-order"})))
     # lookup data included: the updates' INSERTs and UPDATEs give exactly the release's rows
     assert replayed.data and len(replayed.data) == len(_snap("dls-v5.0.0").data)
     summary = sorted((c.action, c.kind, c.path) for c in changes if c.kind != "routine")

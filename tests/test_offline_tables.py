@@ -883,6 +883,40 @@ RULES = {
         "CREATE TABLE t (a tinyint DEFAULT 300)", "CREATE TABLE t (a int NOT NULL DEFAULT NULL)",
         "CREATE TABLE t (a char(1) DEFAULT concat('a', 'b'))",
         "CREATE TABLE t (a date DEFAULT '2020-02-30')", "CREATE TABLE t (a int DEFAULT 1 ON UPDATE now())"],
+    "keys in sort_keys order: unique, NOT NULL first, PRIMARY first, prefixes after, FULLTEXT last": [
+        "CREATE TABLE t (a int NOT NULL, b int, c varchar(20) NOT NULL, d text, KEY kz (a), "
+        "UNIQUE KEY un (b), FULLTEXT KEY ft (c), UNIQUE KEY up (c(5)), KEY ka (b), "
+        "UNIQUE KEY uz (a), KEY kd (d(10)), PRIMARY KEY (a, c), UNIQUE KEY ub (b, a))",
+        "ALTER TABLE t ADD KEY a1 (b), DROP KEY kz, ADD UNIQUE KEY u0 (a, b)",
+        "ALTER TABLE t MODIFY b int NOT NULL", "CREATE INDEX k0 ON t (c)",
+        "ALTER TABLE t DROP KEY ka, ADD KEY ka (b)", "ALTER TABLE t DROP PRIMARY KEY",
+        "ALTER TABLE t ADD PRIMARY KEY (c), ADD UNIQUE KEY aa (d(4))"],
+    "an in-place ALTER that only drops and re-adds a key as it was keeps the key's place": [
+        "CREATE TABLE t (a int NOT NULL, b int, c int, KEY ka (a), KEY kb (b), KEY kc (c), "
+        "CONSTRAINT x CHECK (a > 0), CONSTRAINT y CHECK (b > 0))",
+        "ALTER TABLE t DROP KEY ka, ADD KEY ka (a)", "ALTER TABLE t DROP KEY kb, ADD KEY kb (b), FORCE",
+        "ALTER TABLE t DROP KEY kc, ADD KEY kc (c), COMMENT 'x'",
+        "ALTER TABLE t DROP KEY ka, ADD KEY ka (a), DROP CONSTRAINT x, ADD CONSTRAINT x CHECK (a > 0)",
+        "CREATE TABLE t2 (a int NOT NULL, b int, KEY ka (a), KEY kb (b)) ENGINE=MyISAM",
+        "ALTER TABLE t2 DROP KEY ka, ADD KEY ka (a)"],
+    "long unique HASH keys come last among unique keys": [
+        "CREATE TABLE t (a int, b int NOT NULL, UNIQUE KEY h1 (a) USING HASH, UNIQUE KEY u1 (a), "
+        "UNIQUE KEY h2 (b) USING HASH, UNIQUE KEY u2 (b), KEY k (a), UNIQUE KEY h0 (b, a) USING HASH)",
+        "ALTER TABLE t ADD KEY k0 (b)", "ALTER TABLE t ADD UNIQUE KEY h3 (a, b) USING HASH",
+        "CREATE TABLE t2 (id int, a binary(4), UNIQUE KEY ua (a(1)), UNIQUE KEY uh (id) USING HASH, "
+        "KEY k (a))", "ALTER TABLE t2 ADD COLUMN n1 int",
+        "CREATE TABLE t3 (id int, a binary(4), UNIQUE KEY ua (a(1)), UNIQUE KEY uh (id) USING HASH)",
+        "ALTER TABLE t3 ADD COLUMN n1 int, ADD UNIQUE KEY u0 (id)"],
+    "a key before the PRIMARY KEY takes its columns as nullable": [
+        "CREATE TABLE t (a int, b int, UNIQUE KEY w (b), UNIQUE KEY u (a), PRIMARY KEY (a), "
+        "UNIQUE KEY v (a))", "ALTER TABLE t ADD KEY x (b)",
+        "CREATE TABLE t2 (a int, b int, UNIQUE KEY w (b), UNIQUE KEY u (a))",
+        "ALTER TABLE t2 ADD PRIMARY KEY (a), ADD UNIQUE KEY v (a)"],
+    "checks in creation order; a re-added one goes last": [
+        "CREATE TABLE t (a int, CONSTRAINT z CHECK (a > 0), CONSTRAINT b CHECK (a < 9), "
+        "CHECK (a <> 5))",
+        "ALTER TABLE t DROP CONSTRAINT z, ADD CONSTRAINT z CHECK (a > 1), "
+        "ADD CONSTRAINT a CHECK (a <> 3)"],
     "types, widths and aliases": [
         "CREATE TABLE t (a integer, b int(0) zerofill, c bool, d dec, e fixed(5), f real, "
         "g float(30), h double precision unsigned, i float unsigned, j char, k binary, l bit, "

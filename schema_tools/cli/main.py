@@ -201,7 +201,7 @@ def _split_values(values) -> list[str]:
 @click.option("--ignore", "ignore", multiple=True, metavar="VALUE[,VALUE...]",
               help="Differences to ignore (repeatable or comma-separated): column-order, "
                    "comments, charset, collation, definer, sql-mode, client-charset, "
-                   "index-names, fk-names, table-options, routines, views, triggers, events, "
+                   "index-names, index-order, fk-names, table-options, routines, views, triggers, events, "
                    "display-width.")
 @click.option("--tables", "tables", multiple=True, metavar="PATTERN",
               help="Compare only tables matching this shell pattern (repeatable, e.g. 'Data*').")

@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from typing import Any, Callable, Iterable, Sequence
 
 from ..model.objects import Check, Column, ForeignKey, Index, Schema, Table
+from ..model.order import check_order, index_order
 from .changes import Add, Alter, Change, Drop, Rename, object_name
 
 # attributes that --ignore can switch off, mapped to the model attributes they cover
@@ -41,6 +42,7 @@ IGNORABLE = {
     "triggers": (),
     "events": (),
     "display-width": ("display-width",),  # integer display widths, a flavour artefact
+    "index-order": ("index_order", "check_order"),
 }
 
 
@@ -452,18 +454,48 @@ def compare_table(old: Table, new: Table, opts: DiffOptions) -> list[Change]:
     if "index-names" in opts.ignore:
         out = [c for c in out if not (c.kind == "index" and isinstance(c, Rename))]
     out += _compare_named("foreign_key", old.foreign_keys, new.foreign_keys, name, ignore)
-    out += _compare_named("check", old.checks, new.checks, name, ignore)
+    checks = _compare_named("check", old.checks, new.checks, name, ignore)
+    out += checks
     table_attrs = changed_attrs(old, new, ignore, skip=(
-        "name", "columns", "primary_key", "indexes", "foreign_keys", "checks"))
+        "name", "columns", "primary_key", "indexes", "foreign_keys", "checks",
+        "index_order", "check_order"))
+    orders = _common_orders(old, new, out)
+    if "index_order" not in ignore:
+        table_attrs += tuple(attr for attr, (_, _, moved) in orders.items() if moved)
     if table_attrs:
-        out.append(Alter("table", None, _shell(old, old.name), _shell(new, name), table_attrs))
+        out.append(Alter("table", None, _shell(old, old.name, orders, 0),
+                         _shell(new, name, orders, 1), tuple(sorted(table_attrs))))
     return out
 
 
-def _shell(t: Table, name: str) -> Table:  # noqa: D401
-    """A table without its sub-objects, for table-level option changes."""
+def _common_orders(old: Table, new: Table, changes: Sequence[Change]) -> dict[str, tuple]:
+    """The order of the indexes, and of the checks, both tables have unchanged (renamed
+    ones included, each side with its own names): ``{"index_order": (in old, in new),
+    "check_order": ...}``, and whether each differs.  Objects only one side has do not
+    count, so that the comparison is symmetric."""
+    out = {}
+    for attr, kind, of in (("index_order", "index", index_order),
+                           ("check_order", "check", check_order)):
+        renamed = {c.old_name: c.name for c in changes if c.kind == kind and isinstance(c, Rename)}
+        # a changed one is dropped and added again: its place follows from that
+        altered = {c.name for c in changes if c.kind == kind and isinstance(c, Alter)}
+        a = [(n, renamed.get(n, n)) for n in of(old)]
+        b = list(of(new))
+        both = ({m for _, m in a} & set(b)) - altered
+        out[attr] = (tuple(n for n, m in a if m in both), tuple(n for n in b if n in both),
+                     [m for _, m in a if m in both] != [n for n in b if n in both])
+    return out
+
+
+def _shell(t: Table, name: str, orders: dict[str, tuple] | None = None,
+           side: int = 0) -> Table:  # noqa: D401
+    """A table without its sub-objects, for table-level option changes; its
+    ``index_order`` and ``check_order`` are those of :func:`_common_orders`."""
+    orders = orders or {}
     return dataclasses.replace(t, name=name, columns=(), primary_key=None, indexes=(),
-                               foreign_keys=(), checks=())
+                               foreign_keys=(), checks=(),
+                               index_order=orders.get("index_order", ((), ()))[side],
+                               check_order=orders.get("check_order", ((), ()))[side])
 
 
 def compare_tables(a: Schema, b: Schema, opts: DiffOptions) -> list[Change]:

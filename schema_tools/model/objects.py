@@ -4,6 +4,8 @@ Values are kept in the spelling the server flavour reports (for MariaDB: ``int(1
 ``current_timestamp()``, ``'text'`` for a string default).  Everything that is
 collection-like is a tuple, ordered canonically: columns in table order, every other
 collection by name, so equal schemas give equal objects whatever the creation order.
+The order the server lists a table's indexes and checks in is kept apart, in
+``Table.index_order`` and ``Table.check_order`` (see :mod:`.order`).
 """
 
 from __future__ import annotations
@@ -227,7 +229,13 @@ class Table:
     """A base table.  ``row_format`` is set only when the definition names one.
     ``options`` holds the remaining table options (``STATS_PERSISTENT=1``, Aria's
     ``PAGE_CHECKSUM=1`` ...) as ``SHOW CREATE TABLE`` prints them, in its order;
-    ``partitioning`` the partitioning clause verbatim."""
+    ``partitioning`` the partitioning clause verbatim.
+
+    ``index_order`` names the indexes other than the primary key in the order
+    ``SHOW CREATE TABLE`` lists them, and ``check_order`` the table checks; each is empty
+    when the order is the default one (:func:`~schema_tools.model.order.default_index_order`,
+    checks by name), so that a table in the default order has the same snapshot (and
+    fingerprint) as before the order was modelled."""
 
     name: str
     columns: tuple[Column, ...]
@@ -242,6 +250,8 @@ class Table:
     comment: str = ""
     options: str = ""
     partitioning: str | None = None
+    index_order: tuple[str, ...] = ()
+    check_order: tuple[str, ...] = ()
 
     def column(self, name: str) -> Column | None:
         for c in self.columns:

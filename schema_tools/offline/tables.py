@@ -48,13 +48,14 @@ Whatever is not modelled raises :class:`OfflineError` saying "... not supported 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from sqlglot import exp
 
 from ..flavour import ENGINES_WRITING_PAGE_CHECKSUM, TABLE_OPTION_ORDER
 from ..model.objects import Check, Column, DataType, ForeignKey, Index, IndexColumn, Table
+from ..model.order import index_order, ordered_checks, ordered_indexes, server_sorted, with_order
 from . import ddl_parse as P
 from .exprs import DEFAULT_P, ExprContext, print_expression
 from .state import (
@@ -137,6 +138,11 @@ class _Work:
     comment: str
     options: dict[str, str]
     partitioning: str | None = None
+    # the columns this statement's PRIMARY KEY made NOT NULL (the keys before it in the
+    # definition still take them as nullable when the server sorts the keys)
+    made_not_null: set[str] = field(default_factory=set)
+    # the UNIQUE keys whose USING HASH this statement forgot (they still sort as HASH keys)
+    was_hash: set[str] = field(default_factory=set)
 
     def col(self, name: str) -> Column | None:
         low = name.lower()
@@ -160,7 +166,6 @@ class _Work:
         return None
 
 
-_KIND_ORDER = {"primary": 0, "unique": 1, "index": 2, "fulltext": 3, "spatial": 4}
 
 
 def _work_of(table: Table, state: State) -> _Work:
@@ -170,7 +175,7 @@ def _work_of(table: Table, state: State) -> _Work:
         pk = table.primary_key
         keys.append(_Key("PRIMARY", "primary", list(pk.columns), pk.using, pk.comment,
                          pk.ignored))
-    for ix in sorted(table.indexes, key=lambda i: (_KIND_ORDER.get(i.kind, 9), i.name)):
+    for ix in ordered_indexes(table)[table.primary_key is not None:]:
         keys.append(_Key(ix.name, ix.kind, list(ix.columns), ix.using, ix.comment, ix.ignored,
                          generated=ix.name in implicit))
     options: dict[str, str] = {}
@@ -178,7 +183,7 @@ def _work_of(table: Table, state: State) -> _Work:
         k, _, v = opt.partition("=")
         options[k] = v
     return _Work(table.name, list(table.columns), keys, list(table.foreign_keys),
-                 list(table.checks), table.engine or "InnoDB", table.charset or "",
+                 ordered_checks(table), table.engine or "InnoDB", table.charset or "",
                  table.collation or "", table.row_format, table.comment, options,
                  table.partitioning)
 
@@ -209,6 +214,13 @@ def _table_of(w: _Work) -> tuple[Table, set[str]]:
         engine=w.engine, charset=w.charset, collation=w.collation, row_format=w.row_format,
         comment=w.comment, options=" ".join(options), partitioning=w.partitioning,
     )
+    # the keys in creation order, sorted as the server does after each CREATE/ALTER
+    live = [k for k in w.keys if not k.dropped]
+    primary_at = next((i for i, k in enumerate(live) if k.kind == "primary"), None)
+    order = server_sorted(table, [k.name for k in live if k.kind != "primary"],
+                          primary_at=primary_at, made_not_null=frozenset(w.made_not_null),
+                          was_hash=frozenset(k.name for k in live if id(k) in w.was_hash))
+    table = with_order(table, order, [c.name for c in w.checks])
     return table, implicit
 
 
@@ -752,6 +764,7 @@ class _Applier:
                 if col.generated is not None:
                     continue
                 if col.nullable:
+                    w.made_not_null.add(col.name)
                     default = None if col.default == "NULL" else col.default
                     if col.default == "NULL" and col.on_update:
                         # a column with ON UPDATE gets the zero default instead
@@ -1225,6 +1238,7 @@ class _Applier:
         old = self.table(st.name)
         w = _work_of(old, self.state)
         old_columns = list(w.columns)
+        old_keys = list(w.keys)
         actions = st.actions
         inplace = _alter_is_inplace(actions, old, self.session.sql_mode)
         self.inplace_fk = not self.session.foreign_key_checks and inplace
@@ -1405,6 +1419,10 @@ class _Applier:
 
         # --- keys, checks, foreign keys
         self.prepare_keys(w, new_keys)
+        if any(k.new for k in w.keys) or len(w.keys) != len(old_keys):
+            # read off the server: a statement that adds or drops keys makes the keys
+            # anew, and a UNIQUE key that lost its USING HASH sorts as a plain one
+            w.was_hash.clear()
         self.apply_primary_not_null(w, defs)
         self.check_keys(w)
         self.check_auto_increment(w)
@@ -1419,6 +1437,7 @@ class _Applier:
         self.check_auto_increment_refs(w)
         self.check_cascade_refs(w)
         self.check_referencing_types(w, old)
+        _keep_unchanged_order(w, old, actions)
 
         # --- rename table
         old_name = w.name
@@ -1908,6 +1927,24 @@ def _rebuild_effects(w: _Work) -> None:
         for k in w.keys:
             if k.kind in ("primary", "unique") and k.using == "HASH":
                 k.using = None
+                w.was_hash.add(id(k))
+
+
+def _keep_unchanged_order(w: _Work, old: Table, actions: list[Any]) -> None:
+    """Read off the server: an in-place ALTER TABLE of an InnoDB table that changes
+    nothing but the order of its keys (``DROP KEY k, ADD KEY k (...)`` with the same
+    definition) keeps the table as it was, keys in their old places; FORCE,
+    ALGORITHM=COPY and any other change write the keys in their new order."""
+    if w.engine != "InnoDB" or old.engine != "InnoDB" or any(
+            isinstance(a, P.NoOp) and a.what in ("FORCE", "ALGORITHM=COPY") for a in actions):
+        return
+    new, _ = _table_of(w)
+    if replace(new, index_order=(), name=old.name) != replace(old, index_order=()):
+        return
+    place = {n: i for i, n in enumerate(index_order(old))}
+    w.keys.sort(key=lambda k: -1 if k.kind == "primary" else place.get(k.name, len(place)))
+    w.made_not_null.clear()
+    w.was_hash.clear()
 
 
 def _year_columns(w: _Work) -> set[str]:

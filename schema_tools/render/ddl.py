@@ -13,8 +13,9 @@ import re
 from typing import Iterable
 
 from ..flavour import AFTER_ROW_FORMAT, ENGINES_WRITING_PAGE_CHECKSUM
+from ..model.order import ordered_checks, ordered_indexes
 from ..model.objects import (
-    Column, Event, ForeignKey, Index, Routine, Schema, Table, Trigger, View, quote_string,
+    Check, Column, Event, ForeignKey, Index, Routine, Schema, Table, Trigger, View, quote_string,
 )
 
 
@@ -185,14 +186,15 @@ def page_checksum_clause(table: Table) -> str | None:
 def create_table_lines(table: Table, *, foreign_keys: bool = True) -> list[str]:
     """The definition lines of CREATE TABLE, in the server's order."""
     lines = [column_definition(c, table) for c in table.columns]
-    if table.primary_key is not None:
-        lines.append(index_definition(table.primary_key))
-    order = {"unique": 0, "index": 1, "fulltext": 2, "spatial": 3}
-    lines += [index_definition(i) for i in sorted(table.indexes, key=lambda i: order[i.kind])]
+    lines += [index_definition(i) for i in ordered_indexes(table)]
     if foreign_keys:
         lines += [foreign_key_definition(fk) for fk in table.foreign_keys]
-    lines += [f"CONSTRAINT {quote_ident(c.name)} CHECK ({c.clause})" for c in table.checks]
+    lines += [check_definition(c) for c in ordered_checks(table)]
     return lines
+
+
+def check_definition(check: Check) -> str:
+    return f"CONSTRAINT {quote_ident(check.name)} CHECK ({check.clause})"
 
 
 def create_table(table: Table, *, foreign_keys: bool = True) -> str:

@@ -29,10 +29,11 @@ from typing import Sequence
 
 from ..model.objects import ForeignKey, Index, Schema, Table
 from ..diff.changes import Add, Alter, Change, Drop, Rename
+from ..model.order import check_order, index_order, server_sorted
 from .ddl import (
-    DatabaseCollation, alter_database, column_definition, create_event, create_routine, create_table, create_trigger,
-    create_view, foreign_key_definition, index_definition, page_checksum_clause, quote_ident,
-    table_order, trigger_order, view_order,
+    DatabaseCollation, alter_database, check_definition, column_definition, create_event, create_routine,
+    create_table, create_trigger, create_view, foreign_key_definition, index_definition, page_checksum_clause,
+    quote_ident, table_order, trigger_order, view_order,
 )
 from ..model.objects import quote_string
 from ..flavour import ENGINES_WRITING_PAGE_CHECKSUM, table_option_reset
@@ -223,8 +224,14 @@ def plan(changes: Sequence[Change], source: Schema, target: Schema) -> list[Step
             by_table.setdefault(c.table, []).append(c)
         elif c.kind == "table" and isinstance(c, Alter):
             by_table.setdefault(c.name, []).append(c)
-    for table in sorted(by_table):
-        steps += _alter_table(table, by_table[table], tgt_tables.get(table), stated)
+    src_tables = _table_by_name(source)
+    for name in sorted(set(by_table) | set(tgt_tables)):
+        table_changes = by_table.get(name, [])
+        table_steps = _alter_table(name, table_changes, tgt_tables.get(name), stated)
+        before = src_tables.get(rev_table_renames.get(name, name))
+        if before is not None and name in tgt_tables and name not in {c.name for c in added_tables}:
+            table_steps += _reorder(name, table_changes, before, tgt_tables[name], table_steps, stated)
+        steps += table_steps
 
     # -- 4b. lookup data: rows deleted, updated, inserted, by primary key ------------------
     steps += _data_steps(changes, tgt_tables)
@@ -425,7 +432,7 @@ def _alter_table(table: str, changes: list[Change], target: Table | None,
             if c not in carried:
                 carried.append(c)
     for c in changes:
-        if c.kind == "table" and isinstance(c, Alter):
+        if c.kind == "table" and isinstance(c, Alter) and set(c.changed) - set(_ORDER_ATTRS):
             clauses += _options_clause(c.old, c.new, c.changed)
             carried.append(c)
     kept = page_checksum_clause(target) if target is not None else None
@@ -441,6 +448,100 @@ def _alter_table(table: str, changes: list[Change], target: Table | None,
             steps.append(Step("alter-tables", f"ALTER TABLE {_q(table)} PAGE_CHECKSUM=DEFAULT",
                               (), table))
     return steps
+
+
+_ORDER_ATTRS = ("index_order", "check_order")
+
+
+def _predicted_orders(changes: Sequence[Change], before: Table, target: Table,
+                      redo: Sequence[str] = (), redo_checks: Sequence[str] = ()
+                      ) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """The order of the indexes and of the checks once :func:`_alter_table` has run, with
+    the indexes ``redo`` and checks ``redo_checks`` dropped and added again at its end:
+    the server keeps the existing ones in their order (renamed ones in their place),
+    appends those the statement adds (changed ones are dropped and added again) in
+    statement order, and sorts the keys (:func:`~schema_tools.model.order.server_sorted`)."""
+    renamed = {c.old_name: c.name for c in changes if c.kind == "index" and isinstance(c, Rename)}
+    readded = [c.new.name for c in changes if c.kind == "index" and isinstance(c, Alter)
+               and c.changed != ("ignored",)]
+    readded += [i.name for i in _block_size_rebuilds(changes, target)]
+    added = [c.obj.name for c in changes if c.kind == "index" and isinstance(c, Add)]
+    dropped = {c.obj.name for c in changes if c.kind == "index" and isinstance(c, Drop)}
+    kept = [renamed.get(n, n) for n in index_order(before) if n not in dropped]
+    new = [n for n in readded + added if n not in redo] + list(redo)
+    kept = [n for n in kept if n not in new]
+    indexes = server_sorted(target, [n for n in kept + new if n != "PRIMARY"])
+    gone = {(c.obj if isinstance(c, Drop) else c.old).name for c in changes
+            if c.kind == "check" and isinstance(c, (Drop, Alter, Rename))}
+    new_checks = [(c.obj if isinstance(c, Add) else c.new).name for c in changes
+                  if c.kind == "check" and isinstance(c, (Add, Alter, Rename))]
+    new_checks = [n for n in new_checks if n not in redo_checks] + list(redo_checks)
+    checks = tuple(n for n in check_order(before) if n not in gone and n not in new_checks)
+    return indexes, checks + tuple(new_checks)
+
+
+def _out_of_place(have: Sequence[str], want: Sequence[str]) -> tuple[str, ...]:
+    """``want`` from the first place where ``have`` differs from it on."""
+    first = next((i for i, (a, b) in enumerate(zip(have, want)) if a != b), None)
+    if first is None:
+        first = min(len(have), len(want)) if tuple(have) != tuple(want) else len(want)
+    return tuple(want[first:])
+
+
+def _reorder(table: str, changes: Sequence[Change], before: Table, target: Table,
+             steps: list[Step], stated: set[int] | None = None) -> list[Step]:
+    """Put the indexes and checks of ``table`` in the target's order when the statements
+    before leave them in another: drop and re-add, in the target order, each from the
+    first one out of place on.
+
+    When the table has an ALTER TABLE of its own (the last of ``steps``) and the clauses
+    added to it give the target's order, they go there: the keys it changes make the
+    server write them all anew.  Otherwise one more ALTER TABLE does it, with FORCE: an
+    in-place ALTER TABLE that drops and re-adds InnoDB keys as they were and changes
+    nothing else keeps them where they were (the table is rebuilt, in place)."""
+    want_indexes, want_checks = index_order(target), check_order(target)
+    indexes, checks = _predicted_orders(changes, before, target)
+    redo = _out_of_place(indexes, want_indexes)
+    redo_checks = _out_of_place(checks, want_checks)
+    if not redo and not redo_checks:
+        return []
+    by_name = {i.name: i for i in target.indexes}
+    checks_by_name = {c.name: c for c in target.checks}
+    carried = tuple(c for c in changes if c.kind == "table" and isinstance(c, Alter)
+                    and set(c.changed) & set(_ORDER_ATTRS))
+    main = steps[-1] if steps and steps[-1].table == table and steps[-1].changes else None
+    if main is not None and main.sql.startswith(f"ALTER TABLE {_q(table)} "):
+        added = {c.obj.name for c in changes if c.kind == "index" and isinstance(c, Add)}
+        added |= {c.name for c in changes if c.kind == "index" and isinstance(c, (Alter, Rename))}
+        fold = tuple(n for n in redo if n not in added)
+        new_checks = {c.name for c in changes if c.kind == "check" and not isinstance(c, Drop)}
+        fold_checks = tuple(n for n in redo_checks if n not in new_checks)
+        if _predicted_orders(changes, before, target, fold, fold_checks) == (want_indexes, want_checks):
+            redo_checks = fold_checks
+            clauses = [_index_drop_clause(by_name[n]) for n in fold]
+            clauses += [_index_add_clause(by_name[n]) for n in fold]
+            clauses += [f"DROP CONSTRAINT {_q(n)}" for n in redo_checks]
+            clauses += [f"ADD {check_definition(checks_by_name[n])}" for n in redo_checks]
+            folded = dataclasses.replace(
+                main, sql=", ".join([main.sql] + clauses),
+                changes=main.changes + tuple(c for c in carried if c not in main.changes))
+            steps[-1] = folded
+            if stated is not None and id(main) in stated:
+                stated.add(id(folded))
+            return []
+    clauses = [_index_drop_clause(by_name[n]) for n in redo]
+    clauses += [_index_add_clause(by_name[n]) for n in redo]
+    clauses += [f"DROP CONSTRAINT {_q(n)}" for n in redo_checks]
+    clauses += [f"ADD {check_definition(checks_by_name[n])}" for n in redo_checks]
+    if redo:
+        clauses.append("FORCE")
+    kept = page_checksum_clause(target)
+    if kept is not None:
+        clauses.append(kept)
+    step = Step("alter-tables", f"ALTER TABLE {_q(table)} " + ", ".join(clauses), carried, table)
+    if kept is not None and stated is not None:
+        stated.add(id(step))
+    return [step]
 
 
 def render_script(steps: Sequence[Step]) -> str:

@@ -85,6 +85,9 @@ MARIADB: dict[str, list[tuple[tuple[int, int, int], tuple[str, bool]]]] = {
     "add-spatial-index": [((0, 0, 0), _P)],
     "drop-index": [((0, 0, 0), _P)],
     "rename-index": [((0, 0, 0), _I)],
+    # indexes dropped and added again as they were, to restore their order: the server
+    # takes that for no change unless the statement says FORCE, which rebuilds the table
+    "reorder-indexes": [((0, 0, 0), _R)],
     "add-primary-key": [((0, 0, 0), _R)],
     "drop-primary-key": [((0, 0, 0), _C)],
     "add-foreign-key": [((0, 0, 0), _C)],  # INPLACE only with foreign_key_checks=0
@@ -283,6 +286,13 @@ def change_ops(c: Change, before: Table | None, after: Table | None) -> list[tup
             ops.append(("table-options", "table options"))
         if "partitioning" in ch:
             ops.append(("partitioning", "partitioning"))
+        if "index_order" in ch:
+            ops.append(("reorder-indexes", "indexes re-created in another order"))
+            fulltext = {i.name for i in (after.indexes if after is not None else ()) if i.kind == "fulltext"}
+            if fulltext & set(c.new.index_order):
+                ops.append(("add-fulltext-index", "FULLTEXT index re-created in another order"))
+        if "check_order" in ch:
+            ops.append(("add-check", "CHECKs re-created in another order"))
         return ops
     return []
 

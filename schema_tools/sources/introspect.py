@@ -32,6 +32,7 @@ from ..model.objects import (
     Check, Column, DataType, Event, ForeignKey, Index, IndexColumn, Parameter, Routine,
     Schema, Table, TableData, Trigger, View,
 )
+from ..model.order import index_order, reproducible, server_sorted, with_order
 from ..render.ddl import create_table_lines, quote_ident, table_options
 from .sqlscript import string_end
 
@@ -767,7 +768,7 @@ def _table(name, engine, collation, charset, create_options, comment, cols, stat
         ))
 
     row_format, options = _table_options(create_options, shown_options)
-    return Table(
+    table = Table(
         name=name, columns=tuple(columns), primary_key=primary,
         indexes=tuple(sorted(indexes, key=lambda i: i.name)),
         foreign_keys=tuple(sorted(foreign_keys, key=lambda f: f.name)),
@@ -775,6 +776,25 @@ def _table(name, engine, collation, charset, create_options, comment, cols, stat
         engine=engine, charset=charset, collation=collation, row_format=row_format,
         comment=comment, options=" ".join(options), partitioning=partitioning,
     )
+    if not defs:
+        return table
+    return with_order(table, *_shown_order(defs))
+
+
+_KEY_LINE_RE = re.compile(r"(?:UNIQUE |FULLTEXT |SPATIAL )?KEY `((?:[^`]|``)*)` ")
+_CHECK_LINE_RE = re.compile(r"CONSTRAINT `((?:[^`]|``)*)` CHECK ")
+
+
+def _shown_order(defs: list[str]) -> tuple[list[str], list[str]]:
+    """The names of the indexes (but the primary key) and of the table checks in the
+    order the definition lines of ``SHOW CREATE TABLE`` list them."""
+    indexes, checks = [], []
+    for line in defs:
+        if (m := _KEY_LINE_RE.match(line)) is not None:
+            indexes.append(m.group(1).replace("``", "`"))
+        elif (m := _CHECK_LINE_RE.match(line)) is not None:
+            checks.append(m.group(1).replace("``", "`"))
+    return indexes, checks
 
 
 _SHOWN_HEAD = re.compile(r"ENGINE=\S+(?: DEFAULT CHARSET=\S+)?(?: COLLATE=\S+)?")
@@ -921,17 +941,25 @@ def self_check_tables(schema: Schema, creates: dict[str, str],
         parts = parsed.get(table.name) if parsed is not None else None
         defs, options, _ = parts if parts is not None else _show_create_parts(actual)
         expected = create_table_lines(table)
-        # the same lines, in any order but the columns' (the server orders keys by kind,
-        # then creation; the model by kind, then name)
-        if defs != expected and (
-                sorted(defs) != sorted(expected)
-                or [d for d in defs if d.startswith("`")] != [e for e in expected if e.startswith("`")]):
+        if defs != expected and sorted(defs) != sorted(expected):
             exp_set, act_set = set(expected), set(defs)
             missing = sorted(act_set - exp_set)
             extra = sorted(exp_set - act_set)
             for line in missing or ["(column order)"]:
                 match = next((e for e in extra if _feature(e) == _feature(line)), "")
                 problems.append(Unsupported(table.name, _feature(line), match, line))
+        elif defs != expected:
+            # the same lines in another order: of the columns, indexes, or checks
+            for what in ("column", "index", "check", "foreign key"):
+                exp = [_feature(e) for e in expected if _feature(e).startswith(what)]
+                act = [_feature(d) for d in defs if _feature(d).startswith(what)]
+                if exp != act:
+                    problems.append(Unsupported(table.name, f"{what} order", ", ".join(exp),
+                                                ", ".join(act)))
+        if not reproducible(table):
+            problems.append(Unsupported(
+                table.name, "index order", ", ".join(server_sorted(table, index_order(table))),
+                ", ".join(index_order(table)) + " (no CREATE TABLE gives this order)"))
         exp_options = table_options(table)
         if options != exp_options:
             problems.append(Unsupported(table.name, "table options", exp_options, options))
