@@ -259,10 +259,14 @@ class OnlineRunner:
     """Decides, for each statement the upgrade is about to send, whether it goes through
     pt-online-schema-change, and runs it there.  Used by ``dba.upgrade._Tracker``."""
 
-    def __init__(self, spec: ConnectionSpec, options: OnlineOptions, say: Callable[[str], None]) -> None:
+    def __init__(self, spec: ConnectionSpec, options: OnlineOptions, say: Callable[[str], None],
+                 hold: int | None = None) -> None:
+        """``hold``: a descriptor pt-osc keeps open while it runs (the upgrade's advisory-lock
+        connection: the lock then lasts as long as pt-osc can run)."""
         self.spec = spec
         self.options = options
         self.say = say
+        self.hold = hold
         self.conn = spec.connect()
         self.hints: dict[str, str] = {}
         self.routed: list[tuple[str, str]] = []  # (table, alter) run through pt-osc
@@ -289,8 +293,9 @@ class OnlineRunner:
                          "treating ALTERs on large tables as blocking")
         return True, "not confirmed"
 
-    def handle(self, statement: str) -> bool:
-        """Run ``statement`` through pt-osc if it should; True when it did."""
+    def handle(self, statement: str, record=None) -> bool:
+        """Run ``statement`` through pt-osc if it should; True when it did.  ``record(step)``
+        makes the online step durable (:class:`~.resume.OnlineStep`) at each of its phases."""
         target = parse_table_ddl(statement)
         if target is None:
             return False
@@ -308,6 +313,7 @@ class OnlineRunner:
             self.say(f"    {target.table} has triggers: plain ALTER ({what})")
             return False
         self.say(f"    online: {target.table} ({what}): {reason}")
-        run_online(self.conn, self.spec, target.table, target.spec, self.options, self.say)
+        run_online(self.conn, self.spec, target.table, target.spec, self.options, self.say, record=record,
+                   hold=self.hold)
         self.routed.append((target.table, target.spec))
         return True
