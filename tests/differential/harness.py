@@ -48,6 +48,7 @@ NORMALISED = {
                                    "spelling: they are compared as information_schema gives them",
 }
 
+
 def _normal(text: str) -> str:
     return re.sub(r" AUTO_INCREMENT=\d+", "", text)
 

@@ -86,6 +86,8 @@ def test_generated_pairs_mostly_load(harness):
                          ids=lambda p: p.stem)
 def test_saved_regressions(request, path):
     case = json.loads(path.read_text(encoding="utf-8"))
+    if case.get("known"):  # a defect found and saved, not fixed yet: it must keep failing until it is
+        request.applymarker(pytest.mark.xfail(reason=case["known"], strict=True))
     harness = request.getfixturevalue("upstream_harness" if case.get("setup") == "upstream" else "harness")
     outcome = harness.check(case["a"], case["b"])
     assert outcome.loaded, f"{path.name}: the server refuses the saved pair"
