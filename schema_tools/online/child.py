@@ -20,39 +20,20 @@ thread that lives as long as the run (the main thread, in the command line).
 from __future__ import annotations
 
 import contextlib
-import ctypes
 import os
 import signal
 import socket
 import subprocess
-import sys
 import time
 from pathlib import Path
 from typing import Sequence
 
-_PR_SET_PDEATHSIG = 1
-
-
-def _load_libc():
-    if not sys.platform.startswith("linux"):
-        return None
-    try:
-        return ctypes.CDLL(None, use_errno=True)
-    except OSError:
-        return None
-
-
-_LIBC = _load_libc()  # loaded before any fork: the child only calls into it
+from ..processes import bound_to
 
 
 def _bound_to(parent: int, death_signal: int):
     """preexec_fn: the kernel sends ``death_signal`` when ``parent`` dies (Linux)."""
-    def setup() -> None:
-        if _LIBC is not None:
-            _LIBC.prctl(_PR_SET_PDEATHSIG, death_signal, 0, 0, 0)
-        if os.getppid() != parent:  # the parent died before prctl took effect
-            os._exit(128 + death_signal)
-    return setup
+    return bound_to(parent, death_signal)
 
 
 def spawn(argv: Sequence[str], *, keep_open: Sequence[int] = (), env: dict | None = None,

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import atexit
 import contextlib
-import ctypes
 import fcntl
 import functools
 import os
@@ -26,7 +25,6 @@ import shutil
 import signal
 import socket
 import subprocess
-import sys
 import tempfile
 import threading
 import time
@@ -37,6 +35,7 @@ from urllib.parse import quote
 import pymysql
 
 from schema_tools.errors import ServerError
+from schema_tools.processes import bound_to
 
 DEFAULT_SQL_MODE = (
     "STRICT_TRANS_TABLES,ERROR_FOR_DIVISION_BY_ZERO,NO_AUTO_CREATE_USER,NO_ENGINE_SUBSTITUTION"
@@ -53,7 +52,6 @@ _INNODB_ARGS = ("--innodb-buffer-pool-size=64M", "--innodb-log-file-size=8M",
                 "--skip-innodb-doublewrite", "--innodb-flush-method=nosync")
 _STOP_TIMEOUT = 10.0
 _STALE_AGE = 60.0  # a directory without owner.pid younger than this may be starting up
-_PR_SET_PDEATHSIG = 1
 
 
 # --------------------------------------------------------------------------- binaries
@@ -427,26 +425,9 @@ def _free_port() -> int:
         return sock.getsockname()[1]
 
 
-def _load_libc():
-    if not sys.platform.startswith("linux"):
-        return None
-    try:
-        return ctypes.CDLL(None, use_errno=True)
-    except OSError:
-        return None
-
-
-_LIBC = _load_libc()  # loaded before any fork: the child must only call into it
-
-
 def _die_with_parent(parent: int):
     """preexec_fn: have the kernel SIGKILL the server when its parent dies (Linux)."""
-    def setup() -> None:
-        if _LIBC is not None:
-            _LIBC.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
-        if os.getppid() != parent:  # the parent died before prctl took effect
-            os._exit(1)
-    return setup
+    return bound_to(parent, signal.SIGKILL, exit_code=1)
 
 
 def _terminate(proc: subprocess.Popen) -> None:
