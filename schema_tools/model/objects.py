@@ -285,9 +285,26 @@ class Parameter:
     mode: str | None = "IN"
 
 
+def canonical_param_list(kind: str, parameters: tuple[Parameter, ...]) -> str:
+    """The parameter list in the tool's own spelling: ``IN `p_id` int(11), ...``."""
+    return ", ".join(
+        (f"{p.mode} " if kind == "PROCEDURE" and p.mode else "")
+        + "`" + p.name.replace("`", "``") + "` " + p.type
+        for p in parameters
+    )
+
+
 @dataclass(frozen=True)
 class Routine:
-    """A stored procedure or function; ``body`` is kept verbatim."""
+    """A stored procedure or function; ``body`` is kept verbatim.
+
+    ``param_list`` is the text between the parentheses of the parameter list as the
+    source wrote it, which the server keeps and ``SHOW CREATE`` prints; ``None`` when it is
+    the tool's own spelling of ``parameters`` (:func:`canonical_param_list`), to which
+    equal text is normalised.  ``parameters`` holds what the server makes of that text.
+    The ``RETURNS`` clause needs no such field: the server rewrites it into its own
+    spelling, which ``returns`` holds.
+    """
 
     name: str
     kind: str  # PROCEDURE or FUNCTION
@@ -303,10 +320,22 @@ class Routine:
     charset_client: str | None = None
     collation_connection: str | None = None
     database_collation: str | None = None
+    param_list: str | None = None
+
+    def __post_init__(self) -> None:
+        if self.param_list is not None and self.param_list == canonical_param_list(self.kind, self.parameters):
+            object.__setattr__(self, "param_list", None)
 
     @property
     def key(self) -> str:
         return f"{self.kind} {self.name}"
+
+    @property
+    def param_text(self) -> str:
+        """The parameter list as ``SHOW CREATE`` prints it."""
+        if self.param_list is not None:
+            return self.param_list
+        return canonical_param_list(self.kind, self.parameters)
 
 
 @dataclass(frozen=True)

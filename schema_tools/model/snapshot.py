@@ -40,7 +40,7 @@ from .objects import (
 FORMAT = "schema-tools-snapshot"
 VERSION = 1
 
-_MULTILINE = frozenset({"body", "definition", "statement", "partitioning"})
+_MULTILINE = frozenset({"body", "definition", "statement", "partitioning", "param_list"})
 
 # (class, field) -> class of the nested object(s)
 _NESTED: dict[tuple[type, str], type] = {

@@ -1258,10 +1258,13 @@ def _create_routine(cur: _Cursor, head: _Head, session: Session, state: State, m
     if not cur.at_op("("):
         raise OfflineError(f"{kind} {name}: loadable functions (SONAME) and bodies without a "
                            f"parameter list are not supported offline")
+    open_paren = cur.peek()
     cur.expect_op("(")
     params: list[Parameter] = []
     seen: set[str] = set()
-    if not cur.accept_op(")"):
+    if cur.at_op(")"):
+        close_paren = cur.next()
+    else:
         while True:
             mode = None
             t = cur.peek()
@@ -1274,9 +1277,12 @@ def _create_routine(cur: _Cursor, head: _Head, session: Session, state: State, m
             seen.add(pname.lower())
             ptype = parse_type(cur, session, modes)
             params.append(Parameter(pname, ptype, (mode or "IN") if kind == "PROCEDURE" else None))
-            if cur.accept_op(")"):
+            if cur.at_op(")"):
+                close_paren = cur.next()
                 break
             cur.expect_op(",")
+    # the server keeps the parameter list as written (mysql.proc.param_list)
+    param_list = cur.sql[open_paren.end:close_paren.start]
     returns = None
     if kind == "FUNCTION":
         cur.expect_kw("RETURNS")
@@ -1292,7 +1298,7 @@ def _create_routine(cur: _Cursor, head: _Head, session: Session, state: State, m
         if not head.or_replace:
             raise OfflineError(f"{kind} {state.routines[key].name} already exists")
     state.routines[key] = Routine(
-        name=name, kind=kind, body=body, parameters=tuple(params), returns=returns,
+        name=name, kind=kind, body=body, parameters=tuple(params), returns=returns, param_list=param_list,
         deterministic=chars.get("deterministic", False),
         data_access=chars.get("data_access", "CONTAINS SQL"),
         security=chars.get("security", "DEFINER"), comment=chars.get("comment", ""),

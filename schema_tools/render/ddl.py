@@ -219,11 +219,7 @@ def create_view(view: View) -> str:
 
 
 def create_routine(r: Routine) -> str:
-    params = ", ".join(
-        (f"{p.mode} " if r.kind == "PROCEDURE" and p.mode else "") + f"{quote_ident(p.name)} {p.type}"
-        for p in r.parameters
-    )
-    text = f"CREATE {_definer(r.definer)}{r.kind} {quote_ident(r.name)}({params})"
+    text = f"CREATE {_definer(r.definer)}{r.kind} {quote_ident(r.name)}({r.param_text})"
     if r.kind == "FUNCTION" and r.returns:
         text += f" RETURNS {r.returns}"
     chars = []

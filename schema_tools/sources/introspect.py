@@ -246,7 +246,7 @@ class Fetched:
     rows: list[list[tuple]]  # the tables query, then those of :func:`_queries`, decoded
     creates: dict[str, str]  # SHOW CREATE TABLE by table
     view_creates: dict[str, str]  # SHOW CREATE VIEW by view
-    bodies: dict[tuple[str, str], str]  # verbatim routine bodies by (type, name)
+    bodies: dict[tuple, str]  # verbatim routine bodies by (type, name), parameter lists by (type, name, "param_list")
     data: tuple[TableData, ...]
     types: dict[str, DataType]  # COLUMN_TYPE -> DataType, parsed once per read
     started: float
@@ -352,8 +352,9 @@ def _generation(extra: str | None, expression: str | None) -> str | None:
 
 
 def _verbatim_bodies(conn, db: str, flavour: Flavour,
-                     only: Sequence[str] | None = None) -> dict[tuple[str, str], str]:
-    """Routine bodies exactly as written.
+                     only: Sequence[str] | None = None) -> dict[tuple, str]:
+    """Routine bodies exactly as written, and their parameter lists (keyed
+    ``(type, name, "param_list")``).
 
     information_schema's ROUTINE_DEFINITION is not verbatim: MariaDB unescapes string
     literals in it (a written ``'\\\\2'`` reads back as ``'\\2'``).  MariaDB keeps the
@@ -362,14 +363,20 @@ def _verbatim_bodies(conn, db: str, flavour: Flavour,
         return {}
     try:
         names = "" if only is None else f" AND name IN ({_in_list(only)})"
-        (rows,) = run_batch(conn, [f"SELECT type, name, body FROM mysql.proc WHERE db = {_lit(db)}{names}"])
+        (rows,) = run_batch(conn, [f"SELECT type, name, body, param_list FROM mysql.proc "
+                                   f"WHERE db = {_lit(db)}{names}"])
     except pymysql.MySQLError:
         return {}
     out = {}
-    for rtype, name, body in rows:
+    for rtype, name, body, param_list in rows:
         rtype = rtype.decode() if isinstance(rtype, bytes) else rtype
-        out[(rtype, name)] = body.decode("utf-8", "surrogateescape") if isinstance(body, bytes) else body
+        out[(rtype, name)] = _text(body)
+        out[(rtype, name, "param_list")] = _text(param_list)
     return out
+
+
+def _text(value: bytes | str | None) -> str:
+    return value.decode("utf-8", "surrogateescape") if isinstance(value, bytes) else (value or "")
 
 
 def _tokens(text: str):
@@ -493,15 +500,32 @@ _USING_RE = re.compile(r"^\s*(?:PRIMARY KEY|(?:UNIQUE |FULLTEXT |SPATIAL )?KEY `
 _OPTION_TAIL = re.compile(r"^\)\s*(.*)$", re.S)
 
 
+_CREATE_TOKENS = re.compile(r"`(?:[^`]|``)*`|'(?:[^'\\]|\\.|'')*'|[^`']+|[`']")
+
+
+def _create_lines(text: str) -> list[str]:
+    """SHOW CREATE TABLE's lines: split at the newlines outside backtick-quoted names (a name
+    may hold one; a string's is printed as ``\\n``)."""
+    tokens = _CREATE_TOKENS.findall(text)
+    if not any(t.startswith("`") and "\n" in t for t in tokens):
+        return text.split("\n")
+    lines, current = [], []
+    for token in tokens:
+        if token[0] in "`'":
+            current.append(token)
+            continue
+        first, *others = token.split("\n")
+        current.append(first)
+        for part in others:
+            lines.append("".join(current))
+            current = [part]
+    lines.append("".join(current))
+    return lines
+
+
 def _show_create_parts(text: str) -> tuple[list[str], str, str | None]:
     """Split SHOW CREATE TABLE into definition lines, the options line, and partitioning."""
-    first, close = text.find("\n"), text.find("\n)")
-    if 0 <= first < close:  # the usual shape: definition lines, then ") options"
-        defs = [line.strip().rstrip(",") for line in text[first + 1:close].split("\n")]
-        options, _, rest = text[close + 2:].partition("\n")
-        options = re.sub(r"\s*AUTO_INCREMENT=\d+", "", options.strip())
-        return defs, options, (rest if rest.strip() else None)
-    lines = text.split("\n")
+    lines = _create_lines(text)
     defs: list[str] = []
     i = 1
     while i < len(lines) and not lines[i].startswith(")"):
@@ -590,6 +614,7 @@ def _build(fetched: Fetched, self_check: bool, loader_account: str | None) -> In
         )
         model_routines.append(Routine(
             name=rname, kind=rtype, body=bodies.get((rtype, rname), body or ""), parameters=plist,
+            param_list=bodies.get((rtype, rname, "param_list")),
             returns=_typed(dtd, cs, coll) if rtype == "FUNCTION" else None,
             deterministic=determ == "YES", data_access=access, security=security,
             comment=comment or "", sql_mode=sql_mode or "", definer=definer,

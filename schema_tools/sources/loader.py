@@ -137,20 +137,33 @@ def load_files(paths: Sequence[str | os.PathLike], *, client: Sequence[str],
 
 
 def load_text(text: str, *, client: Sequence[str], env: Mapping[str, str] | None = None,
-              database: str, source: str = "<generated>", exact: bool = False) -> None:
-    """Load an already prepared script, as the mariadb client does.  ``exact`` (for rendered
-    DDL): comments inside routine and trigger bodies are sent to the server too
-    (``--comments``), which keeps them, as it keeps those of a body created over any other
-    connection."""
-    run_client(text, client=client, env=env, database=database, source=source, original=text,
-               comments=exact)
+              database: str, source: str = "<generated>") -> None:
+    """Load an already prepared script, as the mariadb client does."""
+    run_client(text, client=client, env=env, database=database, source=source, original=text)
+
+
+def execute_text(conn, text: str, *, source: str = "<generated>") -> None:
+    """Run the statements of ``text`` (``DELIMITER`` blocks included) over ``conn``, each
+    sent exactly as written.  For rendered DDL: the client reshapes what it sends (it
+    drops comments, or with ``--comments`` puts a space after each one), and the server
+    keeps routine and trigger text as it receives it."""
+    import pymysql
+
+    with conn.cursor() as cur:
+        for st in split_sql(text, source=source):
+            try:
+                cur.execute(st.sql)
+                while cur.nextset():
+                    pass
+            except pymysql.MySQLError as exc:
+                code, message = (exc.args + ("",))[:2] if exc.args else (0, str(exc))
+                raise SqlError(f"ERROR {code}: {message}", location=st.location,
+                               excerpt=st.sql.splitlines()[0][:200] if st.sql else None) from None
 
 
 def run_client(text: str, *, client: Sequence[str], env: Mapping[str, str] | None, database: str,
-               source: str, original: str, comments: bool = False) -> None:
+               source: str, original: str) -> None:
     argv = list(client) + ["--default-character-set=utf8mb4", f"--database={database}"]
-    if comments:
-        argv.append("--comments")
     full_env = dict(os.environ)
     if env:
         full_env.update(env)

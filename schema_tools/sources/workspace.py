@@ -35,7 +35,7 @@ from ..model.objects import Schema, quote_string
 from ..render.ddl import quote_ident, render_schema
 from .connection import ConnectionSpec, parse_url, scrub
 from .introspect import MULTI_STATEMENTS, IntrospectionResult, introspect
-from .loader import LOADER_USER, LoadReport, load_files, load_text
+from .loader import LOADER_USER, LoadReport, execute_text, load_files
 
 
 class Workspace:
@@ -59,8 +59,11 @@ class Workspace:
         return load_files(paths, client=self.client, env=self.env, database=self.database)
 
     def load_schema(self, schema: Schema) -> None:
-        load_text(render_schema(schema), client=self.client, env=self.env,
-                  database=self.database, source="<rendered snapshot>", exact=True)
+        conn = self.connect(self.database)
+        try:
+            execute_text(conn, render_schema(schema), source="<rendered snapshot>")
+        finally:
+            conn.close()
 
     def introspect(self, *, self_check: bool = True, data_tables=(),
                    only_tables=None) -> IntrospectionResult:

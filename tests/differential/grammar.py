@@ -19,7 +19,9 @@ ROUTINE_CHARACTERISTICS = ["", " DETERMINISTIC", " NOT DETERMINISTIC", " READS S
                            " CONTAINS SQL", " SQL SECURITY INVOKER", " COMMENT 'it''s a \\\\ comment'",
                            " MODIFIES SQL DATA", " COMMENT 'ünï'"]
 PARAMS = ["", "p_id int", "IN p_id int unsigned", "OUT p_n bigint", "INOUT p_s varchar(20)",
-          "p_id int, p_name varchar(45) CHARSET latin1", "IN `we``ird` decimal(10,2)"]
+          "p_id int, p_name varchar(45) CHARSET latin1", "IN `we``ird` decimal(10,2)",
+          " IN  p_id  INT(10)  UNSIGNED ,p_x Varchar(45) charset utf8mb4 ", "IN `p_id` int(11)",
+          "p_a int /* the id */, OUT p_b text"]
 
 
 DEFINERS = ["", "", "", "DEFINER=root@localhost ", "DEFINER=`root`@`localhost` ", "DEFINER=CURRENT_USER ",
@@ -62,8 +64,10 @@ def procedure(draw, name: str):
 
 @st.composite
 def function(draw, name: str):
-    params = draw(st.sampled_from(["", "a int", "a int, b varchar(10)", "x decimal(10,2) unsigned"]))
-    returns = draw(st.sampled_from(["int", "varchar(20) CHARSET utf8mb4", "bigint unsigned", "text"]))
+    params = draw(st.sampled_from(["", "a int", "a int, b varchar(10)", "x decimal(10,2) unsigned",
+                                   "`a` int(11)", " A  INTEGER ,b  CHAR(3) "]))
+    returns = draw(st.sampled_from(["int", "varchar(20) CHARSET utf8mb4", "bigint unsigned", "text",
+                                    "INTEGER  UNSIGNED", "Varchar(20)  charset latin1"]))
     chars = draw(st.sampled_from(["", " DETERMINISTIC", " NO SQL", " READS SQL DATA DETERMINISTIC"]))
     body = draw(st.sampled_from(["RETURN 1", "RETURN NULL", "BEGIN\n  RETURN 2;\nEND"]))
     return f"CREATE FUNCTION {name}({params}) RETURNS {returns}{chars}\n{body}"

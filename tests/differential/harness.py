@@ -43,9 +43,10 @@ NORMALISED = {
                                    "options, which drops comments inside routine bodies: it is compared "
                                    "with the rendered DDL loaded that way; an offline gap it reports "
                                    "(\"not supported offline\") is counted, not failed",
-    "routine and trigger headers": "the server keeps a routine's parameter list and RETURNS clause, and "
-                                   "a trigger's CREATE line, as written; the tool writes them in its own "
-                                   "spelling: they are compared as information_schema gives them",
+    "trigger headers": "the server keeps a trigger's CREATE line as written, less its FOLLOWS or "
+                       "PRECEDES clause, and rewrites its ON clause when the table is renamed; "
+                       "the tool writes it in its own spelling: triggers are compared as "
+                       "information_schema gives them",
 }
 
 
@@ -136,10 +137,12 @@ class Harness:
                     return False
         return True
 
-    def _load_text(self, key: str, text: str, *, as_client: bool = False, exact: bool = True) -> str | None:
-        """Load rendered DDL as the tool does (``load_text``: exactly, comments in bodies
-        kept), or ``as_client`` does by default (what the offline reader reproduces)."""
-        from schema_tools.sources.loader import load_text, run_client
+    def _load_text(self, key: str, text: str, *, as_client: bool = False) -> str | None:
+        """Load rendered DDL as the tool does (``execute_text``: each statement exactly as
+        written), or as the client does by default (what the offline reader reproduces)."""
+        import contextlib
+
+        from schema_tools.sources.loader import execute_text, run_client
 
         self._reset(key)
         try:
@@ -147,8 +150,8 @@ class Harness:
                 run_client(text, client=self.server.client_command(), env=None, database=self.dbs[key],
                            source="<rendered>", original=text)
             else:
-                load_text(text, client=self.server.client_command(), database=self.dbs[key],
-                          source="<rendered>", exact=True)
+                with contextlib.closing(self.server.connect(self.dbs[key])) as conn:
+                    execute_text(conn, text, source="<rendered>")
         except Exception as exc:  # noqa: BLE001 - reported as the property's failure
             return str(exc)
         return None
@@ -172,13 +175,7 @@ class Harness:
                 cur.execute(f"SHOW {kind} STATUS WHERE Db = %s", (db,))
                 for row in cur.fetchall():
                     cur.execute(f"SHOW CREATE {kind} {quote_ident(row[1])}")
-                    text = cur.fetchone()[2]
-                    cur.execute("SELECT ORDINAL_POSITION, PARAMETER_MODE, PARAMETER_NAME, DTD_IDENTIFIER, "
-                                "CHARACTER_SET_NAME, COLLATION_NAME FROM information_schema.PARAMETERS "
-                                "WHERE SPECIFIC_SCHEMA = %s AND SPECIFIC_NAME = %s AND ROUTINE_TYPE = %s "
-                                "ORDER BY ORDINAL_POSITION", (db, row[1], kind))
-                    params = repr(cur.fetchall())
-                    out[f"{kind.lower()} {row[1]}"] = params + "\n" + _routine_tail(text)
+                    out[f"{kind.lower()} {row[1]}"] = cur.fetchone()[2]
             cur.execute("SELECT TRIGGER_NAME, ACTION_ORDER, EVENT_MANIPULATION, EVENT_OBJECT_TABLE, "
                         "ACTION_TIMING, ACTION_STATEMENT, SQL_MODE, DEFINER, CHARACTER_SET_CLIENT, "
                         "COLLATION_CONNECTION, DATABASE_COLLATION FROM information_schema.TRIGGERS "
@@ -279,7 +276,7 @@ class Harness:
     def _up_and_down(self, out: Outcome, text, sa, sb, ta, tb, up, down, *, rows: int) -> bool:
         """Upgrade then downgrade the work database loaded with A (and ``rows`` seeded rows
         a table); True when the rows made a statement fail."""
-        if self._load_text("w", text, exact=True) is not None:
+        if self._load_text("w", text) is not None:
             return False  # reported by the round trip
         conn = self.conns["w"]
         keep: dict = {}
@@ -316,31 +313,6 @@ class Harness:
 
 # errors that say the rows do not fit the new definition, not that a statement is wrong
 _DATA_ERROR = re.compile(r"ERROR (1062|1264|1265|1292|1366|1452|1451|1048|1138|4025|1406|1263|3819|1918):")
-
-
-def _routine_tail(text: str) -> str:
-    """SHOW CREATE PROCEDURE/FUNCTION from the end of its parameter list on (the
-    characteristics and the body), with the definer line."""
-    head, sep, _ = text.partition("(")
-    depth, i = 1, len(head) + 1
-    quote = ""
-    while i < len(text) and depth:
-        c = text[i]
-        if quote:
-            if c == quote:
-                quote = ""
-        elif c in "'`\"":
-            quote = c
-        elif c == "(":
-            depth += 1
-        elif c == ")":
-            depth -= 1
-        i += 1
-    rest = text[i:]
-    if rest.lstrip().upper().startswith("RETURNS"):
-        # RETURNS <type> as written: up to the first line break
-        rest = rest.split("\n", 1)[1] if "\n" in rest else ""
-    return head + "\n" + rest
 
 
 def _line(change) -> str:
