@@ -324,3 +324,47 @@ def test_ignored_leaves_other_fingerprints_alone():
     assert to_dict(Index("i", (IndexColumn("c"),), ignored=True))["ignored"] is True
     table = Table("t", (), indexes=(index,))
     assert "options" not in to_dict(table) and "row_format" not in to_dict(table)
+
+
+# ---------------------------------------------------------------------------------------
+# 6. UNIQUE ... USING HASH survives the ALTER TABLE statements of a revision
+#
+# Any ALTER TABLE makes a UNIQUE ... USING HASH key over columns an ordinary index can
+# hold an ordinary unique key; the plan states such keys again in the table's last ALTER.
+
+HASHED = ("CREATE TABLE p (id int PRIMARY KEY);\n"
+          "CREATE TABLE t (id int PRIMARY KEY, pid int, a int, e int, note text{}, "
+          "UNIQUE KEY ae (a, e) USING HASH, UNIQUE KEY n (note) USING HASH{}) ENGINE=InnoDB{};")
+
+
+@pytest.mark.parametrize("a, b", [
+    (HASHED.format("", "", ""), HASHED.format(", z int", "", "")),
+    (HASHED.format("", "", ""), HASHED.format("", "", " COMMENT='changed'")),
+    (HASHED.format("", "", ""), HASHED.format("", ", KEY pid (pid), FOREIGN KEY (pid) REFERENCES p (id)", "")),
+    ("CREATE TABLE p (id int PRIMARY KEY);", HASHED.format("", ", FOREIGN KEY (pid) REFERENCES p (id)", "")),
+], ids=["column added", "comment changed", "foreign key added", "table created with a foreign key"])
+def test_hash_unique_keys_survive_alter_table(server, tmp_path, a, b):
+    _, target = _both_ways_states(server, tmp_path, a, b)
+    assert _index(target.table("t"), "ae").using == "HASH"
+
+
+def _index(table: Table, name: str) -> Index:
+    return next(i for i in table.indexes if i.name == name)
+
+
+def _both_ways_states(server, tmp_path, sql_a: str, sql_b: str) -> tuple[Schema, Schema]:
+    _converges(server, tmp_path / "ba", sql_b, sql_a)
+    return _converges(server, tmp_path / "ab", sql_a, sql_b)
+
+
+def test_an_alter_table_forgets_hash_on_the_server(server):
+    """What the plan works around, read off the server: keep it true, or drop the work-around."""
+    db = server.create_database()
+    try:
+        load_text(HASHED.format("", "", "") + "\nALTER TABLE t COMMENT 'x';", client=server.client_command(),
+                  database=db)
+        table = _read(server, db).table("t")
+        assert _index(table, "ae").using is None  # short columns: forgotten
+        assert _index(table, "n").using == "HASH"  # a whole TEXT column: a hash key by necessity
+    finally:
+        server.drop_database(db)

@@ -29,7 +29,7 @@ from typing import Sequence
 
 from ..model.objects import ForeignKey, Index, Schema, Table
 from ..diff.changes import Add, Alter, Change, Drop, Rename
-from ..model.order import check_order, index_order, server_sorted
+from ..model.order import check_order, index_order, is_long_hash, server_sorted
 from .ddl import (
     DatabaseCollation, alter_database, check_definition, column_definition, create_event, create_routine,
     create_table, create_trigger, create_view, foreign_key_definition, index_definition, page_checksum_clause,
@@ -348,18 +348,58 @@ def _session(sql_mode: str | None, charset_client: str | None, collation: str | 
 
 def _page_checksums_restated(steps: Sequence[Step], tables: dict[str, Table],
                              stated: set[int]) -> list[Step]:
-    """``ALTER TABLE t PAGE_CHECKSUM=n`` for each table whose last ALTER TABLE in ``steps``
-    loses the page checksum the table must keep (see :func:`page_checksum_clause`)."""
+    """One more ``ALTER TABLE`` for each table whose last ALTER TABLE in ``steps`` loses
+    what the table must keep: its page checksum (see :func:`page_checksum_clause`), and
+    ``USING HASH`` on its UNIQUE keys (any ALTER TABLE forgets it where the key fits an
+    ordinary index), which are dropped and added again in that statement."""
     last: dict[str, Step] = {}
     for step in steps:
         if step.table is not None and step.sql.startswith("ALTER TABLE "):
             last[step.table] = step
     out = []
     for name in sorted(last):
-        clause = page_checksum_clause(tables[name]) if name in tables else None
-        if clause is not None and id(last[name]) not in stated:
-            out.append(Step("add-foreign-keys", f"ALTER TABLE {_q(name)} {clause}", (), name))
+        table = tables.get(name)
+        if table is None:
+            continue
+        clauses = []
+        for index in _forgotten_hash_keys(table, last[name].sql):
+            clauses += [_index_drop_clause(index), _index_add_clause(index)]
+        clause = page_checksum_clause(table)
+        if clause is not None and (id(last[name]) not in stated or clauses):
+            clauses.append(clause)
+        if clauses:
+            out.append(Step("add-foreign-keys", f"ALTER TABLE {_q(name)} " + ", ".join(clauses), (), name))
     return out
+
+
+_LONG_TYPES = frozenset({"tinyblob", "blob", "mediumblob", "longblob", "tinytext", "text", "mediumtext",
+                         "longtext", "json"})
+
+
+def _forgotten_hash_keys(table: Table, alter: str) -> list[Index]:
+    """The UNIQUE ... USING HASH keys of ``table`` to drop and add again after the ALTER
+    TABLE ``alter``: those it leaves as ordinary unique keys (it does not add them itself,
+    and an ordinary index can hold their columns: a key over a whole BLOB or TEXT column
+    stays a hash key by necessity), then every hash key after the first of those, so that
+    they keep their order (an added key comes last among the hash keys)."""
+    by_name = {i.name: i for i in table.indexes}
+    hashed = [by_name[n] for n in index_order(table)
+              if n in by_name and is_long_hash(by_name[n], table)]
+    out: list[Index] = []
+    for index in hashed:
+        if _index_add_clause(index) in alter:
+            continue
+        if out or not _hash_by_necessity(index, table):
+            out.append(index)
+    return out
+
+
+def _hash_by_necessity(index: Index, table: Table) -> bool:
+    for part in index.columns:
+        col = table.column(part.name)
+        if col is not None and part.length is None and col.type.name in _LONG_TYPES:
+            return True
+    return False
 
 
 def _alter_table(table: str, changes: list[Change], target: Table | None,
