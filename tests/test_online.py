@@ -360,7 +360,7 @@ def test_online_upgrade_keeps_writers_going_and_reaches_the_same_state(online_se
     code, out = upgrade(server.url(online_db), rdir, "--plan", *ONLINE_ARGS)
     assert code == 0, out
     assert "DataCollection: ALGORITHM=COPY, LOCK=SHARED; writes blocked" in out
-    assert "confirmed; pt-online-schema-change" in out
+    assert "confirmed; route: online via pt-online-schema-change" in out
 
     code, out, plain_stall, plain_seconds, plain_writer = timed_upgrade_with_writer(server, plain_db, rdir)
     assert code == 0, out

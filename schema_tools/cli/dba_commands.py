@@ -34,15 +34,32 @@ def _revisions(directory):
     return rdir
 
 
-def _identify(url, directory, defaults_file, snapshots=None):
+def _identify(url, directory, defaults_file, snapshots=None, leftovers=False):
+    """(revision directory, live schema, identification); with ``leftovers``, what
+    pt-online-schema-change left is set apart (reported, not identified as schema)."""
     from ..dba.identify import identify, read_live, tracked_tables
 
     rdir = _revisions(directory)
     spec = _spec(url, defaults_file)
     schema, versions, legacy = read_live(spec, tracked_tables(rdir))
-    return rdir, schema, identify(rdir, schema, alembic=versions, legacy=legacy,
-                                  snapshots=Path(snapshots) if snapshots else None,
-                                  database=spec.database)
+    found = None
+    if leftovers:
+        from ..online import leftovers as ptosc
+
+        found = ptosc.read(spec, schema)
+        schema = ptosc.without(schema, found) if found else schema
+    ident = identify(rdir, schema, alembic=versions, legacy=legacy,
+                     snapshots=Path(snapshots) if snapshots else None, database=spec.database)
+    if found:
+        ident.leftovers = found.lines(_upgrade_command(spec, directory))
+    return rdir, schema, ident
+
+
+def _upgrade_command(spec, directory) -> str:
+    """The plain upgrade of the database, as a DBA types it (the password left out)."""
+    import shlex
+
+    return f"schema-tools upgrade --url {shlex.quote(spec.redacted())} --dir {shlex.quote(str(directory))}"
 
 
 @click.command("identify")
@@ -62,7 +79,7 @@ def identify_command(url, directory, snapshots, fmt, verbose, defaults_file):
 
     from ..dba.identify import describe
 
-    _, _, ident = _identify(url, directory, defaults_file, snapshots)
+    _, _, ident = _identify(url, directory, defaults_file, snapshots, leftovers=True)
     if fmt == "json":
         click.echo(json.dumps(ident.to_dict(), indent=2, sort_keys=True))
     else:
@@ -80,6 +97,7 @@ def drift_command(url, directory, defaults_file):
     from ..dba.identify import BASE, load_state, read_live, require_known_versions, tracked_tables
     from ..diff.compare import diff
     from ..model.snapshot import Snapshot
+    from ..online import leftovers as ptosc
     from ..render.diff_report import change_line
 
     rdir = _revisions(directory)
@@ -88,6 +106,10 @@ def drift_command(url, directory, defaults_file):
     if versions is None:
         raise InputError("the database is not under revision control (no alembic_version table)",
                          hint="run `schema-tools identify`, then `schema-tools stamp --auto`")
+    # what pt-online-schema-change left is reported as such, not as differences
+    left = ptosc.read(spec, schema)
+    schema = ptosc.without(schema, left) if left else schema
+    left_lines = left.lines(_upgrade_command(spec, directory)) if left else []
     if len(versions) > 1:
         raise InputError(f"alembic_version records several revisions: {', '.join(versions)}")
     require_known_versions(rdir, versions, spec)
@@ -104,21 +126,35 @@ def drift_command(url, directory, defaults_file):
             if start is not None and start.fingerprint == line:
                 expected = start
     if Snapshot(schema).fingerprint == expected.fingerprint:
+        if left_lines:
+            click.echo(f"no drift besides what pt-online-schema-change left: the schema is the recorded "
+                       f"state of {rev} without them")
+            _echo_leftovers(left_lines)
+            return 1
         click.echo(f"no drift: the schema is the recorded state of {rev}")
         return 0
     changes = diff(expected.schema, schema)
     click.echo(f"drift from the recorded state of {rev}: {len(changes)} difference(s) "
-               f"(what turns the expected state into the live one)")
+               f"(what turns the expected state into the live one)"
+               + (", besides what pt-online-schema-change left" if left_lines else ""))
     for c in changes:
         click.echo(f"  {change_line(c)}")
     if not changes:
         click.echo("  (the fingerprints differ in what the diff does not compare)")
+    _echo_leftovers(left_lines)
     if any(c.kind == "database" for c in changes) and expected.schema.charset:
         from ..render.ddl import alter_database
 
         click.echo(f"the recorded database default, which `upgrade` sets before anything else: "
                    f"{alter_database(expected.schema.charset, expected.schema.collation, spec.database)};")
     return 1
+
+
+def _echo_leftovers(lines) -> None:
+    if lines:
+        click.echo(f"pt-online-schema-change leftovers ({len(lines)}), not drift:")
+        for line in lines:
+            click.echo(f"  {line}")
 
 
 @click.command("stamp")
@@ -258,8 +294,12 @@ def _run_migration(direction, url, directory, to, dry_run, sql, yes, force, lock
         run_alembic(rdir, url, direction, target, sql=True, defaults_file=defaults_file)
         return 0
     spec = _spec(url, defaults_file)
-    session = Session(rdir, spec, say=lambda line: click.echo(line, err=True),
-                      lock_timeout=lock_timeout, force=force, online=online)
+    from ..render.diff_report import clean
+
+    # every progress line names tables, statements, findings: escaped, one line each
+    session = Session(rdir, spec, say=lambda line: click.echo(clean(line), err=True),
+                      lock_timeout=lock_timeout, force=force, online=online,
+                      count_rows=plan_view or dry_run or not yes)
     conn = spec.connect(client_flag=MULTI_STATEMENTS, autocommit=True)
     try:
         with AdvisoryLock(conn, spec.database, lock_timeout):

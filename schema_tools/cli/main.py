@@ -29,13 +29,16 @@ class _Group(click.Group):
         except SchemaToolsError as exc:
             if debug:
                 raise
-            click.echo(f"schema-tools: error: {exc}", err=True)
+            # a name with a newline stays on its line
+            from ..render.diff_report import clean
+
+            click.echo(f"schema-tools: error: {clean(str(exc))}", err=True)
             if getattr(exc, "excerpt", None):
-                click.echo(f"  | {exc.excerpt}", err=True)
+                click.echo(f"  | {clean(exc.excerpt, keep=chr(9))}", err=True)
             for line in getattr(exc, "details", ()):
-                click.echo(f"  {line}", err=True)
+                click.echo(f"  {clean(str(line))}", err=True)
             if exc.hint:
-                click.echo(f"  hint: {exc.hint}", err=True)
+                click.echo(f"  hint: {clean(exc.hint)}", err=True)
             sys.exit(exc.exit_code)
         except click.exceptions.Abort:
             click.echo("schema-tools: aborted", err=True)
@@ -126,20 +129,23 @@ def snapshot(sources, output, site, server, defaults_file, offline, lenient, fla
     if reproducible:
         for key in ("taken_at", "seconds"):
             meta.pop(key, None)
+    # names from the schema: one report line each
+    from ..render.diff_report import clean
+
     for update in meta.get("updates") or []:
         if update["status"] != "applied":
-            click.echo(f"not applied: {update['script']}: {update['error']}", err=True)
+            click.echo(clean(f"not applied: {update['script']}: {update['error']}"), err=True)
     for line in meta.get("ignored") or []:
-        click.echo(f"ignored: {line}", err=True)
+        click.echo(clean(f"ignored: {line}"), err=True)
     for line in meta.get("skipped") or []:
-        click.echo(f"skipped: {line}", err=True)
+        click.echo(clean(f"skipped: {line}"), err=True)
     for note in meta.get("warnings", []):
-        click.echo(f"note: {note}", err=True)
+        click.echo(clean(f"note: {note}"), err=True)
     if meta.get("missing_views"):
-        click.echo(f"warning: {len(meta['missing_views'])} view(s) have no definition in the "
-                   f"source and are not in the snapshot: {', '.join(meta['missing_views'])}", err=True)
+        click.echo(clean(f"warning: {len(meta['missing_views'])} view(s) have no definition in the "
+                         f"source and are not in the snapshot: {', '.join(meta['missing_views'])}"), err=True)
     for problem in meta.get("unsupported", []):
-        click.echo(f"unsupported: {problem}", err=True)
+        click.echo(clean(f"unsupported: {problem}"), err=True)
     if output:
         snap.write(output)
         click.echo(output)

@@ -27,6 +27,7 @@ from ..migrate.revision import RevisionDir, recorded_fingerprints
 from ..model.objects import ISPYB_LOOKUP_TABLES, Schema
 from ..model.snapshot import Snapshot, database_default_of, fingerprint, fingerprint_of
 from ..render.ddl import alter_database
+from ..render.diff_report import clean
 from ..sources.connection import ConnectionSpec
 from ..sources.introspect import MULTI_STATEMENTS, introspect
 
@@ -256,10 +257,13 @@ class Identification:
     database_default: DefaultDifference | None = None
     snapshots_but_default: list[str] = field(default_factory=list)  # the same, for snapshots
     database: str | None = None  # the database's name, for the statements shown
+    # what pt-online-schema-change left (set apart from the schema identified), one line each
+    leftovers: list[str] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
-        return self.revision is not None and not self.disagreements and self.database_default is None
+        return (self.revision is not None and not self.disagreements and self.database_default is None
+                and not self.leftovers)
 
     def to_dict(self) -> dict:
         out = dict(self.__dict__)
@@ -473,6 +477,10 @@ def describe(ident: Identification, *, verbose: bool = False) -> str:
         elif ident.unknown_scripts:
             lines.append(f"  {len(ident.unknown_scripts)} name(s) that match no known script "
                          f"(--verbose lists them)")
+    if ident.leftovers:
+        lines.append(f"pt-online-schema-change leftovers ({len(ident.leftovers)}), not part of the schema "
+                     f"identified above:")
+        lines += [f"  {x}" for x in ident.leftovers]
     for d in ident.disagreements:
         lines.append(f"DISAGREE: {d}")
-    return "\n".join(lines) + "\n"
+    return "\n".join(clean(line) for line in lines) + "\n"

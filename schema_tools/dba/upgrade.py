@@ -19,9 +19,9 @@
   DDL: the schema cannot show that a data statement (INSERT, UPDATE...) ran;
 * **a final check**: the end state must have the fingerprint the revision recorded, and
   only then does ``alembic_version`` move (Alembic's write is held back until the check
-  passes); a revision whose check fails stays unrecorded, its statements recorded as run,
-  and is recorded by the next run once the schema is its state (with ``--force``, a revision
-  in the middle of the run is recorded anyway, and said so, since Alembic goes on from it);
+  passes); a revision whose check fails stays unrecorded, the run stops there (``--force``
+  included: it lets a run start over drift, it never records a state the schema is not), its
+  statements recorded as run, and it is recorded by the next run once the schema is its state;
 * **the database default**: when the schema is the recorded state in everything but the
   database's default charset and collation (a database created under another server default),
   the run gives it the recorded default first (``ALTER DATABASE``: no table or row changes),
@@ -64,7 +64,7 @@ from ..online.child import Interrupted, interruptible
 from ..online.ptosc import OnlineInterrupted
 from ..migrate.revision import recorded_fingerprints
 from ..render.ddl import quote_ident
-from ..render.diff_report import change_line
+from ..render.diff_report import change_line, clean
 from ..sources.connection import ConnectionSpec
 from ..sources.sqlscript import first_keywords
 from .identify import (
@@ -410,8 +410,10 @@ def _connection_lost(error: str) -> bool:
 
 
 def _first_line(text: str) -> str:
-    lines = text.strip().splitlines()
-    return lines[0][:120] if lines else ""
+    """The statement on one line, cut to 120 characters (names escaped)."""
+    from ..online.statements import one_line
+
+    return one_line(text)[:120]
 
 
 # ---------------------------------------------------------------------------------------
@@ -679,7 +681,7 @@ def describe_plan(plan: UpgradePlan) -> str:
                 parts.append(f"{t} (~{rows} rows, {size // 1024} KiB)")
             lines.append("    tables: " + ", ".join(parts))
     lines += [f"  note: {n}" for n in plan.notes]
-    return "\n".join(lines) + "\n"
+    return "\n".join(clean(line) for line in lines) + "\n"
 
 
 # ---------------------------------------------------------------------------------------
@@ -694,6 +696,9 @@ class Session:
     lock_timeout: int = 0
     force: bool = False
     online: object = None  # online.ptosc.OnlineOptions: --online, or None
+    # the plan's lint findings count the rows a risky step of the first revision touches (on
+    # the run's own connection): for a plan a person reads
+    count_rows: bool = False
 
 
 def _lock_name(database: str) -> str:
@@ -879,7 +884,9 @@ def prepare(session: Session, target: str, conn) -> UpgradePlan:
             raise DriftRefused(
                 f"the schema has drifted from the recorded state of {current}: {len(changes)} "
                 f"difference(s); nothing was changed",
-                details=difference_lines(changes), hint="see `schema-tools drift`; --force goes on anyway")
+                details=difference_lines(changes),
+                hint="see `schema-tools drift`" + _unrecorded_ptosc(conn, spec.database, schema)
+                     + "; --force goes on anyway")
     _ran_before(plan, log, steps, fp, rdir)
     script = _script(rdir)
     touched: set[str] = set()
@@ -898,8 +905,26 @@ def prepare(session: Session, target: str, conn) -> UpgradePlan:
             plan.resume[rev] = done
         prev = to_state
     plan.row_counts = _row_counts(conn, spec.database, sorted(touched))
-    _add_findings(rdir, plan)
+    # counts are of the database as it is: the starting state of the first revision only
+    first_fresh = bool(plan.revisions) and plan.revisions[0].revision not in plan.resume
+    _add_findings(rdir, plan, conn if session.count_rows and first_fresh else None)
     return plan
+
+
+def _unrecorded_ptosc(conn, database: str, schema) -> str:
+    """What a refusal adds when some of the drift is pt-online-schema-change's leftovers that
+    no upgrade recorded ("" when none is)."""
+    from ..online import leftovers
+
+    try:
+        found = leftovers.find(conn, database, schema)
+    except pymysql.MySQLError:
+        return ""
+    n = len(found.tables) + len(found.triggers)
+    if not n:
+        return ""
+    return (f" (it names {n} of them as pt-online-schema-change leftovers that no upgrade recorded, with "
+            f"the statements that drop them)")
 
 
 def _ran_before(plan: UpgradePlan, log: ProgressLog, steps, fp: str, rdir: RevisionDir) -> None:
@@ -931,16 +956,25 @@ def _set_default_first(plan: UpgradePlan, default: DefaultDifference, spec: Conn
     plan.database_statement = default.statement(spec.database)
 
 
-def _add_findings(rdir: RevisionDir, plan: UpgradePlan) -> None:
+def _add_findings(rdir: RevisionDir, plan: UpgradePlan, conn=None) -> None:
     """The linter's findings on each planned revision (warnings and above), in the direction
     the plan runs it: a downgrade is linted as the change from the revision's state back to
-    the one before it (dropping a foreign key the upgrade added is no new foreign key)."""
+    the one before it (dropping a foreign key the upgrade added is no new foreign key).
+
+    With ``conn`` (the database, at the starting state of the first revision), the findings on
+    that revision give the tables' sizes and count the rows its risky steps touch (values a
+    dropped column holds, NULLs under a new NOT NULL...): the later ones start from states the
+    database is not in yet, so they are linted without counts."""
     from ..review import review_directory
 
+    names = [r.revision for r in plan.revisions]
     if plan.direction == "downgrade":
-        reviews = [_downgrade_review(rdir, r.revision) for r in plan.revisions]
+        reviews = [_downgrade_review(rdir, rev, conn if i == 0 else None) for i, rev in enumerate(names)]
+    elif conn is not None and names:
+        reviews = review_directory(rdir.path, names[:1], conn=conn) + \
+            (review_directory(rdir.path, names[1:]) if len(names) > 1 else [])
     else:
-        reviews = review_directory(rdir.path, [r.revision for r in plan.revisions])
+        reviews = review_directory(rdir.path, names)
     for planned, review in zip(plan.revisions, reviews):
         if review is None:
             continue
@@ -949,10 +983,12 @@ def _add_findings(rdir: RevisionDir, plan: UpgradePlan) -> None:
             planned.findings.append(f"{f.code} {f.severity}: {f.subject}: {f.why}{accepted}")
 
 
-def _downgrade_review(rdir: RevisionDir, rev: str):
+def _downgrade_review(rdir: RevisionDir, rev: str, conn=None):
     """The findings on the downgrade of ``rev``: the change from its recorded state back to
-    its starting state (None for a merge, which has no single starting state)."""
+    its starting state (None for a merge, which has no single starting state); with ``conn``,
+    the rows it touches counted there."""
     from ..review.config import load_config
+    from ..review.data import live_database
     from ..review.engine import read_state, review_states
     from ..review.revfile import RevisionSet
 
@@ -961,8 +997,10 @@ def _downgrade_review(rdir: RevisionDir, rev: str):
     before_path = rset.before_state_path(r)
     if before_path is None:
         return None
-    return review_states(read_state(rset.state_path(r.rev_id)), read_state(before_path),
-                         label=f"downgrade {r.rev_id}", config=load_config(rset.path))
+    config = load_config(rset.path)
+    with live_database(conn=conn, count_timeout=config.count_timeout) as (stats, data):
+        return review_states(read_state(rset.state_path(r.rev_id)), read_state(before_path),
+                             label=f"downgrade {r.rev_id}", config=config, stats=stats, data=data)
 
 
 def execute(session: Session, plan: UpgradePlan, conn) -> None:
@@ -1098,20 +1136,21 @@ def _run_revisions(session: Session, plan: UpgradePlan, log: ProgressLog, cfg, f
             raise _interrupted(plan.direction, rev, tracker, log, f"{words} (reading its end state)",
                                f"all its statements ran; alembic_version stays at {recorded}",
                                committed=True) from None
-        last = i == len(plan.revisions)
-        if changes is not None and not (session.force and not last):
-            # not recorded as applied; its statements stay recorded as committed, and the next
-            # run, once the schema is that state, records it
+        if changes is not None:
+            # not recorded as applied (--force or not: it lets the run start over drift, never
+            # records a state the schema is not); its statements stay recorded as committed,
+            # and the next run, once the schema is that state, records it
             with contextlib.suppress(pymysql.MySQLError):
                 log.mark(rev, plan.direction, _RAN, "", "ran", "every statement ran; the end check failed")
+            after = len(plan.revisions) - i
+            rest = f"the {after} revision(s) after it did not run" if after else "it was the last revision"
             raise DriftError(f"{plan.direction} of revision {rev} ran, but the schema is not the recorded state "
-                             f"of {state_rev}: {len(changes)} difference(s); alembic_version stays at {recorded}",
-                             details=difference_lines(changes),
-                             hint="nothing after it was run; see `schema-tools drift`; once the schema is "
-                                  f"that state, the next run records {rev}")
-        if changes is not None:  # --force, with more to run: Alembic goes on from alembic_version
-            say(f"    warning: not the recorded state of {state_rev} ({len(changes)} difference(s)); "
-                f"recorded anyway to go on (--force)")
+                             f"of {state_rev}: {len(changes)} difference(s); alembic_version stays at {recorded}; "
+                             f"{rest}", details=difference_lines(changes),
+                             hint=f"see `schema-tools drift`; once the schema is the recorded state of {state_rev}, "
+                                  f"the next run moves alembic_version to {state_rev} without running the "
+                                  f"statements of {rev} again (`schema-tools stamp {state_rev} --force` records it "
+                                  f"as the schema is)")
         # checked: alembic_version moves, then what was recorded of the revision goes
         try:
             tracker.write_version(log.conn)

@@ -30,11 +30,11 @@ from ..model.objects import Schema
 from ..review.algorithms import COPY, Algorithm, Prediction
 from ..sources.connection import ConnectionSpec
 from ..sources.sqlscript import split_sql
-from .cost import Cost, TableSize, table_sizes
+from .cost import Cost, Estimate, TableSize, about, estimate, table_sizes
 from .predict import StatementPredictor
 from .probe import ProbeError, Probed, Prober
 from .ptosc import OnlineOptions, run_online, table_triggers
-from .statements import TableDDL, parse_table_ddl, statement_hint
+from .statements import TableDDL, one_line, parse_table_ddl, statement_hint
 
 HINTS = ("required", "forbidden", "auto")
 
@@ -91,6 +91,16 @@ class StatementPlan:
     hint: str | None
     online: bool
     reason: str
+    chunk_time: float | None = None  # pt-osc's --chunk-time, with --online
+
+    @property
+    def route(self) -> str:
+        """How the upgrade runs it, and why."""
+        return f"online via {self.reason}" if self.online else self.reason
+
+    @property
+    def estimate(self) -> Estimate:
+        return estimate(self.cost, self.online, self.chunk_time)
 
     @property
     def algorithm(self) -> Algorithm:
@@ -223,6 +233,7 @@ def plan_statements(conn, spec: ConnectionSpec, rdir, plan, options: OnlineOptio
                 row = StatementPlan(rev, n, target, predicted.prediction if predicted else None, probed, error,
                                     size, hint, False, "")
                 row.online, row.reason = decide(target, row.cost.blocks_writes, size, hint, options)
+                row.chunk_time = options.chunk_time if options is not None else None
                 out.append(row)
             prev = state_after
     finally:
@@ -237,17 +248,28 @@ def _flavour(conn) -> Flavour:
 
 
 def describe_statements(rows: list[StatementPlan]) -> str:
-    """The ranked-cost view: most expensive first."""
+    """The ranked-cost view, most expensive first: per statement, its table, the algorithm
+    and lock, the route (pt-osc or a plain ALTER, and why), how long writes to the table may
+    wait, and how long it takes (an estimate); then the totals.  Names are escaped: one
+    statement's lines stay its lines."""
+    from ..render.diff_report import clean
+
     if not rows:
         return "statements: none alters an existing table\n"
     lines = ["statements that alter existing tables, most expensive first:"]
     ranked = sorted(rows, key=lambda r: (r.cost.rank_key, r.revision, r.number))
     for i, r in enumerate(ranked, 1):
-        first = " ".join(r.target.sql.split())[:100]
-        lines.append(f"  {i}. {r.revision} #{r.number} {r.target.table}: ALGORITHM={r.algorithm.name}"
+        first = one_line(r.target.sql)
+        lines.append(f"  {i}. {r.revision} #{r.number} {clean(r.target.table)}: ALGORITHM={r.algorithm.name}"
                      f"{' (rebuild)' if r.algorithm.rebuild else ''}, LOCK={r.lock}; {r.cost.describe()}")
-        lines.append(f"     {first}")
-        lines.append(f"     {r.confirmed}; {r.reason}" + (f"; hint: {r.hint}" if r.hint else ""))
+        lines.append(f"     {first[:100]}")
+        lines.append(f"     {r.confirmed}; route: {clean(r.route)}" + (f"; hint: {r.hint}" if r.hint else ""))
+        lines.append(f"     {r.estimate.describe()}")
+    total = sum(r.estimate.seconds for r in rows)
+    worst = max(rows, key=lambda r: r.estimate.stall_seconds)
+    stall = (f"the longest stall ~{worst.estimate.stall_seconds:.1f} s, on {clean(worst.target.table)}"
+             if worst.estimate.stall_seconds >= 0.1 else "no write waits longer than ~0.1 s")
+    lines.append(f"  in all: {about(total)} estimated for these statements; {stall}")
     return "\n".join(lines) + "\n"
 
 

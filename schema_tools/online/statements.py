@@ -118,3 +118,18 @@ def statement_hint(sql: str) -> str | None:
         if m:
             return m.group(1).lower()
     return None
+
+
+# ---------------------------------------------------------------------------------------
+# a statement in a report
+
+_REPORT_TOKENS = re.compile(r"`(?:[^`]|``)*`|'(?:[^'\\]|\\.|'')*'|\"(?:[^\"\\]|\\.)*\"|\s+|[^\s`'\"]+|.", re.S)
+
+
+def one_line(sql: str) -> str:
+    """``sql`` on one report line: the whitespace between tokens folded to one space, and the
+    control characters inside quoted names and strings escaped (a name holding a newline
+    stays one name)."""
+    from ..render.diff_report import clean
+
+    return "".join(" " if m.group(0).isspace() else clean(m.group(0)) for m in _REPORT_TOKENS.finditer(sql.strip()))

@@ -36,6 +36,15 @@ def nulls(ctx, table: str, old_column) -> Count | None:
     return ctx.data.nulls(ctx.before_name(table), old_column.name)
 
 
+def non_nulls(ctx, table: str, old_column) -> Count | None:
+    """Rows of ``table`` holding a value (not NULL) in ``old_column`` (the column as it was)."""
+    if ctx.data is None:
+        return None
+    from ...render.ddl import quote_ident
+
+    return ctx.data.where(ctx.before_name(table), f"{quote_ident(old_column.name)} IS NOT NULL")
+
+
 def misfits(ctx, table: str, misfit: Misfit | None) -> Count | None:
     """Rows of ``table`` whose values meet ``misfit``'s condition."""
     if ctx.data is None or misfit is None:

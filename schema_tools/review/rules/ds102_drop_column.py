@@ -1,5 +1,6 @@
 from ...diff.changes import Drop
 from ..registry import Hit, rule
+from ._dd import non_nulls, rows
 
 
 @rule("DS102", "error", category="destructive", summary="A column is dropped, with its values.",
@@ -9,5 +10,15 @@ from ..registry import Hit, rule
 def drop_column(ctx):
     for c in ctx.of("column", Drop):
         if ctx.is_existing(c.table):
-            yield Hit(ctx.subject(c), f"drops the values of {c.path}{ctx.rows_note(c.table)}",
+            yield Hit(ctx.subject(c), f"drops the values of {c.path}{_held(ctx, c)}{ctx.rows_note(c.table)}",
                       ctx.describe(c), c.table)
+
+
+def _held(ctx, c) -> str:
+    """With a database: how many rows hold a value (not NULL) in the column now."""
+    n = non_nulls(ctx, c.table, c.obj)
+    if n is None:
+        return ""
+    if not n.counted:
+        return f"; non-NULL values {n.not_counted()}"
+    return f", holding {rows(n.rows)} with a non-NULL value now"
