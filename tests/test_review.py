@@ -72,9 +72,10 @@ FEATURE_CODES = {
     "column charset": {"LK401"}, "convert to character set": {"LK401"}, "check dropped": {"LK401"},
     "unique to non-unique": {"DS103"}, "non-unique to unique": {"DD202"},
     "fk added": {"DD203", "LK401"}, "fk on delete": {"LK401"}, "fk on update": {"LK401"},
-    "check added": {"LK401"}, "row format": {"LK402"}, "engine": {"LK401"},
+    "check added": {"DD204", "LK401"}, "row format": {"LK402"}, "engine": {"LK401"},
     "compressed column": {"LK401"}, "table rename": {"BD301"}, "column rename": {"BD301"},
-    "column dropped": {"DS102"},
+    "column dropped": {"DS102"}, "default changed": {"DS110"}, "default removed": {"DS110"},
+    "procedure dropped": {"DS109"}, "function dropped": {"DS109"},
 }
 
 

@@ -326,3 +326,51 @@ def test_each_flavour_bounds_a_count_its_own_way():
     assert MARIADB.bounded_select(select, 1e-9).startswith("SET STATEMENT max_statement_time=0.000001 ")
     assert parse_flavour("mysql:8.0").bounded_select(select, 2) == \
         "SELECT /*+ MAX_EXECUTION_TIME(2000) */ COUNT(*) FROM `t`"
+
+
+def test_rows_that_fail_a_new_check_are_counted(server, scratch_db, base, tmp_path):
+    rdir = _revision(server, base, tmp_path,
+                     "ALTER TABLE `AutoProc` ADD CONSTRAINT `AutoProc_sg` CHECK (`spaceGroup` LIKE 'P%');\n")
+    url = _site(server, scratch_db, PROGRAMS, ROWS)
+    why = _why(rdir, url, "DD204")
+    # 'C 2' fails; NULL passes a CHECK
+    assert why.startswith("every row of AutoProc must meet CHECK (`spaceGroup` like 'P%'): 1 row fails it "
+                          "now; the upgrade will fail at this statement"), why
+    _execute(server, scratch_db, "DELETE FROM `AutoProc` WHERE `spaceGroup` = 'C 2'")
+    assert "no row fails it now" in _why(rdir, url, "DD204")
+
+
+def test_an_additive_path_leaves_out_what_the_rows_fail_and_counts_them(server, scratch_db, base, tmp_path):
+    """The additive policy adds no constraint over the site's rows: each one left out is a
+    decision (HY606) that counts, in the site's database, the rows that fail it."""
+    from schema_tools.migrate.commands import generate
+    from schema_tools.sources.resolve import snapshot_from_url as read
+
+    db = server.create_database()
+    try:
+        _execute(server, db, BASE, ADD_FK, "ALTER TABLE `AutoProc` ADD CONSTRAINT `AutoProc_sg` CHECK "
+                                           "(`spaceGroup` LIKE 'P%');\nALTER TABLE `AutoProc` ADD UNIQUE "
+                                           "INDEX `AutoProc_u` (`spaceGroup`);\nALTER TABLE `AutoProc` ALTER "
+                                           "COLUMN `temperature` SET DEFAULT 4")
+        core = read(server.url(db)).schema
+    finally:
+        server.drop_database(db)
+    rdir = RevisionDir(tmp_path / "revisions")
+    generate(rdir, source=base, target=core, message="core", policy="additive", server=server.url())
+    (path,) = rdir.versions.glob("*.py")
+    text = path.read_text(encoding="utf-8")
+    assert "ADD CONSTRAINT" not in text and "ADD UNIQUE" not in text and "FOREIGN KEY" not in text.split(
+        "decisions = ")[0], text
+    url = _site(server, scratch_db, PROGRAMS, ROWS)
+    found = {f.subject: f.why for r in review_directory(rdir.path, url=url) for f in r.findings
+             if f.code == "HY606"}
+    assert found == {
+        "check AutoProc.AutoProc_sg": "the target's CHECK constraint (left out: the site's rows may not "
+                                      "meet it); 1 row of AutoProc fails it now",
+        "index AutoProc.AutoProc_u": "the target's unique key (left out: the site's rows may not meet it); "
+                                     "4 rows of AutoProc share key values now",
+        "foreign key AutoProc.AutoProc_fk_program": "the target's foreign key (left out: the site's rows "
+                                                    "may not meet it); 3 rows of AutoProc have no parent "
+                                                    "row now",
+        "column AutoProc.temperature": "the target's default (the site keeps its own)",
+    }, found

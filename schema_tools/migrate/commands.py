@@ -14,7 +14,7 @@ from ..sources.connection import parse_url
 from ..sources.introspect import MULTI_STATEMENTS
 from ..sources.workspace import open_workspace
 from .from_sql import revision_from_sql  # noqa: F401  (the revision command's --sql)
-from .revision import RevisionDir, RevisionInfo, additive, not_a_revision_directory, write_revision
+from .revision import Decision, RevisionDir, RevisionInfo, additive, not_a_revision_directory, write_revision
 
 
 class RevisionCheckFailed(SchemaToolsError):
@@ -52,15 +52,17 @@ def generate(rdir: RevisionDir, *, target: Schema, message: str, source: Schema 
     rdir.ensure()
     head, source = rdir.start(branch, source, rev_id)
     changes = diff(source, target)
+    decisions: list[Decision] = []
     if policy == "additive":
-        changes = additive(changes, source, target)
+        changes = additive(changes, source, target, decisions)
         if kinds is not None:
             changes = [c for c in changes if c.kind in kinds]
+            decisions = [d for d in decisions if d.kind in kinds]
     elif kinds is not None:
         raise InputError("a selection of kinds needs the additive policy")
     elif policy != "exact":
         raise InputError(f"unknown policy {policy!r}: use exact or additive")
-    up = plan(changes, source, target)
+    up = plan(changes, source, target, reorder=policy == "exact")
     expected = target
     if check or policy == "additive":
         expected = _apply_on_scratch(source, up, server, target)
@@ -73,8 +75,8 @@ def generate(rdir: RevisionDir, *, target: Schema, message: str, source: Schema 
     down = plan(reverse_changes(changes), expected, source)
     return write_revision(rdir, source=source, target=target, expected=expected, message=message,
                           policy=policy, rev_id=rev_id, branch=branch if head is None else None,
-                          down_revision=head,
-                          upgrade=up, downgrade=down)
+                          down_revision=head, upgrade=up, downgrade=down,
+                          extra={"decisions": tuple(d.literal() for d in decisions)} if decisions else None)
 
 
 # ---------------------------------------------------------------------------------------

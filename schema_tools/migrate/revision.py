@@ -258,15 +258,57 @@ def widen(a: DataType, b: DataType) -> DataType:
     return a
 
 
-_NEVER_DROP = {"table", "column", "index", "routine"}
+# what the additive policy leaves as the site has it, for a person to decide (module doc of
+# :func:`additive`); a column keeps its own attributes but for a wider type and character set
+_TYPE_ATTRS = frozenset({"type", "type_name", "length", "scale", "values", "unsigned", "zerofill"})
+_SILENT = frozenset({"position", "index_order", "check_order"})  # order only: not a decision
+
+
+@dataclass(frozen=True)
+class Decision:
+    """A difference from the target that an additive path leaves out: ``kind`` and
+    ``path`` of the object, ``what`` the target has that the site keeps otherwise.  A
+    constraint left out also has ``constraint`` (``check``, ``unique``, ``primary``,
+    ``foreign_key``), its ``table`` and ``columns``, and the ``clause`` of a CHECK or the
+    ``ref_table`` and ``ref_columns`` of a foreign key, to count the rows that fail it."""
+
+    kind: str
+    path: str
+    what: str
+    constraint: str | None = None
+    table: str | None = None
+    columns: tuple[str, ...] = ()
+    clause: str | None = None
+    ref_table: str | None = None
+    ref_columns: tuple[str, ...] = ()
+
+    def literal(self) -> dict:
+        """The decision as the revision file writes it (attributes with a value)."""
+        return {k: v for k, v in dataclasses.asdict(self).items() if v not in (None, ())}
 
 
 def additive(changes: Sequence[Change], source: Schema | None = None,
-             target: Schema | None = None) -> list[Change]:
-    """``changes`` under the additive policy: nothing that exists only in the source is
-    dropped, and conflicting column types are widened rather than replaced.  A primary key
-    stays as it is while one of its columns is AUTO_INCREMENT (the column is kept, and the
-    server requires it to stay a key)."""
+             target: Schema | None = None, decisions: list[Decision] | None = None) -> list[Change]:
+    """``changes`` under the additive policy: the site gains what the target has and loses
+    nothing of its own.  The path never
+
+    * drops anything, or replaces a view, routine, trigger, event, index, foreign key or
+      check the site has with the target's definition;
+    * changes a column of the site's but to widen its type or character set: its default,
+      NULL allowance, collation, comment and other attributes stay;
+    * changes a table's options, character set or comment, or the database default;
+    * adds a constraint (CHECK, UNIQUE, primary key, foreign key) over rows the site has:
+      on an existing table, only over columns the path adds, which are NULL in every row.
+
+    What it leaves out is appended to ``decisions`` (order aside): the review names each,
+    and counts the rows that fail a left-out constraint where it has the database.  A
+    guessed rename becomes an addition beside the old object; a new NOT NULL column
+    without default is added nullable."""
+    decisions = [] if decisions is None else decisions
+    existing = {t.name for t in source.tables} if source is not None else set()
+    new_columns = {(c.table, c.obj.name) for c in changes if c.kind == "column" and isinstance(c, Add)}
+    new_columns |= {(c.table, c.new.name) for c in changes
+                    if c.kind == "column" and isinstance(c, Rename) and not c.confirmed}
 
     def unguess(c: Change) -> Change | None:
         # a guessed rename would change a name the site's programs use: add the new
@@ -279,49 +321,109 @@ def additive(changes: Sequence[Change], source: Schema | None = None,
             return Add("table", None, target.table(c.name) if target is not None else c.new)
         return Add(c.kind, c.table, c.new) if c.kind != "column" else None
 
+    def decide(c: Change, what: str, **constraint) -> None:
+        decisions.append(Decision(c.kind, c.path, what, **constraint))
+
     out: list[Change] = []
     for c in changes:
         if isinstance(c, Rename) and not c.confirmed:
             c = unguess(c)
             if c is None:
                 continue
-        if isinstance(c, Drop) and c.kind in _NEVER_DROP:
+        if isinstance(c, Drop):
+            continue  # the site's own
+        if isinstance(c, Rename) and c.kind == "column":
+            # a name that differs in letter case only: the site's column under the new name
+            c = dataclasses.replace(c, new=dataclasses.replace(c.old, name=c.new.name))
+        if isinstance(c, Alter) and c.kind != "column":
+            shown = [x for x in c.changed if x not in _SILENT]
+            if shown:
+                decide(c, f"the target's {', '.join(shown)} (the site keeps its own)")
             continue
-        if c.kind == "index" and isinstance(c, (Alter, Drop)) and source is not None:
-            old = c.old if isinstance(c, Alter) else c.obj
-            table = source.table(c.table)
-            if old.kind == "primary" and table is not None and any(
-                    (col := table.column(p.name)) is not None and col.auto_increment
-                    for p in old.columns):
-                continue
         if c.kind == "column" and isinstance(c, Add) and not c.obj.nullable and c.obj.default is None \
                 and not c.obj.auto_increment:
             # a NOT NULL column without default cannot be filled on the site's existing rows
             c = dataclasses.replace(c, obj=dataclasses.replace(c.obj, nullable=True, default="NULL"))
         if c.kind == "column" and isinstance(c, Alter):
-            new: Column = c.new
-            wide = widen(c.old.type, new.type)
-            new = dataclasses.replace(new, type=wide, nullable=c.old.nullable or new.nullable)
-            # the site's type is kept (a string that does not widen into a number, say): so is
-            # its character set; and a smaller character set would turn characters into '?'
-            keep_charset = (wide == c.old.type and c.old.charset is not None
-                            and new.charset != c.old.charset) \
-                or _narrower_charset(c.old.charset, new.charset)
-            if keep_charset:
-                # a smaller character set would turn the site's characters into '?'
-                new = dataclasses.replace(new, charset=c.old.charset, collation=c.old.collation)
-            changed = tuple(x for x in c.changed if not (x in ("type", "type_name", "length", "scale",
-                                                                  "values", "unsigned", "zerofill")
-                                                         and wide == c.old.type)
-                            and not (x == "nullable" and new.nullable == c.old.nullable)
-                            and not (x in ("charset", "collation") and keep_charset))
-            if not changed:
+            c = _widened(c, decide)
+            if c is None:
                 continue
-            c = dataclasses.replace(c, new=new, changed=changed)
+        if c.table in existing and isinstance(c, Add) and c.kind in ("index", "foreign_key", "check"):
+            constraint = _constraint_over_rows(c, new_columns, out)
+            if constraint is not None:
+                decide(c, f"the target's {_CONSTRAINT_WORDS[constraint]} (left out: the site's rows "
+                          f"may not meet it)", constraint=constraint, table=c.table,
+                       **_constrained(c))
+                continue
         out.append(c)
     if source is not None and target is not None:
         out = _harmonize_fk_types(out, source, target)
     return out
+
+
+def _widened(c: Alter, decide) -> Alter | None:
+    """The site's column with the wider of the two types (and character sets); the other
+    attributes the target gives it are left to decide."""
+    old, target_col = c.old, c.new
+    wide = widen(old.type, target_col.type)
+    new = dataclasses.replace(old, name=target_col.name, type=wide)
+    if new.type.is_string and target_col.charset and old.charset \
+            and _narrower_charset(target_col.charset, old.charset):
+        new = dataclasses.replace(new, charset=target_col.charset, collation=target_col.collation)
+    widened = tuple(x for x in c.changed if x in _TYPE_ATTRS and wide != old.type) \
+        + tuple(x for x in ("charset", "collation") if x in c.changed and getattr(new, x) != getattr(old, x))
+    holds = _holds(new.type, target_col.type)
+    left = [x for x in c.changed if x not in _SILENT
+            and not (x in _TYPE_ATTRS and holds)
+            and not (x in ("charset", "collation") and getattr(new, x) == getattr(target_col, x))]
+    if left:
+        decide(c, f"the target's {', '.join(sorted(set(left)))} (the site keeps its own)")
+    if not widened:
+        return None
+    return dataclasses.replace(c, new=new, changed=tuple(sorted(set(widened))))
+
+
+def _holds(a: DataType, b: DataType) -> bool:
+    """Whether type ``a`` holds every value of type ``b`` (it is ``b``, or wider)."""
+    if a == b:
+        return True
+    if a.name == b.name and a.name in ("enum", "set"):
+        return set(b.values) <= set(a.values)
+    # widening is symmetric where the two types have a common wider type
+    return widen(a, b) == a and widen(b, a) == a
+
+
+def _constraint_over_rows(c: Add, new_columns: set[tuple[str, str]], added: Sequence[Change]) -> str | None:
+    """The kind of constraint (``check``, ``unique``, ``primary``, ``foreign_key``) when the
+    addition ``c`` to an existing table constrains rows the site has: a CHECK, or a key or
+    foreign key over a column that is not new and NULL in every row; else None."""
+    if c.kind == "check":
+        return "check"
+    if c.kind == "index" and not c.obj.unique:
+        return None
+    columns = c.obj.column_names if c.kind == "index" else tuple(c.obj.columns)
+    kind = c.obj.kind if c.kind == "index" else "foreign_key"
+    null_everywhere = {(a.table, a.obj.name) for a in added
+                       if a.kind == "column" and isinstance(a, Add) and a.obj.nullable
+                       and a.obj.default in (None, "NULL")}
+    if kind != "primary" and all((c.table, col) in new_columns and (c.table, col) in null_everywhere
+                                 for col in columns):
+        return None
+    return kind
+
+
+_CONSTRAINT_WORDS = {"check": "CHECK constraint", "unique": "unique key", "primary": "primary key",
+                     "foreign_key": "foreign key"}
+
+
+def _constrained(c: Add) -> dict:
+    """What counts the rows that fail the constraint ``c`` adds."""
+    if c.kind == "check":
+        return {"clause": c.obj.clause}
+    if c.kind == "index":
+        return {"columns": tuple(c.obj.column_names)}
+    return {"columns": tuple(c.obj.columns), "ref_table": c.obj.ref_table,
+            "ref_columns": tuple(c.obj.ref_columns)}
 
 
 # character sets by the characters they can store (each holds all of the ones before it)
@@ -494,6 +596,16 @@ def _body(steps: Sequence[Step]) -> str:
     return "\n".join(out) + "\n"
 
 
+_ONE_A_LINE = frozenset({"decisions"})  # long tuples written one item a line
+
+
+def _literal(value) -> str:
+    """``repr`` of a module-level literal; a tuple of tuples or dicts one item a line."""
+    if isinstance(value, tuple) and value and all(isinstance(v, (tuple, dict)) for v in value):
+        return "(\n" + "".join(f"    {v!r},\n" for v in value) + ")"
+    return repr(value)
+
+
 def render_revision(*, rev_id: str, down_revision: str | None, message: str,
                     branch_labels: Sequence[str] | None, before: str, after: str, policy: str,
                     upgrade: Sequence[Step], downgrade: Sequence[Step],
@@ -501,7 +613,7 @@ def render_revision(*, rev_id: str, down_revision: str | None, message: str,
     """The revision file.  ``extra``: more module-level names (literals), written after
     ``depends_on``."""
     labels = tuple(branch_labels) if branch_labels else None
-    more = "".join(f"{k} = {v!r}\n" for k, v in (extra or {}).items())
+    more = "".join(f"{k} = {_literal(v) if k in _ONE_A_LINE else repr(v)}\n" for k, v in (extra or {}).items())
     doc = message.replace('"""', "'''").replace("\\", "/")
     return (
         f'"""{doc}\n\n'

@@ -140,8 +140,10 @@ def _fk_columns_touched(changes: Sequence[Change]) -> set[tuple[str, str]]:
     return touched
 
 
-def plan(changes: Sequence[Change], source: Schema, target: Schema) -> list[Step]:
-    """Statements that turn ``source`` into ``target``, given ``changes = diff(source, target)``."""
+def plan(changes: Sequence[Change], source: Schema, target: Schema, *, reorder: bool = True) -> list[Step]:
+    """Statements that turn ``source`` into ``target``, given ``changes = diff(source, target)``.
+    ``reorder=False`` (a selection of the changes, which does not reach ``target``) leaves
+    the indexes and checks of existing tables in the order the statements give them."""
     steps: list[Step] = []
     tgt_tables = _table_by_name(target)
     table_renames = {c.old_name: c.name for c in changes if isinstance(c, Rename) and c.kind == "table"}
@@ -199,12 +201,16 @@ def plan(changes: Sequence[Change], source: Schema, target: Schema) -> list[Step
             uses = {(tt, col) for col in fk.columns} | {(target_name(fk.ref_table), col) for col in fk.ref_columns}
             if uses & touched and (tt, fk.name) not in fk_changes:
                 steps.append(Step("drop-dependents", f"ALTER TABLE {_q(t.name)} DROP FOREIGN KEY {_q(fk.name)}", (), tt))
-                # re-created as the target has it; a table the target lacks (kept by the
-                # additive policy) keeps its own
+                # re-created as the target has it (with its renamed columns); one the target
+                # lacks or defines otherwise, which a selection of the changes (the additive
+                # policy) leaves as it is, as it was
                 target_fk = (next((f for f in tgt_tables[tt].foreign_keys if f.name == fk.name), None)
-                             if tt in tgt_tables else fk)
-                if target_fk is not None:
-                    readd_fk.append((tt, target_fk))
+                             if tt in tgt_tables else None)
+                if target_fk is None or (target_fk.on_delete, target_fk.on_update, len(target_fk.columns),
+                                         target_fk.ref_table) != (fk.on_delete, fk.on_update, len(fk.columns),
+                                                                  target_name(fk.ref_table)):
+                    target_fk = fk
+                readd_fk.append((tt, target_fk))
 
     # -- 2. rename tables ------------------------------------------------------------------
     for c in changes:
@@ -229,7 +235,7 @@ def plan(changes: Sequence[Change], source: Schema, target: Schema) -> list[Step
         table_changes = by_table.get(name, [])
         table_steps = _alter_table(name, table_changes, tgt_tables.get(name), stated)
         before = src_tables.get(rev_table_renames.get(name, name))
-        if before is not None and name in tgt_tables and name not in {c.name for c in added_tables}:
+        if reorder and before is not None and name in tgt_tables and name not in {c.name for c in added_tables}:
             table_steps += _reorder(name, table_changes, before, tgt_tables[name], table_steps, stated)
         steps += table_steps
 
