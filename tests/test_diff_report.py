@@ -14,7 +14,7 @@ from click.testing import CliRunner
 
 from schema_tools.cli.main import cli
 from schema_tools.diff.changes import Rename
-from schema_tools.diff.compare import diff
+from schema_tools.diff.compare import DiffOptions, diff, diff_apart
 from schema_tools.model.objects import (
     Column, DataType, Index, IndexColumn, Routine, Schema, Table, View,
 )
@@ -289,8 +289,10 @@ def test_cli_writes_every_format(tmp_path, fmt):
     code, out = run("diff", DLS4, DLS5, "--format", fmt, "-o", out_file)
     assert code == 1 and out == ""
     text = out_file.read_text(encoding="utf-8")
-    expected = render_diff(diff(Snapshot.read(DLS4).schema, Snapshot.read(DLS5).schema),
-                           a_label="dls-v4.0.0", b_label="dls-v5.0.0", fmt=fmt)
+    # the command compares "unstated = any" and names each side by its snapshot's site
+    changes, apart = diff_apart(Snapshot.read(DLS4).schema, Snapshot.read(DLS5).schema,
+                                DiffOptions(unstated_any=True))
+    expected = render_diff(changes, a_label="DLS v4.0.0", b_label="DLS v5.0.0", fmt=fmt, apart=apart)
     assert text == expected
 
 

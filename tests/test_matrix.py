@@ -275,7 +275,7 @@ def test_json_structure(three):
     assert set(doc["summary"]["kinds"]) == set(KINDS)
     o = doc["objects"][0]
     assert set(o) == {"address", "kind", "table", "name", "class", "sites", "cells", "groups",
-                      "differs", "names", "parts"}
+                      "differs", "names", "parts", "unstated"}
     assert set(o["cells"]) == {V4, V5, ESRF}
     assert set(o["groups"][0]) == {"label", "sites", "digest", "name", "definition", "sql"}
     assert doc == matrix_to_dict(three)
@@ -373,12 +373,18 @@ def _run(*args):
 def test_cli_matrix(tmp_path):
     v4, v5, esrf = (str(SNAPSHOTS / f"{n}.json") for n in (V4, V5, ESRF))
     code, out = _run("matrix", v4, v5, esrf)
-    assert code == 1 and "reference dls-v4.0.0" in out
+    # sites are named by the site name their snapshot records
+    assert code == 1 and "reference DLS v4.0.0" in out
     out_file = tmp_path / "m.json"
+    # --reference takes the site name or the source's file name
     code, _ = _run("matrix", v4, esrf, "--reference", "esrf-pydb", "--format", "json",
                    "-o", str(out_file))
     doc = json.loads(out_file.read_text())
-    assert code == 1 and doc["reference"] == "esrf-pydb"
+    assert code == 1 and doc["reference"] == "ESRF pydb"
+    assert [s["name"] for s in doc["sites"]] == ["DLS v4.0.0", "ESRF pydb"]
+    code, _ = _run("matrix", v4, esrf, "--reference", "ESRF pydb", "--format", "json",
+                   "-o", str(out_file))
+    assert code == 1 and json.loads(out_file.read_text())["reference"] == "ESRF pydb"
     code, out = _run("matrix", v4, v4, "--name", "x", "--name", "y", "--format", "markdown")
     assert code == 0 and "**x**" in out
     code, out = _run("matrix", v4, v4)

@@ -64,8 +64,9 @@ def matrix():
 def page(tmp_path_factory) -> Path:
     """The report, written by the command line as a user would."""
     out = tmp_path_factory.mktemp("matrix") / "matrix.html"
+    names = [arg for n in SITES for arg in ("--name", n)]
     result = CliRunner().invoke(cli, ["matrix", *(str(SNAPSHOTS / f"{n}.json") for n in SITES),
-                                      "--reference", "dls-v5.0.0", "--format", "html",
+                                      *names, "--reference", "dls-v5.0.0", "--format", "html",
                                       "-o", str(out)])
     assert result.exit_code == 1, result.output
     return out

@@ -12,6 +12,10 @@ from ..errors import InputError
 from .options import defaults_file_option, dir_option
 
 url_option = click.option("--url", required=True, help="The database (mariadb://user@host:port/db).")
+strict_unstated_option = click.option(
+    "--strict-unstated", is_flag=True,
+    help="Count a definer or client charset that the recorded state (or the database) leaves "
+         "unstated as a difference.  By default an unstated one matches any value.")
 
 
 def _spec(url, defaults_file):
@@ -34,7 +38,7 @@ def _revisions(directory):
     return rdir
 
 
-def _identify(url, directory, defaults_file, snapshots=None, leftovers=False):
+def _identify(url, directory, defaults_file, snapshots=None, leftovers=False, strict_unstated=False):
     """(revision directory, live schema, identification); with ``leftovers``, what
     pt-online-schema-change left is set apart (reported, not identified as schema)."""
     from ..dba.identify import identify, read_live, tracked_tables
@@ -49,7 +53,8 @@ def _identify(url, directory, defaults_file, snapshots=None, leftovers=False):
         found = ptosc.read(spec, schema)
         schema = ptosc.without(schema, found) if found else schema
     ident = identify(rdir, schema, alembic=versions, legacy=legacy,
-                     snapshots=Path(snapshots) if snapshots else None, database=spec.database)
+                     snapshots=Path(snapshots) if snapshots else None, database=spec.database,
+                     unstated_any=not strict_unstated)
     if found:
         ident.leftovers = found.lines(_upgrade_command(spec, directory))
     return rdir, schema, ident
@@ -70,8 +75,9 @@ def _upgrade_command(spec, directory) -> str:
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
 @click.option("--verbose", is_flag=True, help="List the SchemaStatus names that match no known script "
                                              "(otherwise counted).")
+@strict_unstated_option
 @defaults_file_option
-def identify_command(url, directory, snapshots, fmt, verbose, defaults_file):
+def identify_command(url, directory, snapshots, fmt, verbose, strict_unstated, defaults_file):
     """Say which revision (or site snapshot) the live schema is, what alembic_version and the
     legacy SchemaStatus table say, and where they disagree.  Exit 0 when the schema is a
     recorded state and nothing disagrees, 1 otherwise."""
@@ -79,7 +85,8 @@ def identify_command(url, directory, snapshots, fmt, verbose, defaults_file):
 
     from ..dba.identify import describe
 
-    _, _, ident = _identify(url, directory, defaults_file, snapshots, leftovers=True)
+    _, _, ident = _identify(url, directory, defaults_file, snapshots, leftovers=True,
+                            strict_unstated=strict_unstated)
     if fmt == "json":
         click.echo(json.dumps(ident.to_dict(), indent=2, sort_keys=True))
     else:
@@ -90,15 +97,17 @@ def identify_command(url, directory, snapshots, fmt, verbose, defaults_file):
 @click.command("drift")
 @url_option
 @dir_option
+@strict_unstated_option
 @defaults_file_option
-def drift_command(url, directory, defaults_file):
+def drift_command(url, directory, strict_unstated, defaults_file):
     """Compare the live schema with the recorded state of the revision in alembic_version.
-    Exit 0 when they are the same, 1 on drift (the differences are printed)."""
+    Exit 0 when they are the same, 1 on drift (the differences are printed).  A definer or
+    client charset that one side leaves unstated is no drift (see --strict-unstated)."""
     from ..dba.identify import BASE, load_state, read_live, require_known_versions, tracked_tables
-    from ..diff.compare import diff
+    from ..diff.compare import DiffOptions, diff_apart
     from ..model.snapshot import Snapshot
     from ..online import leftovers as ptosc
-    from ..render.diff_report import change_line
+    from ..render.diff_report import apart_line, change_line
 
     rdir = _revisions(directory)
     spec = _spec(url, defaults_file)
@@ -133,7 +142,16 @@ def drift_command(url, directory, defaults_file):
             return 1
         click.echo(f"no drift: the schema is the recorded state of {rev}")
         return 0
-    changes = diff(expected.schema, schema)
+    changes, apart = diff_apart(expected.schema, schema, DiffOptions(unstated_any=not strict_unstated))
+    if not changes and apart:
+        if left_lines:
+            click.echo(f"no drift besides what pt-online-schema-change left: the schema is the recorded "
+                       f"state of {rev} without them")
+        else:
+            click.echo(f"no drift: the schema is the recorded state of {rev}")
+        click.echo(f"  {apart_line(apart)}")
+        _echo_leftovers(left_lines)
+        return 1 if left_lines else 0
     click.echo(f"drift from the recorded state of {rev}: {len(changes)} difference(s) "
                f"(what turns the expected state into the live one)"
                + (", besides what pt-online-schema-change left" if left_lines else ""))
@@ -141,6 +159,8 @@ def drift_command(url, directory, defaults_file):
         click.echo(f"  {change_line(c)}")
     if not changes:
         click.echo("  (the fingerprints differ in what the diff does not compare)")
+    if apart:
+        click.echo(f"  {apart_line(apart)}")
     _echo_leftovers(left_lines)
     if any(c.kind == "database" for c in changes) and expected.schema.charset:
         from ..render.ddl import alter_database
@@ -166,15 +186,16 @@ def _echo_leftovers(lines) -> None:
               help="Record the revision the legacy SchemaStatus table implies, cross-checked "
                    "against the schema's fingerprint.")
 @click.option("--force", is_flag=True, help="Record it even where the checks disagree.")
+@strict_unstated_option
 @defaults_file_option
-def stamp_command(url, directory, revision, auto, from_legacy, force, defaults_file):
+def stamp_command(url, directory, revision, auto, from_legacy, force, strict_unstated, defaults_file):
     """Record a revision in alembic_version without running anything."""
     from ..dba.identify import BASE
     from ..migrate.commands import _alembic_errors
 
     if sum(bool(x) for x in (revision, auto, from_legacy)) != 1:
         raise InputError("give exactly one of REVISION, --auto or --from-schemastatus")
-    rdir, _, ident = _identify(url, directory, defaults_file)
+    rdir, _, ident = _identify(url, directory, defaults_file, strict_unstated=strict_unstated)
     if auto:
         if ident.revision is None:
             dist = ", ".join(f"{n} {k}" for k, n in ident.distance.items())
@@ -236,6 +257,10 @@ def stamp_command(url, directory, revision, auto, from_legacy, force, defaults_f
         click.echo(f"note: the schema is the state of {chosen} except the database default "
                    f"({dd.describe()}); `drift` reports it, and `upgrade` gives the database the "
                    f"recorded default before anything else; to do it now: {dd.statement(spec.database)}")
+    if ident.unstated and chosen in ident.candidates:
+        from ..dba.identify import unstated_note
+
+        click.echo(f"note: {unstated_note(ident.unstated, ident.unstated_attrs)}")
     for d in ident.disagreements:
         click.echo(f"note: {d}")
     return 0

@@ -193,6 +193,14 @@ def render(file, output):
     return 0
 
 
+strict_unstated_option = click.option(
+    "--strict-unstated", is_flag=True,
+    help="Compare a definer or client charset (charset_client, collation_connection, "
+         "database_collation) that one side leaves unstated as a difference.  By default an "
+         "unstated one matches any value, and the objects that differ only so are counted "
+         "apart.")
+
+
 def _split_values(values) -> list[str]:
     """Values of a repeatable option that also takes comma-separated lists."""
     return [v.strip() for value in values for v in value.split(",") if v.strip()]
@@ -211,23 +219,26 @@ def _split_values(values) -> list[str]:
                    "display-width.")
 @click.option("--tables", "tables", multiple=True, metavar="PATTERN",
               help="Compare only tables matching this shell pattern (repeatable, e.g. 'Data*').")
+@strict_unstated_option
 @click.option("--offline", is_flag=True, help="Read SQL sources without a server.")
 @click.option("--lenient", is_flag=True,
               help="With --offline: skip statements that are not understood instead of stopping.")
 @server_option
 @defaults_file_option
-def diff_command(a, b, fmt, output, ignore, tables, offline, lenient, server, defaults_file):
+def diff_command(a, b, fmt, output, ignore, tables, strict_unstated, offline, lenient, server,
+                 defaults_file):
     """Compare schema A with schema B and report what turns A into B.
 
     A and B are each a snapshot (.json), a server URL, a .sql file, a directory of .sql
     files or comma-joined .sql files.  Exit 0 when identical, 1 when they differ.
     """
-    from ..diff.compare import DiffOptions, diff
+    from ..diff.compare import DiffOptions, diff_apart
     from ..render.diff_report import render_diff
-    from ..sources.resolve import read_many, source_label
+    from ..sources.resolve import read_many, site_labels, source_label
 
     check_read_mode(offline=offline, server=server, lenient=lenient, sources=(a, b))
-    options = DiffOptions(ignore=frozenset(_split_values(ignore)), tables=tuple(tables))
+    options = DiffOptions(ignore=frozenset(_split_values(ignore)), tables=tuple(tables),
+                          unstated_any=not strict_unstated)
     snaps = read_many((a, b), server=server, defaults_file=defaults_file, offline=offline,
                       lenient=lenient)
     for spec, snap in zip((a, b), snaps):
@@ -238,8 +249,10 @@ def diff_command(a, b, fmt, output, ignore, tables, offline, lenient, server, de
         if meta.get("missing_views"):
             click.echo(f"warning: {source_label(spec)}: {len(meta['missing_views'])} view(s) "
                        f"without a definition are not compared", err=True)
-    changes = diff(snaps[0].schema, snaps[1].schema, options)
-    text = render_diff(changes, a_label=source_label(a), b_label=source_label(b), fmt=fmt)
+    changes, apart = diff_apart(snaps[0].schema, snaps[1].schema, options)
+    a_label, b_label = site_labels((a, b), snaps)
+    text = render_diff(changes, a_label=a_label, b_label=b_label, fmt=fmt,
+                       apart=None if strict_unstated else apart)
     if output:
         Path(output).write_text(text, encoding="utf-8")
     else:
@@ -255,16 +268,18 @@ def diff_command(a, b, fmt, output, ignore, tables, offline, lenient, server, de
               default="text", show_default=True, help="Report format.")
 @click.option("-o", "--output", type=click.Path(dir_okay=False), help="Write the report here.")
 @click.option("--name", "names", multiple=True, metavar="NAME",
-              help="Site name of each source, in order (repeatable; default: file name).")
+              help="Site name of each source, in order (repeatable; default: the site name "
+                   "the snapshot records, else the file name or URL).")
 @click.option("--ignore", "ignore", multiple=True, metavar="VALUE[,VALUE...]",
               help="Differences to ignore (as for diff).")
 @click.option("--tables", "tables", multiple=True, metavar="PATTERN",
               help="Compare only tables matching this shell pattern (repeatable).")
+@strict_unstated_option
 @click.option("--offline", is_flag=True, help="Read SQL sources without a server.")
 @server_option
 @defaults_file_option
-def matrix_command(sources, reference, fmt, output, names, ignore, tables, offline, server,
-                   defaults_file):
+def matrix_command(sources, reference, fmt, output, names, ignore, tables, strict_unstated, offline,
+                   server, defaults_file):
     """Compare several sites at once: which site has each object, with which definition.
 
     Each SOURCE is a snapshot (.json), a server URL, a .sql file, a directory of .sql
@@ -276,21 +291,32 @@ def matrix_command(sources, reference, fmt, output, names, ignore, tables, offli
     from ..diff.matrix import build_matrix
     from ..errors import InputError
     from ..render.matrix_report import render_matrix
-    from ..sources.resolve import read_one, source_label
+    from ..sources.resolve import read_one, site_labels, source_label
 
     check_read_mode(offline=offline, server=server, sources=sources)
     if names and len(names) != len(sources):
         raise InputError(f"{len(names)} --name value(s) for {len(sources)} source(s)",
                          hint="give one --name per source, in the same order")
-    labels = list(names) if names else [source_label(s) for s in sources]
+    if not names:
+        dupes = sorted({n for n in sources if sources.count(n) > 1})
+        if dupes:
+            raise InputError(f"source(s) given more than once: {', '.join(source_label(d) for d in dupes)}",
+                             hint="name each source with --name")
+    options = DiffOptions(ignore=frozenset(_split_values(ignore)), tables=tuple(tables),
+                          unstated_any=not strict_unstated)
+    snaps = [read_one(spec, server=server, defaults_file=defaults_file, offline=offline)
+             for spec in sources]
+    labels = list(names) if names else site_labels(sources, snaps)
     dupes = sorted({n for n in labels if labels.count(n) > 1})
     if dupes:
         raise InputError(f"site name(s) given more than once: {', '.join(dupes)}",
                          hint="name each source with --name")
-    options = DiffOptions(ignore=frozenset(_split_values(ignore)), tables=tuple(tables))
+    if reference is not None and reference not in labels:
+        # a source's file name (or URL) names its site too
+        by_file = {source_label(spec): label for spec, label in zip(sources, labels)}
+        reference = by_file.get(reference, reference)
     schemas = {}
-    for label, spec in zip(labels, sources):
-        snap = read_one(spec, server=server, defaults_file=defaults_file, offline=offline)
+    for label, snap in zip(labels, snaps):
         if snap.metadata.get("missing_views"):
             click.echo(f"warning: {label}: {len(snap.metadata['missing_views'])} view(s) "
                        f"without a definition are not compared", err=True)

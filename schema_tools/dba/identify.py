@@ -21,7 +21,7 @@ from typing import Sequence
 
 import pymysql
 
-from ..diff.compare import diff
+from ..diff.compare import DiffOptions, diff_apart
 from ..errors import InputError
 from ..migrate.revision import RevisionDir, recorded_fingerprints
 from ..model.objects import ISPYB_LOOKUP_TABLES, Schema
@@ -259,6 +259,10 @@ class Identification:
     database: str | None = None  # the database's name, for the statements shown
     # what pt-online-schema-change left (set apart from the schema identified), one line each
     leftovers: list[str] = field(default_factory=list)
+    # set when the schema is the state of ``revision`` (or of ``snapshots``) but for definers
+    # or client charsets that one of them leaves unstated: those objects, by kind
+    unstated: dict[str, int] = field(default_factory=dict)
+    unstated_attrs: list[str] = field(default_factory=list)  # the attributes that differ so
 
     @property
     def ok(self) -> bool:
@@ -319,13 +323,16 @@ def legacy_revision(entries: Sequence[LegacyEntry], status: LegacyStatus) -> tup
 
 def identify(rdir: RevisionDir, schema: Schema, *, alembic: list[str] | None = None,
              legacy: LegacyStatus | None = None, snapshots: Path | None = None,
-             database: str | None = None) -> Identification:
+             database: str | None = None, unstated_any: bool = True) -> Identification:
     """Where ``schema`` (the live one; ``database`` its name) stands among the recorded states
     of ``rdir`` and the site snapshots in ``snapshots``.  Without an exact match, a state
     that differs only in the database default is found by fingerprint too (``revision`` is
-    then that state, and ``database_default`` says what differs); the nearest state, by
-    diffing every recorded state, is searched only when neither matches."""
+    then that state, and ``database_default`` says what differs).  When neither matches,
+    every recorded state is diffed: with ``unstated_any``, one that differs only in
+    definers or client charsets that one side leaves unstated is the state identified
+    (``unstated`` counts those objects); otherwise the nearest state is reported."""
     fp = Snapshot(schema).fingerprint
+    options = DiffOptions(unstated_any=unstated_any)
     candidates = state_candidates(rdir)
     index = {f: revs[0] for f, revs in candidates.items()}
     cands = list(candidates.get(fp, []))
@@ -336,6 +343,20 @@ def identify(rdir: RevisionDir, schema: Schema, *, alembic: list[str] | None = N
                 if rev not in recorded_default:
                     cands.append(rev)
                     recorded_default[rev] = default
+    nearest = None  # (number of changes, label, changes) of the nearest recorded state
+    unstated: list = []  # what the state identified differs in, set apart
+    if not cands and index:
+        for label, load in recorded_states(rdir):
+            snap = load()
+            if snap is None:
+                continue
+            changes, apart = diff_apart(schema, snap.schema, options)
+            if not changes and apart:
+                cands = [label] + [r for r in candidates.get(snap.fingerprint, []) if r != label]
+                unstated = apart
+                break
+            if nearest is None or len(changes) < nearest[0]:
+                nearest = (len(changes), label, changes)
     entries = load_legacy_map(rdir)
     by_rev = {e.revision: e for e in entries}
     # several revisions can share a state: the one a record names is taken
@@ -350,23 +371,18 @@ def identify(rdir: RevisionDir, schema: Schema, *, alembic: list[str] | None = N
     ident = Identification(fp, chosen, [], alembic=alembic, legacy=legacy, database=database)
     ident.candidates = cands
     ident.ambiguous = not decided
+    _set_unstated(ident, unstated)
     if chosen in recorded_default:
         ident.database_default = DefaultDifference(schema.charset, schema.collation,
                                                    *recorded_default[chosen])
     if snapshots is not None and snapshots.is_dir():
         _match_snapshots(ident, schema, snapshots)
-    if ident.revision is None and index:
-        best = None
-        for label, load in recorded_states(rdir):
-            snap = load()
-            if snap is None:
-                continue
-            changes = diff(schema, snap.schema)
-            if best is None or len(changes) < best[0]:
-                best = (len(changes), label, changes)
-        if best is not None:
-            ident.nearest = best[1]
-            ident.distance = _distance(best[2])
+        if unstated_any and not ident.snapshots and not ident.snapshots_but_default \
+                and (ident.revision is None or ident.unstated):
+            _match_snapshots_unstated(ident, schema, snapshots, options)
+    if ident.revision is None and nearest is not None:
+        ident.nearest = nearest[1]
+        ident.distance = _distance(nearest[2])
     if ident.revision in by_rev:
         ident.legacy_script = by_rev[ident.revision].script
     unknown = unknown_versions(rdir, alembic)
@@ -424,6 +440,30 @@ def _match_snapshots(ident: Identification, schema: Schema, folder: Path) -> Non
                 ident.snapshots_but_default.append(path.stem)
 
 
+def _match_snapshots_unstated(ident: Identification, schema: Schema, folder: Path,
+                              options: DiffOptions) -> None:
+    """The site snapshots in ``folder`` the schema equals but for definers or client
+    charsets one side leaves unstated (each snapshot is parsed: searched only when nothing
+    matched exactly)."""
+    for path in sorted(folder.glob("*.json")):
+        if path.name.endswith(".meta.json"):
+            continue
+        try:
+            snap = Snapshot.read(path)
+        except InputError:
+            continue  # not a snapshot: nothing to compare with
+        changes, apart = diff_apart(schema, snap.schema, options)
+        if not changes and apart:
+            ident.snapshots.append(path.stem)
+            if not ident.unstated:
+                _set_unstated(ident, apart)
+
+
+def _set_unstated(ident: Identification, apart) -> None:
+    ident.unstated = _distance(apart)
+    ident.unstated_attrs = sorted({a for c in apart for a in c.changed})
+
+
 def _only_newer_revisions(rdir: RevisionDir, rev: str, older: str, legacy: set[str]) -> bool:
     """Whether ``rev`` descends from ``older`` through revisions that no legacy script made."""
     if rev == BASE:
@@ -436,6 +476,16 @@ def _only_newer_revisions(rdir: RevisionDir, rev: str, older: str, legacy: set[s
     return older == BASE
 
 
+def unstated_note(by_kind: dict[str, int], attrs=("definer", "charset_client")) -> str:
+    """One line on the objects set apart for a definer or client charset (``attrs``, the
+    model's attribute names) that one side leaves unstated."""
+    n = sum(by_kind.values())
+    kinds = ", ".join(f"{k} {c}" for k, c in by_kind.items())
+    words = (["definer"] if "definer" in attrs else []) + (["client charset"] if set(attrs) - {"definer"} else [])
+    return (f"set apart: {n} object{'s' * (n != 1)} ({kinds}) differ{'s' * (n == 1)} only in a "
+            f"{' or '.join(words)} that one side leaves unstated (--strict-unstated counts them)")
+
+
 def describe(ident: Identification, *, verbose: bool = False) -> str:
     """The identification as text; ``verbose`` lists the SchemaStatus names that match no
     known script (otherwise counted)."""
@@ -445,6 +495,8 @@ def describe(ident: Identification, *, verbose: bool = False) -> str:
         extra = f" (legacy script {ident.legacy_script})" if ident.legacy_script else ""
         but = ", except the database default" if dd is not None else ""
         lines.append(f"schema: the state of revision {ident.revision}{extra}{but}")
+        if ident.unstated:
+            lines.append(f"  {unstated_note(ident.unstated, ident.unstated_attrs)}")
         if dd is not None:
             lines.append(f"  database default: {dd.describe()}")
             lines.append(f"  to give it the recorded one (no table or row changes; `upgrade` does it "
@@ -457,6 +509,8 @@ def describe(ident: Identification, *, verbose: bool = False) -> str:
         lines.append(f"schema: matches no recorded state; nearest: {ident.nearest} ({dist})")
     if ident.snapshots:
         lines.append("equals snapshot(s): " + ", ".join(ident.snapshots))
+        if ident.unstated and ident.revision is None:
+            lines.append(f"  {unstated_note(ident.unstated, ident.unstated_attrs)}")
     if ident.snapshots_but_default:
         lines.append("equals, except the database default, snapshot(s): "
                      + ", ".join(ident.snapshots_but_default))

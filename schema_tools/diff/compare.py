@@ -45,6 +45,13 @@ IGNORABLE = {
     "index-order": ("index_order", "check_order"),
 }
 
+# attributes of views, routines, triggers and events that a source may leave unstated (None):
+# a CREATE without DEFINER, a file that never set the client character set.  With
+# ``DiffOptions(unstated_any=True)`` an unstated value matches any value on the other side.
+UNSTATED_ATTRS = frozenset({"definer", "charset_client", "collation_connection", "database_collation"})
+# the kinds that have them
+UNSTATED_KINDS = frozenset({"view", "routine", "trigger", "event"})
+
 
 @dataclass(frozen=True)
 class DiffOptions:
@@ -57,6 +64,11 @@ class DiffOptions:
     # stated rename pairs the two objects when ``old`` is only in ``a`` and ``new`` only in
     # ``b``; it is a confirmed rename, other differences come as an Alter as usual.
     renames: tuple[tuple[str, str | None, str, str], ...] = ()
+    # "unstated = any": a definer or client charset attribute (:data:`UNSTATED_ATTRS`) that
+    # one side leaves unstated (None) matches any value on the other side.  Such a
+    # difference is no change; :func:`diff_apart` returns the objects that differ only so.
+    # Off by default: revisions, verify and the upgrade checks compare exactly.
+    unstated_any: bool = False
 
     def __post_init__(self) -> None:
         unknown = set(self.ignore) - set(IGNORABLE)
@@ -655,6 +667,13 @@ COMPARATORS: tuple[Callable[[Schema, Schema, DiffOptions], list[Change]], ...] =
 
 def diff(a: Schema, b: Schema, options: DiffOptions | None = None) -> list[Change]:
     """The changes that turn schema ``a`` into schema ``b``, sorted deterministically."""
+    return diff_apart(a, b, options)[0]
+
+
+def diff_apart(a: Schema, b: Schema, options: DiffOptions | None = None) -> tuple[list[Change], list[Alter]]:
+    """(the changes of :func:`diff`, the objects set apart): with ``unstated_any``, the
+    alterations of objects that differ only in attributes one side leaves unstated
+    (``changed`` names those attributes); otherwise nothing is set apart."""
     opts = options or DiffOptions()
     out: list[Change] = []
     for comparator in COMPARATORS:
@@ -663,7 +682,35 @@ def diff(a: Schema, b: Schema, options: DiffOptions | None = None) -> list[Chang
     renamed = {n for c in out if isinstance(c, Rename) and c.kind == "table" for n in (c.old_name, c.name)}
     if renamed:
         out = [c for c in out if not (c.kind == "data" and c.table in renamed)]
-    return sorted(out, key=lambda c: c.sort_key())
+    apart: list[Alter] = []
+    if opts.unstated_any:
+        out, apart = _set_apart_unstated(out)
+    key = operator.methodcaller("sort_key")
+    return sorted(out, key=key), sorted(apart, key=key)
+
+
+def unstated_attrs(old: Any, new: Any, changed: Iterable[str]) -> tuple[str, ...]:
+    """The attributes of ``changed`` that one of ``old`` and ``new`` leaves unstated (None)
+    while the other states them: those "unstated = any" lets match."""
+    return tuple(a for a in changed if a in UNSTATED_ATTRS
+                 and (getattr(old, a, None) is None) != (getattr(new, a, None) is None))
+
+
+def _set_apart_unstated(changes: list[Change]) -> tuple[list[Change], list[Alter]]:
+    kept: list[Change] = []
+    apart: list[Alter] = []
+    for c in changes:
+        if isinstance(c, Alter) and c.kind in UNSTATED_KINDS:
+            loose = unstated_attrs(c.old, c.new, c.changed)
+            if loose:
+                rest = tuple(a for a in c.changed if a not in loose)
+                if rest:
+                    kept.append(dataclasses.replace(c, changed=rest))
+                else:
+                    apart.append(c)
+                continue
+        kept.append(c)
+    return kept, apart
 
 
 def reverse_changes(changes: Sequence[Change]) -> list[Change]:

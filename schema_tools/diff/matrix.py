@@ -24,6 +24,12 @@ Definitions
     Groups are sorted largest first, ties by their first site name, and labelled
     ``A``, ``B``, ...
 
+Unstated attributes
+    With ``DiffOptions(unstated_any=True)`` (the ``matrix`` command's default), a definer
+    or client charset of a view, routine, trigger or event that some sites leave unstated
+    (None) while the others state one value is set apart: it is not part of the definition,
+    so it makes no conflict, and :attr:`MatrixObject.unstated` names it.
+
 Classes
     ``core`` every site, one definition; ``conflict`` several sites, several
     definitions; ``shared`` several but not all sites, one definition; ``site-specific``
@@ -50,7 +56,7 @@ from typing import Any, Iterable, Mapping
 from ..errors import InputError
 from ..model.objects import DataType, Schema, Table
 from .changes import Add, Alter, Drop, Rename
-from .compare import DiffOptions, changed_attrs, diff
+from .compare import UNSTATED_ATTRS, UNSTATED_KINDS, DiffOptions, changed_attrs, diff
 
 #: object kinds of the matrix, in display order
 KINDS = ("table", "column", "index", "foreign_key", "check", "view", "routine", "trigger", "event")
@@ -99,6 +105,9 @@ class MatrixObject:
     differs: tuple[str, ...] = ()
     names: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     parts: tuple[str, ...] = ()
+    # attributes set apart ("unstated = any"): some sites leave them unstated, the others
+    # state one value; they are not part of the definition
+    unstated: tuple[str, ...] = ()
 
     @property
     def address(self) -> str:
@@ -158,6 +167,26 @@ class Matrix:
         for o in self.objects:
             out[o.kind][o.cls] += 1
         return out
+
+    def conflict_reasons(self) -> dict[str, dict[str, Any]]:
+        """Why objects conflict, by kind: ``{kind: {"conflicts": n, "attributes": {attr:
+        objects}}}``, attributes as :attr:`MatrixObject.differs` names them (an object
+        whose definitions differ in several attributes counts under each), most frequent
+        first; kinds without a conflict are left out."""
+        out: dict[str, dict[str, Any]] = {}
+        for kind in KINDS:
+            objs = [o for o in self.objects if o.kind == kind and o.cls == "conflict"]
+            if objs:
+                c = Counter(a for o in objs for a in o.differs)
+                out[kind] = {"conflicts": len(objs),
+                             "attributes": dict(sorted(c.items(), key=lambda kv: (-kv[1], kv[0])))}
+        return out
+
+    def unstated_counts(self) -> dict[str, int]:
+        """By kind, the objects whose sites agree but for a definer or client charset that
+        some leave unstated (set apart, not a conflict); kinds without any left out."""
+        c = Counter(o.kind for o in self.objects if o.unstated)
+        return {k: c[k] for k in KINDS if c.get(k)}
 
     def present_counts(self) -> dict[str, int]:
         return {s: sum(1 for o in self.objects if s in o.sites) for s in self.sites}
@@ -261,11 +290,12 @@ def _sql(kind: str, obj: Any) -> str | None:
     return None
 
 
-def _attr_diffs(kind: str, reps: list[Any], opts: DiffOptions) -> list[str]:
+def _attr_diffs(kind: str, reps: list[Any], opts: DiffOptions,
+                apart: frozenset[str] = frozenset()) -> list[str]:
     """Attributes (as :func:`changed_attrs` names them) that differ among the groups'
-    representative objects."""
-    ignore = opts.ignored_attrs | (frozenset({"display-width"}) if "display-width" in opts.ignore
-                                   else frozenset())
+    representative objects; ``apart`` are left out too."""
+    ignore = opts.ignored_attrs | apart | (frozenset({"display-width"}) if "display-width" in opts.ignore
+                                           else frozenset())
     out: set[str] = set()
     skip: tuple[str, ...] = ("name",) + (_TABLE_PARTS if kind == "table" else ())
     for i, a in enumerate(reps):
@@ -329,6 +359,26 @@ def _collect(sites: Mapping[str, Schema], opts: DiffOptions) -> dict[tuple, _Ent
     return entries
 
 
+def _unstated_apart(e: _Entry, opts: DiffOptions) -> tuple[str, ...]:
+    """The attributes of ``e`` that "unstated = any" sets apart: some sites leave them
+    unstated (None) and the others all state one value.  Where the sites state several
+    values, the attribute stays in the definition, unstated ones included."""
+    if not opts.unstated_any or e.kind not in UNSTATED_KINDS or len(e.by_site) < 2:
+        return ()
+    out = []
+    objs = [obj for obj, _ in e.by_site.values()]
+    for attr in sorted(UNSTATED_ATTRS - opts.ignored_attrs):
+        values = {getattr(o, attr, None) for o in objs}
+        if None in values and len(values) == 2:
+            out.append(attr)
+    return tuple(out)
+
+
+def _without(key: tuple, attrs: tuple[str, ...]) -> tuple:
+    """A normalised ``(name,) + ((attribute, value), ...)`` key without ``attrs``."""
+    return key[:1] + tuple(p for p in key[1:] if p[0] not in attrs)
+
+
 def _display_name(kind: str, obj: Any) -> str:
     return obj.key if kind == "routine" else obj.name
 
@@ -343,12 +393,14 @@ def _build_object(e: _Entry, all_sites: tuple[str, ...], opts: DiffOptions) -> M
     name = spellings[0][0]
     names = {n: tuple(ss) for n, ss in spellings} if len(spellings) > 1 else {}
 
+    apart = _unstated_apart(e, opts)
     by_key: dict[Any, list[str]] = {}
     for s in present:
-        by_key.setdefault(e.by_site[s][1], []).append(s)
+        key = e.by_site[s][1]
+        by_key.setdefault(_without(key, apart) if apart else key, []).append(s)
     ordered = sorted(by_key.items(), key=lambda kv: (-len(kv[1]), kv[1][0]))
     reps = [e.by_site[ss[0]][0] for _, ss in ordered]
-    differs = _attr_diffs(e.kind, reps, opts) if len(ordered) > 1 else []
+    differs = _attr_diffs(e.kind, reps, opts, frozenset(apart)) if len(ordered) > 1 else []
     groups = []
     for i, ((key, ss), rep) in enumerate(zip(ordered, reps)):
         definition = {}
@@ -372,7 +424,8 @@ def _build_object(e: _Entry, all_sites: tuple[str, ...], opts: DiffOptions) -> M
     else:
         cls = "shared"
     return MatrixObject(kind=e.kind, table=e.table, name=name, sites=present,
-                        groups=tuple(groups), cls=cls, differs=tuple(differs), names=names)
+                        groups=tuple(groups), cls=cls, differs=tuple(differs), names=names,
+                        unstated=apart)
 
 
 def _label(i: int) -> str:

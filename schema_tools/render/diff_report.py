@@ -377,6 +377,40 @@ def summarize(changes: Sequence[Change]) -> dict[str, Any]:
     }
 
 
+# the attributes an "unstated = any" comparison sets apart, in the words of the reports
+_UNSTATED_WORDS = {"definer": "definer", "charset_client": "client charset",
+                   "collation_connection": "client charset", "database_collation": "client charset"}
+
+
+def summarize_apart(apart: Sequence[Alter] | None) -> dict[str, Any]:
+    """Counts of the objects set apart as differing only in a definer or client charset
+    that one side leaves unstated; ``mode`` is ``exact`` when nothing was set apart because
+    the comparison was exact (``apart`` None)."""
+    mode = "exact" if apart is None else "any"
+    apart = list(apart or ())
+    kinds = sorted({c.kind for c in apart}, key=lambda k: (KIND_ORDER.index(k) if k in KIND_ORDER else 99, k))
+    attrs = Counter(a for c in apart for a in c.changed)
+    return {
+        "mode": mode,
+        "objects": len(apart),
+        "by_kind": {k: sum(1 for c in apart if c.kind == k) for k in kinds},
+        "attributes": dict(sorted(attrs.items())),
+    }
+
+
+def apart_line(apart: Sequence[Alter] | None) -> str:
+    """The one line that says how many objects were set apart; empty when none."""
+    if not apart:
+        return ""
+    said = {_UNSTATED_WORDS.get(a, a) for c in apart for a in c.changed}
+    words = [w for w in ("definer", "client charset") if w in said] + sorted(said - {"definer", "client charset"})
+    kinds = Counter(_kind_label(c) for c in apart)
+    detail = ", ".join(f"{n} {k}{'s' * (n != 1)}" for k, n in sorted(kinds.items()))
+    n = len(apart)
+    return (f"set apart: {n} object{'s' * (n != 1)} ({detail}) differ{'s' * (n == 1)} only in "
+            f"a {' or '.join(words)} that one side leaves unstated (--strict-unstated shows them)")
+
+
 def _summary_line(summary: dict[str, Any]) -> str:
     n = summary["changes"]
     head = f"summary: {n} change{'s' * (n != 1)}"
@@ -394,7 +428,8 @@ def _summary_line(summary: dict[str, Any]) -> str:
 # Text
 
 
-def _render_text(changes: list[Change], a_label: str, b_label: str) -> str:
+def _render_text(changes: list[Change], a_label: str, b_label: str,
+                 apart: Sequence[Alter] | None = None) -> str:
     out = [f"--- a: {clean(a_label)}", f"+++ b: {clean(b_label)}", ""]
     if not changes:
         out += ["no differences", ""]
@@ -416,6 +451,8 @@ def _render_text(changes: list[Change], a_label: str, b_label: str) -> str:
             headed = True
     if out[-1] != "":
         out.append("")
+    if apart:
+        out.append(apart_line(apart))
     out.append(_summary_line(summarize(changes)))
     return "\n".join(out) + "\n"
 
@@ -447,14 +484,15 @@ def _json_change(change: Change) -> dict[str, Any]:
     return out
 
 
-def _render_json(changes: list[Change], a_label: str, b_label: str) -> str:
+def _render_json(changes: list[Change], a_label: str, b_label: str,
+                 apart: Sequence[Alter] | None = None) -> str:
     doc = {
         "format": JSON_FORMAT,
         "version": JSON_VERSION,
         "a": a_label,
         "b": b_label,
         "identical": not changes,
-        "summary": summarize(changes),
+        "summary": dict(summarize(changes), unstated=summarize_apart(apart)),
         "changes": [_json_change(c) for c in changes],
     }
     return json.dumps(doc, indent=2, ensure_ascii=False) + "\n"
@@ -503,17 +541,19 @@ def _count_word(n: int, word: str) -> str:
     return f"{n} {word}{'s' * (n != 1)}"
 
 
-def _render_markdown(changes: list[Change], a_label: str, b_label: str) -> str:
+def _render_markdown(changes: list[Change], a_label: str, b_label: str,
+                     apart: Sequence[Alter] | None = None) -> str:
     summary = summarize(changes)
     out = [f"## Schema diff: {_md_code(a_label)} -> {_md_code(b_label)}", ""]
+    note = [html.escape(apart_line(apart), quote=False), ""] if apart else []
     if not changes:
-        out += ["No differences.", ""]
+        out += ["No differences.", ""] + note
         return "\n".join(out)
     head = f"**{_count_word(summary['changes'], 'change')}**: " + ", ".join(
         f"{summary[a]} {_ACTION_WORDS[a]}" for a in ACTIONS)
     if summary["unconfirmed_renames"]:
         head += f"; **{summary['unconfirmed_renames']} likely rename(s) to confirm**"
-    out += [head + ".", ""]
+    out += [head + ".", ""] + note
     out += ["| kind | added | dropped | altered | renamed |", "|:--|--:|--:|--:|--:|"]
     for kind, counts in summary["by_kind"].items():
         out.append(f"| {kind.replace('_', ' ')} | " + " | ".join(str(counts[a]) for a in ACTIONS) + " |")
@@ -690,7 +730,8 @@ def _html_group(title: str, items: Sequence[Change], open_: bool, *, count: bool
             '<ul class="changes">', *(_html_item(c) for c in items), "</ul></details>"]
 
 
-def _render_html(changes: list[Change], a_label: str, b_label: str) -> str:
+def _render_html(changes: list[Change], a_label: str, b_label: str,
+                 apart: Sequence[Alter] | None = None) -> str:
     summary = summarize(changes)
     csp = (f"default-src 'none'; style-src {_csp_hash(_CSS)}; script-src {_csp_hash(_JS)}; "
            "img-src 'none'; connect-src 'none'; form-action 'none'; base-uri 'none'")
@@ -710,14 +751,16 @@ def _render_html(changes: list[Change], a_label: str, b_label: str) -> str:
         "<h1>Schema diff</h1>",
         f'<p>a: <code>{_h(a_label)}</code> &rarr; b: <code>{_h(b_label)}</code></p>',
     ]
+    note = [f'<p class="muted" id="set-apart">{_h(apart_line(apart))}</p>'] if apart else []
     if not changes:
-        out += ["<p>No differences.</p>", "</body>", "</html>", ""]
+        out += ["<p>No differences.</p>", *note, "</body>", "</html>", ""]
         return "\n".join(out)
     line = f"<p><strong>{_count_word(summary['changes'], 'change')}</strong>: " + ", ".join(
         f"{summary[a]} {_ACTION_WORDS[a]}" for a in ACTIONS)
     if summary["unconfirmed_renames"]:
         line += f"; <strong>{summary['unconfirmed_renames']} likely rename(s) to confirm</strong>"
     out.append(line + ".</p>")
+    out += note
     out += ['<table class="summary">',
             "<thead><tr><th>kind</th>" + "".join(f"<th>{_ACTION_WORDS[a]}</th>" for a in ACTIONS)
             + "</tr></thead>", "<tbody>"]
@@ -767,7 +810,7 @@ def _render_html(changes: list[Change], a_label: str, b_label: str) -> str:
 
 # ---------------------------------------------------------------------------------------
 
-_RENDERERS: dict[str, Callable[[list[Change], str, str], str]] = {
+_RENDERERS: dict[str, Callable[[list[Change], str, str, Sequence[Alter] | None], str]] = {
     "text": _render_text,
     "json": _render_json,
     "markdown": _render_markdown,
@@ -775,10 +818,14 @@ _RENDERERS: dict[str, Callable[[list[Change], str, str], str]] = {
 }
 
 
-def render_diff(changes: Iterable[Change], *, a_label: str, b_label: str, fmt: str = "text") -> str:
+def render_diff(changes: Iterable[Change], *, a_label: str, b_label: str, fmt: str = "text",
+                apart: Sequence[Alter] | None = None) -> str:
     """The changes that turn ``a`` into ``b`` as a report in ``fmt`` (see :data:`FORMATS`).
 
-    Deterministic: the same set of changes gives byte-identical output whatever its order.
+    ``apart``: the objects an "unstated = any" comparison set apart
+    (:func:`~schema_tools.diff.compare.diff_apart`), counted in one line; None for an exact
+    comparison.  Deterministic: the same set of changes gives byte-identical output
+    whatever its order.
     """
     try:
         renderer = _RENDERERS[fmt]
@@ -786,8 +833,9 @@ def render_diff(changes: Iterable[Change], *, a_label: str, b_label: str, fmt: s
         from ..errors import InputError
 
         raise InputError(f"unknown diff format {fmt!r}; choose from {', '.join(FORMATS)}") from None
-    return renderer(order_changes(changes), a_label, b_label)
+    return renderer(order_changes(changes), a_label, b_label,
+                    None if apart is None else order_changes(apart))
 
 
-__all__ = ["FORMATS", "JSON_FORMAT", "JSON_VERSION", "clean", "order_changes", "render_diff",
-           "summarize"]
+__all__ = ["FORMATS", "JSON_FORMAT", "JSON_VERSION", "apart_line", "clean", "order_changes",
+           "render_diff", "summarize", "summarize_apart"]

@@ -51,6 +51,7 @@ def _object_dict(o: MatrixObject, sites: tuple[str, ...]) -> dict[str, Any]:
         "differs": list(o.differs),
         "names": {n: list(ss) for n, ss in o.names.items()},
         "parts": list(o.parts),
+        "unstated": list(o.unstated),
     }
 
 
@@ -73,13 +74,16 @@ def matrix_to_dict(m: Matrix) -> dict[str, Any]:
         "version": VERSION,
         "reference": m.reference,
         "identical": m.identical,
-        "options": {"ignore": sorted(m.options.ignore), "tables": list(m.options.tables)},
+        "options": {"ignore": sorted(m.options.ignore), "tables": list(m.options.tables),
+                    "unstated": "any" if m.options.unstated_any else "exact"},
         "sites": sites,
         "summary": {
             "sites": len(m.sites),
             "objects": len(m.objects),
             "classes": m.class_counts(),
             "kinds": m.kind_counts(),
+            "conflicts": m.conflict_reasons(),
+            "unstated": m.unstated_counts(),
         },
         "objects": [_object_dict(o, m.sites) for o in m.objects],
     }
@@ -121,6 +125,34 @@ def _class_line(m: Matrix) -> str:
     return f"{len(m.objects)} objects: " + ", ".join(f"{cc[c]} {c}" for c in CLASSES)
 
 
+def _unstated_words(m: Matrix) -> str:
+    attrs = {a for o in m.objects for a in o.unstated}
+    words = (["definer"] if "definer" in attrs else []) + (["client charset"] if attrs - {"definer"} else [])
+    return " or ".join(words)
+
+
+def conflict_lines(m: Matrix) -> list[str]:
+    """Why objects conflict, one line per kind: ``routine conflicts: 12 (body 9,
+    parameters 3)``."""
+    out = []
+    for kind, r in m.conflict_reasons().items():
+        attrs = ", ".join(f"{a} {n}" for a, n in r["attributes"].items())
+        out.append(f"{kind.replace('_', ' ')} conflicts: {r['conflicts']}" + (f" ({attrs})" if attrs else ""))
+    return out
+
+
+def unstated_line(m: Matrix) -> str:
+    """How many objects were set apart for a definer or client charset some sites leave
+    unstated; empty when none."""
+    unstated = m.unstated_counts()
+    if not unstated:
+        return ""
+    n = sum(unstated.values())
+    kinds = ", ".join(f"{k} {c}" for k, c in unstated.items())
+    return (f"set apart: {n} object{'s' * (n != 1)} ({kinds}) agree but for a {_unstated_words(m)} "
+            f"that some sites leave unstated (--strict-unstated counts them)")
+
+
 def _text(m: Matrix) -> str:
     out = [f"schema matrix: {len(m.sites)} site(s), reference {_clean(m.reference)}",
            _class_line(m), ""]
@@ -136,6 +168,12 @@ def _text(m: Matrix) -> str:
     for k in KINDS:
         if any(kc[k].values()):
             out.append(f"  {k:<12}" + "".join(f"{kc[k][c]:>14}" for c in CLASSES))
+    reasons = conflict_lines(m)
+    if reasons:
+        out += ["", "why objects conflict (objects whose definitions differ in each attribute):"]
+        out += [f"  {line}" for line in reasons]
+    if unstated_line(m):
+        out += ["", unstated_line(m)]
     rest = [o for o in m.objects if o.cls != "core"]
     if not rest:
         out.append("")
@@ -180,6 +218,12 @@ def _markdown(m: Matrix) -> str:
     for k in KINDS:
         if any(kc[k].values()):
             out.append(f"| {k} | " + " | ".join(str(kc[k][c]) for c in CLASSES) + " |")
+    reasons = conflict_lines(m)
+    if reasons:
+        out += ["", "Why objects conflict (objects whose definitions differ in each attribute):", ""]
+        out += [f"- {_md(line)}" for line in reasons]
+    if unstated_line(m):
+        out += ["", _md(unstated_line(m))]
     rest = [o for o in m.objects if o.cls != "core"]
     if rest:
         out += ["", "## Objects that are not core", "",
@@ -372,6 +416,12 @@ def _html(m: Matrix) -> str:
             p.append(f"<tr><td>{k}</td>" + "".join(f"<td>{kc[k][c]}</td>" for c in CLASSES)
                      + "</tr>")
     p.append("</table></div>")
+    reasons = conflict_lines(m)
+    if reasons:
+        p.append('<div class="box" id="conflicts"><h2>Why objects conflict</h2>'
+                 + "".join(f"<div>{_E(line)}</div>" for line in reasons) + "</div>")
+    if unstated_line(m):
+        p.append(f'<div class="box" id="unstated"><h2>Set apart</h2><div>{_E(unstated_line(m))}</div></div>')
     p.append('<div class="box"><h2>Legend</h2><div>cell letter = definition group '
              '(A = most sites)</div><div><span class="chip gA">A</span><span class="chip gB">B'
              '</span><span class="chip gC">C</span><span class="chip gD">D</span>'

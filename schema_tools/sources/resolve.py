@@ -224,6 +224,21 @@ def source_label(spec: str) -> str:
     return p.name if "," not in spec else f"{p.name}+{spec.count(',')}"
 
 
+def site_labels(specs: Sequence[str], snaps: Sequence[Snapshot]) -> list[str]:
+    """The names of sources in reports: the site name a snapshot records (``snapshot
+    --site``), or else :func:`source_label`.  A server URL keeps its redacted URL.  Sources
+    whose site names collide are told apart by their :func:`source_label`
+    (``DLS (dls-v4.0.0)``)."""
+    labels = []
+    for spec, snap in zip(specs, snaps):
+        site = snap.metadata.get("site")
+        labels.append(site.strip() if isinstance(site, str) and site.strip() and not is_url(spec)
+                      else source_label(spec))
+    taken = [labels.count(label) > 1 for label in labels]
+    return [f"{label} ({source_label(spec)})" if twice and label != source_label(spec) else label
+            for label, spec, twice in zip(labels, specs, taken)]
+
+
 def read_one(spec: str, **kw) -> Snapshot:
     """:func:`read_source` for one command-line source string (see :func:`split_source`)."""
     return read_source(split_source(spec), **kw)
