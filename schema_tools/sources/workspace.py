@@ -24,6 +24,7 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import os
+import re
 import secrets
 from typing import Iterator, Sequence
 
@@ -43,7 +44,7 @@ class Workspace:
 
     def __init__(self, *, connect, client: Sequence[str], env: dict[str, str] | None,
                  database: str, describe: str, server_pid: int | None = None,
-                 notes: Sequence[str] = ()) -> None:
+                 notes: Sequence[str] = (), create_accounts=None) -> None:
         self._connect = connect
         self.server_pid = server_pid  # set for a throwaway server
         self.client = list(client)
@@ -51,14 +52,25 @@ class Workspace:
         self.database = database
         self.describe = describe
         self.notes = list(notes)  # what limits the fidelity of this workspace
+        # on a server of our own: creates the accounts that scripts name as DEFINER, as the
+        # site that ran them has them (``create_accounts([(user, host), ...])``)
+        self._create_accounts = create_accounts
 
     def connect(self, database: str | None = None) -> pymysql.connections.Connection:
         return self._connect(database)
 
     def load_files(self, paths) -> LoadReport:
+        if self._create_accounts is not None:
+            from .sqlscript import read_sql_file
+
+            self._create_accounts(sorted(set().union(*(definers_in(read_sql_file(p)) for p in paths))))
         return load_files(paths, client=self.client, env=self.env, database=self.database)
 
     def load_schema(self, schema: Schema) -> None:
+        if self._create_accounts is not None:
+            named = {o.definer for kind in (schema.views, schema.routines, schema.triggers, schema.events)
+                     for o in kind if o.definer}
+            self._create_accounts(sorted(_account(d) for d in named if "@" in d))
         conn = self.connect(self.database)
         try:
             execute_text(conn, render_schema(schema), source="<rendered snapshot>")
@@ -100,7 +112,43 @@ def local_workspace(*, sql_mode: str | None = None, database: str | None = None)
                                                          client_flag=MULTI_STATEMENTS),
             client=server.client_command(user=LOADER_USER), env=None, database=db,
             describe=f"throwaway {server.flavour} {server.version}", server_pid=server.pid,
+            create_accounts=lambda accounts: _create_accounts(server, accounts),
         )
+
+
+_NAME = r"(`(?:[^`]|``)+`|'(?:[^'\\]|''|\\.)+'|\"(?:[^\"]|\"\")+\"|[A-Za-z0-9_$.%-]+)"
+_DEFINER = re.compile(r"\bDEFINER\s*=\s*" + _NAME + r"\s*@\s*" + _NAME, re.IGNORECASE)
+
+
+def _unquote(name: str) -> str:
+    if name[:1] in "`'\"":
+        q = name[0]
+        return name[1:-1].replace(q + q, q)
+    return name
+
+
+def definers_in(text: str) -> set[tuple[str, str]]:
+    """The accounts ``DEFINER = user@host`` clauses of ``text`` name (a rough scan: a
+    clause inside a string or comment counts too, which at worst creates one account more)."""
+    return {(_unquote(m.group(1)), _unquote(m.group(2))) for m in _DEFINER.finditer(text)}
+
+
+def _account(definer: str) -> tuple[str, str]:
+    user, _, host = definer.rpartition("@")
+    return user, host
+
+
+def _create_accounts(server, accounts: Sequence[tuple[str, str]]) -> None:
+    """Create each ``(user, host)`` account on the throwaway ``server``, with every
+    privilege, unless it exists: a view, routine or trigger defined by it then works as on
+    the site whose scripts name it."""
+    if not accounts:
+        return
+    with contextlib.closing(server.connect()) as conn, conn.cursor() as cur:
+        for user, host in accounts:
+            account = f"{quote_string(user)}@{quote_string(host)}"
+            cur.execute(f"CREATE USER IF NOT EXISTS {account}")
+            cur.execute(f"GRANT ALL PRIVILEGES ON *.* TO {account}")
 
 
 @contextlib.contextmanager
