@@ -72,7 +72,7 @@ def test_identify_stamp_drift_and_a_plain_upgrade(server, chain, site_db):
     url_dir = _common(server, site_db, rdir)
     code, out = _run("identify", *url_dir)
     assert code == 0, out
-    assert "the state of revision base" in out and "alembic_version: none" in out
+    assert "schema: base (before " in out and "alembic_version: none" in out
     code, out = _run("drift", *url_dir)
     assert code == 2 and "not under revision control" in out
     code, out = _run("stamp", *url_dir, "--auto")
@@ -327,3 +327,17 @@ def test_a_downgrade_plan_lints_the_downgrade(server, scratch_db, tmp_path):
     code, out = _run("downgrade", *url_dir, "--to", "base", "--dry-run", "--allow-unreviewed")
     assert code == 0 and r1.rev_id in out, out
     assert "DD203" not in out and "new foreign key" not in out, out
+
+
+def test_the_start_of_a_branch_is_named_by_its_line():
+    """Alembic calls the start of every line ``base``; identify says which line starts
+    there, so that the ESRF branch's start is not taken for the DLS line's."""
+    from schema_tools.dba.identify import describe, identify
+
+    rdir = RevisionDir(PROJECT_ROOT / "revisions")
+    esrf_start = rdir.root_state("esrf_dls5_1").schema
+    text = describe(identify(rdir, esrf_start, alembic=[]))
+    assert "schema: base (the start of line esrf, before esrf_dls5_1)\n" in text, text
+    dls_start = rdir.state(None).schema
+    text = describe(identify(rdir, dls_start, alembic=[]))
+    assert "schema: base (the start of line dls, before dls_20240109_adminvar_bump_versi)\n" in text, text

@@ -67,7 +67,7 @@ def test_identify_and_drift_name_ptosc_leftovers_and_what_resolves_them(server, 
     triggers = _fake_ptosc_leftovers(server, site_db, "Proposal")
     code, out = _run("identify", *url_dir)
     assert code == 1, out
-    assert "schema: the state of revision base" in out, "the leftovers are set apart, not identified"
+    assert "schema: base (before " in out, "the leftovers are set apart, not identified"
     assert "pt-online-schema-change leftovers (4), not part of the schema identified above:" in out
     assert f"DROP TABLE `{site_db}`.`_Proposal_new`;" in out
     assert all(f"DROP TRIGGER `{site_db}`.`{t}`;" in out for t in triggers), out
@@ -101,7 +101,7 @@ def test_identify_and_drift_name_ptosc_leftovers_and_what_resolves_them(server, 
         log.mark_online(r1.rev_id, "upgrade", 1, step.to_json())
     _fake_ptosc_leftovers(server, site_db, table)
     code, out = _run("identify", *url_dir)
-    assert code == 1 and "schema: the state of revision base" in out, out
+    assert code == 1 and "schema: base (before " in out, out
     assert (f"statement 1 of {r1.rev_id} (online change of {table}), interrupted (recorded phase: copying): "
             f"{table} is unchanged; pt-osc left _{table}_new") in out
     command = f"schema-tools upgrade --url {shlex.quote(server.url(site_db))} --dir {shlex.quote(str(rdir.path))}"

@@ -263,6 +263,9 @@ class Identification:
     # or client charsets that one of them leaves unstated: those objects, by kind
     unstated: dict[str, int] = field(default_factory=dict)
     unstated_attrs: list[str] = field(default_factory=list)  # the attributes that differ so
+    # when ``revision`` is base: the lines of revisions that start there, as
+    # (first revision, its branch labels); several lines of one directory start apart
+    lines: list[tuple[str, tuple[str, ...]]] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
@@ -385,6 +388,8 @@ def identify(rdir: RevisionDir, schema: Schema, *, alembic: list[str] | None = N
         ident.distance = _distance(nearest[2])
     if ident.revision in by_rev:
         ident.legacy_script = by_rev[ident.revision].script
+    if ident.revision == BASE:
+        ident.lines = _lines_starting_at(rdir, fp)
     unknown = unknown_versions(rdir, alembic)
     if unknown:
         ident.disagreements.append(f"alembic_version records {', '.join(unknown)}, which is not a revision "
@@ -486,6 +491,24 @@ def unstated_note(by_kind: dict[str, int], attrs=("definer", "charset_client")) 
             f"{' or '.join(words)} that one side leaves unstated (--strict-unstated counts them)")
 
 
+def _lines_starting_at(rdir: RevisionDir, fp: str) -> list[tuple[str, tuple[str, ...]]]:
+    """(first revision, branch labels) of each line of ``rdir`` whose start state has the
+    fingerprint ``fp``; every line when none has (the state was matched otherwise)."""
+    script = rdir.script()
+    roots = rdir.roots()
+    starting = [r for r in roots if (st := rdir.root_state(r)) is not None and st.fingerprint == fp]
+    return [(r, tuple(sorted(script.get_revision(r).branch_labels))) for r in (starting or roots)]
+
+
+def _base_words(ident: Identification) -> str:
+    """How the start of a line is named: Alembic calls every line's start ``base``."""
+    if not ident.lines:
+        return "base"
+    starts = "; ".join(f"the start of line {', '.join(labels)}, before {first}" if labels else f"before {first}"
+                       for first, labels in ident.lines)
+    return f"base ({starts})"
+
+
 def describe(ident: Identification, *, verbose: bool = False) -> str:
     """The identification as text; ``verbose`` lists the SchemaStatus names that match no
     known script (otherwise counted)."""
@@ -494,7 +517,9 @@ def describe(ident: Identification, *, verbose: bool = False) -> str:
     if ident.revision is not None:
         extra = f" (legacy script {ident.legacy_script})" if ident.legacy_script else ""
         but = ", except the database default" if dd is not None else ""
-        lines.append(f"schema: the state of revision {ident.revision}{extra}{but}")
+        state = (f"the state of revision {ident.revision}" if ident.revision != BASE
+                 else _base_words(ident))
+        lines.append(f"schema: {state}{extra}{but}")
         if ident.unstated:
             lines.append(f"  {unstated_note(ident.unstated, ident.unstated_attrs)}")
         if dd is not None:
