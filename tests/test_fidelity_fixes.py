@@ -368,3 +368,48 @@ def test_an_alter_table_forgets_hash_on_the_server(server):
         assert _index(table, "n").using == "HASH"  # a whole TEXT column: a hash key by necessity
     finally:
         server.drop_database(db)
+
+
+# ---------------------------------------------------------------------------------------
+# 7. A routine's parameter list is kept as written, as the server keeps it
+
+ROUTINES = ("CREATE TABLE t (id int PRIMARY KEY);\n"
+            "DELIMITER ;;\n"
+            "CREATE PROCEDURE p( IN  p_id INT(10)  UNSIGNED ,p_name Varchar(45) /* who */)\n"
+            "SELECT p_id, p_name{};;\n"
+            "CREATE FUNCTION f(x  INTEGER) RETURNS  VARCHAR(20)  CHARSET utf8mb4 DETERMINISTIC RETURN 'a';;\n"
+            "DELIMITER ;\n")
+
+
+def _show_create_routines(server, db: str) -> dict[str, str]:
+    conn = server.connect(db)
+    try:
+        with conn.cursor() as cur:
+            out = {}
+            for kind, name in (("PROCEDURE", "p"), ("FUNCTION", "f")):
+                cur.execute(f"SHOW CREATE {kind} `{name}`")
+                out[name] = cur.fetchone()[2]
+            return out
+    finally:
+        conn.close()
+
+
+def test_parameter_lists_as_written_survive_a_revision(server, tmp_path):
+    a_sql, b_sql = ROUTINES.format(""), ROUTINES.format(", 1")
+    a, b = _converges(server, tmp_path, a_sql, b_sql)
+    # as the client sent it (it drops the comment)
+    assert next(r for r in b.routines if r.name == "p").param_list.startswith(
+        " IN  p_id INT(10)  UNSIGNED ,p_name Varchar(45)")
+    # the upgrade re-creates p: SHOW CREATE equals the target's, parameter list included
+    want = server.create_database()
+    got = server.create_database()
+    try:
+        load_text(b_sql, client=server.client_command(), database=want)
+        load_text(a_sql, client=server.client_command(), database=got)
+        rdir = RevisionDir(tmp_path / "again")
+        generate(rdir, source=a, target=b, message="again", check=False)
+        run_alembic(rdir, server.url(got), "upgrade", "head")
+        assert _show_create_routines(server, got) == _show_create_routines(server, want)
+    finally:
+        server.drop_database(want)
+        server.drop_database(got)
