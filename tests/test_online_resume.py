@@ -190,6 +190,35 @@ def test_upgrade_killed_during_the_copy(srv, reference, site):
     check_end_state(srv, db, writer, shown)
 
 
+def test_upgrade_killed_late_in_the_copy(srv, reference, site):
+    """Killed once pt-osc has copied most of the rows: the same resume."""
+    rdir, shown = reference
+    db, writer = site
+    proc = spawn(srv.url(db), rdir)
+    step = wait_for_phase(srv, db, "copying")
+    deadline = time.monotonic() + 30
+    copied = 0
+    with contextlib.closing(srv.connect(db)) as conn, conn.cursor() as cur:
+        while time.monotonic() < deadline and copied < ROWS * 0.7:
+            conn.commit()  # a fresh snapshot each time
+            try:
+                cur.execute("SELECT COUNT(*) FROM _DataCollection_new")
+                copied = cur.fetchone()[0]
+            except Exception:  # noqa: BLE001 - the table appears once the copy starts
+                copied = 0
+            time.sleep(0.02)
+    assert copied >= ROWS * 0.7, f"the copy never got far: {copied} rows"
+    assert online_step(srv, db)["phase"] == "copying"
+    proc.kill()
+    proc.wait(10)
+    assert child.wait_gone(step["pid"], 10), f"pt-osc {step['pid']} outlived the upgrade"
+    assert ptosc_processes(db) == []
+    code, out = upgrade(srv.url(db), rdir, *ONLINE)
+    assert code == 0, out
+    assert "interrupted (recorded phase: copying)" in out and "--force" not in out, out
+    check_end_state(srv, db, writer, shown)
+
+
 def test_ptosc_killed_during_the_copy(srv, reference, site):
     rdir, shown = reference
     db, writer = site
