@@ -411,7 +411,7 @@ def _register_commands() -> None:
 
 # one module per command family; each adds its commands to the group
 COMMAND_MODULES: tuple[str, ...] = ("verify_commands", "review_commands", "dba_commands", "legacy_commands",
-                                    "server_commands")
+                                    "server_commands", "converge_commands")
 _register_commands()
 
 
