@@ -49,7 +49,7 @@ def downgrade() -> None:
     # -- drop-dependents
     op.drop_constraint('BLSamplePosition_fk_blSampleId', 'BLSamplePosition', type_="foreignkey")
     # -- alter-tables
-    run_sql("ALTER TABLE `Position` ADD COLUMN `positionType` varchar(45) CHARACTER SET latin1 COLLATE latin1_swedish_ci DEFAULT NULL COMMENT 'Action (type) that originated this position' AFTER `Z`, ADD COLUMN `blSampleId` int(11) unsigned DEFAULT NULL COMMENT 'FK, references parent sample' AFTER `positionType`, ADD KEY `Position_fk_blSampleId` (`blSampleId`)")
+    run_sql("ALTER TABLE `Position` ADD COLUMN `positionType` varchar(45) CHARACTER SET latin1 COLLATE latin1_swedish_ci DEFAULT NULL COMMENT 'Action (type) that originated this position' AFTER `Z`, ADD COLUMN `blSampleId` int(11) unsigned DEFAULT NULL COMMENT 'FK, references parent sample' AFTER `positionType`, DROP INDEX `Position_FKIndex1`, ADD KEY `Position_FKIndex1` (`relativePositionId`), ADD KEY `Position_fk_blSampleId` (`blSampleId`)")
     # -- add-foreign-keys
     run_sql('ALTER TABLE `Position` ADD CONSTRAINT `Position_fk_blSampleId` FOREIGN KEY (`blSampleId`) REFERENCES `BLSample` (`blSampleId`)')
     # -- drop-tables

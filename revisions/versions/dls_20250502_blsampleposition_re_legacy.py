@@ -36,4 +36,4 @@ def downgrade() -> None:
     run_sql("DELETE FROM `SchemaStatus` WHERE `scriptName` = '2025_05_02_BLSamplePosition_rename_column.sql'")
     # -- alter-tables
     run_sql("ALTER TABLE `BLSamplePosition` CHANGE COLUMN `blSamplePositionId` `positionId` int(11) unsigned NOT NULL AUTO_INCREMENT COMMENT 'Primary key (auto-incremented)'")
-    run_sql('ALTER TABLE `BLSamplePosition` DROP PRIMARY KEY, ADD PRIMARY KEY (`positionId`)')
+    run_sql('ALTER TABLE `BLSamplePosition` DROP PRIMARY KEY, ADD PRIMARY KEY (`positionId`), DROP INDEX `BLSamplePosition_fk_blSampleId`, ADD KEY `BLSamplePosition_fk_blSampleId` (`blSampleId`)')

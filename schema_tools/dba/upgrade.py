@@ -80,8 +80,10 @@ _RAN = 0  # the progress row, numbered 0, that says every statement of the revis
 ALREADY_APPLIED = frozenset({1050, 1060, 1061, 1068, 1091, 1826, 1304, 1359, 1022, 4031, 1146, 1051,
                              1305, 1360, 1054})
 
-_UNTRACKED = re.compile(r"^\s*(?:(?:/\*.*?\*/|--[^\n]*\n|#[^\n]*\n)\s*)*(SET|SELECT|DO|SHOW|DESCRIBE|DESC|EXPLAIN)\b",
-                        re.I | re.S)
+# statements that leave the database as it is: queries and session settings (PREPARE too:
+# the EXECUTE of the prepared statement is tracked)
+_UNTRACKED = re.compile(r"^\s*(?:(?:/\*.*?\*/|--[^\n]*\n|#[^\n]*\n)\s*)*"
+                        r"(SET|SELECT|DO|SHOW|DESCRIBE|DESC|EXPLAIN|PREPARE|DEALLOCATE)\b", re.I | re.S)
 
 
 class DriftError(SchemaToolsError):
@@ -428,6 +430,8 @@ class PlannedRevision:
     tables: list[str]
     approved: bool | None = None
     findings: list[str] = field(default_factory=list)  # lint findings, one line each
+    # constraints an additive path left out (HY606), counted on the database: (line, failing rows)
+    decisions: list[tuple[str, int | None]] = field(default_factory=list)
 
 
 @dataclass
@@ -674,6 +678,11 @@ def describe_plan(plan: UpgradePlan) -> str:
         lines += [f"    lint: {f}" for f in shown]
         if len(r.findings) > len(shown):
             lines.append(f"    lint: ... and {len(r.findings) - len(shown)} more (schema-tools review {r.revision})")
+        failing = [line for line, n in r.decisions if n != 0]
+        lines += [f"    left out: {line}" for line in failing]
+        if len(r.decisions) > len(failing):
+            lines.append(f"    left out: {len(r.decisions) - len(failing)} more constraint(s) that no row "
+                         f"fails now (schema-tools review {r.revision} --url URL)")
         if r.tables:
             parts = []
             for t in r.tables:
@@ -956,6 +965,9 @@ def _set_default_first(plan: UpgradePlan, default: DefaultDifference, spec: Conn
     plan.database_statement = default.statement(spec.database)
 
 
+_FAILING = re.compile(r"; ([\d,]+) rows? of .* now$")
+
+
 def _add_findings(rdir: RevisionDir, plan: UpgradePlan, conn=None) -> None:
     """The linter's findings on each planned revision (warnings and above), in the direction
     the plan runs it: a downgrade is linted as the change from the revision's state back to
@@ -975,12 +987,20 @@ def _add_findings(rdir: RevisionDir, plan: UpgradePlan, conn=None) -> None:
             (review_directory(rdir.path, names[1:]) if len(names) > 1 else [])
     else:
         reviews = review_directory(rdir.path, names)
-    for planned, review in zip(plan.revisions, reviews):
+    for i, (planned, review) in enumerate(zip(plan.revisions, reviews)):
         if review is None:
             continue
         for f in review.at_least("warning", accepted=True):
             accepted = f" (accepted by {f.accepted_by})" if f.accepted_by else ""
             planned.findings.append(f"{f.code} {f.severity}: {f.subject}: {f.why}{accepted}")
+        if i == 0 and conn is not None and plan.direction == "upgrade":
+            # the constraints an additive path left out, with the rows of the database that
+            # fail each (HY606 counts them where it has the database)
+            for f in review.findings:
+                if f.code == "HY606" and (f.why.endswith(" now") or "; rows that fail it" in f.why):
+                    m = _FAILING.search(f.why)
+                    planned.decisions.append((f"{f.code} {f.severity}: {f.subject}: {f.why}",
+                                              int(m.group(1).replace(",", "")) if m else None))
 
 
 def _downgrade_review(rdir: RevisionDir, rev: str, conn=None):

@@ -6,7 +6,7 @@ from typing import Callable, Sequence
 
 import sqlalchemy as sa
 
-from ..diff.compare import diff, reverse_changes
+from ..diff.compare import DiffOptions, diff, reverse_changes
 from ..errors import ConnectionFailed, InputError, SchemaToolsError
 from ..model.objects import Schema
 from ..render.sql import Step, plan
@@ -41,17 +41,20 @@ def _apply_on_scratch(source: Schema, steps: Sequence[Step], server: str | None,
 def generate(rdir: RevisionDir, *, target: Schema, message: str, source: Schema | None = None,
              policy: str = "exact", rev_id: str | None = None, branch: str | None = None,
              server: str | None = None, check: bool = True,
-             kinds: Sequence[str] | None = None) -> RevisionInfo:
+             kinds: Sequence[str] | None = None,
+             renames: Sequence[tuple[str, str | None, str, str]] = ()) -> RevisionInfo:
     """Write a revision from ``source`` (default: the head state of ``rdir``) to ``target``.
 
     With ``check`` (the default) the upgrade is applied on a scratch database first: the
     state it produces is the revision's expected state, and under the exact policy it must
     equal ``target``, or nothing is written.  ``kinds`` (additive policy) keeps only the
     changes of those kinds (``table``, ``column``, ``index``...): a step toward ``target``.
-    The branch label goes on the first revision of its line only (Alembic carries it on)."""
+    The branch label goes on the first revision of its line only (Alembic carries it on).
+    ``renames``: renames to make, as :class:`~schema_tools.diff.compare.DiffOptions` states
+    them (``(kind, table, old, new)``)."""
     rdir.ensure()
     head, source = rdir.start(branch, source, rev_id)
-    changes = diff(source, target)
+    changes = diff(source, target, DiffOptions(renames=tuple(renames)) if renames else None)
     decisions: list[Decision] = []
     if policy == "additive":
         changes = additive(changes, source, target, decisions)
@@ -62,7 +65,7 @@ def generate(rdir: RevisionDir, *, target: Schema, message: str, source: Schema 
         raise InputError("a selection of kinds needs the additive policy")
     elif policy != "exact":
         raise InputError(f"unknown policy {policy!r}: use exact or additive")
-    up = plan(changes, source, target, reorder=policy == "exact")
+    up = plan(changes, source, target, reorder=policy == "exact", counters=True)
     expected = target
     if check or policy == "additive":
         expected = _apply_on_scratch(source, up, server, target)
@@ -72,7 +75,7 @@ def generate(rdir: RevisionDir, *, target: Schema, message: str, source: Schema 
                 raise RevisionCheckFailed(
                     f"the generated upgrade does not reach the target: {len(residual)} difference(s) "
                     f"remain, first: {residual[0].action} {residual[0].kind} {residual[0].path}")
-    down = plan(reverse_changes(changes), expected, source)
+    down = plan(reverse_changes(changes), expected, source, counters=True)
     return write_revision(rdir, source=source, target=target, expected=expected, message=message,
                           policy=policy, rev_id=rev_id, branch=branch if head is None else None,
                           down_revision=head, upgrade=up, downgrade=down,

@@ -377,7 +377,10 @@ def _widened(c: Alter, decide) -> Alter | None:
             and not (x in _TYPE_ATTRS and holds)
             and not (x in ("charset", "collation") and getattr(new, x) == getattr(target_col, x))]
     if left:
-        decide(c, f"the target's {', '.join(sorted(set(left)))} (the site keeps its own)")
+        # the target's column CHECK is a constraint over the site's rows: counted by the review
+        check = ({"constraint": "check", "table": c.table, "clause": target_col.check}
+                 if "check" in left and target_col.check else {})
+        decide(c, f"the target's {', '.join(sorted(set(left)))} (the site keeps its own)", **check)
     if not widened:
         return None
     return dataclasses.replace(c, new=new, changed=tuple(sorted(set(widened))))

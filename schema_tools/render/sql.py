@@ -128,6 +128,30 @@ def _block_size_rebuilds(changes: Sequence[Change], target: Table | None) -> lis
     return [i for i in indexes if i.name not in touched]
 
 
+def _fk_index_rebuilds(changes: Sequence[Change], before: Table | None) -> list[Index]:
+    """The indexes of ``before`` that may be the server's own index of a foreign key, to
+    re-create in a statement that adds an index.  MariaDB makes an index for a foreign key
+    declared without one, and such an index goes away when another index can serve the key,
+    and is listed after the others once one is added; an index written out (as a dump or a
+    rendered schema has it) stays, in its place.  ``SHOW CREATE TABLE`` shows both alike, so
+    a database a site built with its own scripts would end where a copy loaded from a dump
+    does not: re-created in the statement, the index is written out on both."""
+    if before is None:
+        return []
+    new = [c.obj if isinstance(c, Add) else c.new for c in changes
+           if c.kind == "index" and isinstance(c, (Add, Alter))]
+    if not new:
+        return []
+    touched = {c.name for c in changes if c.kind == "index"}
+    touched |= {c.old_name for c in changes if c.kind == "index" and isinstance(c, Rename)}
+    fk_columns = {tuple(fk.columns) for fk in before.foreign_keys}
+    dropped = {c.obj.name for c in changes if c.kind == "column" and isinstance(c, Drop)}
+    return [i for i in before.indexes
+            if i.kind == "index" and i.name not in touched and i.column_names in fk_columns
+            and not set(i.column_names) & dropped
+            and all(c.length is None and not c.descending for c in i.columns)]
+
+
 def _fk_columns_touched(changes: Sequence[Change]) -> set[tuple[str, str]]:
     """(table, column) pairs whose definition changes in a way an FK cares about."""
     touched = set()
@@ -140,10 +164,14 @@ def _fk_columns_touched(changes: Sequence[Change]) -> set[tuple[str, str]]:
     return touched
 
 
-def plan(changes: Sequence[Change], source: Schema, target: Schema, *, reorder: bool = True) -> list[Step]:
+def plan(changes: Sequence[Change], source: Schema, target: Schema, *, reorder: bool = True,
+         counters: bool = False) -> list[Step]:
     """Statements that turn ``source`` into ``target``, given ``changes = diff(source, target)``.
     ``reorder=False`` (a selection of the changes, which does not reach ``target``) leaves
-    the indexes and checks of existing tables in the order the statements give them."""
+    the indexes and checks of existing tables in the order the statements give them.
+    ``counters``: keep AUTO_INCREMENT counters across a round trip (see :func:`_counter_steps`):
+    the plan saves the counter of each existing table it inserts rows into, and restores the
+    one saved for its target state in each table it deletes rows from."""
     steps: list[Step] = []
     tgt_tables = _table_by_name(target)
     table_renames = {c.old_name: c.name for c in changes if isinstance(c, Rename) and c.kind == "table"}
@@ -233,14 +261,15 @@ def plan(changes: Sequence[Change], source: Schema, target: Schema, *, reorder: 
     src_tables = _table_by_name(source)
     for name in sorted(set(by_table) | set(tgt_tables)):
         table_changes = by_table.get(name, [])
-        table_steps = _alter_table(name, table_changes, tgt_tables.get(name), stated)
         before = src_tables.get(rev_table_renames.get(name, name))
+        table_steps = _alter_table(name, table_changes, tgt_tables.get(name), stated,
+                                   before if name not in {c.name for c in added_tables} else None)
         if reorder and before is not None and name in tgt_tables and name not in {c.name for c in added_tables}:
             table_steps += _reorder(name, table_changes, before, tgt_tables[name], table_steps, stated)
         steps += table_steps
 
     # -- 4b. lookup data: rows deleted, updated, inserted, by primary key ------------------
-    steps += _data_steps(changes, tgt_tables)
+    steps += _data_steps(changes, tgt_tables, _counter_steps(changes, source, target) if counters else None)
 
     # -- 5. foreign keys -------------------------------------------------------------------------
     for c in added_tables:
@@ -302,7 +331,58 @@ def plan(changes: Sequence[Change], source: Schema, target: Schema, *, reorder: 
 _DATA_SESSION = ("SET SESSION sql_mode = CONCAT(@@SESSION.sql_mode, ',NO_AUTO_VALUE_ON_ZERO')",)
 
 
-def _data_steps(changes: Sequence[Change], tables: dict[str, Table]) -> list[Step]:
+def _counter_steps(changes: Sequence[Change], source: Schema, target: Schema) -> tuple[list[Step], list[Step]]:
+    """(steps before the data statements, steps after them) that keep AUTO_INCREMENT counters.
+
+    The counter is state, not schema: rows inserted with explicit ids move it, and deleting
+    them does not move it back.  So a plan that inserts rows into a table that exists before
+    it saves the table's counter first (``information_schema.TABLES.AUTO_INCREMENT``) in
+    ``schema_tools_auto_increment``, keyed by the fingerprint of its source state; a plan
+    that deletes rows from a table that exists after it (a downgrade: its target is that
+    source state) sets the counter saved for its target state, if any, once the rows are
+    gone (the server keeps it above the largest id left), then forgets it."""
+    from ..model.snapshot import fingerprint
+    from ..sources.introspect import AUTO_INCREMENT_TABLE
+
+    data = [c for c in changes if c.kind == "data"]
+    # the tables on both sides that have a counter (an AUTO_INCREMENT column)
+    counted = {t.name for t in source.tables if any(c.auto_increment for c in t.columns)}
+    counted &= {t.name for t in target.tables}
+    saved = sorted({c.table for c in data if isinstance(c, Add) and c.table in counted})
+    restored = sorted({c.table for c in data if isinstance(c, Drop) and c.table in counted})
+    book = _q(AUTO_INCREMENT_TABLE)
+    create = Step("data", f"CREATE TABLE IF NOT EXISTS {book} (`state` varchar(80) CHARACTER SET ascii NOT NULL, "
+                          "`table_name` varchar(64) NOT NULL, `auto_increment` bigint unsigned NOT NULL, "
+                          "PRIMARY KEY (`state`, `table_name`)) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 "
+                          "COLLATE=utf8mb4_bin")
+    before: list[Step] = []
+    after: list[Step] = []
+    if saved:
+        state = quote_string(fingerprint(source))
+        before = [create, Step("data", f"REPLACE INTO {book} (`state`, `table_name`, `auto_increment`) "
+                                       f"SELECT {state}, `TABLE_NAME`, `AUTO_INCREMENT` FROM "
+                                       f"`information_schema`.`TABLES` WHERE `TABLE_SCHEMA` = DATABASE() "
+                                       f"AND `TABLE_NAME` IN ({', '.join(quote_string(t) for t in saved)}) "
+                                       f"AND `AUTO_INCREMENT` IS NOT NULL")]
+    if restored:
+        state = quote_string(fingerprint(target))
+        variable = "@" + AUTO_INCREMENT_TABLE
+        if not before:
+            before.append(create)
+        for table in restored:
+            # ALTER TABLE takes no expression: the statement is made, prepared and executed
+            # (PREPARE and SET change the session only; 'DO 0' when nothing was saved)
+            alter = quote_string(f"ALTER TABLE {_q(table)} AUTO_INCREMENT = ")
+            after.append(Step("data", f"EXECUTE {book}", (), table, session=(
+                f"SET {variable} = COALESCE((SELECT CONCAT({alter}, `auto_increment`) FROM {book} "
+                f"WHERE `state` = {state} AND `table_name` = {quote_string(table)}), 'DO 0')",
+                f"PREPARE {book} FROM {variable}")))
+        after.append(Step("data", f"DELETE FROM {book} WHERE `state` = {state}"))
+    return before, after
+
+
+def _data_steps(changes: Sequence[Change], tables: dict[str, Table],
+                counters: tuple[list[Step], list[Step]] | None = None) -> list[Step]:
     steps: list[Step] = []
     depth: dict[str, int] = {}
 
@@ -338,6 +418,8 @@ def _data_steps(changes: Sequence[Change], tables: dict[str, Table]) -> list[Ste
             steps.append(Step("data", f"INSERT INTO {_q(c.table)} (" + ", ".join(_q(k) for k, _ in pairs)
                               + ") VALUES (" + ", ".join(v for _, v in pairs) + ")", (c,), c.table,
                               session=_DATA_SESSION))
+    if counters is not None:
+        steps = counters[0] + steps + counters[1]
     return steps
 
 
@@ -409,7 +491,7 @@ def _hash_by_necessity(index: Index, table: Table) -> bool:
 
 
 def _alter_table(table: str, changes: list[Change], target: Table | None,
-                 stated: set[int] | None = None) -> list[Step]:
+                 stated: set[int] | None = None, before: Table | None = None) -> list[Step]:
     steps: list[Step] = []
     renames = [c for c in changes if c.kind == "column" and isinstance(c, Rename)]
     if renames:
@@ -455,6 +537,11 @@ def _alter_table(table: str, changes: list[Change], target: Table | None,
     for index in _block_size_rebuilds(changes, target):
         clauses.append(_index_drop_clause(index))
         clauses.append(_index_add_clause(index))
+    block_size = {i.name for i in _block_size_rebuilds(changes, target)}
+    for index in _fk_index_rebuilds(changes, before):
+        if index.name not in block_size:
+            clauses.append(_index_drop_clause(index))
+            clauses.append(_index_add_clause(index))
     for c in changes:
         if c.kind == "index" and isinstance(c, Add):
             clauses.append(_index_add_clause(c.obj))
@@ -511,6 +598,7 @@ def _predicted_orders(changes: Sequence[Change], before: Table, target: Table,
     readded = [c.new.name for c in changes if c.kind == "index" and isinstance(c, Alter)
                and c.changed != ("ignored",)]
     readded += [i.name for i in _block_size_rebuilds(changes, target)]
+    readded += [i.name for i in _fk_index_rebuilds(changes, before) if i.name not in readded]
     added = [c.obj.name for c in changes if c.kind == "index" and isinstance(c, Add)]
     dropped = {c.obj.name for c in changes if c.kind == "index" and isinstance(c, Drop)}
     kept = [renamed.get(n, n) for n in index_order(before) if n not in dropped]
@@ -559,6 +647,7 @@ def _reorder(table: str, changes: Sequence[Change], before: Table, target: Table
     if main is not None and main.sql.startswith(f"ALTER TABLE {_q(table)} "):
         added = {c.obj.name for c in changes if c.kind == "index" and isinstance(c, Add)}
         added |= {c.name for c in changes if c.kind == "index" and isinstance(c, (Alter, Rename))}
+        added |= {i.name for i in _fk_index_rebuilds(changes, before)}  # re-created there already
         fold = tuple(n for n in redo if n not in added)
         new_checks = {c.name for c in changes if c.kind == "check" and not isinstance(c, Drop)}
         fold_checks = tuple(n for n in redo_checks if n not in new_checks)

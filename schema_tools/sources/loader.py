@@ -4,7 +4,9 @@ The client itself executes the files (it is the reference for ``DELIMITER`` bloc
 executable comments and the sandbox-mode line), after a line-preserving preparation:
 
 * ``CREATE DATABASE`` and ``USE`` statements are redirected to the target database, so a
-  dump that hard-codes its database name (``USE `pydb```) loads where it is asked to;
+  dump that hard-codes its database name (``USE `pydb```) loads where it is asked to; names
+  qualified with that database (```pydb`.`Movie```), in the dump and in the scripts loaded
+  after it, are redirected too;
 * phpMyAdmin's stand-in tables for views are removed: they are not tables, and one of
   ESRF's is too wide to create at all.  A view whose definition the dump lacks is
   reported in :attr:`LoadReport.missing_views`.
@@ -24,6 +26,7 @@ from typing import Mapping, Sequence
 
 from ..errors import SqlError, ServerError
 from .sqlscript import Statement, read_sql_file, split_sql
+from .tokens import Token, tokenize
 
 LOADER_USER = "schema_tools_loader"
 LOADER_ACCOUNT = f"{LOADER_USER}@localhost"
@@ -49,6 +52,7 @@ class LoadReport:
 
     notes: list[str] = field(default_factory=list)
     missing_views: list[str] = field(default_factory=list)
+    declared: str | None = None  # the database the first file creates or switches to
 
 
 def _blank(text: str, start: int, end: int, replacement: str = "") -> str:
@@ -83,6 +87,39 @@ def find_stand_ins(text: str, statements: Sequence[Statement]) -> tuple[dict[str
     return stand_ins, sorted(n for n in stand_ins if n not in created_views)
 
 
+@dataclass(frozen=True)
+class _Span:
+    """A part of a statement to replace (a statement itself is replaced whole)."""
+
+    start: int
+    end: int
+
+
+def _quote(name: str) -> str:
+    return "`" + name.replace("`", "``") + "`"
+
+
+def _token_end(tok: Token) -> int:
+    if tok.kind == "qident":  # the closing quote after the value, doubled quotes included
+        return tok.pos + 2 + len(tok.value) + tok.value.count("`")
+    return tok.pos + len(tok.value)
+
+
+def _qualifiers(sql: str, database: str) -> list[tuple[int, int]]:
+    """The spans of ``sql`` naming ``database`` as the qualifier of a name (``db.t``,
+    ```db`.`t```, ``db.t.c``); strings and comments are never touched."""
+    toks = tokenize(sql)
+    out = []
+    for i, tok in enumerate(toks[:-2]):
+        dot, name = toks[i + 1], toks[i + 2]
+        if (tok.is_name and tok.value == database and dot.kind == "op" and dot.value == "."
+                and dot.pos == _token_end(tok) and name.is_name and name.pos == dot.pos + 1
+                and not (i > 0 and toks[i - 1].kind == "op" and toks[i - 1].value == "."
+                         and toks[i - 1].pos + 1 == tok.pos)):
+            out.append((tok.pos, _token_end(tok)))
+    return out
+
+
 def declared_database(path: str | os.PathLike) -> str | None:
     """The database a dump creates or switches to (``CREATE DATABASE x`` / ``USE x``)."""
     for st in split_sql(read_sql_file(path), source=str(path)):
@@ -97,13 +134,19 @@ def prepare_script(text: str, *, source: str, database: str, report: LoadReport)
     """Return ``text`` made loadable into ``database`` (line numbers unchanged)."""
     statements = split_sql(text, source=source)
     stand_ins, missing = find_stand_ins(text, statements)
-    edits: list[tuple[Statement, str]] = [(st, "") for st in stand_ins.values()]
+    edits: list[tuple[Statement | _Span, str]] = [(st, "") for st in stand_ins.values()]
+    for st in statements:
+        head = st.sql.lstrip()
+        m = _CREATE_DB.match(head) or _USE.match(head)
+        if m and report.declared is None:
+            report.declared = _ident(m.group(1))
+    qualified = 0
     for st in statements:
         head = st.sql.lstrip()
         m = _CREATE_DB.match(head)
         if m:
             options = m.group(2).strip()
-            target = "`" + database.replace("`", "``") + "`"
+            target = _quote(database)
             report.notes.append(f"{st.location}: CREATE DATABASE {_ident(m.group(1))} "
                                 f"applied to the target database {database}")
             edits.append((st, f"ALTER DATABASE {target} {options}" if options else ""))
@@ -113,6 +156,14 @@ def prepare_script(text: str, *, source: str, database: str, report: LoadReport)
             report.notes.append(f"{st.location}: USE {_ident(m.group(1))} ignored: "
                                 f"loading into {database}")
             edits.append((st, ""))
+            continue
+        if report.declared is not None and report.declared != database and st not in stand_ins.values():
+            for start, end in _qualifiers(st.sql, report.declared):
+                edits.append((_Span(st.start + start, st.start + end), _quote(database)))
+                qualified += 1
+    if qualified:
+        report.notes.append(f"{source}: {qualified} name(s) qualified with {report.declared} "
+                            f"redirected to the target database {database}")
     for name in missing:
         report.missing_views.append(name)
         report.notes.append(f"{stand_ins[name].location}: view {name}: the dump has only a "

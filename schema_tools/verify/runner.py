@@ -79,9 +79,11 @@ class DataCheck:
         return out
 
 
-# a statement that writes rows (the alembic_version bookkeeping is not one of the revision's)
+# a statement that writes rows (the bookkeeping of alembic_version and of the AUTO_INCREMENT
+# counters is not one of the revision's)
 _DATA_STATEMENT = re.compile(r"\s*(INSERT|REPLACE|UPDATE|DELETE|BEGIN|CALL|LOAD)\b", re.I)
-_BOOKKEEPING = re.compile(r"\s*(?:INSERT\s+INTO|UPDATE|DELETE\s+FROM)\s+`?alembic_version\b", re.I)
+_BOOKKEEPING = re.compile(r"\s*(?:INSERT\s+INTO|REPLACE\s+INTO|UPDATE|DELETE\s+FROM)\s+"
+                          r"`?(?:alembic_version|schema_tools_auto_increment)\b", re.I)
 
 
 @dataclass
