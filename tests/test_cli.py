@@ -9,6 +9,7 @@ import pytest
 from click.testing import CliRunner
 
 from schema_tools.cli.main import cli
+from schema_tools.errors import InputError
 from schema_tools.model import Snapshot
 
 PASSWORD = "s3cr:t@pw/%" + secrets.token_hex(3)
@@ -56,7 +57,7 @@ def test_bad_input_exits_2_with_one_line(args, message):
 
 
 def test_debug_reraises():
-    with pytest.raises(Exception):
+    with pytest.raises(InputError):
         CliRunner().invoke(cli, ["--debug", "show", "missing.json"], catch_exceptions=False)
 
 

@@ -241,7 +241,7 @@ def diff_command(a, b, fmt, output, ignore, tables, strict_unstated, offline, le
                           unstated_any=not strict_unstated)
     snaps = read_many((a, b), server=server, defaults_file=defaults_file, offline=offline,
                       lenient=lenient)
-    for spec, snap in zip((a, b), snaps):
+    for spec, snap in zip((a, b), snaps, strict=True):
         meta = snap.metadata
         if meta.get("partial"):
             click.echo(f"warning: {source_label(spec)}: partial read, "

@@ -15,9 +15,9 @@ from __future__ import annotations
 import dataclasses
 import re
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Sequence
 
 import pymysql
 
@@ -324,9 +324,10 @@ def legacy_revision(entries: Sequence[LegacyEntry], status: LegacyStatus) -> tup
     return entries[last].revision, unknown, gaps
 
 
-def identify(rdir: RevisionDir, schema: Schema, *, alembic: list[str] | None = None,
-             legacy: LegacyStatus | None = None, snapshots: Path | None = None,
-             database: str | None = None, unstated_any: bool = True) -> Identification:
+def identify(  # noqa: C901 - the guide's identification steps in order, each ending the search
+        rdir: RevisionDir, schema: Schema, *, alembic: list[str] | None = None,
+        legacy: LegacyStatus | None = None, snapshots: Path | None = None,
+        database: str | None = None, unstated_any: bool = True) -> Identification:
     """Where ``schema`` (the live one; ``database`` its name) stands among the recorded states
     of ``rdir`` and the site snapshots in ``snapshots``.  Without an exact match, a state
     that differs only in the database default is found by fingerprint too (``revision`` is

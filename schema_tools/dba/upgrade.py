@@ -45,12 +45,13 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import functools
 import hashlib
 import re
 import time
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Sequence
 
 import pymysql
 import sqlalchemy as sa
@@ -536,7 +537,7 @@ def _head_names(script, heads: Sequence[str]) -> str:
     out = []
     for h in sorted(heads):
         labels = sorted(script.get_revision(h).branch_labels or ())
-        out.append(f"{h} ({', '.join(l + '@head' for l in labels)})" if labels else h)
+        out.append(f"{h} ({', '.join(label + '@head' for label in labels)})" if labels else h)
     return ", ".join(out)
 
 
@@ -975,7 +976,8 @@ def _add_findings(rdir: RevisionDir, plan: UpgradePlan, conn=None) -> None:
             (review_directory(rdir.path, names[1:]) if len(names) > 1 else [])
     else:
         reviews = review_directory(rdir.path, names)
-    for planned, review in zip(plan.revisions, reviews):
+    # not strict: with no revision planned, review_directory reviews them all
+    for planned, review in zip(plan.revisions, reviews, strict=False):
         if review is None:
             continue
         for f in review.at_least("warning", accepted=True):
@@ -1115,7 +1117,7 @@ def _run_revisions(session: Session, plan: UpgradePlan, log: ProgressLog, cfg, f
         try:
             with engine.connect() as c:
                 cfg.attributes["connection"] = c
-                _alembic_errors(plan.direction, rev, lambda: fn(cfg, target))
+                _alembic_errors(plan.direction, rev, functools.partial(fn, cfg, target))
         except BaseException as exc:
             error = _reported(plan.direction, rev, tracker, log, tracker.raised or exc)
             if error is None:

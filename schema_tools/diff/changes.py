@@ -42,7 +42,7 @@ class Change:
     def name(self) -> str:
         raise NotImplementedError
 
-    def reverse(self) -> "Change":
+    def reverse(self) -> Change:
         raise NotImplementedError
 
     @property
@@ -68,7 +68,7 @@ class Add(Change):
     def name(self) -> str:
         return object_name(self.obj)
 
-    def reverse(self) -> "Drop":
+    def reverse(self) -> Drop:
         return Drop(self.kind, self.table, self.obj, self.after)
 
 
@@ -108,7 +108,7 @@ class Alter(Change):
     def name(self) -> str:
         return object_name(self.new)
 
-    def reverse(self) -> "Alter":
+    def reverse(self) -> Alter:
         return Alter(self.kind, self.table, self.new, self.old, self.changed,
                      self.new_after, self.old_after)
 
@@ -137,7 +137,7 @@ class Rename(Change):
     def old_name(self) -> str:
         return object_name(self.old)
 
-    def reverse(self) -> "Rename":
+    def reverse(self) -> Rename:
         return Rename(self.kind, self.table, self.new, self.old, self.confirmed, self.reason)
 
     def sort_key(self) -> tuple:

@@ -18,8 +18,9 @@ import dataclasses
 import fnmatch
 import functools
 import operator
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from typing import Any, Callable, Iterable, Sequence
+from typing import Any
 
 from ..model.objects import Check, Column, ForeignKey, Index, Schema, Table
 from ..model.order import check_order, index_order
@@ -95,7 +96,8 @@ class DiffOptions:
 STATED = "renamed by the script"
 
 
-def reversed_renames(renames: Sequence[tuple[str, str | None, str, str]]) -> tuple[tuple[str, str | None, str, str], ...]:
+def reversed_renames(renames: Sequence[tuple[str, str | None, str, str]]
+                     ) -> tuple[tuple[str, str | None, str, str], ...]:
     """Stated renames for the other direction (``DiffOptions.renames`` of ``diff(b, a)``):
     each renamed back, sub-objects keyed by their table's name in ``a``."""
     tables = {new: old for kind, _, old, new in renames if kind == "table"}
@@ -184,7 +186,7 @@ def _match(old: Sequence[Any], new: Sequence[Any], key: Callable[[Any], str] = o
 
     Returns (pairs, case_renames, only_old, only_new); pairs are (old, new)."""
     new_keys = [key(o) for o in new]
-    new_by = dict(zip(new_keys, new))
+    new_by = dict(zip(new_keys, new, strict=True))
     pairs, only_old, old_keys = [], [], []
     for o in old:
         k = key(o)
@@ -195,14 +197,14 @@ def _match(old: Sequence[Any], new: Sequence[Any], key: Callable[[Any], str] = o
             only_old.append(o)
             old_keys.append(k)
     if not only_old or not new_by:  # nothing left on one side: no case renames either
-        return pairs, [], only_old, [o for k, o in zip(new_keys, new) if k in new_by]
-    only_new = [(k, o) for k, o in zip(new_keys, new) if k in new_by]
+        return pairs, [], only_old, [o for k, o in zip(new_keys, new, strict=True) if k in new_by]
+    only_new = [(k, o) for k, o in zip(new_keys, new, strict=True) if k in new_by]
     case_renames = []
     by_lower: dict[str, list[Any]] = {}
     for k, o in only_new:
         by_lower.setdefault(k.lower(), []).append(o)
     rest_old = []
-    for k, o in zip(old_keys, only_old):
+    for k, o in zip(old_keys, only_old, strict=True):
         cands = by_lower.get(k.lower())
         if cands and len(cands) == 1:
             n = cands.pop()
@@ -500,7 +502,7 @@ def _common_orders(old: Table, new: Table, changes: Sequence[Change]) -> dict[st
 
 
 def _shell(t: Table, name: str, orders: dict[str, tuple] | None = None,
-           side: int = 0) -> Table:  # noqa: D401
+           side: int = 0) -> Table:
     """A table without its sub-objects, for table-level option changes; its
     ``index_order`` and ``check_order`` are those of :func:`_common_orders`."""
     orders = orders or {}
@@ -608,7 +610,7 @@ def _rows_of(name: str, data, keys: list[str]):
     out = {}
     columns = data.columns
     for values in data.rows:
-        pairs = tuple(zip(columns, values))
+        pairs = tuple(zip(columns, values, strict=False))
         by_column = dict(pairs)
         key = tuple((k, by_column.get(k, "NULL")) for k in keys)
         label = ",".join(f"{k}={v}" for k, v in key)

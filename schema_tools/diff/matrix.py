@@ -50,8 +50,9 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 from collections import Counter
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, Iterable, Mapping
+from typing import Any
 
 from ..errors import InputError
 from ..model.objects import DataType, Schema, Table
@@ -402,7 +403,7 @@ def _build_object(e: _Entry, all_sites: tuple[str, ...], opts: DiffOptions) -> M
     reps = [e.by_site[ss[0]][0] for _, ss in ordered]
     differs = _attr_diffs(e.kind, reps, opts, frozenset(apart)) if len(ordered) > 1 else []
     groups = []
-    for i, ((key, ss), rep) in enumerate(zip(ordered, reps)):
+    for i, ((key, ss), rep) in enumerate(zip(ordered, reps, strict=True)):
         definition = {}
         for attr in differs:
             if attr == "name":

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Callable, Sequence
+from collections.abc import Callable, Sequence
 
 import sqlalchemy as sa
 
@@ -13,7 +13,7 @@ from ..render.sql import Step, plan
 from ..sources.connection import parse_url
 from ..sources.introspect import MULTI_STATEMENTS
 from ..sources.workspace import open_workspace
-from .from_sql import revision_from_sql  # noqa: F401  (the revision command's --sql)
+from .from_sql import revision_from_sql  # noqa: F401 - re-exported for the revision command's --sql
 from .revision import Decision, RevisionDir, RevisionInfo, additive, not_a_revision_directory, write_revision
 
 

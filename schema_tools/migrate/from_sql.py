@@ -22,9 +22,9 @@ the ``SchemaStatus`` rows.  Before anything is written, on a scratch database:
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Sequence
 
 import pymysql
 
@@ -105,7 +105,7 @@ def _read_scripts(paths: Sequence[str | Path]) -> list[LegacyScript]:
 
 def _infos(scripts: Sequence[LegacyScript]) -> list[StatementInfo]:
     return [classify(sql, file=s.name, line=st.line) for s in scripts
-            for st, sql in zip(s.statements, s.sql)]
+            for st, sql in zip(s.statements, s.sql, strict=True)]
 
 
 def _rows(conn, tables: Sequence[str]) -> dict[str, list[str]]:
@@ -186,7 +186,8 @@ def _tracked_rows(source: Schema) -> set[str]:
     return names
 
 
-def _steps_of(scripts: Sequence[LegacyScript], infos: Sequence[StatementInfo]) -> list[tuple[StatementInfo | None, str]]:
+def _steps_of(scripts: Sequence[LegacyScript],
+              infos: Sequence[StatementInfo]) -> list[tuple[StatementInfo | None, str]]:
     """The upgrade as it will run: each script's steps, its statements matched to their
     information."""
     out: list[tuple[StatementInfo | None, str]] = []

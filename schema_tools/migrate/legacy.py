@@ -55,9 +55,9 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Sequence
 
 import pymysql
 
@@ -145,7 +145,7 @@ def read_script(path: str | Path) -> LegacyScript:
     recorded = done = None
     problems: list[str] = []
     definers: list[tuple[int, str, str]] = []
-    for st, stmt in zip(statements, sql):
+    for st, stmt in zip(statements, sql, strict=True):
         bare = strip_comments(stmt).strip()
         m = _STATUS_INSERT.match(bare)
         if m and recorded is None:
@@ -297,7 +297,7 @@ def read_rows(ws: Workspace, schema: Schema, tables: Sequence[str]) -> dict[str,
             with conn.cursor() as cur:
                 cur.execute("SELECT " + ", ".join(f"QUOTE({quote_ident(c)})" for c in cols)
                             + f" FROM {quote_ident(name)}")
-                out[name] = [tuple(zip(cols, row)) for row in cur.fetchall()]
+                out[name] = [tuple(zip(cols, row, strict=True)) for row in cur.fetchall()]
     finally:
         conn.close()
     return out
@@ -330,7 +330,7 @@ def _run_script(ws: Workspace, script: LegacyScript) -> None:
             if not _account_exists(conn, user, host):
                 raise _Failed(f"line {line}: DEFINER {quote_ident(user)}@{quote_ident(host)} does not "
                               f"exist on the server; create the account or drop the DEFINER clause")
-        for st, sql in zip(script.statements, script.sql):
+        for st, sql in zip(script.statements, script.sql, strict=True):
             try:
                 with conn.cursor() as cur:
                     cur.execute(sql)

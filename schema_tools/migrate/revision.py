@@ -20,10 +20,10 @@ import hashlib
 import re
 import shutil
 import unicodedata
+from collections.abc import Sequence
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
-from typing import Sequence
 
 from ..diff.changes import Add, Alter, Change, Drop, Rename
 from ..errors import InputError
@@ -67,13 +67,13 @@ class RevisionDir:
     def states(self) -> Path:
         return self.path / "states"
 
-    def ensure(self) -> "RevisionDir":
+    def ensure(self) -> RevisionDir:
         """Make this a revision directory (for a writer: new revisions go here)."""
         self.versions.mkdir(parents=True, exist_ok=True)
         self.states.mkdir(parents=True, exist_ok=True)
         return self._complete()
 
-    def _complete(self) -> "RevisionDir":
+    def _complete(self) -> RevisionDir:
         """Put back the Alembic files a revision directory needs (``env.py``...)."""
         template = resources.files("schema_tools.migrate").joinpath("template")
         for name in TEMPLATE_FILES:
@@ -96,7 +96,7 @@ class RevisionDir:
             cfg.cmd_opts = None
         return cfg
 
-    def require(self) -> "RevisionDir":
+    def require(self) -> RevisionDir:
         """For a reader: this must be a revision directory with revisions, or
         :class:`InputError` says so (a wrong ``--dir`` must not read as a wrong database)."""
         if not self.versions.is_dir():
@@ -439,7 +439,8 @@ def _narrower_charset(old: str | None, new: str | None) -> bool:
     return _CHARSET_RANK[new] < _CHARSET_RANK[old]
 
 
-def _harmonize_fk_types(changes: list[Change], source: Schema, target: Schema) -> list[Change]:
+def _harmonize_fk_types(  # noqa: C901 - a fixed point over the foreign-key graph, integer rules inline
+        changes: list[Change], source: Schema, target: Schema) -> list[Change]:
     """Widening can leave the two ends of a foreign key with different integer types, which
     the server refuses.  Give every column linked by foreign keys the widest of their types."""
 
@@ -467,7 +468,7 @@ def _harmonize_fk_types(changes: list[Change], source: Schema, target: Schema) -
     fks = [(t.name, fk) for t in target.tables for fk in t.foreign_keys]
     fks += [(t.name, fk) for t in source.tables if t.name not in kept for fk in t.foreign_keys]
     for table, fk in fks:
-        for a, b in zip(fk.columns, fk.ref_columns):
+        for a, b in zip(fk.columns, fk.ref_columns, strict=False):
             ka, kb = (table, a), (fk.ref_table, b)
             if ka in final and kb in final:
                 parent[find(ka)] = find(kb)

@@ -18,9 +18,9 @@ know, per statement, without a server:
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Sequence
 
 from ..errors import SqlError
 from ..sources.sqlscript import Statement, client_strip, read_sql_file, split_sql

@@ -11,8 +11,8 @@ The order the server lists a table's indexes and checks in is kept apart, in
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Mapping
 
 # ---------------------------------------------------------------------------------------
 # Column types
@@ -83,7 +83,7 @@ class DataType:
     zerofill: bool = False
 
     @classmethod
-    def parse(cls, text: str) -> "DataType":
+    def parse(cls, text: str) -> DataType:
         """Parse a server ``COLUMN_TYPE`` such as ``decimal(10,2) unsigned``."""
         m = _TYPE_RE.match(text.strip())
         if not m:

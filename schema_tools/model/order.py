@@ -22,7 +22,7 @@ that choice; :func:`index_order` and :func:`check_order` give the order in effec
 from __future__ import annotations
 
 import dataclasses
-from typing import Iterable, Sequence
+from collections.abc import Iterable, Sequence
 
 from .objects import Index, Table
 

@@ -180,7 +180,7 @@ def fingerprint(schema: Schema) -> str:
         if name in ("tables", "routines", "views", "triggers", "events", "data"):
             h.update(b"[")
             for i, obj in enumerate(value):
-                h.update(((b"," if i else b"") + _table_text(obj).encode()))
+                h.update((b"," if i else b"") + _table_text(obj).encode())
             h.update(b"]")
         else:
             h.update(_canonical(encode_value(name, value)).encode())
@@ -225,7 +225,7 @@ class Snapshot:
         return path
 
     @classmethod
-    def from_json(cls, text: str, *, source: str = "<string>") -> "Snapshot":
+    def from_json(cls, text: str, *, source: str = "<string>") -> Snapshot:
         try:
             doc = json.loads(text)
         except json.JSONDecodeError as exc:
@@ -256,7 +256,7 @@ class Snapshot:
         return snap
 
     @classmethod
-    def read(cls, path: str | os.PathLike) -> "Snapshot":
+    def read(cls, path: str | os.PathLike) -> Snapshot:
         path = Path(path)
         try:
             text = path.read_text(encoding="utf-8")

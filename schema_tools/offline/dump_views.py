@@ -35,8 +35,8 @@ hand goes through :mod:`.routines`' reader of the SELECT subset it reproduces.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Sequence
 
 from .state import OfflineError, Session, State
 

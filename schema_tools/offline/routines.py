@@ -40,8 +40,8 @@ from __future__ import annotations
 
 import datetime as _dt
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, replace
-from typing import Callable
 
 from ..model.objects import Event, Parameter, Routine, Table, Trigger, View
 from .dump_views import DumpedView, dumped_definition, match_dump_form
@@ -613,7 +613,8 @@ def _known_charset(cs: str) -> str:
     return cs
 
 
-def _string_attrs(cur: _Cursor, session: Session, national: bool) -> tuple[str, str]:
+def _string_attrs(  # noqa: C901 - the CHARSET/COLLATE/BINARY/ASCII/UNICODE grammar in one loop
+        cur: _Cursor, session: Session, national: bool) -> tuple[str, str]:
     """The character set and collation a string type gets (MariaDB 10.11 grammar)."""
     binary = False
     cs: str | None = "utf8mb3" if national else None
@@ -702,7 +703,8 @@ def _values(cur: _Cursor) -> list[str]:
         cur.expect_op(",")
 
 
-def parse_type(cur: _Cursor, session: Session, modes: _Modes) -> str:
+def parse_type(  # noqa: C901 - the data type grammar of routines, one branch per type family
+        cur: _Cursor, session: Session, modes: _Modes) -> str:
     """A data type, spelled as information_schema's DTD_IDENTIFIER plus
     `` CHARSET x COLLATE y`` for string types (what introspection records)."""
     t = cur.next()
@@ -722,9 +724,8 @@ def parse_type(cur: _Cursor, session: Session, modes: _Modes) -> str:
             if cs == "binary":
                 return f"{'binary' if base == 'char' else 'varbinary'}({length})"
             return f"{base}({length}) CHARSET {cs} COLLATE {coll}"
-        if base == "text":                       # TEXT(n): the smallest type that fits
-            if length:
-                base = _by_size(length * maxlen, ("tinytext", "text", "mediumtext", "longtext"))
+        if base == "text" and length:            # TEXT(n): the smallest type that fits
+            base = _by_size(length * maxlen, ("tinytext", "text", "mediumtext", "longtext"))
         if base in _TEXT_TO_BLOB:
             if cs == "binary":
                 return _TEXT_TO_BLOB[base]
@@ -876,7 +877,7 @@ def _is_kw_at(toks: list[Tok], k: int, *words: str) -> bool:
     return not (k > 0 and toks[k - 1].kind == "op" and toks[k - 1].text == ".")
 
 
-def _body_end(cur: _Cursor, what: str) -> int:
+def _body_end(cur: _Cursor, what: str) -> int:  # noqa: C901 - one pass tracking compound statements and labels
     """From the body's first token: the index of the token after the body's last one.
 
     Refuses bodies followed by another statement (a script missing its DELIMITER) and
@@ -903,9 +904,8 @@ def _body_end(cur: _Cursor, what: str) -> int:
                 stack.append("CASE")
             elif _is_kw_at(toks, j, "END"):
                 if j + 1 < n and _is_kw_at(toks, j + 1, *_COMPOUND):
-                    if toks[j + 1].value == "CASE":
-                        if not stack or stack.pop() != "CASE":
-                            raise OfflineError(f"{what}: END CASE without CASE")
+                    if toks[j + 1].value == "CASE" and (not stack or stack.pop() != "CASE"):
+                        raise OfflineError(f"{what}: END CASE without CASE")
                     j += 2
                     continue
                 if not stack:
@@ -1034,9 +1034,8 @@ def _fast_body(cur: _Cursor) -> str | None:
             if after is None:
                 return None
             if after[0] == "word" and after[1] in _COMPOUND:
-                if after[1] == "CASE":
-                    if not depth or depth.pop() != "CASE":
-                        return None
+                if after[1] == "CASE" and (not depth or depth.pop() != "CASE"):
+                    return None
                 pos = after[3]
                 continue
             if not depth:
@@ -1131,9 +1130,8 @@ def _head(cur: _Cursor, session: Session) -> _Head | None:
     if t is None or not t.is_kw(*_KINDS):
         return None
     h.kind = cur.next().value
-    if h.algorithm or h.security:
-        if h.kind != "VIEW":
-            return None
+    if (h.algorithm or h.security) and h.kind != "VIEW":
+        return None
     if h.aggregate and h.kind != "FUNCTION":
         return None
     if h.definer is not ... and h.kind == "PROCEDURE" and verb == "ALTER":
@@ -1876,8 +1874,9 @@ class _ViewParser:
         return self.operand()
 
 
-def _parse_view_select(cur: _Cursor, state: State, columns: list[str] | None,
-                       name: str) -> tuple[str, bool, list[str], bool]:
+def _parse_view_select(  # noqa: C901 - the SELECT grammar of a view, one branch per clause
+        cur: _Cursor, state: State, columns: list[str] | None,
+        name: str) -> tuple[str, bool, list[str], bool]:
     """(definition, mergeable, column names, has an outer join)."""
     p = _ViewParser(cur, state)
     if not cur.accept_kw("SELECT"):
@@ -1974,7 +1973,7 @@ def _named_items(p: _ViewParser, items: list[tuple[str, str]],
     if columns is not None:
         if len(columns) != len(items):
             raise OfflineError("View's SELECT and view's field list have different column counts")
-        items = [(pc, n) for (pc, _), n in zip(items, columns)]
+        items = [(pc, n) for (pc, _), n in zip(items, columns, strict=True)]
     names = [n for _, n in items]
     lowered = [n.lower() for n in names]
     for n in names:

@@ -658,7 +658,7 @@ class _Applier:
                                        f"the {clause} clause of `{autos[ref]}`")
 
     @staticmethod
-    def check_cascade_refs(w: _Work) -> None:  # noqa: C901
+    def check_cascade_refs(w: _Work) -> None:
         """Columns a foreign key action writes (ON UPDATE CASCADE, ON UPDATE SET NULL,
         ON DELETE SET NULL) may not be read by a CHECK constraint or a STORED generated
         column (VIRTUAL ones, even indexed, are fine)."""
@@ -772,7 +772,7 @@ class _Applier:
                         default = "'0000-00-00 00:00:00" + ("." + "0" * fsp if fsp else "") + "'"
                     w.columns[idx] = replace(col, nullable=False, default=default)
 
-    def check_keys(self, w: _Work) -> None:
+    def check_keys(self, w: _Work) -> None:  # noqa: C901 - the server's key checks, in its order
         maxlen = MAX_KEY_LENGTH.get(w.engine, 3072)
         for key in w.keys:
             if not key.parts:
@@ -904,7 +904,7 @@ class _Applier:
                 names.append(ch.name)
             pending.append((ch.name, ch))
         nr = 1
-        for i, (name, ch) in enumerate(pending):
+        for name, ch in pending:
             if name is None:
                 while True:
                     cand = f"CONSTRAINT_{nr}"
@@ -913,7 +913,8 @@ class _Applier:
                         break
                 name = cand
                 names.append(name)
-            ctx = ExprContext(self.column_names(w), "CHECK", self.session_charset(), owner=name, year_columns=_year_columns(w))
+            ctx = ExprContext(self.column_names(w), "CHECK", self.session_charset(), owner=name,
+                              year_columns=_year_columns(w))
             clause = print_expression(ch.expr, ctx)
             w.checks.append(Check(name, clause))
 
@@ -997,7 +998,7 @@ class _Applier:
                 if col is None and checks:
                     raise _fk_error(w.name)
                 ref_cols.append(col)
-        for col, rcol in zip(cols, ref_cols):
+        for col, rcol in zip(cols, ref_cols, strict=True):
             if col.generated is not None:
                 raise OfflineError("foreign keys on generated columns are not supported offline")
             if rcol is not None and not _fk_types_compatible(col, rcol):
@@ -1012,14 +1013,14 @@ class _Applier:
         strict = any(m in self.session.sql_mode.upper().split(",")
                      for m in ("STRICT_TRANS_TABLES", "STRICT_ALL_TABLES"))
         if on_update == "CASCADE" and strict and any(rc is not None and rc.nullable and not col.nullable
-                                                     for col, rc in zip(cols, ref_cols)):
+                                                     for col, rc in zip(cols, ref_cols, strict=True)):
             # a NULL cascading into a NOT NULL column: refused in a strict sql_mode only
             raise _fk_error(w.name)
-        if ref is not None and checks and all(rc is not None for rc in ref_cols):
-            if not _has_index_for(ref, [rc.name for rc in ref_cols if rc is not None]):
-                raise _fk_error(w.name)
+        if ref is not None and checks and all(rc is not None for rc in ref_cols) \
+                and not _has_index_for(ref, [rc.name for rc in ref_cols if rc is not None]):
+            raise _fk_error(w.name)
         final_ref_cols = tuple((rc.name if rc is not None else n)
-                               for rc, n in zip(ref_cols, ref_cols_names))
+                               for rc, n in zip(ref_cols, ref_cols_names, strict=True))
         return ForeignKey(name, tuple(c.name for c in cols), ref_name if ref is None else ref.name,
                           final_ref_cols, on_delete, on_update)
 
@@ -1062,21 +1063,22 @@ class _Applier:
                     raise OfflineError("Storage engine MEMORY doesn't support BLOB/TEXT columns")
         if w.engine == "MEMORY" and any(c.generated is not None for c in w.columns):
             raise OfflineError("MEMORY storage engine does not support generated columns")
-        if w.engine == "Aria" and w.row_format not in (None, "PAGE"):
-            # Aria shows the row format it uses, which is not always the one written (and
-            # kept for a later change of engine): PAGE for TRANSACTIONAL=1, for COMPACT,
-            # REDUNDANT and COMPRESSED, and for FIXED with BLOB/TEXT columns
-            if w.row_format not in ("FIXED", "DYNAMIC") or w.options.get("TRANSACTIONAL") == "1" \
-                    or (w.row_format == "FIXED" and any(
-                        c.type.name in TEXT_TYPES or c.type.name in BLOB_TYPES
-                        or c.type.name in _GEOMETRY_TYPES for c in w.columns)):
-                raise OfflineError(f"ROW_FORMAT={w.row_format} of this Aria table is not "
-                                   f"supported offline (the server shows another)")
+        # Aria shows the row format it uses, which is not always the one written (and
+        # kept for a later change of engine): PAGE for TRANSACTIONAL=1, for COMPACT,
+        # REDUNDANT and COMPRESSED, and for FIXED with BLOB/TEXT columns
+        if w.engine == "Aria" and w.row_format not in (None, "PAGE") and (
+                w.row_format not in ("FIXED", "DYNAMIC") or w.options.get("TRANSACTIONAL") == "1"
+                or (w.row_format == "FIXED" and any(
+                    c.type.name in TEXT_TYPES or c.type.name in BLOB_TYPES
+                    or c.type.name in _GEOMETRY_TYPES for c in w.columns))):
+            raise OfflineError(f"ROW_FORMAT={w.row_format} of this Aria table is not "
+                               f"supported offline (the server shows another)")
 
     # ---- table options
 
-    def apply_table_options(self, w: _Work, options: list[tuple[str, Any]], *,
-                            creating: bool) -> None:
+    def apply_table_options(  # noqa: C901 - one branch per table option, as the server applies them
+            self, w: _Work, options: list[tuple[str, Any]], *,
+            creating: bool) -> None:
         old_engine, old_page_checksum = w.engine, w.options.get("PAGE_CHECKSUM")
         for key, value in options:
             if key in ("CHARSET", "COLLATE"):
@@ -1161,7 +1163,7 @@ class _Applier:
             raise OfflineError("DROP TEMPORARY TABLE is not supported offline")
         missing = []
         names = []
-        for schema, name in st.tables:
+        for _schema, name in st.tables:
             if name not in self.state.tables:
                 missing.append(name)
             elif name not in names:
@@ -1231,8 +1233,9 @@ class _Applier:
 
     # ---- ALTER TABLE
 
-    def alter_table(self, st: P.AlterTable, create_index: P.CreateIndex | None = None,
-                    drop_index: bool = False) -> None:
+    def alter_table(  # noqa: C901 - mysql_alter_table's steps, in the server's order
+            self, st: P.AlterTable, create_index: P.CreateIndex | None = None,
+            drop_index: bool = False) -> None:
         if st.partition:
             raise OfflineError("partitioning is not supported offline")
         old = self.table(st.name)
@@ -1377,7 +1380,7 @@ class _Applier:
             elif not if_exists:
                 raise OfflineError(f"Can't DROP CONSTRAINT `{name}`; check that it exists")
         dropped_index_names = []
-        for name, if_exists, word in drop_keys:
+        for name, if_exists, _word in drop_keys:
             key = w.key(name)
             if key is None:
                 if if_exists:
@@ -1607,17 +1610,17 @@ class _Applier:
                 if (dtype.length or 0) > limit:
                     raise OfflineError(f"Column length too big for column '{c.name}' "
                                        f"(max = {limit}); use BLOB or TEXT instead")
-            if c.default is not None and c.default.startswith("'") and cs not in ("utf8mb4",
-                                                                                  "utf8mb3"):
-                if any(ord(ch) > 0x7F for ch in c.default):
-                    raise OfflineError("converting a non-ASCII default is not supported offline")
+            if c.default is not None and c.default.startswith("'") and cs not in ("utf8mb4", "utf8mb3") \
+                    and any(ord(ch) > 0x7F for ch in c.default):
+                raise OfflineError("converting a non-ASCII default is not supported offline")
             columns.append(replace(c, type=dtype, charset=cs, collation=coll))
         w.columns = columns
         w.charset, w.collation = cs, coll
 
-    def alter_columns(self, w: _Work, old_columns: list[Column], drops: list[P.DropColumn],
-                      change_order: list[Any],
-                      alter_defaults: dict[str, P.AlterColumnDefault]) -> list[tuple[P.ColumnSpec, Column]]:
+    def alter_columns(  # noqa: C901 - the server's column pass of ALTER TABLE, in its order
+            self, w: _Work, old_columns: list[Column], drops: list[P.DropColumn],
+            change_order: list[Any],
+            alter_defaults: dict[str, P.AlterColumnDefault]) -> list[tuple[P.ColumnSpec, Column]]:
         defs: list[tuple[P.ColumnSpec, Column]] = []
         # drops
         drop_set: set[str] = set()
@@ -1772,9 +1775,10 @@ class _Applier:
                 raise OfflineError(f"Unknown column '{position[1]}' in '{w.name}'")
             w.columns.insert(idx + 1, col)
 
-    def after_column_changes(self, w: _Work, drop_set: set[str], renamed: dict[str, str],
-                             replaced: dict[str, tuple[Column, Any]],
-                             old_columns: list[Column]) -> None:
+    def after_column_changes(  # noqa: C901 - the server's key fix-ups after column changes, in order
+            self, w: _Work, drop_set: set[str], renamed: dict[str, str],
+            replaced: dict[str, tuple[Column, Any]],
+            old_columns: list[Column]) -> None:
         old_by_low = {c.name.lower(): c for c in old_columns}
         # expressions (checks, generated columns) referencing dropped or renamed columns
         # columns turned into or out of YEAR: the server re-reads expressions on them, and
@@ -1796,7 +1800,7 @@ class _Applier:
                 low = part.name.lower()
                 if low in drop_set:
                     continue
-                new_name = renamed.get(low, None)
+                new_name = renamed.get(low)
                 col = w.col(new_name or part.name)
                 length = part.length
                 if low in replaced and col is not None and length is not None:
@@ -2091,7 +2095,7 @@ def _foreign_key_prefix(a: _Key, b: _Key) -> bool:
         a, b = b, a
     if len(a.parts) > len(b.parts):
         return True
-    for p1, p2 in zip(a.parts, b.parts):
+    for p1, p2 in zip(a.parts, b.parts, strict=False):
         if p1.name.lower() != p2.name.lower() or (p1.length or 0) != (p2.length or 0):
             return True
     return False
@@ -2141,7 +2145,7 @@ def _ref_action(written: str | None, inplace: bool) -> str:
     return written
 
 
-def _alter_is_inplace(actions: list[Any], old: Table, sql_mode: str) -> bool:  # noqa: C901
+def _alter_is_inplace(actions: list[Any], old: Table, sql_mode: str) -> bool:
     """Whether InnoDB runs this ALTER TABLE in place (as far as foreign keys care).
 
     Read off the server: ADD CHECK, DROP PRIMARY KEY without a new one, CONVERT TO,
@@ -2151,16 +2155,15 @@ def _alter_is_inplace(actions: list[Any], old: Table, sql_mode: str) -> bool:  #
     for a in actions:
         if isinstance(a, P.AddCheck):
             return False
-        if isinstance(a, P.ConvertCharset):
-            if any(c.charset not in (None, "binary") for c in old.columns):
-                return False
+        if isinstance(a, P.ConvertCharset) and any(c.charset not in (None, "binary") for c in old.columns):
+            return False
         if isinstance(a, P.DropPrimaryKey) and not adds_pk:
             return False
         if isinstance(a, P.NoOp) and a.what == "ALGORITHM=COPY":
             return False
-        if isinstance(a, P.TableOption) and a.key == "ENGINE":
-            if ENGINES.get(str(a.value).lower()) != (old.engine or "InnoDB"):
-                return False
+        if isinstance(a, P.TableOption) and a.key == "ENGINE" \
+                and ENGINES.get(str(a.value).lower()) != (old.engine or "InnoDB"):
+            return False
         if isinstance(a, P.ChangeColumn):
             prev = next((c for c in old.columns if c.name.lower() == a.old.lower()), None)
             if prev is None:

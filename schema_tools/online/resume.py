@@ -30,8 +30,8 @@ from __future__ import annotations
 import dataclasses
 import json
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 from ..model.objects import Schema
 from ..render.ddl import quote_ident

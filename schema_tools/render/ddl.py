@@ -10,7 +10,7 @@ dependency order, then routines and triggers between ``DELIMITER ;;`` lines.
 from __future__ import annotations
 
 import re
-from typing import Iterable
+from collections.abc import Iterable
 
 from ..flavour import AFTER_ROW_FORMAT, ENGINES_WRITING_PAGE_CHECKSUM
 from ..model.order import ordered_checks, ordered_indexes

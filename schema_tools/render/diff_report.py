@@ -27,7 +27,8 @@ import json
 import re
 import unicodedata
 from collections import Counter
-from typing import Any, Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
+from typing import Any
 
 from ..diff.compare import _DB
 from ..diff.changes import KIND_ORDER, Add, Alter, Change, Drop, Rename
@@ -685,8 +686,8 @@ def _html_details(change: Change) -> list[str]:
     if isinstance(change, Alter):
         for attr, lines in _long_diffs(change):
             cls = {"+": "ins", "-": "del", "@": "hunk"}
-            body = "\n".join(f'<span class="{cls[l[:1]]}">{_h(l, keep=chr(9))}</span>'
-                             if l[:1] in cls else _h(l, keep=chr(9)) for l in lines)
+            body = "\n".join(f'<span class="{cls[line[:1]]}">{_h(line, keep=chr(9))}</span>'
+                              if line[:1] in cls else _h(line, keep=chr(9)) for line in lines)
             out.append(f"<details><summary>{_h(attr)} diff</summary><pre>{body}</pre></details>")
     elif isinstance(change, (Add, Drop)):
         ddl = _full_ddl(change.obj)

@@ -5,9 +5,10 @@ its rows (:mod:`.data`)."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import TYPE_CHECKING, Iterator
+from typing import TYPE_CHECKING
 
 from ..diff.changes import Add, Change, Drop, Rename
 from ..flavour import MARIADB, Flavour

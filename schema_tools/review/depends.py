@@ -16,8 +16,8 @@ SQL built at run time (``PREPARE`` of a string) is not read.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Iterable
 
 from ..diff.changes import Drop, Rename
 from ..model.objects import Schema
@@ -103,8 +103,9 @@ def _is_dot(t: Token | None) -> bool:
     return t is not None and t.kind == "op" and t.value == "."
 
 
-def references(body: str, *, known_tables: Iterable[str], gone: Gone, after: Schema,
-               own_table: str | None = None, variables: Iterable[str] = ()) -> list[tuple[str, str]]:
+def references(  # noqa: C901 - one token pass tracking aliases, scopes and variables
+        body: str, *, known_tables: Iterable[str], gone: Gone, after: Schema,
+        own_table: str | None = None, variables: Iterable[str] = ()) -> list[tuple[str, str]]:
     """``(missing, what)`` for each gone name ``body`` uses (each once)."""
     tokens = tokenize(body)
     tables = set(known_tables) | set(gone.tables) | set(gone.columns)

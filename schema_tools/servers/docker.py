@@ -45,8 +45,9 @@ import secrets
 import socket
 import threading
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any, Mapping
+from typing import Any
 from urllib.parse import quote
 
 from schema_tools.errors import InputError, ServerError
@@ -271,7 +272,7 @@ class DockerServer:
     def _start_container(self, client) -> None:
         _pull_if_missing(client, self.spec)
         attempts = 3 if self.network == "host" else 1
-        for attempt in range(attempts):
+        for _attempt in range(attempts):
             port = _free_port() if self.network == "host" else _SERVER_PORT
             self._container = _make_container(self.spec, self._password, self.network, port)
             try:
@@ -354,7 +355,7 @@ def _configure_ryuk(ryuk: bool | None, network: str) -> None:
 
 def _make_container(spec: DockerSpec, password: str, network: str, port: int):
     """The testcontainers object for ``spec``: not started yet."""
-    MySqlContainer = _mysql_container_class()  # noqa: N806
+    MySqlContainer = _mysql_container_class()  # noqa: N806 - a class, named as one
 
     class _ServerContainer(MySqlContainer):
         def _configure(self) -> None:

@@ -56,7 +56,7 @@ _STALE_AGE = 60.0  # a directory without owner.pid younger than this may be star
 
 # --------------------------------------------------------------------------- binaries
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def find_server_binaries() -> dict:
     """Locate the server, its datadir initialiser and the command-line client.
 

@@ -288,7 +288,8 @@ def _unescape_value(value: str) -> str:
     return "".join(out)
 
 
-def _read_option_file(path: Path, options: dict[str, str], depth: int = 0) -> None:
+def _read_option_file(  # noqa: C901 - the option file syntax, line by line
+        path: Path, options: dict[str, str], depth: int = 0) -> None:
     """Apply the relevant options of *path* to *options*, in file order."""
     if depth > MAX_INCLUDE_DEPTH:
         raise InputError(f"option file {path}: !include nested more than "
@@ -361,8 +362,9 @@ def _option_file(defaults_file: str | os.PathLike) -> dict[str, str]:
 
 # --------------------------------------------------------------------------- parse_url
 
-def parse_url(url: str, *, defaults_file: str | os.PathLike | None = None,
-              environ: Mapping[str, str] | None = None) -> ConnectionSpec:
+def parse_url(  # noqa: C901 - each URL part and its fallbacks, in precedence order
+        url: str, *, defaults_file: str | os.PathLike | None = None,
+        environ: Mapping[str, str] | None = None) -> ConnectionSpec:
     """Parse a MariaDB/MySQL URL into a :class:`ConnectionSpec` (see the module docs).
 
     *environ* defaults to :data:`os.environ` (only ``MYSQL_PWD`` is consulted).

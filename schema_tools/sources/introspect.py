@@ -20,8 +20,9 @@ import gc
 import json
 import re
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
-from typing import Any, Sequence
+from typing import Any
 
 import pymysql
 from pymysql.constants import CLIENT
@@ -117,7 +118,7 @@ def _fold(queries: Sequence[str], flavour: Flavour) -> tuple[list[str], list[boo
 
 def _unfold(results: Sequence[list[tuple]], plain: Sequence[bool]) -> list[list[tuple]]:
     out = []
-    for rows, is_plain in zip(results, plain):
+    for rows, is_plain in zip(results, plain, strict=True):
         if is_plain:
             out.append(rows)
         else:
@@ -405,7 +406,7 @@ def _trigger_body(create: str) -> str | None:
     optional ``FOLLOWS``/``PRECEDES`` clause."""
     toks = _tokens(create)
     last: list[str | None] = []
-    for start, end, word in toks:
+    for _start, _end, word in toks:
         last = (last + [word])[-3:]
         if last == ["FOR", "EACH", "ROW"]:
             nxt = next(toks, None)
@@ -427,7 +428,7 @@ def _trigger_bodies(conn, db: str, names: Sequence[str]) -> dict[str, str]:
     except pymysql.MySQLError:
         return {}
     out = {}
-    for name, rows in zip(names, results):
+    for name, rows in zip(names, results, strict=True):
         body = _trigger_body(rows[0][2] or "") if rows and len(rows[0]) > 2 else None
         if body:
             out[name] = body
@@ -496,7 +497,8 @@ def _typed(dtd: str, charset: str | None, collation: str | None) -> str:
     return dtd
 
 
-_USING_RE = re.compile(r"^\s*(?:PRIMARY KEY|(?:UNIQUE |FULLTEXT |SPATIAL )?KEY `((?:[^`]|``)*)`) .* USING (BTREE|HASH|RTREE)")
+_USING_RE = re.compile(r"^\s*(?:PRIMARY KEY|(?:UNIQUE |FULLTEXT |SPATIAL )?KEY `((?:[^`]|``)*)`)"
+                       r" .* USING (BTREE|HASH|RTREE)")
 _OPTION_TAIL = re.compile(r"^\)\s*(.*)$", re.S)
 
 
@@ -923,7 +925,7 @@ def _read_rows(conn, database: str, specs: Sequence[tuple[str, list[tuple[str, s
     except pymysql.MySQLError as exc:
         raise ConnectionFailed(f"cannot read lookup data of {database!r}: {exc.args[-1]}") from None
     out = []
-    for (name, cols, _), rows in zip(specs, results):
+    for (name, cols, _), rows in zip(specs, results, strict=True):
         out.append(TableData(name, tuple(c for c, _ in cols),
                              tuple(tuple("NULL" if v is None else v for v in r) for r in rows)))
     return tuple(out)

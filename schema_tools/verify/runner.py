@@ -30,10 +30,10 @@ import hashlib
 import re
 import threading
 import time
+from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Iterable, Sequence
 
 from ..diff.changes import Add, Change, Drop, Rename
 from ..diff.compare import DiffOptions, diff, reversed_renames
@@ -358,7 +358,7 @@ def read_rows(conn, tables: Iterable[Table]) -> dict[str, _Rows]:
             queried.append(t)
             queries.append(q)
     if queries:
-        for t, rows in zip(queried, run_batch(conn, queries)):
+        for t, rows in zip(queried, run_batch(conn, queries), strict=True):
             out[t.name] = _rows_of(t, rows)
     return out
 
@@ -410,7 +410,7 @@ def compare_rows(before: dict[str, _Rows], changes: Sequence[Change], after_sche
                 continue
             if not same_count or new.digests[twin] == digest:
                 continue
-            pairs = list(zip(old.values[col], new.values[twin]))
+            pairs = list(zip(old.values[col], new.values[twin], strict=False))
             now = None if name in writes else recreated(table.column(twin) if table else None,
                                                         old.values[col], new.values[twin])
             if now is not None:
@@ -891,7 +891,7 @@ def verify(rdir: RevisionDir, *, snapshots: Path, sites: Sequence[str] = (), sta
         with ProcessPoolExecutor(max_workers=jobs, mp_context=multiprocessing.get_context("spawn")) as pool:
             futures = [pool.submit(_run_site, s) for s in work]
             results = []
-            for s, fut in zip(work, futures):
+            for fut in futures:
                 result, lines = fut.result()
                 for line in lines:
                     say(line)
@@ -903,7 +903,7 @@ def verify(rdir: RevisionDir, *, snapshots: Path, sites: Sequence[str] = (), sta
     return VerifyReport(results, skipped)
 
 
-def _run_site(site: "_Site") -> tuple[SiteResult, list[str]]:
+def _run_site(site: _Site) -> tuple[SiteResult, list[str]]:
     """Run one site in a worker process; its progress lines come back with the result."""
     lines: list[str] = []
     site.progress = lines.append

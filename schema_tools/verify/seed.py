@@ -12,7 +12,7 @@ every table has id ``i``).  Rows a unique key or a CHECK refuses are skipped
 from __future__ import annotations
 
 import hashlib
-from typing import Iterable, Sequence
+from collections.abc import Iterable, Sequence
 
 import pymysql
 
@@ -125,7 +125,7 @@ def seed_statements(schema: Schema, rows: int = 10, tables: Iterable[str] | None
                 and not (c.nullable and c.name.lower() in new_fk)
                 and not (c.name in lookup_keys and not lookup_keys[c.name])]
 
-        def value(c, i):
+        def value(c, i, lookup_keys=lookup_keys, twin=twin):
             keys = lookup_keys.get(c.name)
             if keys:
                 return keys[(i - 1) % len(keys)]

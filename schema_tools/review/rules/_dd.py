@@ -26,7 +26,7 @@ def duplicates(ctx, table: str, index) -> Count | None:
     if columns is None:
         return None
     return ctx.data.duplicates(ctx.before_name(table),
-                               [(c, part.length) for c, part in zip(columns, index.columns)])
+                               [(c, part.length) for c, part in zip(columns, index.columns, strict=False)])
 
 
 def nulls(ctx, table: str, old_column) -> Count | None:
