@@ -1469,6 +1469,8 @@ def _float32(f: float, err: Callable[[], OfflineError]) -> float:
 def _digits(d: Decimal) -> tuple[bool, str, int]:
     """Sign, significant digits and decimal point position (0.DIGITS x 10^decpt)."""
     sign, digits, exp = d.as_tuple()
+    if not isinstance(exp, int):  # an infinity or a NaN: the server refuses the value
+        raise OfflineError(f"the value {d} is out of the DOUBLE range: not computed offline")
     text = "".join(map(str, digits)).rstrip("0")
     return bool(sign), text or "0", len(digits) + exp
 

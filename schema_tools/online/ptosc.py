@@ -38,6 +38,7 @@ import shutil
 import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import NoReturn
 
 import pymysql
 
@@ -316,7 +317,7 @@ def run_online(conn, spec: ConnectionSpec, table: str, alter: str, options: Onli
             _stopped(conn, database, step, stopped, say, record)
         if code != 0:
             # a dry run creates and drops _t_new: what it left goes
-            finish(conn, database, _look(conn, database, step, f"{PTOSC} --dry-run failed"), say)
+            finish(conn, database, step, _look(conn, database, step, f"{PTOSC} --dry-run failed"), say)
             raise OnlineChangeFailed(f"{PTOSC} --dry-run failed on {table} ({child.exit_words(code)}): "
                                      f"{_reason(lines)}")
         argv = command(spec, table, alter, options, defaults, "--execute",
@@ -385,7 +386,7 @@ def _execute(conn, spec: ConnectionSpec, step: OnlineStep, argv: list[str], say,
     _stopped(conn, database, step, cause, say, record)
 
 
-def _stopped(conn, database: str, step: OnlineStep, cause: str, say, record) -> None:
+def _stopped(conn, database: str, step: OnlineStep, cause: str, say, record) -> NoReturn:
     """pt-osc stopped early: finish what it left (the table unchanged and clean, or the change
     complete), and raise :class:`OnlineInterrupted` saying which."""
     found = _look(conn, database, step, cause)
