@@ -108,7 +108,7 @@ def _infos(scripts: Sequence[LegacyScript]) -> list[StatementInfo]:
             for st, sql in zip(s.statements, s.sql, strict=True)]
 
 
-def _rows(conn, tables: Sequence[str]) -> dict[str, list[str]]:
+def _rows(conn: pymysql.connections.Connection, tables: Sequence[str]) -> dict[str, list[str]]:
     """Every row of ``tables`` (those that exist), as sorted text, to compare two moments."""
     out: dict[str, list[str]] = {}
     with conn.cursor() as cur:
@@ -122,7 +122,7 @@ def _rows(conn, tables: Sequence[str]) -> dict[str, list[str]]:
     return out
 
 
-def _count(cur, table: str) -> int | None:
+def _count(cur: pymysql.cursors.Cursor, table: str) -> int | None:
     try:
         cur.execute(f"SELECT COUNT(*) FROM {quote_ident(table)}")
         return int(cur.fetchone()[0])
@@ -130,7 +130,7 @@ def _count(cur, table: str) -> int | None:
         return None
 
 
-def _run(conn, steps: Sequence[tuple[StatementInfo | None, str]],
+def _run(conn: pymysql.connections.Connection, steps: Sequence[tuple[StatementInfo | None, str]],
          effects: list[DataEffect] | None = None) -> None:
     """Run the statements on ``conn`` one by one, as the revision will; a failure raises
     :class:`ScriptFailed` with ``file:line`` and the server's error."""
@@ -327,7 +327,8 @@ def _undo(scripts: Sequence[LegacyScript]) -> list[StatementInfo] | None:
     return out
 
 
-def _apply(ws: Workspace, steps, effects: list[DataEffect] | None = None) -> None:
+def _apply(ws: Workspace, steps: Sequence[tuple[StatementInfo | None, str]],
+           effects: list[DataEffect] | None = None) -> None:
     conn = ws.connect(ws.database)
     try:
         _run(conn, steps, effects)

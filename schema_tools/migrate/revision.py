@@ -24,12 +24,20 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from ..diff.changes import Add, Alter, Change, Drop, Rename
 from ..errors import InputError
 from ..model.objects import Column, DataType, Schema
 from ..model.snapshot import Snapshot, fingerprint
 from ..render.sql import Step
+
+# a revision's down revision: one, several (a merge) or none
+_Down = str | Sequence[str] | None
+
+if TYPE_CHECKING:
+    from alembic.config import Config
+    from alembic.script import ScriptDirectory
 
 TEMPLATE_FILES = ("alembic.ini", "env.py", "script.py.mako")
 FIX_REVISION_FILE = "fix the revision file, or restore it from version control (`git diff`, `git checkout`)"
@@ -83,7 +91,7 @@ class RevisionDir:
                     shutil.copyfile(src, dest)
         return self
 
-    def config(self, url: str | None = None):
+    def config(self, url: str | None = None) -> Config:
         from alembic.config import Config
 
         if not self.versions.is_dir():  # a reader writes nothing into a directory it does not know
@@ -106,7 +114,7 @@ class RevisionDir:
                              hint="give the revision directory with --dir")
         return self
 
-    def script(self):
+    def script(self) -> ScriptDirectory:
         """The Alembic ``ScriptDirectory``, every revision file loaded: a file that cannot be
         loaded is an :class:`InputError` naming it (``file:line``)."""
         from alembic.script import ScriptDirectory
@@ -205,11 +213,11 @@ class RevisionDir:
         return head, source
 
 
-def recorded_fingerprints(script) -> list[tuple[str, str | None, str | None, str | None]]:
+def recorded_fingerprints(script: ScriptDirectory) -> list[tuple[str, _Down, str | None, str | None]]:
     """(revision, down revision, fingerprint before, fingerprint after) of every revision of
     ``script`` (a ``ScriptDirectory``), newest first, read from the revision files' headers:
     no state file is parsed."""
-    out = []
+    out: list[tuple[str, _Down, str | None, str | None]] = []
     for rev in script.walk_revisions():
         down = rev.down_revision if rev.down_revision else None
         out.append((rev.revision, down, getattr(rev.module, "schema_before", None),
@@ -310,11 +318,13 @@ def additive(changes: Sequence[Change], source: Schema | None = None,
     new_columns |= {(c.table, c.new.name) for c in changes
                     if c.kind == "column" and isinstance(c, Rename) and not c.confirmed}
 
-    def unguess(c: Change) -> Change | None:
+    def unguess(c: Rename) -> Change | None:
         # a guessed rename would change a name the site's programs use: add the new
         # object beside the old one instead
         if c.kind == "column" and target is not None:
-            cols = [col.name for col in target.table(c.table).columns]
+            table = target.table(c.table or "")
+            assert table is not None, f"the target has the table of the column {c.path}"
+            cols = [col.name for col in table.columns]
             pos = cols.index(c.name)
             return Add("column", c.table, c.new, cols[pos - 1] if pos else None)
         if c.kind == "table":
@@ -325,7 +335,8 @@ def additive(changes: Sequence[Change], source: Schema | None = None,
         decisions.append(Decision(c.kind, c.path, what, **constraint))
 
     out: list[Change] = []
-    for c in changes:
+    for change in changes:
+        c: Change | None = change
         if isinstance(c, Rename) and not c.confirmed:
             c = unguess(c)
             if c is None:
@@ -453,13 +464,13 @@ def _harmonize_fk_types(  # noqa: C901 - a fixed point over the foreign-key grap
             for col in c.obj.columns:
                 final[(c.name, col.name)] = col
         elif c.kind == "column" and isinstance(c, Add):
-            final[(c.table, c.obj.name)] = c.obj
+            final[(c.table or "", c.obj.name)] = c.obj
         elif c.kind == "column" and isinstance(c, Alter):
-            final.pop((c.table, c.old.name), None)
-            final[(c.table, c.new.name)] = c.new
+            final.pop((c.table or "", c.old.name), None)
+            final[(c.table or "", c.new.name)] = c.new
     parent: dict[tuple[str, str], tuple[str, str]] = {}
 
-    def find(x):
+    def find(x: tuple[str, str]) -> tuple[str, str]:
         while parent.get(x, x) != x:
             x = parent[x]
         return x
@@ -477,20 +488,20 @@ def _harmonize_fk_types(  # noqa: C901 - a fixed point over the foreign-key grap
         groups.setdefault(find(key), [])
         if key not in groups[find(key)]:
             groups[find(key)].append(key)
-    wanted: dict[tuple[str, str], dict] = {}  # column -> attributes to override
+    wanted: dict[tuple[str, str], dict[str, Any]] = {}  # column -> attributes to override
     for members in groups.values():
-        cols = [final[m] for m in members]
-        if all(c.type.name in _INT_ORDER for c in cols):
-            wide = cols[0].type
-            for c in cols[1:]:
-                wide = widen(wide, c.type)
+        group = [final[m] for m in members]
+        if all(col.type.name in _INT_ORDER for col in group):
+            wide = group[0].type
+            for col in group[1:]:
+                wide = widen(wide, col.type)
             for m in members:
                 if final[m].type != wide:
                     wanted.setdefault(m, {})["type"] = wide
-        ranked = [c for c in cols if c.charset in _CHARSET_RANK]
-        if ranked and len({c.charset for c in ranked}) > 1:
+        ranked = [col for col in group if col.charset in _CHARSET_RANK]
+        if ranked and len({col.charset for col in ranked}) > 1:
             # string keys: every end gets the widest character set of the group
-            widest = max(ranked, key=lambda c: _CHARSET_RANK[c.charset])
+            widest = max(ranked, key=lambda col: _CHARSET_RANK[col.charset or ""])
             for m in members:
                 if final[m].charset in _CHARSET_RANK and final[m].charset != widest.charset:
                     wanted.setdefault(m, {}).update(charset=widest.charset, collation=widest.collation)
@@ -498,14 +509,15 @@ def _harmonize_fk_types(  # noqa: C901 - a fixed point over the foreign-key grap
         return changes
     out: list[Change] = []
     for c in changes:
+        table = c.table or ""
         if c.kind == "table" and isinstance(c, Add) and any(k[0] == c.name for k in wanted):
             cols = tuple(dataclasses.replace(col, **wanted.pop((c.name, col.name), {}))
                          for col in c.obj.columns)
             c = dataclasses.replace(c, obj=dataclasses.replace(c.obj, columns=cols))
-        elif c.kind == "column" and isinstance(c, Add) and (c.table, c.obj.name) in wanted:
-            c = dataclasses.replace(c, obj=dataclasses.replace(c.obj, **wanted.pop((c.table, c.obj.name))))
-        elif c.kind == "column" and isinstance(c, Alter) and (c.table, c.new.name) in wanted:
-            attrs = wanted.pop((c.table, c.new.name))
+        elif c.kind == "column" and isinstance(c, Add) and (table, c.obj.name) in wanted:
+            c = dataclasses.replace(c, obj=dataclasses.replace(c.obj, **wanted.pop((table, c.obj.name))))
+        elif c.kind == "column" and isinstance(c, Alter) and (table, c.new.name) in wanted:
+            attrs = wanted.pop((table, c.new.name))
             new = dataclasses.replace(c.new, **attrs)
             changed = set(c.changed) | set(attrs)
             changed = {x for x in changed if getattr(new, x, None) != getattr(c.old, x, None)
@@ -588,7 +600,7 @@ def _body(steps: Sequence[Step]) -> str:
             phase = step.phase
             out.append(f"    # -- {phase}")
         for change in step.changes:
-            if getattr(change, "confirmed", True) is False:
+            if isinstance(change, Rename) and change.confirmed is False:
                 out.append("    # " + _comment(
                     f"CONFIRM: likely rename {change.old_name} -> {change.name} ({change.reason}); "
                     f"replace by a drop and an add if it is not one"))
@@ -610,7 +622,7 @@ def _literal(value) -> str:
 def render_revision(*, rev_id: str, down_revision: str | None, message: str,
                     branch_labels: Sequence[str] | None, before: str, after: str, policy: str,
                     upgrade: Sequence[Step], downgrade: Sequence[Step],
-                    extra: dict | None = None) -> str:
+                    extra: dict[str, Any] | None = None) -> str:
     """The revision file.  ``extra``: more module-level names (literals), written after
     ``depends_on``."""
     labels = tuple(branch_labels) if branch_labels else None
@@ -647,7 +659,7 @@ def write_revision(rdir: RevisionDir, *, source: Schema, target: Schema, expecte
                    message: str, policy: str = "exact", rev_id: str | None = None,
                    branch: str | None = None, down_revision: str | None = None,
                    upgrade: Sequence[Step], downgrade: Sequence[Step],
-                   extra: dict | None = None, slug: str | None = None) -> RevisionInfo:
+                   extra: dict[str, Any] | None = None, slug: str | None = None) -> RevisionInfo:
     """Write the revision file and the expected state; return where.  ``slug`` names the
     file after the id (default: from the message); ``extra``: see :func:`render_revision`."""
     before, after = fingerprint(source), fingerprint(expected)

@@ -247,6 +247,7 @@ def stated_renames(sqls: Sequence[str]) -> tuple[tuple[str, str | None, str, str
             if kind == "table":
                 table_origin[new] = table_origin.pop(old, old)
                 continue
+            assert table is not None, f"a {kind} rename names its table"
             origin = table_origin.get(table, table)
             names = renamed.setdefault((kind, origin), {})
             first, _ = names.pop(old.lower(), (old, old))

@@ -387,8 +387,8 @@ class Row:
 
     name: str
     table: str
-    key: tuple[tuple[str, str], ...]
-    values: tuple[tuple[str, str], ...]
+    key: tuple[tuple[str, str | None], ...]
+    values: tuple[tuple[str, str | None], ...]
 
     def get(self, column: str) -> str | None:
         """The SQL literal of ``column`` in this row."""
