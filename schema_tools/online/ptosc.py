@@ -135,7 +135,7 @@ def dsn(spec: ConnectionSpec, table: str, defaults: str) -> str:
     else:
         parts.append(f"h={_dsn_value(spec.host or '127.0.0.1', 'host')}")
         parts.append(f"P={spec.port or 3306}")
-    parts.append(f"D={_dsn_value(spec.database, 'database')}")
+    parts.append(f"D={_dsn_value(spec.database_name, 'database')}")
     parts.append(f"t={_dsn_value(table, 'table')}")
     return ",".join(parts)
 
@@ -287,7 +287,7 @@ def run_online(conn, spec: ConnectionSpec, table: str, alter: str, options: Onli
     Raises :class:`OnlineChangeFailed` when pt-osc refuses (nothing changed) and
     :class:`OnlineInterrupted` when it stops part-way, after finishing what it left when the
     server can be reached."""
-    database = spec.database
+    database = spec.database_name
     record = record or (lambda step: None)
     triggers = table_triggers(conn, database, table)
     if triggers:
@@ -330,7 +330,7 @@ def run_online(conn, spec: ConnectionSpec, table: str, alter: str, options: Onli
 
 def _execute(conn, spec: ConnectionSpec, step: OnlineStep, argv: list[str], say, secrets, record,
              hold: int | None) -> OnlineStep:
-    database = spec.database
+    database = spec.database_name
     lines: list[str] = []
     proc = child.spawn(argv, env=_env(), keep_open=() if hold is None else (hold,))
     cause = None

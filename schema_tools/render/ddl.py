@@ -343,9 +343,9 @@ def render_schema(schema: Schema, *, database: str | None = None) -> str:
             table = _replace(table, foreign_keys=kept)
         out.append(create_table(table) + ";")
     for table, fk in deferred:
-        kept = page_checksum_clause(table)
+        checksum = page_checksum_clause(table)
         out.append(f"ALTER TABLE {quote_ident(table.name)} ADD {foreign_key_definition(fk)}"
-                   + (f", {kept}" if kept else "") + ";")
+                   + (f", {checksum}" if checksum else "") + ";")
     for data in schema.data:
         out += insert_rows(data)
     for view in view_order(schema):

@@ -96,7 +96,10 @@ def clean(text: str, *, keep: str = "") -> str:
 
 
 def _obj(change: Change) -> Any:
-    return change.new if isinstance(change, (Alter, Rename)) else change.obj
+    if isinstance(change, (Alter, Rename)):
+        return change.new
+    assert isinstance(change, (Add, Drop)), type(change).__name__
+    return change.obj
 
 
 def _group_of(change: Change) -> tuple[int, str, str]:
@@ -338,6 +341,7 @@ def _line(change: Change) -> str:
         where = "" if change.kind == "database" else f" {_display_name(change)}"
         return (f"{_MARK['alter']} {kind}{where}: "
                 + "; ".join(_attr_change(change, a) for a in _display_attrs(change)))
+    assert isinstance(change, (Add, Drop)), type(change).__name__
     definition = _definition(change, change.obj)
     if change.kind == "table":
         sep = " "
@@ -479,6 +483,7 @@ def _json_change(change: Change) -> dict[str, Any]:
         out["old"] = {k: encode_value(k, v) for k, v in _side_values(change, "old").items()}
         out["new"] = {k: encode_value(k, v) for k, v in _side_values(change, "new").items()}
     else:
+        assert isinstance(change, (Add, Drop)), type(change).__name__
         if change.kind == "column":
             out["after"] = change.after
         out["old" if change.action == "drop" else "new"] = _json_object(change.obj)

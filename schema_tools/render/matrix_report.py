@@ -407,8 +407,8 @@ def _html(m: Matrix) -> str:
                  + "".join(f"<td>{by[cat]}</td>" for cat in CATEGORIES) + "</tr>")
     p.append("</table></div>")
     p.append('<div class="box"><h2>Objects by class</h2><div id="classes">')
-    for c in CLASSES:
-        p.append(f'<span class="chip k-{c}">{c}: <b>{cc[c]}</b></span>')
+    for cls in CLASSES:
+        p.append(f'<span class="chip k-{cls}">{cls}: <b>{cc[cls]}</b></span>')
     p.append("</div><table class=\"s\"><tr><th>kind</th>"
              + "".join(f"<th>{c}</th>" for c in CLASSES) + "</tr>")
     for k in KINDS:
@@ -440,8 +440,8 @@ def _html(m: Matrix) -> str:
             p.append(f'<label><input type="checkbox" name="kind" value="{k}" checked> {k} ({n})'
                      "</label>")
     p.append("</fieldset><fieldset><legend>class</legend>")
-    for c in CLASSES:
-        p.append(f'<label><input type="checkbox" name="class" value="{c}" checked> {c} ({cc[c]})'
+    for cls in CLASSES:
+        p.append(f'<label><input type="checkbox" name="class" value="{cls}" checked> {cls} ({cc[cls]})'
                  "</label>")
     p.append('</fieldset><label>site <select id="site"><option value="">any</option>')
     for j, s in enumerate(m.sites):

@@ -99,8 +99,14 @@ def _options_clause(old: Table, new: Table, changed: Sequence[str]) -> list[str]
     return out
 
 
+def _table_of(c: Change) -> str:
+    """The table of a change of a sub-object (a column, index, foreign key, check, rows)."""
+    assert c.table is not None, f"a {c.kind} change names its table"
+    return c.table
+
+
 def _option_values(table: Table) -> dict[str, str]:
-    return dict(o.split("=", 1) if "=" in o else (o, "") for o in table.options.split())
+    return dict(o.partition("=")[::2] for o in table.options.split())
 
 
 def _page_checksum_written(old: Table, new: Table) -> bool:
@@ -135,8 +141,8 @@ def _fk_columns_touched(changes: Sequence[Change]) -> set[tuple[str, str]]:
         if c.kind == "column" and isinstance(c, Alter) and (
                 set(c.changed) & {"type", "charset", "collation", "length", "unsigned", "nullable",
                                   "type_name", "scale", "zerofill", "values"}):
-            touched.add((c.table, c.old.name))
-            touched.add((c.table, c.new.name))
+            touched.add((_table_of(c), c.old.name))
+            touched.add((_table_of(c), c.new.name))
     return touched
 
 
@@ -151,7 +157,7 @@ def plan(changes: Sequence[Change], source: Schema, target: Schema, *, reorder: 
 
     # -- 0. database: before anything a revision creates (routines take its collation) -----
     for c in changes:
-        if c.kind == "database" and c.new.schema.charset:  # a state without one sets none
+        if c.kind == "database" and isinstance(c, Alter) and c.new.schema.charset:  # a state without one sets none
             steps.append(Step("database", alter_database(c.new.schema.charset, c.new.schema.collation),
                               (c,)))
 
@@ -233,13 +239,14 @@ def _drop_foreign_keys(changes: Sequence[Change], source: Schema, tgt_tables: di
     for c in changes:
         if c.kind != "foreign_key":
             continue
-        src_table = rev_table_renames.get(c.table, c.table)
+        table = _table_of(c)
+        src_table = rev_table_renames.get(table, table)
         if isinstance(c, Drop):
-            steps.append(Step("drop-dependents", drop_fk(src_table, c.obj.name), (c,), c.table))
-            dropped_fk.add((c.table, c.obj.name))
+            steps.append(Step("drop-dependents", drop_fk(src_table, c.obj.name), (c,), table))
+            dropped_fk.add((table, c.obj.name))
         elif isinstance(c, (Alter, Rename)):
-            steps.append(Step("drop-dependents", drop_fk(src_table, c.old.name), (c,), c.table))
-            dropped_fk.add((c.table, c.old.name))
+            steps.append(Step("drop-dependents", drop_fk(src_table, c.old.name), (c,), table))
+            dropped_fk.add((table, c.old.name))
     dropped_tables = {c.name for c in changes if c.kind == "table" and isinstance(c, Drop)}
     for t in source.tables:
         if t.name in dropped_tables:
@@ -290,7 +297,7 @@ def _alter_tables(changes: Sequence[Change], source: Schema, tgt_tables: dict[st
     return steps
 
 
-def _add_foreign_keys(changes: Sequence[Change], added_tables: Sequence[Change],
+def _add_foreign_keys(changes: Sequence[Change], added_tables: Sequence[Add],
                       readd_fk: Sequence[tuple[str, ForeignKey]]) -> list[Step]:
     """The foreign keys of new tables, new or changed ones, and those dropped to be re-added."""
     def add_fk(table: str, fk: ForeignKey) -> str:
@@ -300,10 +307,10 @@ def _add_foreign_keys(changes: Sequence[Change], added_tables: Sequence[Change],
     for c in added_tables:
         for fk in c.obj.foreign_keys:
             steps.append(Step("add-foreign-keys", add_fk(c.name, fk), (c,), c.name))
-    for c in changes:
-        if c.kind == "foreign_key" and isinstance(c, (Add, Alter, Rename)):
-            fk = c.obj if isinstance(c, Add) else c.new
-            steps.append(Step("add-foreign-keys", add_fk(c.table, fk), (c,), c.table))
+    for change in changes:
+        if change.kind == "foreign_key" and isinstance(change, (Add, Alter, Rename)):
+            fk = change.obj if isinstance(change, Add) else change.new
+            steps.append(Step("add-foreign-keys", add_fk(_table_of(change), fk), (change,), change.table))
     for table, fk in readd_fk:
         steps.append(Step("add-foreign-keys", add_fk(table, fk), (), table))
     return steps
@@ -363,10 +370,10 @@ def _data_steps(changes: Sequence[Change], tables: dict[str, Table]) -> list[Ste
             depth[name] = 1 + max((level(r, seen | {name}) for r in refs), default=-1)
         return depth[name]
 
-    data = [c for c in changes if c.kind == "data"]
-    drops = sorted((c for c in data if isinstance(c, Drop)), key=lambda c: -level(c.table))
-    adds = sorted((c for c in data if isinstance(c, Add)), key=lambda c: level(c.table))
-    data = drops + [c for c in data if not isinstance(c, (Add, Drop))] + adds
+    changed = [c for c in changes if c.kind == "data"]
+    drops: list[Change] = sorted((c for c in changed if isinstance(c, Drop)), key=lambda c: -level(_table_of(c)))
+    adds = sorted((c for c in changed if isinstance(c, Add)), key=lambda c: level(_table_of(c)))
+    data = drops + [c for c in changed if not isinstance(c, (Add, Drop))] + adds
 
     def where(row) -> str:
         return " AND ".join(f"{_q(k)} = {v}" if v != "NULL" else f"{_q(k)} IS NULL" for k, v in row.key)
@@ -377,14 +384,14 @@ def _data_steps(changes: Sequence[Change], tables: dict[str, Table]) -> list[Ste
     for c in data:
         if isinstance(c, Alter):
             sets = ", ".join(f"{_q(col)} = {c.new.get(col)}" for col in c.changed)
-            steps.append(Step("data", f"UPDATE {_q(c.table)} SET {sets} WHERE {where(c.old)}", (c,), c.table,
+            steps.append(Step("data", f"UPDATE {_q(_table_of(c))} SET {sets} WHERE {where(c.old)}", (c,), c.table,
                               session=_DATA_SESSION))
     for c in data:
         if isinstance(c, Add):
-            table = tables.get(c.table)
+            table = tables.get(_table_of(c))
             known = {col.name for col in table.columns} if table else None
             pairs = [(k, v) for k, v in c.obj.values if known is None or k in known]
-            steps.append(Step("data", f"INSERT INTO {_q(c.table)} (" + ", ".join(_q(k) for k, _ in pairs)
+            steps.append(Step("data", f"INSERT INTO {_q(_table_of(c))} (" + ", ".join(_q(k) for k, _ in pairs)
                               + ") VALUES (" + ", ".join(v for _, v in pairs) + ")", (c,), c.table,
                               session=_DATA_SESSION))
     return steps
@@ -463,11 +470,12 @@ def _alter_table(table: str, changes: list[Change], target: Table | None,
     renames = [c for c in changes if c.kind == "column" and isinstance(c, Rename)]
     if renames:
         # a rename keeps the old definition; other differences follow in the next statement
-        keep = dataclasses.replace(target, charset=None, collation=None) if target else None
-        clauses = [f"CHANGE COLUMN {_q(c.old.name)} "
-                   f"{column_definition(dataclasses.replace(c.old, name=c.new.name), keep)}"
-                   for c in renames]
-        steps.append(Step("alter-tables", f"ALTER TABLE {_q(table)} " + ", ".join(clauses), tuple(renames), table))
+        assert target is not None, f"the target has the table {table} whose columns are renamed"
+        keep = dataclasses.replace(target, charset=None, collation=None)
+        changes_ = [f"CHANGE COLUMN {_q(c.old.name)} "
+                    f"{column_definition(dataclasses.replace(c.old, name=c.new.name), keep)}"
+                    for c in renames]
+        steps.append(Step("alter-tables", f"ALTER TABLE {_q(table)} " + ", ".join(changes_), tuple(renames), table))
     index_renames = [c for c in changes if c.kind == "index" and isinstance(c, Rename)]
     clauses: list[str] = []
     carried: list[Change] = []
@@ -481,14 +489,14 @@ def _alter_table(table: str, changes: list[Change], target: Table | None,
         # explicit character sets: the table's default may change in the same statement
         explicit = dataclasses.replace(target, charset=None, collation=None)
         for col in target.columns:
-            c = column_changes.get(col.name)
-            if c is None:
+            change = column_changes.get(col.name)
+            if change is None:
                 continue
-            if isinstance(c, Add):
-                clauses.append(f"ADD COLUMN {column_definition(c.obj, explicit)}{_position(c.after)}")
+            if isinstance(change, Add):
+                clauses.append(f"ADD COLUMN {column_definition(change.obj, explicit)}{_position(change.after)}")
             else:
-                pos = _position(c.new_after) if "position" in c.changed else ""
-                clauses.append(f"MODIFY COLUMN {column_definition(c.new, explicit)}{pos}")
+                pos = _position(change.new_after) if "position" in change.changed else ""
+                clauses.append(f"MODIFY COLUMN {column_definition(change.new, explicit)}{pos}")
             carried.append(c)
     # indexes: new and replacement indexes are added before old ones are dropped
     for c in changes:

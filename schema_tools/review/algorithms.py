@@ -246,6 +246,7 @@ def change_ops(  # noqa: C901 - one branch per change kind, as the server's algo
             return [("drop-column", "column dropped")]
         if isinstance(c, Rename):
             return [("rename-column", "column renamed")]
+        assert isinstance(c, Alter), type(c).__name__
         return column_ops(c, before)
     if c.kind == "index":
         if isinstance(c, Rename):

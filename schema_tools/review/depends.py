@@ -69,6 +69,7 @@ def gone_names(changes: Iterable) -> Gone:
             if isinstance(c, Rename) and old.lower() == c.name.lower():
                 continue  # column names are case-insensitive: nothing breaks
             what = "dropped" if isinstance(c, Drop) else f"renamed to {c.name}"
+            assert c.table is not None, "a column change names its table"
             for table in {c.table, renamed_to.get(c.table, c.table)}:
                 columns.setdefault(table, {})[old.lower()] = (old, what)
     return Gone(tables, columns)
@@ -142,9 +143,9 @@ def references(  # noqa: C901 - one token pass tracking aliases, scopes and vari
     # columns that go away
     others_have: dict[str, set[str]] = {}
     for name in named:
-        t = after.table(name)
-        if t is not None:
-            others_have[name] = {c.name.lower() for c in t.columns}
+        table = after.table(name)
+        if table is not None:
+            others_have[name] = {c.name.lower() for c in table.columns}
     for i, t in enumerate(tokens):
         if not t.is_name:
             continue

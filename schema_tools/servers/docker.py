@@ -357,7 +357,8 @@ def _make_container(spec: DockerSpec, password: str, network: str, port: int):
     """The testcontainers object for ``spec``: not started yet."""
     MySqlContainer = _mysql_container_class()  # noqa: N806 - a class, named as one
 
-    class _ServerContainer(MySqlContainer):
+    # the base class is imported when the docker backend is used (testcontainers is optional)
+    class _ServerContainer(MySqlContainer):  # type: ignore[valid-type, misc]
         def _configure(self) -> None:
             # the official images' variables; the MARIADB_ ones win on MariaDB images
             self.with_env("MYSQL_ROOT_PASSWORD", password)
@@ -522,7 +523,7 @@ def sweep_stale_containers(client=None) -> list[str]:
 
     client = client or docker_client()
     hostname = socket.gethostname()
-    removed = []
+    removed: list[str] = []
     try:
         containers = client.containers.list(all=True, filters={"label": OWNER_LABEL})
     except Exception:

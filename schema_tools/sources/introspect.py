@@ -841,7 +841,7 @@ def _table_options(create_options: str, shown: str | None) -> tuple[str | None, 
     head = _SHOWN_HEAD.match(shown or "")
     if head is not None:
         pos = head.end()
-        while (m := _SHOWN_OPTION.match(shown, pos)) is not None:
+        while (m := _SHOWN_OPTION.match(shown or "", pos)) is not None:
             pairs.append((m.group(1), m.group(2)))
             pos = m.end()
     else:

@@ -226,8 +226,8 @@ def split_sql(  # noqa: C901 - one character pass: quotes, comments, DELIMITER, 
             pos = n if e < 0 else e + 1
             continue
         if text.startswith("/*", pos):
-            if _SANDBOX_RE.match(text, pos):
-                pos = _SANDBOX_RE.match(text, pos).end()
+            if (sandbox := _SANDBOX_RE.match(text, pos)) is not None:
+                pos = sandbox.end()
                 continue
             if not _exec_marker_len(text, pos):
                 e = text.find("*/", pos + 2)

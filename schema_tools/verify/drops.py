@@ -106,6 +106,7 @@ def empty_values(col: Column) -> set[str | None]:
     out: set[str | None] = {None}
     d = col.default
     if col.default_kind == "literal":
+        assert d is not None, "a literal default has its text"
         if d.startswith("'"):
             out.add(_unquote(d))
         elif d[:1] not in "bBxX":
