@@ -33,8 +33,9 @@ class _Group(click.Group):
             from ..render.diff_report import clean
 
             click.echo(f"schema-tools: error: {clean(str(exc))}", err=True)
-            if getattr(exc, "excerpt", None):
-                click.echo(f"  | {clean(exc.excerpt, keep=chr(9))}", err=True)
+            excerpt = getattr(exc, "excerpt", None)
+            if excerpt:
+                click.echo(f"  | {clean(excerpt, keep=chr(9))}", err=True)
             for line in getattr(exc, "details", ()):
                 click.echo(f"  {clean(str(line))}", err=True)
             if exc.hint:
@@ -353,7 +354,8 @@ def matrix_command(sources, reference, fmt, output, names, ignore, tables, stric
 def revision(source, target, sql_files, down_files, message, directory, branch, policy, rev_id, no_check,
              server, defaults_file):
     """Write one Alembic revision (upgrade and downgrade) and print its path."""
-    from ..migrate.commands import generate, revision_from_sql
+    from ..migrate.commands import generate
+    from ..migrate.from_sql import revision_from_sql
     from ..migrate.revision import RevisionDir
     from ..sources.resolve import read_one
 

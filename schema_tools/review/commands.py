@@ -52,6 +52,7 @@ def review_directory(rdir: str | Path, revisions: Sequence[str] = (), *, url: st
     for review, rev in zip(out, chosen, strict=True):
         state, approval = approval_state(rset, rev, approvals)
         if state == "approved":
+            assert approval is not None, "an approved revision has its approval"
             review.findings = [dataclasses.replace(f, accepted_by=approval.by)
                                if f.code in approval.accepted else f for f in review.findings]
     return out

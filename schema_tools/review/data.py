@@ -239,6 +239,7 @@ def live_database(url: str | None = None, *, conn=None, defaults_file=None,
     owned = conn is None
     where = "the database"
     if owned:
+        assert url is not None, "a URL, or an open connection"
         spec = parse_url(url, defaults_file=defaults_file)
         if not spec.database:
             raise InputError(f"{spec.redacted()}: the URL names no database")

@@ -34,6 +34,7 @@ from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from ..diff.changes import Add, Change, Drop, Rename
 from ..diff.compare import DiffOptions, diff, reversed_renames
@@ -381,7 +382,7 @@ def compare_rows(before: dict[str, _Rows], changes: Sequence[Change], after_sche
     table_to = {c.old_name: c.name for c in changes if isinstance(c, Rename) and c.kind == "table"}
     column_to: dict[tuple[str, str], str] = {}
     for c in changes:
-        if isinstance(c, Rename) and c.kind == "column":
+        if isinstance(c, Rename) and c.kind == "column" and c.table is not None:
             column_to[(c.table, c.old_name)] = c.name
     check = DataCheck()
     for name, old in sorted(before.items()):
@@ -438,7 +439,7 @@ def _unseeded_drops(found: list[Dropped], changes: Sequence[Change], table_to: d
     for c in changes:
         if not isinstance(c, Drop) or c.kind not in ("table", "column"):
             continue
-        table = c.name if c.kind == "table" else old_name.get(c.table, c.table)
+        table = c.name if c.kind == "table" or c.table is None else old_name.get(c.table, c.table)
         column = c.name if c.kind == "column" else None
         if (table, column) in seen:
             continue
@@ -487,6 +488,13 @@ def _residual(actual: Schema, expected: Schema) -> list[Change]:
 class _Site:
     """Verification of one baseline on one backend."""
 
+    # set as the site runs
+    current: Schema  # the schema as last introspected
+    _read_conn: Any  # a pymysql connection for the reads
+    _sa_conn: Any  # the SQLAlchemy connection Alembic runs on
+    _engine: Any
+    _ran: list[dict[str, Any]]
+
     def __init__(self, rdir: RevisionDir, baseline: Baseline, path, backend: str | None, *,
                  data: bool, rows: int, progress: Progress, defaults_file=None) -> None:
         self.rdir = rdir
@@ -514,7 +522,7 @@ class _Site:
             # autocommit: each revision is checked from other connections as soon as it is
             # applied, inside Alembic's transaction for it
             self._sa_conn = self._engine.connect().execution_options(isolation_level="AUTOCOMMIT")
-            self._ran: list[dict] = []
+            self._ran = []
             sa.event.listen(self._sa_conn, "after_cursor_execute", self._after_execute)
         return self._sa_conn
 
@@ -762,6 +770,7 @@ class _Site:
             self._full_check(ws, step, to)
         if not self.data:
             return rows_now
+        assert step.data is not None, "a data check runs with seeded rows"
         # rows changed where no change says so are found here
         full = read_all_rows(conn, self.current)
         for table in sorted(set(full) & set(rows_now)):
@@ -810,7 +819,8 @@ class _Site:
         if not step.residual_count:
             return True
         table = self.state(to).schema.table(d.table)
-        return table is None if d.kind == "table" else (table is None or table.column(d.column) is None)
+        return table is None if d.kind == "table" or d.column is None else (
+            table is None or table.column(d.column) is None)
 
     def _check(self, ws, conn, direction: str, rev: str, frm: str | None, to: str | None,
                rows_before) -> tuple[StepResult, dict]:
@@ -887,7 +897,7 @@ def verify(rdir: RevisionDir, *, snapshots: Path, sites: Sequence[str] = (), sta
         import multiprocessing
 
         for s in work:
-            s.progress = None
+            s.progress = None  # type: ignore[assignment]  # not picklable: _run_site sets the worker's
         with ProcessPoolExecutor(max_workers=jobs, mp_context=multiprocessing.get_context("spawn")) as pool:
             futures = [pool.submit(_run_site, s) for s in work]
             results = []
