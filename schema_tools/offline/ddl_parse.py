@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NoReturn
 
 import sqlglot
 from sqlglot import exp
@@ -570,7 +570,7 @@ class MariaDBParser(MySQLParser):
 
     # ---- token helpers
 
-    def _m_fail(self, what: str = "") -> None:
+    def _m_fail(self, what: str = "") -> NoReturn:
         tok = self._curr
         near = self.sql[tok.start:tok.start + 40] if tok else ""
         raise _Fail(f"syntax error{': ' + what if what else ''} near '{near}'" if near

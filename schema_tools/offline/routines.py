@@ -42,6 +42,7 @@ import datetime as _dt
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, replace
+from typing import Any, Literal, NoReturn, overload
 
 from ..model.objects import Event, Parameter, Routine, Table, Trigger, View
 from .dump_views import DumpedView, dumped_definition, match_dump_form
@@ -171,6 +172,7 @@ def _token_stream(sql: str, modes: _Modes):
             yield from toks
             toks.clear()
         m = scan(sql, i)
+        assert m is not None, "the scanner's last alternative takes any character"
         kind = m.lastgroup
         if kind == "ws" or kind == "line" or kind == "block":
             i = m.end()
@@ -228,16 +230,17 @@ def _scan_special(sql: str, i: int, modes: _Modes, toks: list[Tok]) -> int:
         toks.append(Tok("nstring", sql[i:e], i, e, value))
         return e
     m = _IDENT_CHARS.match(sql, i)
-    if m and not (c.isdigit() and _NUMBER.match(sql, i).end() >= m.end()):
+    number = _NUMBER.match(sql, i)
+    if m and not (c.isdigit() and number is not None and number.end() >= m.end()):
         word = m.group(0)
         kind = "word"
         if word.startswith("_") and word[1:].lower() in _charset_names():
             kind = "intro"
         toks.append(Tok(kind, word, i, m.end(), word.upper()))
         return m.end()
-    m = _NUMBER.match(sql, i)
-    toks.append(Tok("number", m.group(0), i, m.end(), m.group(0)))
-    return m.end()
+    assert number is not None, "what is left starts with a digit"
+    toks.append(Tok("number", number.group(0), i, number.end(), number.group(0)))
+    return number.end()
 
 
 # =======================================================================================
@@ -501,7 +504,7 @@ def _parse_definer(cur: _Cursor, session: Session) -> str | None:
             m = re.compile(r"[0-9A-Za-z_$.%\-]+").match(cur.sql, h.start)
             if not m:
                 raise OfflineError(f"DEFINER host not understood {cur.near()}")
-            while cur.peek() is not None and cur.peek().start < m.end():
+            while (ahead := cur.peek()) is not None and ahead.start < m.end():
                 cur.i += 1
             host = m.group(0)
         host = host.lower() or "%"
@@ -542,6 +545,12 @@ def _by_size(nbytes: int, names: tuple[str, str, str, str]) -> str:
     if nbytes < 1 << 24:
         return names[2]
     return names[3]
+
+
+@overload
+def _length(cur: _Cursor, *, required: Literal[True]) -> int: ...
+@overload
+def _length(cur: _Cursor, *, required: bool = False) -> int | None: ...
 
 
 def _length(cur: _Cursor, *, required: bool = False) -> int | None:
@@ -620,6 +629,7 @@ def _string_attrs(  # noqa: C901 - the CHARSET/COLLATE/BINARY/ASCII/UNICODE gram
     cs: str | None = "utf8mb3" if national else None
     coll: str | None = None
     if national:                       # NATIONAL types take BINARY and nothing else
+        assert cs is not None, "utf8mb3, set above"
         return cs, (_bin_collation(cs) if cur.accept_kw("BINARY") else default_collation(cs))
 
     def charset_clause() -> bool:
@@ -718,7 +728,7 @@ def parse_type(  # noqa: C901 - the data type grammar of routines, one branch pe
         if base in ("char", "varchar"):
             if base == "char" and length is not None and length > 255:
                 raise OfflineError("Column length too big (max = 255); use BLOB or TEXT instead")
-            if base == "varchar" and length * maxlen > _VARCHAR_MAX_BYTES:
+            if base == "varchar" and (length or 0) * maxlen > _VARCHAR_MAX_BYTES:
                 raise OfflineError(f"Column length too big (max = {_VARCHAR_MAX_BYTES // maxlen});"
                                    f" use BLOB or TEXT instead")
             if cs == "binary":
@@ -765,6 +775,7 @@ def parse_type(  # noqa: C901 - the data type grammar of routines, one branch pe
             elif m is not None:
                 raise OfflineError(f"{w}({m}) not understood")
             return name + suffix
+        assert m is not None, "a scale comes with a precision"
         if m > 255 or d > 30:
             raise OfflineError("Too big precision or scale")
         if m < d:
@@ -1007,9 +1018,10 @@ def _fast_body(cur: _Cursor) -> str | None:
     if first.kind in ("word", "qident") and second is not None and second.kind == "op" \
             and second.text == ":":
         label = first.value if first.kind == "word" else first.value.upper()
-        start_tok = cur.peek(2)
-        if start_tok is None:
+        third = cur.peek(2)
+        if third is None:
             return None
+        start_tok = third
     if not start_tok.is_kw("BEGIN"):
         return None
     sql = cur.sql
@@ -1017,7 +1029,9 @@ def _fast_body(cur: _Cursor) -> str | None:
     pos = start_tok.start
     depth: list[str] = []
     while True:
-        pos = _SKIP.match(sql, pos).end()
+        skipped = _SKIP.match(sql, pos)
+        assert skipped is not None, "the pattern matches the empty string"
+        pos = skipped.end()
         if pos >= n:
             return None
         m = _KEYWORD.match(sql, pos)
@@ -1059,6 +1073,7 @@ def _next_token(sql: str, pos: int) -> tuple[str, str, str, int] | None:
     """(kind, upper text, value, end) of the token at or after ``pos``: a word, a quoted
     name, 'end' at the end of the text, 'other' for anything else; None if unsure."""
     m = _WS_OR_COMMENT.match(sql, pos)
+    assert m is not None, "the pattern matches the empty string"
     pos = m.end()
     if pos >= len(sql):
         return ("end", "", "", pos)
@@ -1126,8 +1141,8 @@ def _head(cur: _Cursor, session: Session) -> _Head | None:
             h.aggregate = True
         else:
             break
-    t = cur.peek()
-    if t is None or not t.is_kw(*_KINDS):
+    kind = cur.peek()
+    if kind is None or not kind.is_kw(*_KINDS):
         return None
     h.kind = cur.next().value
     if (h.algorithm or h.security) and h.kind != "VIEW":
@@ -1266,8 +1281,8 @@ def _create_routine(cur: _Cursor, head: _Head, session: Session, state: State, m
         while True:
             mode = None
             t = cur.peek()
-            if t is not None and t.is_kw("IN", "OUT", "INOUT") and cur.peek(1) is not None \
-                    and cur.peek(1).kind in ("word", "qident"):
+            if t is not None and t.is_kw("IN", "OUT", "INOUT") and (after := cur.peek(1)) is not None \
+                    and after.kind in ("word", "qident"):
                 mode = cur.next().value
             pname = cur.ident("parameter name")
             if pname.lower() in seen:
@@ -1465,9 +1480,9 @@ def _timestamp(cur: _Cursor, what: str) -> _dt.datetime:
     m = _TS.fullmatch(t.value.strip())
     if not m:
         raise OfflineError(f"event {what}: time {t.text} not understood")
-    parts = [int(p) if p else 0 for p in m.groups()]
+    year, month, day, hour, minute, second = (int(p) if p else 0 for p in m.groups())
     try:
-        value = _dt.datetime(*parts)
+        value = _dt.datetime(year, month, day, hour, minute, second)
     except ValueError:
         raise OfflineError(f"event {what}: invalid time {t.text}") from None
     if cur.at_op("+") or cur.at_op("-"):
@@ -1659,7 +1674,7 @@ class _ViewParser:
         self.outer_join = False
 
     # ---- helpers
-    def refuse(self) -> None:
+    def refuse(self) -> NoReturn:
         raise _ViewRefused()
 
     def name_token(self) -> str:
@@ -1682,9 +1697,9 @@ class _ViewParser:
         qualifier = name
         if self.cur.accept_kw("AS"):
             qualifier = self.name_token()
-        elif self.cur.peek() is not None and self.cur.peek().kind == "qident":
+        elif (t := self.cur.peek()) is not None and t.kind == "qident":
             qualifier = self.name_token()
-        elif self.cur.peek() is not None and self.cur.peek().kind == "word" and not self.cur.peek().is_kw(
+        elif (t := self.cur.peek()) is not None and t.kind == "word" and not t.is_kw(
                 "JOIN", "INNER", "CROSS", "LEFT", "RIGHT", "NATURAL", "STRAIGHT_JOIN", "ON", "USING",
                 "WHERE", "GROUP", "ORDER", "LIMIT", "HAVING", "WITH", "UNION", "WINDOW", "FOR",
                 "LOCK", "INTO", "PROCEDURE", "USE", "IGNORE", "FORCE", "EXCEPT", "INTERSECT",
@@ -1799,7 +1814,7 @@ class _ViewParser:
             items.append(self._and())
         if len(items) == 1:
             return items[0]
-        flat = []
+        flat: list[Any] = []
         for it in items:
             flat.extend(it[1] if isinstance(it, tuple) and it[0] == "or" else [it])
         return ("or", flat)
@@ -1810,7 +1825,7 @@ class _ViewParser:
             items.append(self._pred())
         if len(items) == 1:
             return items[0]
-        flat = []
+        flat: list[Any] = []
         for it in items:
             flat.extend(it[1] if isinstance(it, tuple) and it[0] == "and" else [it])
         return ("and", flat)
@@ -1888,10 +1903,10 @@ def _parse_view_select(  # noqa: C901 - the SELECT grammar of a view, one branch
     list_start = cur.i
     depth = 0
     while cur.peek() is not None and not (depth == 0 and cur.at_kw("FROM")):
-        t = cur.next()
-        if t.kind == "op" and t.text == "(":
+        skipped = cur.next()
+        if skipped.kind == "op" and skipped.text == "(":
             depth += 1
-        elif t.kind == "op" and t.text == ")":
+        elif skipped.kind == "op" and skipped.text == ")":
             depth -= 1
     if cur.peek() is None:
         return _literal_select(p, list_start, distinct, columns)
@@ -1910,8 +1925,8 @@ def _parse_view_select(  # noqa: C901 - the SELECT grammar of a view, one branch
             for q, _, table in p.sources:
                 items.extend((f"{_qi(q)}.{_qi(c.name)}", c.name) for c in table.columns)
         elif (t is not None and t.kind in ("word", "qident") and nxt is not None
-              and nxt.kind == "op" and nxt.text == "." and cur.peek(2) is not None
-              and cur.peek(2).kind == "op" and cur.peek(2).text == "*"):
+              and nxt.kind == "op" and nxt.text == "." and (star := cur.peek(2)) is not None
+              and star.kind == "op" and star.text == "*"):
             qual = t.text if t.kind == "word" else t.value
             cur.i += 3
             srcs = [s for s in p.sources if s[0] == qual]
@@ -1930,8 +1945,8 @@ def _parse_view_select(  # noqa: C901 - the SELECT grammar of a view, one branch
                 if a.kind not in ("word", "qident", "string"):
                     p.refuse()
                 alias = a.text if a.kind == "word" else a.value
-            elif cur.peek() is not None and cur.peek().kind in ("qident", "string") or (
-                    cur.peek() is not None and cur.peek().kind == "word" and cur.i < list_end):
+            elif (ahead := cur.peek()) is not None and (ahead.kind in ("qident", "string") or (
+                    ahead.kind == "word" and cur.i < list_end)):
                 a = cur.next()
                 alias = a.text if a.kind == "word" else a.value
             items.append((printed, alias))
@@ -2079,15 +2094,15 @@ def _view(cur: _Cursor, head: _Head, session: Session, state: State, modes: _Mod
             raise _ViewRefused()
     except _ViewRefused:
         raise OfflineError(f"view {name}: {_REFUSE_VIEW}") from None
-    algorithm = head.algorithm or (old.algorithm if alter else "UNDEFINED")
+    algorithm = head.algorithm or (old.algorithm if alter and old is not None else "UNDEFINED")
     if algorithm == "MERGE" and not mergeable:
         algorithm = "UNDEFINED"
     updatable = algorithm != "TEMPTABLE" and mergeable and not outer
     if check != "NONE" and not updatable:
         raise OfflineError(f"CHECK OPTION on non-updatable view '{name}'")
     _mark_updatable(state, name, updatable)
-    definer = _definer(head) if (head.definer is not ... or not alter) else old.definer
-    security = head.security or (old.security if alter else "DEFINER")
+    definer = _definer(head) if (head.definer is not ... or not alter or old is None) else old.definer
+    security = head.security or (old.security if alter and old is not None else "DEFINER")
     state.views[name] = View(
         name=name, definition=definition, algorithm=algorithm, security=security,
         check_option=check, definer=definer, charset_client=session.charset_client,
