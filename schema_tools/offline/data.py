@@ -43,6 +43,17 @@ class TableRows:
     unknown: str | None = None
 
 
+def _quoted(v: str | None) -> str:
+    assert v is not None, "rows hold QUOTE() text, NULL as the text NULL"
+    return v
+
+
+def _existing(table: Table, name: str) -> Column:
+    col = table.column(name)
+    assert col is not None, f"a key names the column {name} of {table.name}"
+    return col
+
+
 def data_columns(table: Table) -> list[Column]:
     return [c for c in table.columns if c.generated is None]
 
@@ -58,7 +69,7 @@ def rows_from_schema(state: State, schema: Schema) -> None:
         if data is None:
             state.rows[name] = TableRows(unknown=f"the rows of `{name}` are not in the base schema")
             continue
-        rows = [{c.lower(): v for c, v in zip(data.columns, r, strict=False)} for r in data.rows]
+        rows = [{c.lower(): _quoted(v) for c, v in zip(data.columns, r, strict=False)} for r in data.rows]
         store = TableRows(rows)
         store.auto_increment = _next_auto(table, store)
         state.rows[name] = store
@@ -95,12 +106,12 @@ def table_data(state: State) -> tuple[TableData, ...]:
 
 def _order_key(table: Table) -> Callable[[dict[str, str]], tuple]:
     if table.primary_key is not None:
-        cols = [table.column(p.name) for p in table.primary_key.columns]
+        cols = [_existing(table, p.name) for p in table.primary_key.columns]
     else:
         cols = data_columns(table)
 
     def key(row: dict[str, str]) -> tuple:
-        out = []
+        out: list[tuple[int, Any]] = []
         for c in cols:
             v = _typed(c, row.get(c.name.lower(), "NULL"))
             if v is None:
@@ -538,7 +549,7 @@ class _Parser:
             return ("default",)
         if w in ("SELECT", "EXISTS"):
             raise OfflineError("a subquery is not computed offline")
-        if w in ("DATE", "TIME", "TIMESTAMP") and self.peek(1) is not None and self.peek(1).kind == "str":
+        if w in ("DATE", "TIME", "TIMESTAMP") and (nxt := self.peek(1)) is not None and nxt.kind == "str":
             raise OfflineError(f"{w} literals are not computed offline")
         if w in ("BINARY", "INTERVAL", "CASE", "ROW"):
             raise OfflineError(f"{w} is not computed offline")
@@ -892,7 +903,7 @@ class _Apply:
             if any(v is None for v in values):
                 continue
             prows = self.rows if fk.ref_table == self.table.name else pstore.rows
-            pcols = [parent.column(c) for c in fk.ref_columns]
+            pcols = [_existing(parent, c) for c in fk.ref_columns]
             if not any(all(_equal(v, _typed(pc, pr.get(pc.name.lower(), "NULL")), pc.collation)
                            for v, pc in zip(values, pcols, strict=False)) for pr in prows):
                 raise self.fail("Cannot add or update a child row: a foreign key constraint "
@@ -916,7 +927,7 @@ class _Apply:
                 if cstore is None:
                     continue  # rows of an untracked child are not known
                 crows = self.rows if cname == self.table.name else cstore.rows
-                ccols = [child.column(c) for c in fk.columns]
+                ccols = [_existing(child, c) for c in fk.columns]
                 pcols = [self.column(c) for c in fk.ref_columns]
                 for old in old_rows:
                     key = [_typed(pc, old.get(pc.name.lower(), "NULL")) for pc in pcols]
@@ -983,7 +994,8 @@ class _Apply:
     def delete(self) -> None:
         self.refuse_features("DELETE")
         pred = self.where()
-        keep, gone = [], []
+        keep: list[dict[str, str]] = []
+        gone: list[dict[str, str]] = []
         for row in self.rows:
             (gone if self.matches(pred, row) else keep).append(row)
         if gone:
@@ -1071,9 +1083,9 @@ class _Eval:
             v, cv = self.ev(e[1])
             lo, cl = self.ev(e[2])
             hi, ch = self.ev(e[3])
-            a = _compare(">=", v, lo, _pick(cv, cl, e[1], e[2]))
-            b = _compare("<=", v, hi, _pick(cv, ch, e[1], e[3]))
-            r = None if a is None or b is None else int(a and b)
+            above = _compare(">=", v, lo, _pick(cv, cl, e[1], e[2]))
+            below = _compare("<=", v, hi, _pick(cv, ch, e[1], e[3]))
+            r = None if above is None or below is None else int(above and below)
             if r is not None and e[4]:
                 r = int(not r)
             return r, conn
@@ -1096,14 +1108,14 @@ class _Eval:
                 rem = self.ev(e[2])[0]
             if v is None or rem is None:
                 return None, cv
-            s, r = _as_text(v), _as_text(rem)
-            if r:
+            s, removed = _as_text(v), _as_text(rem)
+            if removed:
                 if e[1] in ("BOTH", "LEADING"):
-                    while s.startswith(r):
-                        s = s[len(r):]
+                    while s.startswith(removed):
+                        s = s[len(removed):]
                 if e[1] in ("BOTH", "TRAILING"):
-                    while s.endswith(r):
-                        s = s[:-len(r)]
+                    while s.endswith(removed):
+                        s = s[:-len(removed)]
             return s, cv
         if kind == "func":
             return self.func(e[1], e[2])
@@ -1184,6 +1196,8 @@ def _compare(op: str, a: Any, b: Any, coll: str | None) -> int | None:
         op = "="
     if a is None or b is None:
         return None
+    x: Any
+    y: Any
     if isinstance(a, bytes) or isinstance(b, bytes):
         if isinstance(a, bytes) and isinstance(b, bytes):
             x, y = a, b
@@ -1371,15 +1385,15 @@ def to_text(col: Column, v: Any, strict: bool) -> str:  # noqa: C901 - one branc
             raise out_of_range()
         return quote(format_double(f))
     if name in ("char", "varchar") or name in _TEXT_BYTES:
-        s = _to_str(v, col)
+        text = _to_str(v, col)
         if name in ("char", "varchar"):
-            if len(s) > (t.length or 0):
+            if len(text) > (t.length or 0):
                 raise OfflineError(f"Data too long for column '{col.name}' at row 1{adjusted}")
-        elif len(s.encode("utf-8")) > _TEXT_BYTES[name]:
+        elif len(text.encode("utf-8")) > _TEXT_BYTES[name]:
             raise OfflineError(f"Data too long for column '{col.name}' at row 1{adjusted}")
         if name == "char":
-            s = s.rstrip(" ")
-        return quote(s)
+            text = text.rstrip(" ")
+        return quote(text)
     if name == "enum":
         if isinstance(v, str):
             for member in t.values:

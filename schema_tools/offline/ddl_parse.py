@@ -18,8 +18,9 @@ TRUNCATE [TABLE], ALTER [ONLINE] [IGNORE] TABLE.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, NoReturn
+from typing import Any, ClassVar, NoReturn
 
 import sqlglot
 from sqlglot import exp
@@ -545,7 +546,7 @@ class MariaDBParser(MySQLParser):
     TRIM or EXTRACT keep their own nodes).
     """
 
-    FUNCTIONS: dict = {}
+    FUNCTIONS: ClassVar[dict[str, Callable[..., Any]]] = {}
     FUNCTION_PARSERS = {k: v for k, v in MySQLParser.FUNCTION_PARSERS.items()
                         if k in ("CAST", "CHAR", "CONVERT", "EXTRACT", "POSITION", "SUBSTR",
                                  "SUBSTRING", "TRIM", "MATCH", "GROUP_CONCAT")}
@@ -815,9 +816,9 @@ class MariaDBParser(MySQLParser):
                 ignore, i = True, i + 1
             if self._m_word(i) == "TABLE":
                 self._m_skip(i + 1)
-                st = self._m_alter_table(ignore)
-                st.online = online
-                return st
+                alter = self._m_alter_table(ignore)
+                alter.online = online
+                return alter
             return None
         return None
 

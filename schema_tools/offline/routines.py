@@ -81,7 +81,7 @@ class Tok:
         return isinstance(other, Tok) and (self.kind, self.text, self.start, self.end, self.value) \
             == (other.kind, other.text, other.start, other.end, other.value)
 
-    __hash__ = None  # type: ignore[assignment]
+    __hash__ = None  # type: ignore[assignment]  # compared by value, never hashed (as object says)
 
     def __repr__(self) -> str:
         return f"Tok({self.kind!r}, {self.text!r}, {self.start}, {self.end}, {self.value!r})"
@@ -1258,7 +1258,7 @@ def _session_fields(session: Session) -> dict:
 
 
 def _definer(head: _Head) -> str | None:
-    return None if head.definer is ... else head.definer  # type: ignore[return-value]
+    return head.definer if isinstance(head.definer, str) else None
 
 
 # ---------------------------------------------------------------------------- routines

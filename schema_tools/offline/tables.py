@@ -48,6 +48,7 @@ Whatever is not modelled raises :class:`OfflineError` saying "... not supported 
 from __future__ import annotations
 
 import re
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -142,7 +143,7 @@ class _Work:
     # definition still take them as nullable when the server sorts the keys)
     made_not_null: set[str] = field(default_factory=set)
     # the UNIQUE keys whose USING HASH this statement forgot (they still sort as HASH keys)
-    was_hash: set[str] = field(default_factory=set)
+    was_hash: set[int] = field(default_factory=set)  # id() of the keys
 
     def col(self, name: str) -> Column | None:
         low = name.lower()
@@ -386,6 +387,7 @@ class _Applier:
         self.state.ddl_events.append(("create", name, self.auto_increment))
 
     def create_like(self, st: P.CreateTable, name: str, exists: bool) -> None:
+        assert st.like is not None, "CREATE TABLE ... LIKE names its source"
         src_name = st.like[1]
         src = self.table(src_name)
         if exists:
@@ -616,13 +618,13 @@ class _Applier:
             raise OfflineError(f"syntax error: USING {using}")
         parts = [IndexColumn(p.column, p.length, p.descending) for p in spec.parts]
         k = _Key(name or "", spec.kind, parts, using, spec.comment or "", spec.ignored, new=True)
-        k.if_not_exists = spec.if_not_exists  # type: ignore[attr-defined]
+        k.if_not_exists = spec.if_not_exists  # type: ignore[attr-defined]  # a mark for this statement, not a field
         return k
 
     def fk_key(self, fk: P.ForeignKeySpec) -> _Key:
         name = fk.constraint or fk.index_name or ""
         k = _Key(name, "index", [IndexColumn(c) for c in fk.columns], generated=True, new=True)
-        k.fk_if_not_exists = fk.if_not_exists  # type: ignore[attr-defined]
+        k.fk_if_not_exists = fk.if_not_exists  # type: ignore[attr-defined]  # a mark for this statement, not a field
         return k
 
     # ---- the shared end of CREATE and ALTER: keys, foreign keys, checks
@@ -824,6 +826,7 @@ class _Applier:
                     elif is_lob:
                         limit = {"tinytext": 255, "tinyblob": 255, "text": 65535,
                                  "blob": 65535}.get(col.type.name, 2 ** 32)
+                        assert part.length is not None, "inside the prefix-length branch"
                         if part.length * mb > limit:
                             raise OfflineError("Incorrect prefix key; the used key part isn't a "
                                                "string, the used length is longer than the key "
@@ -857,6 +860,7 @@ class _Applier:
                     and key.kind != "fulltext":
                 for part in new_parts:
                     col = w.col(part.name)
+                    assert col is not None, f"the key's column {part.name} is checked above"
                     mb = charset_maxlen(col.charset) if col.charset and col.charset != "binary" else 1
                     if _key_part_bytes(col, part.length, mb) > 767:
                         raise OfflineError("Index column size too large. The maximum column size "
@@ -929,6 +933,7 @@ class _Applier:
         if not innodb:
             # other engines parse FOREIGN KEY and ignore it (the index stays); the SQL
             # layer still checks the columns its actions would write
+            # a mark for the checks of this statement (read with getattr), not a field
             w.ignored_fks = [(tuple(spec.columns), spec.on_delete or REF_ACTION_DEFAULT,  # type: ignore[attr-defined]
                               spec.on_update or REF_ACTION_DEFAULT) for spec, _ in new_fks]
             return
@@ -1280,7 +1285,7 @@ class _Applier:
                 continue
             if isinstance(a, _SkippedColumn):
                 for k in self.column_keys(a.column):
-                    k.if_not_exists = True  # type: ignore[attr-defined]
+                    k.if_not_exists = True  # type: ignore[attr-defined]  # a mark for this statement, not a field
                     new_keys.append(k)
                 continue
             if isinstance(a, (P.AddColumn, P.ChangeColumn)):
@@ -1477,7 +1482,7 @@ class _Applier:
     def effective_actions(w: _Work, actions: list[Any]) -> list[Any]:
         """The actions left once IF [NOT] EXISTS ones with nothing to do are removed (the
         server gives a note for each; with none left it does not touch the table)."""
-        out = []
+        out: list[Any] = []
         added: set[str] = set()
         for a in actions:
             if isinstance(a, P.AddColumn) and a.if_not_exists and (
@@ -1636,7 +1641,7 @@ class _Applier:
         by_low = {c.name.lower(): c for c in current}
         replaced: dict[str, tuple[Column, Any]] = {}  # old lower -> (new column, action)
         renamed: dict[str, str] = {}
-        added: list[tuple[Any, Column]] = []
+        added: list[tuple[Any, Column | None]] = []
         for a in change_order:
             if isinstance(a, P.ChangeColumn):
                 low = a.old.lower()
@@ -1853,7 +1858,7 @@ class _Applier:
 
     def rewrite_expressions(self, w: _Work, drop_set: set[str], renamed: dict[str, str],
                             replaced: dict[str, tuple[Column, Any]],
-                            retyped: set[str] = frozenset()) -> None:
+                            retyped: AbstractSet[str] = frozenset()) -> None:
         """Checks and generated columns hold printed text; re-read and print them again
         with dropped columns unknown and renamed ones renamed."""
         names_after = {c.name.lower(): c.name for c in w.columns}
@@ -1872,11 +1877,11 @@ class _Applier:
             return print_expression(tree, ctx, parent=DEFAULT_P if clause == "DEFAULT" else 0)
 
         kept_checks = []
-        for c in w.checks:
-            refs = _referenced_columns(c.clause)
+        for chk in w.checks:
+            refs = _referenced_columns(chk.clause)
             if refs and refs <= drop_set:
                 continue  # a table CHECK on dropped columns only goes with them
-            kept_checks.append(replace(c, clause=redo(c.clause, "CHECK", c.name)))
+            kept_checks.append(replace(chk, clause=redo(chk.clause, "CHECK", chk.name)))
         w.checks = kept_checks
         cols = []
         for c in w.columns:
@@ -2205,10 +2210,9 @@ def _pad_sensitive(tree: exp.Expr, w: _Work) -> bool:
                                             and parent.name.lower() in _PAD_SAFE_FUNCTIONS):
             continue
         return True
-    for node in tree.find_all(exp.Sub):
-        if _unsigned_operand(node.this, w) or _unsigned_operand(node.expression, w):
-            return True  # depends on NO_UNSIGNED_SUBTRACTION
-    return False
+    # NO_UNSIGNED_SUBTRACTION changes a subtraction of an unsigned operand
+    return any(_unsigned_operand(sub.this, w) or _unsigned_operand(sub.expression, w)
+               for sub in tree.find_all(exp.Sub))
 
 
 def _unsigned_operand(e: exp.Expr, w: _Work) -> bool:

@@ -109,8 +109,9 @@ class ReviewContext:
 
     def before_columns(self, table: str, columns: tuple[str, ...] | list[str]) -> tuple[str, ...] | None:
         """:meth:`before_column` of each, or ``None`` when one of them is new."""
-        out = tuple(self.before_column(table, c) for c in columns)
-        return None if any(c is None for c in out) else out  # type: ignore[return-value]
+        out = [self.before_column(table, c) for c in columns]
+        names = tuple(n for n in out if n is not None)
+        return names if len(names) == len(out) else None
 
     @cached_property
     def changes_rows(self) -> bool:

@@ -216,7 +216,10 @@ def _cache_key(rev: RevisionFile, before: Path, after: Path, config: LintConfig,
 def _cache_read(key: str, rev: RevisionFile) -> Review | None:
     import json
 
-    path = _cache_dir() / f"{key}.json"  # type: ignore[operator]
+    directory = _cache_dir()
+    if directory is None:
+        return None
+    path = directory / f"{key}.json"
     try:
         doc = json.loads(path.read_text(encoding="utf-8"))
         findings = [Finding(**f) for f in doc["findings"]]

@@ -357,8 +357,7 @@ def _make_container(spec: DockerSpec, password: str, network: str, port: int):
     """The testcontainers object for ``spec``: not started yet."""
     MySqlContainer = _mysql_container_class()  # noqa: N806 - a class, named as one
 
-    # the base class is imported when the docker backend is used (testcontainers is optional)
-    class _ServerContainer(MySqlContainer):  # type: ignore[valid-type, misc]
+    class _ServerContainer(MySqlContainer):  # type: ignore[valid-type, misc]  # imported when used: optional
         def _configure(self) -> None:
             # the official images' variables; the MARIADB_ ones win on MariaDB images
             self.with_env("MYSQL_ROOT_PASSWORD", password)
