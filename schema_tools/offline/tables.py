@@ -933,9 +933,9 @@ class _Applier:
         if not innodb:
             # other engines parse FOREIGN KEY and ignore it (the index stays); the SQL
             # layer still checks the columns its actions would write
-            # a mark for the checks of this statement (read with getattr), not a field
-            w.ignored_fks = [(tuple(spec.columns), spec.on_delete or REF_ACTION_DEFAULT,  # type: ignore[attr-defined]
-                              spec.on_update or REF_ACTION_DEFAULT) for spec, _ in new_fks]
+            w.ignored_fks = [  # type: ignore[attr-defined]  # a mark for this statement (getattr), not a field
+                (tuple(spec.columns), spec.on_delete or REF_ACTION_DEFAULT, spec.on_update or REF_ACTION_DEFAULT)
+                for spec, _ in new_fks]
             return
         existing_names = {fk.name.lower() for t in self.state.tables.values()
                           if t.name != w.name for fk in t.foreign_keys}
