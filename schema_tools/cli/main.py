@@ -314,10 +314,10 @@ def matrix_command(sources, reference, fmt, output, names, ignore, tables, stric
                          hint="name each source with --name")
     if reference is not None and reference not in labels:
         # a source's file name (or URL) names its site too
-        by_file = {source_label(spec): label for spec, label in zip(sources, labels)}
+        by_file = {source_label(spec): label for spec, label in zip(sources, labels, strict=True)}
         reference = by_file.get(reference, reference)
     schemas = {}
-    for label, snap in zip(labels, snaps):
+    for label, snap in zip(labels, snaps, strict=True):
         if snap.metadata.get("missing_views"):
             click.echo(f"warning: {label}: {len(snap.metadata['missing_views'])} view(s) "
                        f"without a definition are not compared", err=True)

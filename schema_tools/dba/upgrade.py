@@ -888,7 +888,7 @@ def prepare(session: Session, target: str, conn) -> UpgradePlan:
                 f"the schema has drifted from the recorded state of {current}: {len(changes)} "
                 f"difference(s); nothing was changed",
                 details=difference_lines(changes),
-                hint="see `schema-tools drift`" + _unrecorded_ptosc(conn, spec.database, schema)
+                hint="see `schema-tools drift`" + _unrecorded_ptosc(conn, spec.database_name, schema)
                      + "; --force goes on anyway")
     _ran_before(plan, log, steps, fp, rdir)
     script = _script(rdir)

@@ -375,7 +375,7 @@ def _unstated_apart(e: _Entry, opts: DiffOptions) -> tuple[str, ...]:
     return tuple(out)
 
 
-def _without(key: tuple, attrs: tuple[str, ...]) -> tuple:
+def _without(key: tuple[Any, ...], attrs: tuple[str, ...]) -> tuple[Any, ...]:
     """A normalised ``(name,) + ((attribute, value), ...)`` key without ``attrs``."""
     return key[:1] + tuple(p for p in key[1:] if p[0] not in attrs)
 

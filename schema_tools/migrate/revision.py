@@ -20,7 +20,7 @@ import hashlib
 import re
 import shutil
 import unicodedata
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
@@ -290,7 +290,7 @@ class Decision:
     ref_table: str | None = None
     ref_columns: tuple[str, ...] = ()
 
-    def literal(self) -> dict:
+    def literal(self) -> dict[str, Any]:
         """The decision as the revision file writes it (attributes with a value)."""
         return {k: v for k, v in dataclasses.asdict(self).items() if v not in (None, ())}
 
@@ -314,8 +314,8 @@ def additive(changes: Sequence[Change], source: Schema | None = None,
     without default is added nullable."""
     decisions = [] if decisions is None else decisions
     existing = {t.name for t in source.tables} if source is not None else set()
-    new_columns = {(c.table, c.obj.name) for c in changes if c.kind == "column" and isinstance(c, Add)}
-    new_columns |= {(c.table, c.new.name) for c in changes
+    new_columns = {(c.table or "", c.obj.name) for c in changes if c.kind == "column" and isinstance(c, Add)}
+    new_columns |= {(c.table or "", c.new.name) for c in changes
                     if c.kind == "column" and isinstance(c, Rename) and not c.confirmed}
 
     def unguess(c: Rename) -> Change | None:
@@ -331,16 +331,17 @@ def additive(changes: Sequence[Change], source: Schema | None = None,
             return Add("table", None, target.table(c.name) if target is not None else c.new)
         return Add(c.kind, c.table, c.new) if c.kind != "column" else None
 
-    def decide(c: Change, what: str, **constraint) -> None:
+    def decide(c: Change, what: str, **constraint: Any) -> None:
         decisions.append(Decision(c.kind, c.path, what, **constraint))
 
     out: list[Change] = []
     for change in changes:
-        c: Change | None = change
-        if isinstance(c, Rename) and not c.confirmed:
-            c = unguess(c)
-            if c is None:
+        c: Change = change
+        if isinstance(change, Rename) and not change.confirmed:
+            unguessed = unguess(change)
+            if unguessed is None:
                 continue
+            c = unguessed
         if isinstance(c, Drop):
             continue  # the site's own
         if isinstance(c, Rename) and c.kind == "column":
@@ -356,10 +357,12 @@ def additive(changes: Sequence[Change], source: Schema | None = None,
             # a NOT NULL column without default cannot be filled on the site's existing rows
             c = dataclasses.replace(c, obj=dataclasses.replace(c.obj, nullable=True, default="NULL"))
         if c.kind == "column" and isinstance(c, Alter):
-            c = _widened(c, decide)
-            if c is None:
+            widened = _widened(c, decide)
+            if widened is None:
                 continue
-        if c.table in existing and isinstance(c, Add) and c.kind in ("index", "foreign_key", "check"):
+            c = widened
+        if c.table is not None and c.table in existing and isinstance(c, Add) \
+                and c.kind in ("index", "foreign_key", "check"):
             constraint = _constraint_over_rows(c, new_columns, out)
             if constraint is not None:
                 decide(c, f"the target's {_CONSTRAINT_WORDS[constraint]} (left out: the site's rows "
@@ -372,7 +375,7 @@ def additive(changes: Sequence[Change], source: Schema | None = None,
     return out
 
 
-def _widened(c: Alter, decide) -> Alter | None:
+def _widened(c: Alter, decide: Callable[..., None]) -> Alter | None:
     """The site's column with the wider of the two types (and character sets); the other
     attributes the target gives it are left to decide."""
     old, target_col = c.old, c.new
@@ -427,7 +430,7 @@ _CONSTRAINT_WORDS = {"check": "CHECK constraint", "unique": "unique key", "prima
                      "foreign_key": "foreign key"}
 
 
-def _constrained(c: Add) -> dict:
+def _constrained(c: Add) -> dict[str, Any]:
     """What counts the rows that fail the constraint ``c`` adds."""
     if c.kind == "check":
         return {"clause": c.obj.clause}
@@ -612,7 +615,7 @@ def _body(steps: Sequence[Step]) -> str:
 _ONE_A_LINE = frozenset({"decisions"})  # long tuples written one item a line
 
 
-def _literal(value) -> str:
+def _literal(value: Any) -> str:
     """``repr`` of a module-level literal; a tuple of tuples or dicts one item a line."""
     if isinstance(value, tuple) and value and all(isinstance(v, (tuple, dict)) for v in value):
         return "(\n" + "".join(f"    {v!r},\n" for v in value) + ")"

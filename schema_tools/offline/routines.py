@@ -1272,6 +1272,7 @@ def _create_routine(cur: _Cursor, head: _Head, session: Session, state: State, m
         raise OfflineError(f"{kind} {name}: loadable functions (SONAME) and bodies without a "
                            f"parameter list are not supported offline")
     open_paren = cur.peek()
+    assert open_paren is not None, "at the ( just checked"
     cur.expect_op("(")
     params: list[Parameter] = []
     seen: set[str] = set()

@@ -28,7 +28,7 @@ import re
 import unicodedata
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
-from typing import Any
+from typing import Any, TypeVar
 
 from ..diff.compare import _DB
 from ..diff.changes import KIND_ORDER, Add, Alter, Change, Drop, Rename
@@ -120,7 +120,10 @@ def _change_key(change: Change) -> tuple:
             getattr(change, "old_name", ""), _line(change))
 
 
-def order_changes(changes: Iterable[Change]) -> list[Change]:
+_C = TypeVar("_C", bound=Change)
+
+
+def order_changes(changes: Iterable[_C]) -> list[_C]:
     """The report order: total and independent of the input order."""
     return sorted(changes, key=_change_key)
 

@@ -24,8 +24,8 @@ Every identifier is quoted; definitions come from :mod:`schema_tools.render.ddl`
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Sequence
 
 from ..model.objects import ForeignKey, Index, Schema, Table
 from ..diff.changes import Add, Alter, Change, Drop, Rename
@@ -464,8 +464,9 @@ def _hash_by_necessity(index: Index, table: Table) -> bool:
     return False
 
 
-def _alter_table(table: str, changes: list[Change], target: Table | None,
-                 stated: set[int] | None = None) -> list[Step]:
+def _alter_table(  # noqa: C901 - one clause per change kind, in the order the server needs
+        table: str, changes: list[Change], target: Table | None,
+        stated: set[int] | None = None) -> list[Step]:
     steps: list[Step] = []
     renames = [c for c in changes if c.kind == "column" and isinstance(c, Rename)]
     if renames:
@@ -585,7 +586,7 @@ def _predicted_orders(changes: Sequence[Change], before: Table, target: Table,
 
 def _out_of_place(have: Sequence[str], want: Sequence[str]) -> tuple[str, ...]:
     """``want`` from the first place where ``have`` differs from it on."""
-    first = next((i for i, (a, b) in enumerate(zip(have, want)) if a != b), None)
+    first = next((i for i, (a, b) in enumerate(zip(have, want, strict=False)) if a != b), None)
     if first is None:
         first = min(len(have), len(want)) if tuple(have) != tuple(want) else len(want)
     return tuple(want[first:])

@@ -368,7 +368,7 @@ def _verbatim_bodies(conn, db: str, flavour: Flavour,
                                    f"WHERE db = {_lit(db)}{names}"])
     except pymysql.MySQLError:
         return {}
-    out = {}
+    out: dict[tuple[Any, ...], str] = {}
     for rtype, name, body, param_list in rows:
         rtype = rtype.decode() if isinstance(rtype, bytes) else rtype
         out[(rtype, name)] = _text(body)
