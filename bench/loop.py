@@ -32,6 +32,7 @@ loop to Alembic's.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import shutil
 import statistics
@@ -45,15 +46,15 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
-import sqlalchemy as sa  # noqa: E402
-from alembic.autogenerate import produce_migrations  # noqa: E402
-from alembic.migration import MigrationContext  # noqa: E402
+import sqlalchemy as sa
+from alembic.autogenerate import produce_migrations
+from alembic.migration import MigrationContext
 
-from revisions import OPTS, engine, run_script, script  # noqa: E402
-from schema_tools.model import Snapshot  # noqa: E402
-from schema_tools.render.ddl import render_schema  # noqa: E402
-from schema_tools.servers.local import LocalServer  # noqa: E402
-from schema_tools.sources.loader import load_text  # noqa: E402
+from revisions import OPTS, engine, run_script, script
+from schema_tools.model import Snapshot
+from schema_tools.render.ddl import render_schema
+from schema_tools.servers.local import LocalServer
+from schema_tools.sources.loader import load_text
 
 ST = str(Path(sys.executable).with_name("schema-tools"))
 
@@ -114,11 +115,9 @@ def alembic(server: LocalServer, ddl: str, change: str) -> dict[str, float]:
             down = script(migration.downgrade_ops, ctx)
         out["revision --autogenerate"] = time.perf_counter() - t0
         t0 = time.perf_counter()
-        with eng.connect() as c:
-            try:
-                run_script(c, up)
-            except Exception:  # noqa: BLE001 - timed as the developer would meet it
-                pass
+        # a failure is timed as the developer would meet it
+        with eng.connect() as c, contextlib.suppress(Exception):
+            run_script(c, up)
         out["upgrade"] = time.perf_counter() - t0
         t0 = time.perf_counter()
         meta2 = sa.MetaData()
@@ -127,11 +126,8 @@ def alembic(server: LocalServer, ddl: str, change: str) -> dict[str, float]:
             produce_migrations(MigrationContext.configure(c, opts=OPTS), meta2)
         out["check"] = time.perf_counter() - t0
         t0 = time.perf_counter()
-        with eng.connect() as c:
-            try:
-                run_script(c, down)
-            except Exception:  # noqa: BLE001
-                pass
+        with eng.connect() as c, contextlib.suppress(Exception):
+            run_script(c, down)
         out["downgrade"] = time.perf_counter() - t0
         eng_t.dispose()
         eng.dispose()

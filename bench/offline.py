@@ -26,10 +26,10 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from schema_tools.model import Snapshot  # noqa: E402
-from schema_tools.model.objects import ISPYB_LOOKUP_TABLES  # noqa: E402
-from schema_tools.offline.reader import read_offline  # noqa: E402
-from schema_tools.sources.workspace import local_workspace  # noqa: E402
+from schema_tools.model import Snapshot
+from schema_tools.model.objects import ISPYB_LOOKUP_TABLES
+from schema_tools.offline.reader import read_offline
+from schema_tools.sources.workspace import local_workspace
 
 
 def _rss_kib(pid: int) -> int:

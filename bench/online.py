@@ -36,9 +36,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from schema_tools.servers.local import LocalServer  # noqa: E402
-from tests.test_online import Writer, build_database, make_revision, timed_upgrade_with_writer, upgrade  # noqa: E402
-from tests.test_online_resume import wait_for_phase  # noqa: E402
+from schema_tools.servers.local import LocalServer
+from tests.test_online import Writer, build_database, make_revision, timed_upgrade_with_writer, upgrade
+from tests.test_online_resume import wait_for_phase
 
 _ESTIMATE = re.compile(r"estimate: (~[\d.]+ s|<0\.1 s); stall: (?:writes wait )?(~[\d.]+ s|<0\.1 s)?")
 _RAN = re.compile(r"done: \d+ statement\(s\) run.*\(([\d.]+) s\)")

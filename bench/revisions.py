@@ -62,24 +62,24 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-import sqlalchemy as sa  # noqa: E402
-from alembic.autogenerate import produce_migrations, render_python_code  # noqa: E402
-from alembic.migration import MigrationContext  # noqa: E402
-from alembic.operations import Operations, ops as alembic_ops  # noqa: E402
-from sqlalchemy.dialects import mysql  # noqa: E402
+import sqlalchemy as sa
+from alembic.autogenerate import produce_migrations, render_python_code
+from alembic.migration import MigrationContext
+from alembic.operations import Operations, ops as alembic_ops
+from sqlalchemy.dialects import mysql
 
-from schema_tools.diff.changes import Change  # noqa: E402
-from schema_tools.diff.compare import diff  # noqa: E402
-from schema_tools.migrate.commands import generate, run_alembic  # noqa: E402
-from schema_tools.migrate.revision import RevisionDir, widen  # noqa: E402
-from schema_tools.model import Schema, Snapshot  # noqa: E402
-from schema_tools.render.ddl import render_schema  # noqa: E402
-from schema_tools.servers.local import LocalServer  # noqa: E402
-from schema_tools.sources.connection import parse_url  # noqa: E402
-from schema_tools.sources.introspect import MULTI_STATEMENTS, introspect  # noqa: E402
-from schema_tools.sources.loader import load_files, load_text  # noqa: E402
-from schema_tools.verify.seed import seed, surviving_columns, table_checksum  # noqa: E402
-from tests.feature_cases import CASES  # noqa: E402
+from schema_tools.diff.changes import Change
+from schema_tools.diff.compare import diff
+from schema_tools.migrate.commands import generate, run_alembic
+from schema_tools.migrate.revision import RevisionDir, widen
+from schema_tools.model import Schema, Snapshot
+from schema_tools.render.ddl import render_schema
+from schema_tools.servers.local import LocalServer
+from schema_tools.sources.connection import parse_url
+from schema_tools.sources.introspect import MULTI_STATEMENTS, introspect
+from schema_tools.sources.loader import load_files, load_text
+from schema_tools.verify.seed import seed, surviving_columns, table_checksum
+from tests.feature_cases import CASES
 
 DLS5 = ROOT / "snapshots" / "dls-v5.0.0.json"
 RESULTS = ROOT / "bench" / "revisions-results.md"
@@ -338,7 +338,7 @@ class Bench:
                 t0 = time.perf_counter()
                 try:
                     run_alembic(rdir, url, phase, step)
-                except Exception as exc:  # noqa: BLE001
+                except Exception as exc:  # noqa: BLE001 - reported, not raised
                     out.fail(f"{phase}: {error_text(exc)}")
                     return out
                 finally:
@@ -365,7 +365,7 @@ class Bench:
                     up = script(migration.upgrade_ops, ctx)
                     down = script(migration.downgrade_ops, ctx)
                     new = [o for o in leaves(migration.upgrade_ops) if render_leaf(o, ctx) not in self.baseline]
-            except Exception as exc:  # noqa: BLE001
+            except Exception as exc:  # noqa: BLE001 - reported, not raised
                 out.fail(f"autogenerate: {error_text(exc)}")
                 return out
             finally:
@@ -379,7 +379,7 @@ class Bench:
                 try:
                     with eng.connect() as c:
                         run_script(c, code)
-                except Exception as exc:  # noqa: BLE001
+                except Exception as exc:  # noqa: BLE001 - reported, not raised
                     out.fail(f"{phase}: {error_text(exc)}")
                     return out
                 finally:

@@ -28,8 +28,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from schema_tools.servers.local import LocalServer  # noqa: E402
-from schema_tools.sources.loader import load_files  # noqa: E402
+from schema_tools.servers.local import LocalServer
+from schema_tools.sources.loader import load_files
 
 
 def _ours() -> tuple[float, int]:

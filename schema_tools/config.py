@@ -13,19 +13,21 @@ The lint settings live in ``[tool.schema_tools.lint]`` (:mod:`schema_tools.revie
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
+from typing import Any
 
 from .errors import InputError
 from .model.objects import ISPYB_LOOKUP_TABLES
 
 
-def read_toml(path: Path) -> dict:
+def read_toml(path: Path) -> dict[str, Any]:
     """A TOML file as a dict; :class:`InputError` naming the file when it cannot be read."""
-    try:
+    if sys.version_info >= (3, 11):
         import tomllib
-    except ModuleNotFoundError:  # Python 3.10
+    else:  # Python 3.10
         try:
-            import tomli as tomllib  # type: ignore[no-redef]
+            import tomli as tomllib
         except ModuleNotFoundError:
             raise InputError(f"{path}: reading TOML needs Python 3.11 or the tomli package") from None
     try:

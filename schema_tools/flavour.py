@@ -101,9 +101,9 @@ class Flavour:
 def detect(version_string: str) -> Flavour:
     """Flavour and version from ``SELECT VERSION()``, e.g. ``10.11.19-MariaDB-0+deb12u1``."""
     m = re.match(r"(\d+)\.(\d+)\.(\d+)", version_string)
-    version = tuple(int(x) for x in m.groups()) if m else (0, 0, 0)
+    version = (int(m[1]), int(m[2]), int(m[3])) if m else (0, 0, 0)
     name = "mariadb" if "mariadb" in version_string.lower() else "mysql"
-    return Flavour(name, version)  # type: ignore[arg-type]
+    return Flavour(name, version)
 
 
 MARIADB = Flavour("mariadb", (10, 11, 0))
@@ -122,7 +122,7 @@ def parse_flavour(text: str) -> Flavour:
         nums = tuple(int(p) for p in parts) + (0, 0, 0)
     except ValueError:
         raise InputError(f"bad flavour version in {text!r}") from None
-    return Flavour(name, nums[:3])  # type: ignore[arg-type]
+    return Flavour(name, (nums[0], nums[1], nums[2]))
 
 
 # ---------------------------------------------------------------------------------------

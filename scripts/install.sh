@@ -18,5 +18,7 @@ if [ ! -x .venv/bin/python ]; then
   python3 -m venv .venv
 fi
 .venv/bin/python -m pip install -q --upgrade pip >/dev/null
+# the test extra brings pytest and the checkers .ci/run starts with (ruff, mypy)
 .venv/bin/python -m pip install -q -e '.[test]'
+.venv/bin/ruff --version >/dev/null && .venv/bin/mypy --version >/dev/null
 echo "schema-tools installed in .venv ($(.venv/bin/schema-tools --version))"

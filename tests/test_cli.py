@@ -3,13 +3,19 @@
 from __future__ import annotations
 
 import json
+import os
 import secrets
+import subprocess
+import sys
 
 import pytest
 from click.testing import CliRunner
 
 from schema_tools.cli.main import cli
+from schema_tools.errors import InputError
 from schema_tools.model import Snapshot
+
+from .conftest import PROJECT_ROOT
 
 PASSWORD = "s3cr:t@pw/%" + secrets.token_hex(3)
 
@@ -56,7 +62,7 @@ def test_bad_input_exits_2_with_one_line(args, message):
 
 
 def test_debug_reraises():
-    with pytest.raises(Exception):
+    with pytest.raises(InputError):
         CliRunner().invoke(cli, ["--debug", "show", "missing.json"], catch_exceptions=False)
 
 
@@ -162,3 +168,18 @@ def test_snapshot_on_existing_server_drops_its_scratch_database(server, tmp_path
     assert code == 0, out
     assert before == after
     assert Snapshot.read(tmp_path / "o.json").schema.table("t").columns[0].type.unsigned
+
+
+def test_python_dash_m_is_the_command():
+    """``python -m schema_tools`` runs the same command, under the same name and exit codes."""
+    env = {**os.environ, "PYTHONPATH": str(PROJECT_ROOT)}
+    ok = subprocess.run([sys.executable, "-m", "schema_tools", "--version"], env=env,
+                        capture_output=True, text=True)
+    assert ok.returncode == 0 and ok.stdout.startswith("schema-tools, version "), ok.stderr
+    bad = subprocess.run([sys.executable, "-m", "schema_tools", "show", "missing.json"], env=env,
+                         capture_output=True, text=True)
+    assert bad.returncode == 2 and bad.stderr.startswith("schema-tools: error: missing.json"), bad.stderr
+
+
+def test_the_package_says_it_is_typed():
+    assert (PROJECT_ROOT / "schema_tools" / "py.typed").is_file()

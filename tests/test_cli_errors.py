@@ -13,7 +13,7 @@ from schema_tools.render.ddl import render_schema
 from schema_tools.sources.loader import load_text
 
 from .conftest import PROJECT_ROOT
-from .test_dba import chain  # noqa: F401  (fixture)
+from .test_dba import chain  # noqa: F401 - a fixture, used as an argument
 
 SECRET = "S3cret-Pw"
 
@@ -121,7 +121,7 @@ def test_verify_on_an_unreachable_server_is_an_error_and_hides_the_password(tmp_
 
 
 @pytest.mark.server
-def test_revision_refuses_an_id_that_exists(server, chain, tmp_path):  # noqa: F811
+def test_revision_refuses_an_id_that_exists(server, chain, tmp_path):  # noqa: F811 - the chain fixture from test_dba
     rdir, (base, one, two), (r1, r2) = chain
     before = {p.name: p.read_bytes() for p in rdir.states.iterdir()}
     target = tmp_path / "three.json"
@@ -133,7 +133,7 @@ def test_revision_refuses_an_id_that_exists(server, chain, tmp_path):  # noqa: F
 
 
 @pytest.mark.server
-def test_stamp_of_an_unknown_revision_changes_nothing(server, scratch_db, chain):  # noqa: F811
+def test_stamp_of_an_unknown_revision_changes_nothing(server, scratch_db, chain):  # noqa: F811 - the chain fixture from test_dba
     rdir, (base, _, _), _ = chain
     load_text(render_schema(base.schema), client=server.client_command(), database=scratch_db)
     code, out = _run("stamp", "nosuchrev", "--force", "--url", server.url(scratch_db),
@@ -149,7 +149,7 @@ def test_stamp_of_an_unknown_revision_changes_nothing(server, scratch_db, chain)
 
 
 @pytest.mark.server
-def test_upgrade_and_downgrade_sql_start_from_the_recorded_revision(server, scratch_db, chain):  # noqa: F811
+def test_upgrade_and_downgrade_sql_start_from_the_recorded_revision(server, scratch_db, chain):  # noqa: F811 - the chain fixture from test_dba
     rdir, (base, one, _), (r1, r2) = chain
     load_text(render_schema(one.schema), client=server.client_command(), database=scratch_db)
     common = ["--url", server.url(scratch_db), "--dir", str(rdir.path)]
@@ -168,7 +168,7 @@ def test_upgrade_and_downgrade_sql_start_from_the_recorded_revision(server, scra
 
 
 @pytest.mark.server
-def test_check_reports_a_broken_legacy_map(chain):  # noqa: F811
+def test_check_reports_a_broken_legacy_map(chain):  # noqa: F811 - the chain fixture from test_dba
     rdir, _, (r1, _) = chain
     (rdir.path / "legacy.json").write_text('[{"script": "a.sql", "revision": ')
     code, out = _run("check", "--dir", str(rdir.path))
@@ -211,7 +211,7 @@ def _dba_commands(rev: str) -> list[list[str]]:
 
 
 @pytest.mark.server
-def test_outside_the_project_every_command_says_the_directory_is_wrong(server, scratch_db, chain,  # noqa: F811
+def test_outside_the_project_every_command_says_the_directory_is_wrong(server, scratch_db, chain,  # noqa: F811 - the chain fixture from test_dba
                                                                         tmp_path, monkeypatch):
     rdir, (base, _, _), (r1, _) = chain
     load_text(render_schema(base.schema), client=server.client_command(), database=scratch_db)
@@ -231,8 +231,8 @@ def test_outside_the_project_every_command_says_the_directory_is_wrong(server, s
 
 
 @pytest.mark.server
-def test_an_unknown_revision_in_alembic_version_is_named_not_an_internal_error(server, scratch_db,  # noqa: F811
-                                                                              chain):
+def test_an_unknown_revision_in_alembic_version_is_named_not_an_internal_error(
+        server, scratch_db, chain):  # noqa: F811 - the chain fixture from test_dba
     rdir, (base, _, _), (r1, _) = chain
     load_text(render_schema(base.schema), client=server.client_command(), database=scratch_db)
     conn = server.connect(scratch_db)
@@ -256,7 +256,7 @@ def test_an_unknown_revision_in_alembic_version_is_named_not_an_internal_error(s
 
 
 @pytest.mark.server
-def test_a_revision_file_that_is_not_python_is_named_with_its_line(server, scratch_db, chain):  # noqa: F811
+def test_a_revision_file_that_is_not_python_is_named_with_its_line(server, scratch_db, chain):  # noqa: F811 - the chain fixture from test_dba
     rdir, (base, _, _), (r1, _) = chain
     load_text(render_schema(base.schema), client=server.client_command(), database=scratch_db)
     lines = r1.path.read_text().splitlines()
@@ -276,8 +276,8 @@ def test_a_revision_file_that_is_not_python_is_named_with_its_line(server, scrat
 
 
 @pytest.mark.server
-def test_a_truncated_state_file_is_reported_by_every_command_that_uses_states(server, scratch_db,  # noqa: F811
-                                                                              chain, tmp_path):
+def test_a_truncated_state_file_is_reported_by_every_command_that_uses_states(
+        server, scratch_db, chain, tmp_path):  # noqa: F811 - the chain fixture from test_dba
     rdir, (base, _, _), (r1, _) = chain
     load_text(render_schema(base.schema), client=server.client_command(), database=scratch_db)
     state = rdir.states / f"{r1.rev_id}.json"
@@ -296,7 +296,7 @@ def test_a_truncated_state_file_is_reported_by_every_command_that_uses_states(se
 
 
 @pytest.mark.server
-def test_upgrade_refuses_a_corrupted_integrity_file(server, scratch_db, chain):  # noqa: F811
+def test_upgrade_refuses_a_corrupted_integrity_file(server, scratch_db, chain):  # noqa: F811 - the chain fixture from test_dba
     rdir, (base, _, two), (r1, r2) = chain
     load_text(render_schema(base.schema), client=server.client_command(), database=scratch_db)
     for rev in (r1, r2):
@@ -370,7 +370,7 @@ def test_identify_counts_schemastatus_names_it_does_not_know(server, scratch_db,
 
 
 @pytest.mark.server
-def test_a_drift_refusal_shows_the_first_differences_one_per_line(server, scratch_db, chain):  # noqa: F811
+def test_a_drift_refusal_shows_the_first_differences_one_per_line(server, scratch_db, chain):  # noqa: F811 - the chain fixture from test_dba
     rdir, (_, _, two), (_, r2) = chain
     load_text(render_schema(two.schema), client=server.client_command(), database=scratch_db)
     common = ["--url", server.url(scratch_db), "--dir", str(rdir.path)]

@@ -477,7 +477,7 @@ def test_with_database_and_frozen():
     assert other.password == "pw"
     assert spec.with_database(None).database is None
     with pytest.raises(dataclasses.FrozenInstanceError):
-        spec.database = "three"  # type: ignore[misc]
+        spec.database = "three"  # type: ignore[misc]  # frozen: the assignment is what is tested
 
 
 # --------------------------------------------------------------------------- password hiding

@@ -22,8 +22,8 @@ from schema_tools.sources.loader import load_text
 from schema_tools.sources.resolve import snapshot_from_url
 
 from .conftest import PROJECT_ROOT
-from .test_dba import chain  # noqa: F401  (fixture)
-from .test_verify import ADD_BEAMLINE, BASE_SQL, _snapshot
+from .test_dba import chain  # noqa: F401 - a fixture, used as an argument
+from .test_verify import BASE_SQL, _snapshot
 
 pytestmark = pytest.mark.server
 
@@ -123,7 +123,7 @@ def test_the_dba_guide_as_written(server, dls_site, tmp_path, monkeypatch):
     sections = {s.split(".")[0] for s, _ in commands}
     assert {"1", "2", "3", "4", "6"} <= sections, commands
     current, ran = START, []
-    for section, line in commands:
+    for _section, line in commands:
         for text, redirect in as_a_dba_runs_it(line):
             verb = shlex.split(text)[1]
             rev = HEAD if verb == "upgrade" else START
@@ -190,7 +190,7 @@ OTHER_CHANGE = "ALTER TABLE `Lab` ADD COLUMN `name` varchar(45) DEFAULT NULL;\n"
 
 
 @pytest.fixture
-def two_lines(server, chain, tmp_path):  # noqa: F811
+def two_lines(server, chain, tmp_path):  # noqa: F811 - the chain fixture from test_dba
     """The chain's line (two revisions over its base) and a second line, labelled ``other``,
     over another starting state."""
     rdir, states, revs = chain

@@ -25,7 +25,7 @@ from schema_tools.sources.resolve import snapshot_from_url
 from schema_tools.verify.seed import seed
 
 from .conftest import _missing
-from .test_dba import _common, _run, chain, site_db  # noqa: F401  (fixtures)
+from .test_dba import _common, _run, chain, site_db  # noqa: F401 - fixtures, used as arguments
 from .test_online import BASE_SQL as DC_SQL
 from .test_online import load_rows
 from .test_verify import BASE_SQL, _snapshot
@@ -55,11 +55,12 @@ def _fake_ptosc_leftovers(server, db, table):
     triggers = trigger_names(db, table)
     _sql(server, db, f"CREATE TABLE `_{table}_new` LIKE `{table}`",
          *[f"CREATE TRIGGER `{name}` AFTER {event} ON `{table}` FOR EACH ROW SET @pt_osc = 1"
-           for name, event in zip(triggers, ("DELETE", "UPDATE", "INSERT"))])
+           for name, event in zip(triggers, ("DELETE", "UPDATE", "INSERT"), strict=True)])
     return triggers
 
 
-def test_identify_and_drift_name_ptosc_leftovers_and_what_resolves_them(server, chain, site_db):
+def test_identify_and_drift_name_ptosc_leftovers_and_what_resolves_them(
+        server, chain, site_db):  # noqa: F811 - the chain and site_db fixtures from test_dba
     rdir, _, (r1, r2) = chain
     url_dir = _common(server, site_db, rdir)
     assert _run("stamp", *url_dir, "--auto")[0] == 0

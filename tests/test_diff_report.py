@@ -228,7 +228,7 @@ def _outside_fences(md: str) -> str:
         m = re.match(r"^ {0,3}(`{3,})", line)
         if fence == 0 and m:
             fence = len(m.group(1))
-        elif fence and re.match(r"^ {0,3}(`{%d,})\s*$" % fence, line):
+        elif fence and re.match(r"^ {0,3}(`{" + str(fence) + r",})\s*$", line):
             fence = 0
         elif fence == 0:
             out.append(line)

@@ -377,12 +377,11 @@ def test_failing_load_removes_the_container_and_hides_the_password(docker_spec, 
     bad = tmp_path / "bad.sql"
     bad.write_text(BAD_SQL)
     ids = []
-    with pytest.raises(SqlError) as info:
-        with open_workspace(docker_spec) as ws:
-            password = ws.env["MYSQL_PWD"]
-            ids.append(started[0].container_id)
-            assert container_exists(ids[0])
-            ws.load_files([bad])
+    with pytest.raises(SqlError) as info, open_workspace(docker_spec) as ws:
+        password = ws.env["MYSQL_PWD"]
+        ids.append(started[0].container_id)
+        assert container_exists(ids[0])
+        ws.load_files([bad])
     assert "no_such_type" in str(info.value) and "bad.sql:2" in str(info.value)
     assert password not in str(info.value)
     assert not container_exists(ids[0])

@@ -330,7 +330,7 @@ def test_client_strip_hypothesis(server, statements):
             usable.append((s, stripped))
     assume(usable)
     got = client_sends(server, [s for s, _ in usable])
-    for (s, mine), theirs in zip(usable, got):
+    for (s, mine), theirs in zip(usable, got, strict=False):
         assert mine == (theirs if theirs is not None else ""), s
 
 
@@ -477,7 +477,8 @@ def _type_sql(draw):
         if base in ("FLOAT", "DOUBLE", "REAL", "DECIMAL", "NUMERIC") and draw(st.booleans()):
             text += f"({draw(st.sampled_from([0, 1, 10, 25, 53, 65]))},{draw(st.sampled_from([0, 2, 30, 31]))})"
         else:
-            text += f"({draw(st.sampled_from([0, 1, 2, 6, 7, 11, 24, 25, 63, 64, 255, 256, 16383, 16384, 65532, 70000]))})"
+            lengths = [0, 1, 2, 6, 7, 11, 24, 25, 63, 64, 255, 256, 16383, 16384, 65532, 70000]
+            text += f"({draw(st.sampled_from(lengths))})"
     attrs = draw(st.lists(st.sampled_from(_TYPE_ATTRS), max_size=2))
     return " ".join([text] + attrs)
 
@@ -922,7 +923,7 @@ CREATE ALGORITHM=MERGE DEFINER=bob@'%' SQL SECURITY INVOKER VIEW al2 AS SELECT a
 ALTER DEFINER=CURRENT_USER VIEW al2 AS SELECT a FROM t WITH CASCADED CHECK OPTION;
 SET NAMES latin1;
 CREATE VIEW v22 AS SELECT a FROM t;
-"""
+"""  # noqa: E501 - one statement a line
 
 
 @pytest.mark.server
@@ -1077,7 +1078,7 @@ _SESSIONS = st.sampled_from(["", "SET NAMES utf8;\n", "SET NAMES latin1;\n",
 @st.composite
 def _routine(draw, i):
     kind = draw(st.sampled_from(["PROCEDURE", "FUNCTION"]))
-    gap = lambda: draw(_GAPS)  # noqa: E731
+    gap = lambda: draw(_GAPS)  # noqa: E731 - a one-line local helper
     params = []
     for j in range(draw(st.integers(0, 3))):
         mode = draw(st.sampled_from(["", "IN ", "OUT ", "INOUT "])) if kind == "PROCEDURE" else ""
@@ -1226,7 +1227,7 @@ def _body_both_ways(text: str):
                 R.parse_type(cur, session, R._Modes(""))
             R._characteristics(cur, allow_deterministic=True)
             if not fast:
-                cur.toks  # every token read: the token walk
+                _ = cur.toks  # every token read: the token walk
             out.append(R._take_body(cur, "body", with_tokens=not fast)[0])
         except OfflineError as exc:
             out.append(("error", str(exc)))

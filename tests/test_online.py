@@ -50,7 +50,8 @@ pytestmark = [pytest.mark.server, pytest.mark.online]
 def test_statements_are_read_from_their_text():
     t = parse_table_ddl("/* online: required */ ALTER TABLE `Data``Collection` MODIFY `x` bigint, LOCK=SHARED")
     assert (t.table, t.spec, t.kind) == ("Data`Collection", "MODIFY `x` bigint", "alter")
-    assert t.forced("INSTANT", "NONE") == "ALTER TABLE `Data``Collection` MODIFY `x` bigint, ALGORITHM=INSTANT, LOCK=NONE"
+    assert t.forced("INSTANT", "NONE") == ("ALTER TABLE `Data``Collection` MODIFY `x` bigint, "
+                                           "ALGORITHM=INSTANT, LOCK=NONE")
     assert statement_hint(t.sql) == "required" and statement_hint("ALTER TABLE t FORCE") is None
     assert parse_table_ddl("CREATE UNIQUE INDEX i ON db.t (a, b)").spec == "ADD UNIQUE INDEX i (a, b)"
     assert parse_table_ddl("DROP INDEX `i` ON `t`").spec == "DROP INDEX `i`"
@@ -190,7 +191,7 @@ CREATE TABLE `Image` (
   KEY `Image_FKIndex1` (`dataCollectionId`),
   CONSTRAINT `Image_ibfk_1` FOREIGN KEY (`dataCollectionId`) REFERENCES `DataCollection` (`dataCollectionId`) ON DELETE CASCADE ON UPDATE CASCADE
 ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_general_ci;
-"""
+"""  # noqa: E501 - the tables as SHOW CREATE TABLE prints them
 
 CHANGE = "ALTER TABLE `DataCollection` MODIFY `numberOfImages` bigint(20) unsigned DEFAULT NULL;"
 

@@ -29,7 +29,7 @@ from schema_tools.online import child
 from schema_tools.servers.local import LocalServer, find_server_binaries
 
 from .conftest import PROJECT_ROOT, _missing
-from .test_dba import _common, _run, chain, site_db  # noqa: F401  (fixtures)
+from .test_dba import _common, _run, chain, site_db  # noqa: F401 - fixtures, used as arguments
 from .test_online import Writer, build_database, make_revision, upgrade
 from .test_verify import _insert_in_upgrade
 
@@ -333,7 +333,8 @@ def test_server_gone_during_the_copy(reference, tmp_path):
         out, _ = proc.communicate(timeout=120)
         assert proc.returncode == 1, out
         line = error_line(out)
-        assert re.search(r"upgrade of revision \w+ interrupted at statement 1 \(ALTER TABLE `DataCollection`", line), out
+        assert re.search(r"upgrade of revision \w+ interrupted at statement 1 "
+                         r"\(ALTER TABLE `DataCollection`", line), out
         assert "the next `upgrade` resumes at statement 1" in line, out
         assert ptosc_processes(db) == [], out
         server._proc.wait(10)
@@ -353,7 +354,7 @@ def _versions(server, db) -> list[str]:
         return [r[0] for r in cur.fetchall()]
 
 
-def test_a_failed_end_check_never_records_the_revision(server, chain, site_db):
+def test_a_failed_end_check_never_records_the_revision(server, chain, site_db):  # noqa: F811 - the chain and site_db fixtures from test_dba
     rdir, (_, one, two), (r1, r2) = chain
     url_dir = _common(server, site_db, rdir)
     assert _run("stamp", *url_dir, "--auto")[0] == 0
@@ -372,7 +373,7 @@ def test_a_failed_end_check_never_records_the_revision(server, chain, site_db):
     assert _versions(server, site_db) == [r1.rev_id]
 
 
-def test_forced_over_drift_a_failed_end_check_is_not_recorded(server, chain, site_db):
+def test_forced_over_drift_a_failed_end_check_is_not_recorded(server, chain, site_db):  # noqa: F811 - the chain and site_db fixtures from test_dba
     """--force on a drifted schema starts the run, but a revision whose end check fails is
     never recorded, in the middle of the run or at its end: the run stops there (exit 1, one
     error line), alembic_version stays at the revision before, nothing after it runs."""

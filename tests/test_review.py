@@ -134,7 +134,7 @@ def test_references_are_case_insensitive_for_columns_and_respect_other_tables(dl
     col = grid.column("micronsPerPixelX")
     gone = gone_names([Drop("column", "GridInfo", col)])
     known = [t.name for t in dls5.tables]
-    use = lambda body: references(body, known_tables=known, gone=gone, after=dls5)  # noqa: E731
+    use = lambda body: references(body, known_tables=known, gone=gone, after=dls5)  # noqa: E731 - a one-line local helper
     assert use("SELECT g.MICRONSPERPIXELX FROM GridInfo g") == [("column GridInfo.micronsPerPixelX", "dropped")]
     assert use("SELECT micronsperpixelx FROM GridInfo") == [("column GridInfo.micronsPerPixelX", "dropped")]
     assert use("SELECT 'micronsPerPixelX' FROM GridInfo") == []  # a string

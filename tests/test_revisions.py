@@ -23,7 +23,7 @@ pytestmark = pytest.mark.server
 
 DLS5 = ROOT / "snapshots" / "dls-v5.0.0.json"
 
-from tests.feature_cases import CASES  # noqa: E402
+from tests.feature_cases import CASES  # noqa: E402 - after the marks, as the module reads
 
 
 def _snap(conn, db):

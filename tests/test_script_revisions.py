@@ -412,7 +412,8 @@ def test_reference_tables_are_configuration(tmp_path):
 
 def test_a_script_without_data_statements_is_read_offline_with_the_same_result(server, base, tmp_path):
     script = tmp_path / "2026_12_06_ddl.sql"
-    script.write_text("INSERT IGNORE INTO SchemaStatus (scriptName, schemaStatus) VALUES ('2026_12_06_ddl.sql', 'ONGOING');\n"
+    script.write_text("INSERT IGNORE INTO SchemaStatus (scriptName, schemaStatus) "
+                      "VALUES ('2026_12_06_ddl.sql', 'ONGOING');\n"
                       "ALTER TABLE DataCollection CHANGE imgPrefix imagePrefix varchar(45) DEFAULT NULL,\n"
                       "  ADD COLUMN flux float DEFAULT NULL COMMENT 'photons/s', ADD KEY DataCollection_flux (flux);\n"
                       "UPDATE SchemaStatus SET schemaStatus = 'DONE' WHERE scriptName = '2026_12_06_ddl.sql';\n")

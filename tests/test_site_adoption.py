@@ -16,7 +16,7 @@ import pytest
 from click.testing import CliRunner
 
 from schema_tools.cli.main import cli
-from schema_tools.migrate.revision import RevisionDir, _holds
+from schema_tools.migrate.revision import _holds
 from schema_tools.model.snapshot import Snapshot
 from schema_tools.sources.introspect import BOOKKEEPING_TABLES
 from schema_tools.sources.loader import load_files

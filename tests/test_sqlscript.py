@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import time
 from pathlib import Path
@@ -183,8 +184,8 @@ def test_missing_final_delimiter():
 def test_statement_is_frozen():
     s = split_sql("SELECT 1")[0]
     assert isinstance(s, Statement)
-    with pytest.raises(Exception):
-        s.sql = "x"  # type: ignore[misc]
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        s.sql = "x"  # type: ignore[misc]  # frozen: the assignment is what is tested
 
 
 # --------------------------------------------------------------------------- errors

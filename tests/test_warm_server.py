@@ -36,7 +36,8 @@ def test_commands_use_the_warm_server_named_by_the_environment(tmp_path):
         env.pop("SCHEMA_TOOLS_SERVER")
         res = subprocess.run([ST, "snapshot", str(ROOT / "tests" / "fixtures" / "scripts" / "base.sql"),
                               "-o", str(out)], env=env, capture_output=True, text=True)
-        assert res.returncode == 0 and "throwaway" in json.loads(out.with_name("base.meta.json").read_text())["loaded_on"]
+        assert res.returncode == 0, res.stderr
+        assert "throwaway" in json.loads(out.with_name("base.meta.json").read_text())["loaded_on"]
     finally:
         proc.send_signal(signal.SIGTERM)
         assert proc.wait(timeout=60) == 0

@@ -33,8 +33,9 @@ class _Group(click.Group):
             from ..render.diff_report import clean
 
             click.echo(f"schema-tools: error: {clean(str(exc))}", err=True)
-            if getattr(exc, "excerpt", None):
-                click.echo(f"  | {clean(exc.excerpt, keep=chr(9))}", err=True)
+            excerpt = getattr(exc, "excerpt", None)
+            if excerpt:
+                click.echo(f"  | {clean(excerpt, keep=chr(9))}", err=True)
             for line in getattr(exc, "details", ()):
                 click.echo(f"  {clean(str(line))}", err=True)
             if exc.hint:
@@ -241,7 +242,7 @@ def diff_command(a, b, fmt, output, ignore, tables, strict_unstated, offline, le
                           unstated_any=not strict_unstated)
     snaps = read_many((a, b), server=server, defaults_file=defaults_file, offline=offline,
                       lenient=lenient)
-    for spec, snap in zip((a, b), snaps):
+    for spec, snap in zip((a, b), snaps, strict=True):
         meta = snap.metadata
         if meta.get("partial"):
             click.echo(f"warning: {source_label(spec)}: partial read, "
@@ -313,10 +314,10 @@ def matrix_command(sources, reference, fmt, output, names, ignore, tables, stric
                          hint="name each source with --name")
     if reference is not None and reference not in labels:
         # a source's file name (or URL) names its site too
-        by_file = {source_label(spec): label for spec, label in zip(sources, labels)}
+        by_file = {source_label(spec): label for spec, label in zip(sources, labels, strict=True)}
         reference = by_file.get(reference, reference)
     schemas = {}
-    for label, snap in zip(labels, snaps):
+    for label, snap in zip(labels, snaps, strict=True):
         if snap.metadata.get("missing_views"):
             click.echo(f"warning: {label}: {len(snap.metadata['missing_views'])} view(s) "
                        f"without a definition are not compared", err=True)
@@ -353,7 +354,8 @@ def matrix_command(sources, reference, fmt, output, names, ignore, tables, stric
 def revision(source, target, sql_files, down_files, message, directory, branch, policy, rev_id, no_check,
              server, defaults_file):
     """Write one Alembic revision (upgrade and downgrade) and print its path."""
-    from ..migrate.commands import generate, revision_from_sql
+    from ..migrate.commands import generate
+    from ..migrate.from_sql import revision_from_sql
     from ..migrate.revision import RevisionDir
     from ..sources.resolve import read_one
 

@@ -33,6 +33,6 @@ def check_read_mode(*, offline: bool, server: str | None = None, lenient: bool =
     if offline and live and all(is_url(s) or s.endswith(".json") for s in given):
         raise InputError(f"{redact_url(live[0])} is a live server, and --offline reads SQL files "
                          f"without one", hint="leave out --offline to read the database")
-    for name, given in (("--lenient", lenient), ("--flavour", flavour)):
-        if given and not offline:
+    for name, value in (("--lenient", lenient), ("--flavour", flavour)):
+        if value and not offline:
             raise InputError(f"{name} applies to --offline reading only")

@@ -32,7 +32,8 @@ import dataclasses
 import hashlib
 import re
 from dataclasses import dataclass, field
-from typing import Any, Callable, Mapping, Sequence
+from typing import Any
+from collections.abc import Callable, Mapping, Sequence
 
 from ..diff.compare import UNSTATED_ATTRS
 from ..errors import InputError

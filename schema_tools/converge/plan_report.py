@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import html
 from pathlib import Path
-from typing import Sequence
+from collections.abc import Sequence
 
 from ..render.diff_report import clean
 from .core import KINDS, Core

@@ -13,11 +13,12 @@ Three records can say it, and they can disagree:
 from __future__ import annotations
 
 import dataclasses
+import functools
 import re
 from collections import Counter
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Sequence
 
 import pymysql
 
@@ -71,15 +72,15 @@ def state_index(rdir: RevisionDir) -> dict[str, str]:
     return {fp: revs[0] for fp, revs in state_candidates(rdir).items()}
 
 
-def recorded_states(rdir: RevisionDir):
+def recorded_states(rdir: RevisionDir) -> list[tuple[str, Callable[[], Snapshot | None]]]:
     """(label, loader) of every recorded state: each revision's, and each root's start."""
-    out = []
+    out: list[tuple[str, Callable[[], Snapshot | None]]] = []
     if not rdir.versions.is_dir():
         return out
     for rev in rdir.script().walk_revisions():
-        out.append((rev.revision, lambda r=rev.revision: rdir.state(r)))
+        out.append((rev.revision, functools.partial(rdir.state, rev.revision)))
         if not rev.down_revision:
-            out.append((BASE, lambda r=rev.revision: rdir.root_state(r)))
+            out.append((BASE, functools.partial(rdir.root_state, rev.revision)))
     return out
 
 
@@ -324,9 +325,10 @@ def legacy_revision(entries: Sequence[LegacyEntry], status: LegacyStatus) -> tup
     return entries[last].revision, unknown, gaps
 
 
-def identify(rdir: RevisionDir, schema: Schema, *, alembic: list[str] | None = None,
-             legacy: LegacyStatus | None = None, snapshots: Path | None = None,
-             database: str | None = None, unstated_any: bool = True) -> Identification:
+def identify(  # noqa: C901 - the guide's identification steps in order, each ending the search
+        rdir: RevisionDir, schema: Schema, *, alembic: list[str] | None = None,
+        legacy: LegacyStatus | None = None, snapshots: Path | None = None,
+        database: str | None = None, unstated_any: bool = True) -> Identification:
     """Where ``schema`` (the live one; ``database`` its name) stands among the recorded states
     of ``rdir`` and the site snapshots in ``snapshots``.  Without an exact match, a state
     that differs only in the database default is found by fingerprint too (``revision`` is
@@ -405,8 +407,8 @@ def identify(rdir: RevisionDir, schema: Schema, *, alembic: list[str] | None = N
             ident.disagreements.append(
                 f"alembic_version records {recorded}, but the schema matches no recorded state")
     if legacy is not None and entries:
-        rev, ident.unknown_scripts, gaps = legacy_revision(entries, legacy)
-        ident.legacy_revision = rev
+        legacy_rev, ident.unknown_scripts, gaps = legacy_revision(entries, legacy)
+        ident.legacy_revision = legacy_rev
         if gaps:
             ident.disagreements.append(
                 f"SchemaStatus skips {len(gaps)} script(s) before its last DONE one: "
@@ -414,13 +416,13 @@ def identify(rdir: RevisionDir, schema: Schema, *, alembic: list[str] | None = N
         if legacy.ongoing:
             ident.disagreements.append("SchemaStatus has scripts stuck at ONGOING: "
                                        + ", ".join(legacy.ongoing))
-        if rev is not None and ident.revision is not None and rev != ident.revision:
-            if _only_newer_revisions(rdir, ident.revision, rev, set(by_rev)):
+        if legacy_rev is not None and ident.revision is not None and legacy_rev != ident.revision:
+            if _only_newer_revisions(rdir, ident.revision, legacy_rev, set(by_rev)):
                 # revisions after the last legacy script that no legacy script recorded
                 # (a reconciliation): the record and the schema agree
                 ident.legacy_revision = ident.revision
             else:
-                what = f"{rev} ({by_rev[rev].script})" if rev in by_rev else rev
+                what = f"{legacy_rev} ({by_rev[legacy_rev].script})" if legacy_rev in by_rev else legacy_rev
                 ident.disagreements.append(
                     f"SchemaStatus implies {what}, but the schema is the state of {ident.revision}")
     return ident

@@ -45,12 +45,13 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import functools
 import hashlib
 import re
 import time
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Sequence
 
 import pymysql
 import sqlalchemy as sa
@@ -61,7 +62,8 @@ from ..migrate.commands import MigrationFailed, _alembic_errors
 from ..migrate.revision import RevisionDir, not_a_revision_directory
 from ..model.snapshot import Snapshot
 from ..online.child import Interrupted, interruptible
-from ..online.ptosc import OnlineInterrupted
+from ..online.ptosc import OnlineInterrupted, OnlineOptions
+from ..online.resume import Found, OnlineStep
 from ..migrate.revision import recorded_fingerprints
 from ..render.ddl import quote_ident
 from ..render.diff_report import change_line, clean
@@ -461,8 +463,8 @@ class OnlineLeftover:
     revision: str
     direction: str
     statement: int
-    step: object  # online.resume.OnlineStep
-    found: object  # online.resume.Found
+    step: OnlineStep
+    found: Found
 
 
 def _interrupted_online(log: ProgressLog, database: str) -> list[OnlineLeftover]:
@@ -540,7 +542,7 @@ def _head_names(script, heads: Sequence[str]) -> str:
     out = []
     for h in sorted(heads):
         labels = sorted(script.get_revision(h).branch_labels or ())
-        out.append(f"{h} ({', '.join(l + '@head' for l in labels)})" if labels else h)
+        out.append(f"{h} ({', '.join(label + '@head' for label in labels)})" if labels else h)
     return ", ".join(out)
 
 
@@ -704,7 +706,7 @@ class Session:
     say: Callable[[str], None]
     lock_timeout: int = 0
     force: bool = False
-    online: object = None  # online.ptosc.OnlineOptions: --online, or None
+    online: OnlineOptions | None = None  # --online, or None
     # the plan's lint findings count the rows a risky step of the first revision touches (on
     # the run's own connection): for a plan a person reads
     count_rows: bool = False
@@ -835,7 +837,7 @@ def prepare(session: Session, target: str, conn) -> UpgradePlan:
     require_known_versions(rdir, versions, spec)
     # what an interrupted online step left is that step's, not drift (checked below)
     try:
-        leftovers = _interrupted_online(ProgressLog(conn, create=False), spec.database)
+        leftovers = _interrupted_online(ProgressLog(conn, create=False), spec.database_name)
     except pymysql.MySQLError as exc:
         raise SchemaToolsError(f"{spec.redacted()}: the recorded progress cannot be read (ERROR "
                                f"{exc.args[0]}: {exc.args[-1]}); nothing was changed") from None
@@ -879,9 +881,10 @@ def prepare(session: Session, target: str, conn) -> UpgradePlan:
         first = steps[0] if steps else None
         resuming = first is not None and (first[0], direction) in pending
         nxt = (base_state(rdir, first[0]) if first[1] == BASE else rdir.state(first[1])) if first else None
-        if resuming and nxt is not None and _partial_ok(expected.schema, nxt.schema, schema):
+        if resuming and first is not None and nxt is not None and _partial_ok(expected.schema, nxt.schema, schema):
             plan.notes.append(f"the schema is part-way through {first[0]} (an interrupted run): resuming")
-        elif resuming and nxt is not None and default and _partial_ok(expected.schema, nxt.schema, as_set):
+        elif resuming and first is not None and nxt is not None and default \
+                and _partial_ok(expected.schema, nxt.schema, as_set):
             _set_default_first(plan, default, spec)
             plan.notes.append(f"the schema is part-way through {first[0]} (an interrupted run): resuming")
         elif session.force:
@@ -894,7 +897,7 @@ def prepare(session: Session, target: str, conn) -> UpgradePlan:
                 f"the schema has drifted from the recorded state of {current}: {len(changes)} "
                 f"difference(s); nothing was changed",
                 details=difference_lines(changes),
-                hint="see `schema-tools drift`" + _unrecorded_ptosc(conn, spec.database, schema)
+                hint="see `schema-tools drift`" + _unrecorded_ptosc(conn, spec.database_name, schema)
                      + "; --force goes on anyway")
     _ran_before(plan, log, steps, fp, rdir)
     script = _script(rdir)
@@ -913,7 +916,7 @@ def prepare(session: Session, target: str, conn) -> UpgradePlan:
         if recorded:
             plan.resume[rev] = done
         prev = to_state
-    plan.row_counts = _row_counts(conn, spec.database, sorted(touched))
+    plan.row_counts = _row_counts(conn, spec.database_name, sorted(touched))
     # counts are of the database as it is: the starting state of the first revision only
     first_fresh = bool(plan.revisions) and plan.revisions[0].revision not in plan.resume
     _add_findings(rdir, plan, conn if session.count_rows and first_fresh else None)
@@ -987,7 +990,8 @@ def _add_findings(rdir: RevisionDir, plan: UpgradePlan, conn=None) -> None:
             (review_directory(rdir.path, names[1:]) if len(names) > 1 else [])
     else:
         reviews = review_directory(rdir.path, names)
-    for i, (planned, review) in enumerate(zip(plan.revisions, reviews)):
+    # not strict: with no revision planned, review_directory reviews them all
+    for i, (planned, review) in enumerate(zip(plan.revisions, reviews, strict=False)):
         if review is None:
             continue
         for f in review.at_least("warning", accepted=True):
@@ -1079,14 +1083,14 @@ def _finish_online_steps(session: Session, plan: UpgradePlan, log: ProgressLog) 
 
     for item in plan.online:
         step = item.step
-        found = resume.inspect(log.conn, session.spec.database, step)
+        found = resume.inspect(log.conn, session.spec.database_name, step)
         if found.state != item.found.state:  # changed since the pre-flight: look again next run
             raise ResumeConflict(f"what the interrupted online change of {step.table} left has changed since "
                                  f"the pre-flight ({item.found.state} -> {found.state}); nothing was changed",
                                  hint="run the upgrade again")
         session.say(f"statement {item.statement} of {item.revision} (online change of {step.table}), "
                     f"interrupted (recorded phase: {step.phase}): {resume.describe(step, found)}")
-        if resume.finish(log.conn, session.spec.database, step, found, session.say):
+        if resume.finish(log.conn, session.spec.database_name, step, found, session.say):
             rec = log.read(item.revision, item.direction).get(item.statement)
             if rec is not None:
                 log.mark(item.revision, item.direction, item.statement, rec.digest, "done", rec.text)
@@ -1099,6 +1103,7 @@ def _run_set_default(session: Session, plan: UpgradePlan, conn) -> None:
     """Give the database the recorded default (idempotent: nothing to record); with no
     revision to run after it, check that the schema is now the recorded state."""
     dd = plan.database_default
+    assert dd is not None, "planned only when the database default differs"
     with conn.cursor() as cur:
         cur.execute(plan.database_statement.rstrip(";"))
     session.say(f"database default set to {dd.recorded_charset} / {dd.recorded_collation}, the "
@@ -1135,7 +1140,7 @@ def _run_revisions(session: Session, plan: UpgradePlan, log: ProgressLog, cfg, f
         try:
             with engine.connect() as c:
                 cfg.attributes["connection"] = c
-                _alembic_errors(plan.direction, rev, lambda: fn(cfg, target))
+                _alembic_errors(plan.direction, rev, functools.partial(fn, cfg, target))
         except BaseException as exc:
             error = _reported(plan.direction, rev, tracker, log, tracker.raised or exc)
             if error is None:
@@ -1286,7 +1291,9 @@ def _down_target(rdir: RevisionDir, rev: str) -> str:
 
 
 def _ranges(numbers: Sequence[int]) -> str:
-    out, start, prev = [], None, None
+    out: list[str] = []
+    start: int | None = None
+    prev = 0
     for n in numbers:
         if start is None:
             start = prev = n

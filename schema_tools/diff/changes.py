@@ -26,7 +26,7 @@ def object_name(obj: Any) -> str:
         return key
     name = getattr(obj, "name", None)
     if name is not None:
-        return name
+        return str(name)
     return getattr(obj, "table", "")
 
 
@@ -42,7 +42,7 @@ class Change:
     def name(self) -> str:
         raise NotImplementedError
 
-    def reverse(self) -> "Change":
+    def reverse(self) -> Change:
         raise NotImplementedError
 
     @property
@@ -50,7 +50,7 @@ class Change:
         """``Table.column``-style address of the object, for reports."""
         return f"{self.table}.{self.name}" if self.table and self.kind != "table" else self.name
 
-    def sort_key(self) -> tuple:
+    def sort_key(self) -> tuple[str, int, str, str, str]:
         return (self.table or (self.name if self.kind == "table" else ""),
                 KIND_ORDER.index(self.kind), self.name.lower(), self.name, self.action)
 
@@ -68,7 +68,7 @@ class Add(Change):
     def name(self) -> str:
         return object_name(self.obj)
 
-    def reverse(self) -> "Drop":
+    def reverse(self) -> Drop:
         return Drop(self.kind, self.table, self.obj, self.after)
 
 
@@ -108,7 +108,7 @@ class Alter(Change):
     def name(self) -> str:
         return object_name(self.new)
 
-    def reverse(self) -> "Alter":
+    def reverse(self) -> Alter:
         return Alter(self.kind, self.table, self.new, self.old, self.changed,
                      self.new_after, self.old_after)
 
@@ -137,10 +137,10 @@ class Rename(Change):
     def old_name(self) -> str:
         return object_name(self.old)
 
-    def reverse(self) -> "Rename":
+    def reverse(self) -> Rename:
         return Rename(self.kind, self.table, self.new, self.old, self.confirmed, self.reason)
 
-    def sort_key(self) -> tuple:
+    def sort_key(self) -> tuple[str, int, str, str, str]:
         # sort under the name both sides agree on (the lower of the two), so a rename and its
         # reverse land in the same place
         pair = sorted([object_name(self.old), object_name(self.new)])

@@ -18,10 +18,11 @@ import dataclasses
 import fnmatch
 import functools
 import operator
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from typing import Any, Callable, Iterable, Sequence
+from typing import Any
 
-from ..model.objects import Check, Column, ForeignKey, Index, Schema, Table
+from ..model.objects import Check, Column, ForeignKey, Index, Row, Schema, Table, TableData
 from ..model.order import check_order, index_order
 from .changes import Add, Alter, Change, Drop, Rename, object_name
 
@@ -95,7 +96,8 @@ class DiffOptions:
 STATED = "renamed by the script"
 
 
-def reversed_renames(renames: Sequence[tuple[str, str | None, str, str]]) -> tuple[tuple[str, str | None, str, str], ...]:
+def reversed_renames(renames: Sequence[tuple[str, str | None, str, str]]
+                     ) -> tuple[tuple[str, str | None, str, str], ...]:
     """Stated renames for the other direction (``DiffOptions.renames`` of ``diff(b, a)``):
     each renamed back, sub-objects keyed by their table's name in ``a``."""
     tables = {new: old for kind, _, old, new in renames if kind == "table"}
@@ -104,15 +106,18 @@ def reversed_renames(renames: Sequence[tuple[str, str | None, str, str]]) -> tup
 
 
 def _stated_pairs(old: Sequence[Any], new: Sequence[Any], stated: dict[str, str], *,
-                  fold: bool = False, key: Callable[[Any], str] = object_name):
+                  fold: bool = False, key: Callable[[Any], str] = object_name
+                  ) -> tuple[list[tuple[Any, Any]], list[Any], list[Any]]:
     """The pairs of a stated rename (old only in ``old``, new only in ``new``), and what
     is left on each side."""
     if not stated:
         return [], list(old), list(new)
-    norm = (lambda s: s.lower()) if fold else (lambda s: s)
+    def norm(s: str) -> str:
+        return s.lower() if fold else s
+
     old_names = {norm(key(o)) for o in old}
     new_by = {norm(key(n)): n for n in new}
-    pairs = []
+    pairs: list[tuple[Any, Any]] = []
     for o in old:
         target = stated.get(norm(key(o)))
         if target is None or norm(target) in old_names or norm(key(o)) in new_by:
@@ -161,7 +166,7 @@ def changed_attrs(old: Any, new: Any, ignore: frozenset[str] = frozenset(),
     for key in keys:
         if key in ignore:
             continue
-        va, vb = (getattr(old, key), getattr(new, key)) if a is None else (a[key], b[key])
+        va, vb = (getattr(old, key), getattr(new, key)) if a is None or b is None else (a[key], b[key])
         if va == vb:
             continue
         if key == "type":
@@ -179,12 +184,13 @@ def changed_attrs(old: Any, new: Any, ignore: frozenset[str] = frozenset(),
     return tuple(sorted(set(out)))
 
 
-def _match(old: Sequence[Any], new: Sequence[Any], key: Callable[[Any], str] = object_name):
+def _match(old: Sequence[Any], new: Sequence[Any], key: Callable[[Any], str] = object_name
+           ) -> tuple[list[tuple[Any, Any]], list[tuple[Any, Any]], list[Any], list[Any]]:
     """Pair objects by exact name, then by case-insensitive name.
 
     Returns (pairs, case_renames, only_old, only_new); pairs are (old, new)."""
     new_keys = [key(o) for o in new]
-    new_by = dict(zip(new_keys, new))
+    new_by = dict(zip(new_keys, new, strict=True))
     pairs, only_old, old_keys = [], [], []
     for o in old:
         k = key(o)
@@ -195,14 +201,14 @@ def _match(old: Sequence[Any], new: Sequence[Any], key: Callable[[Any], str] = o
             only_old.append(o)
             old_keys.append(k)
     if not only_old or not new_by:  # nothing left on one side: no case renames either
-        return pairs, [], only_old, [o for k, o in zip(new_keys, new) if k in new_by]
-    only_new = [(k, o) for k, o in zip(new_keys, new) if k in new_by]
+        return pairs, [], only_old, [o for k, o in zip(new_keys, new, strict=True) if k in new_by]
+    only_new = [(k, o) for k, o in zip(new_keys, new, strict=True) if k in new_by]
     case_renames = []
     by_lower: dict[str, list[Any]] = {}
     for k, o in only_new:
         by_lower.setdefault(k.lower(), []).append(o)
     rest_old = []
-    for k, o in zip(old_keys, only_old):
+    for k, o in zip(old_keys, only_old, strict=True):
         cands = by_lower.get(k.lower())
         if cands and len(cands) == 1:
             n = cands.pop()
@@ -238,7 +244,7 @@ def _definition(o: Any) -> str:
 _SIGNATURE_GETTERS: dict[type, Callable[[Any], Any]] = {}
 
 
-def _signature(o: Any) -> tuple:
+def _signature(o: Any) -> tuple[Any, ...]:
     """Everything but the name, as a hashable value: objects with equal definitions have
     equal signatures.  Much cheaper than :func:`_definition`, which it stands in for."""
     cls = type(o)
@@ -249,7 +255,8 @@ def _signature(o: Any) -> tuple:
     return cls, get(o)
 
 
-def _pairs_by(only_old: list[Any], only_new: list[Any], sig) -> list[tuple[Any, Any]]:
+def _pairs_by(only_old: list[Any], only_new: list[Any],
+              sig: Callable[[Any], Any]) -> list[tuple[Any, Any]]:
     """(old, new) of the signatures held by exactly one old and one new object, in the
     order of the old objects."""
     old_sigs: dict[Any, list[Any]] = {}
@@ -296,7 +303,8 @@ def _pairs_by_definition(only_old: list[Any], only_new: list[Any]) -> list[tuple
     return pairs
 
 
-def _likely_renames(only_old: list[Any], only_new: list[Any], sig=None):
+def _likely_renames(only_old: list[Any], only_new: list[Any], sig: Callable[[Any], Any] | None = None
+                    ) -> tuple[list[tuple[Any, Any]], list[Any], list[Any]]:
     """Pair leftovers whose definitions are equal; only unambiguous one-to-one matches."""
     if not only_old or not only_new:
         return [], list(only_old), list(only_new)
@@ -362,7 +370,8 @@ def _lcs_keep(a: list[str], b: list[str]) -> set[str]:
 
 
 def _predecessors(columns: Sequence[Column]) -> dict[str, str | None]:
-    out, prev = {}, None
+    out: dict[str, str | None] = {}
+    prev = None
     for c in columns:
         out[c.name] = prev
         prev = c.name
@@ -418,7 +427,7 @@ def compare_columns(old: Table, new: Table, opts: DiffOptions, table: str) -> li
     return out
 
 
-def _renamed_prev(a: str | None, b: str | None, renames) -> bool:
+def _renamed_prev(a: str | None, b: str | None, renames: Iterable[tuple[Any, Any]]) -> bool:
     return any(o.name == a and n.name == b for o, n in renames)
 
 
@@ -431,7 +440,7 @@ def _compare_named(kind: str, old: Sequence[Any], new: Sequence[Any], table: str
         out.append(Rename(kind, table, o, n, True, STATED))
     pairs, case_renames, only_old, only_new = _match(old, new)
     pairs += told
-    likely: list = []
+    likely: list[tuple[Any, Any]] = []
     if renames:
         likely, only_old, only_new = _likely_renames(only_old, only_new)
     else:
@@ -480,12 +489,15 @@ def compare_table(old: Table, new: Table, opts: DiffOptions) -> list[Change]:
     return out
 
 
-def _common_orders(old: Table, new: Table, changes: Sequence[Change]) -> dict[str, tuple]:
+_Orders = dict[str, tuple[tuple[str, ...], tuple[str, ...], bool]]
+
+
+def _common_orders(old: Table, new: Table, changes: Sequence[Change]) -> _Orders:
     """The order of the indexes, and of the checks, both tables have unchanged (renamed
     ones included, each side with its own names): ``{"index_order": (in old, in new),
     "check_order": ...}``, and whether each differs.  Objects only one side has do not
     count, so that the comparison is symmetric."""
-    out = {}
+    out: _Orders = {}
     for attr, kind, of in (("index_order", "index", index_order),
                            ("check_order", "check", check_order)):
         renamed = {c.old_name: c.name for c in changes if c.kind == kind and isinstance(c, Rename)}
@@ -499,15 +511,16 @@ def _common_orders(old: Table, new: Table, changes: Sequence[Change]) -> dict[st
     return out
 
 
-def _shell(t: Table, name: str, orders: dict[str, tuple] | None = None,
-           side: int = 0) -> Table:  # noqa: D401
+def _shell(t: Table, name: str, orders: _Orders | None = None, side: int = 0) -> Table:
     """A table without its sub-objects, for table-level option changes; its
     ``index_order`` and ``check_order`` are those of :func:`_common_orders`."""
     orders = orders or {}
+    index_orders = orders.get("index_order", ((), (), False))
+    check_orders = orders.get("check_order", ((), (), False))
     return dataclasses.replace(t, name=name, columns=(), primary_key=None, indexes=(),
                                foreign_keys=(), checks=(),
-                               index_order=orders.get("index_order", ((), ()))[side],
-                               check_order=orders.get("check_order", ((), ()))[side])
+                               index_order=index_orders[0] if side == 0 else index_orders[1],
+                               check_order=check_orders[0] if side == 0 else check_orders[1])
 
 
 def compare_tables(a: Schema, b: Schema, opts: DiffOptions) -> list[Change]:
@@ -549,9 +562,9 @@ def compare_schema_objects(a: Schema, b: Schema, opts: DiffOptions) -> list[Chan
     return out
 
 
-def _compare_keyed(kind, old, new, ignore) -> list[Change]:
+def _compare_keyed(kind: str, old: Sequence[Any], new: Sequence[Any], ignore: frozenset[str]) -> list[Change]:
     """Routines: names are case-insensitive on every platform, keyed with their kind."""
-    def key(r):
+    def key(r: Any) -> str:
         return f"{r.kind} {r.name.lower()}"
 
     new_by = {key(r): r for r in new}
@@ -587,7 +600,7 @@ class _DB:
     name: str = "(database)"
 
 
-def _rows(schema: Schema, name: str):
+def _rows(schema: Schema, name: str) -> dict[tuple[tuple[str, str | None], ...], Row]:
     """Rows of a lookup table as Row objects keyed by primary key."""
     data = next((d for d in schema.data if d.table == name), None)
     if data is None:
@@ -595,20 +608,18 @@ def _rows(schema: Schema, name: str):
     return _rows_of(name, data, _row_key_columns(schema.table(name), data))
 
 
-def _row_key_columns(table: Table | None, data) -> list[str]:
+def _row_key_columns(table: Table | None, data: TableData) -> list[str]:
     """The columns that key the rows: the table's primary key, or all tracked columns."""
     if table is not None and table.primary_key:
         return [p.name for p in table.primary_key.columns]
     return list(data.columns)
 
 
-def _rows_of(name: str, data, keys: list[str]):
-    from ..model.objects import Row
-
+def _rows_of(name: str, data: TableData, keys: list[str]) -> dict[tuple[tuple[str, str | None], ...], Row]:
     out = {}
     columns = data.columns
     for values in data.rows:
-        pairs = tuple(zip(columns, values))
+        pairs = tuple(zip(columns, values, strict=False))
         by_column = dict(pairs)
         key = tuple((k, by_column.get(k, "NULL")) for k in keys)
         label = ",".join(f"{k}={v}" for k, v in key)
@@ -644,8 +655,8 @@ def compare_data(a: Schema, b: Schema, opts: DiffOptions) -> list[Change]:
         keys_b = _row_key_columns(tables_b.get(name), db) if db is not None else None
         if da is not None and keys_a == keys_b and (da is db or da == db):
             continue  # the same rows under the same key: nothing changed
-        old = _rows_of(name, da, keys_a) if da is not None else {}
-        new = _rows_of(name, db, keys_b) if db is not None else {}
+        old = _rows_of(name, da, keys_a) if da is not None and keys_a is not None else {}
+        new = _rows_of(name, db, keys_b) if db is not None and keys_b is not None else {}
         for key in sorted(set(old) | set(new)):
             o, n = old.get(key), new.get(key)
             if o is None:

@@ -50,11 +50,12 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 from collections import Counter
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, Iterable, Mapping
+from typing import Any
 
 from ..errors import InputError
-from ..model.objects import DataType, Schema, Table
+from ..model.objects import DataType, Index, Schema, Table
 from .changes import Add, Alter, Drop, Rename
 from .compare import UNSTATED_ATTRS, UNSTATED_KINDS, DiffOptions, changed_attrs, diff
 
@@ -221,13 +222,13 @@ def _norm_value(value: Any, ignore: frozenset[str], display_width: bool) -> Any:
 
 
 def _norm(obj: Any, ignore: frozenset[str], display_width: bool,
-          skip: Iterable[str] = ("name",)) -> tuple:
+          skip: Iterable[str] = ("name",)) -> tuple[Any, ...]:
     skip = set(skip)
     return tuple((f.name, _norm_value(getattr(obj, f.name), ignore, display_width))
                  for f in dataclasses.fields(obj) if f.name not in skip and f.name not in ignore)
 
 
-def _named_key(obj: Any, opts: DiffOptions, memo: dict[int, tuple] | None = None) -> tuple:
+def _named_key(obj: Any, opts: DiffOptions, memo: dict[int, tuple[Any, ...]] | None = None) -> tuple[Any, ...]:
     """``(name,) + normalised definition`` of a sub-object; ``memo`` caches by identity."""
     if memo is not None and id(obj) in memo:
         return memo[id(obj)]
@@ -237,7 +238,7 @@ def _named_key(obj: Any, opts: DiffOptions, memo: dict[int, tuple] | None = None
     return key
 
 
-def _norm_table(t: Table, opts: DiffOptions, memo: dict[int, tuple] | None = None) -> tuple:
+def _norm_table(t: Table, opts: DiffOptions, memo: dict[int, tuple[Any, ...]] | None = None) -> tuple[Any, ...]:
     ignore, dw = opts.ignored_attrs, "display-width" in opts.ignore
     head = _norm(t, ignore, dw, skip=("name",) + _TABLE_PARTS)
     columns = [_named_key(c, opts, memo) for c in t.columns]
@@ -254,7 +255,7 @@ def _norm_table(t: Table, opts: DiffOptions, memo: dict[int, tuple] | None = Non
                    ("foreign_keys", tuple(fks)), ("checks", tuple(checks)))
 
 
-def _indexes(t: Table) -> list:
+def _indexes(t: Table) -> list[Index]:
     return ([t.primary_key] if t.primary_key is not None else []) + list(t.indexes)
 
 
@@ -326,9 +327,9 @@ class _Entry:
     by_site: dict[str, tuple[Any, Any]] = field(default_factory=dict)
 
 
-def _collect(sites: Mapping[str, Schema], opts: DiffOptions) -> dict[tuple, _Entry]:
+def _collect(sites: Mapping[str, Schema], opts: DiffOptions) -> dict[tuple[Any, ...], _Entry]:
     ignore, dw = opts.ignored_attrs, "display-width" in opts.ignore
-    entries: dict[tuple, _Entry] = {}
+    entries: dict[tuple[Any, ...], _Entry] = {}
 
     def add(kind: str, table: str | None, name: str, site: str, obj: Any, key: Any) -> None:
         match = name.lower() if kind in _CASE_INSENSITIVE else name
@@ -339,7 +340,7 @@ def _collect(sites: Mapping[str, Schema], opts: DiffOptions) -> dict[tuple, _Ent
             e = entries.setdefault((kind, table, match), _Entry(kind, table))
         e.by_site[site] = (obj, key)
 
-    memo: dict[int, tuple] = {}
+    memo: dict[int, tuple[Any, ...]] = {}
     for site, schema in sites.items():
         for t in schema.tables:
             if not opts.wants_table(t.name):
@@ -353,9 +354,9 @@ def _collect(sites: Mapping[str, Schema], opts: DiffOptions) -> dict[tuple, _Ent
                            ("trigger", schema.triggers), ("event", schema.events)):
             if _KIND_FOR_IGNORE[kind] in opts.ignore:
                 continue
-            for o in objs:
-                name = o.key if kind == "routine" else o.name
-                add(kind, None, name, site, o, (name,) + _norm(o, ignore, dw))
+            for obj in objs:
+                name = _display_name(kind, obj)
+                add(kind, None, name, site, obj, (name,) + _norm(obj, ignore, dw))
     return entries
 
 
@@ -374,13 +375,13 @@ def _unstated_apart(e: _Entry, opts: DiffOptions) -> tuple[str, ...]:
     return tuple(out)
 
 
-def _without(key: tuple, attrs: tuple[str, ...]) -> tuple:
+def _without(key: tuple[Any, ...], attrs: tuple[str, ...]) -> tuple[Any, ...]:
     """A normalised ``(name,) + ((attribute, value), ...)`` key without ``attrs``."""
     return key[:1] + tuple(p for p in key[1:] if p[0] not in attrs)
 
 
 def _display_name(kind: str, obj: Any) -> str:
-    return obj.key if kind == "routine" else obj.name
+    return str(obj.key if kind == "routine" else obj.name)
 
 
 def _build_object(e: _Entry, all_sites: tuple[str, ...], opts: DiffOptions) -> MatrixObject:
@@ -402,7 +403,7 @@ def _build_object(e: _Entry, all_sites: tuple[str, ...], opts: DiffOptions) -> M
     reps = [e.by_site[ss[0]][0] for _, ss in ordered]
     differs = _attr_diffs(e.kind, reps, opts, frozenset(apart)) if len(ordered) > 1 else []
     groups = []
-    for i, ((key, ss), rep) in enumerate(zip(ordered, reps)):
+    for i, ((key, ss), rep) in enumerate(zip(ordered, reps, strict=True)):
         definition = {}
         for attr in differs:
             if attr == "name":
@@ -437,9 +438,10 @@ def _label(i: int) -> str:
     return out
 
 
-def _sort_key(o: MatrixObject) -> tuple:
+def _sort_key(o: MatrixObject) -> tuple[Any, ...]:
     if o.kind in ("table",) + _SUB_KINDS:
         table = o.name if o.kind == "table" else o.table
+        assert table is not None, f"a {o.kind} names its table"
         primary = 0 if o.kind == "index" and o.name.upper() == "PRIMARY" else 1
         return (0, table.lower(), table, KINDS.index(o.kind), primary, o.name.lower(), o.name)
     return (1 + KINDS.index(o.kind), "", "", 0, 0, o.name.lower(), o.name)

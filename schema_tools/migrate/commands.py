@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Callable, Sequence
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
 
@@ -13,8 +14,13 @@ from ..render.sql import Step, plan
 from ..sources.connection import parse_url
 from ..sources.introspect import MULTI_STATEMENTS
 from ..sources.workspace import open_workspace
-from .from_sql import revision_from_sql  # noqa: F401  (the revision command's --sql)
+from .from_sql import revision_from_sql  # noqa: F401 - re-exported for the revision command's --sql
 from .revision import Decision, RevisionDir, RevisionInfo, additive, not_a_revision_directory, write_revision
+
+if TYPE_CHECKING:
+    from alembic.script import ScriptDirectory
+
+    from ..sources.connection import ConnectionSpec
 
 
 class RevisionCheckFailed(SchemaToolsError):
@@ -35,7 +41,8 @@ def _apply_on_scratch(source: Schema, steps: Sequence[Step], server: str | None,
             apply_steps(conn, steps)
         finally:
             conn.close()
-        return ws.introspect(data_tables=data_tables).schema
+        result: Schema = ws.introspect(data_tables=data_tables).schema
+        return result
 
 
 def generate(rdir: RevisionDir, *, target: Schema, message: str, source: Schema | None = None,
@@ -87,7 +94,7 @@ def generate(rdir: RevisionDir, *, target: Schema, message: str, source: Schema 
 
 
 def run_alembic(rdir: RevisionDir, url: str, action: str, target: str, *, sql: bool = False,
-                defaults_file=None) -> None:
+                defaults_file: str | None = None) -> None:
     """``alembic upgrade/downgrade TARGET`` against ``url`` (``sql``: print, don't run)."""
     from alembic import command
 
@@ -127,8 +134,9 @@ class MigrationFailed(SchemaToolsError):
         self.statement = statement
 
 
-def run_alembic_with(rdir: RevisionDir, connect, action: str, target: str, *, script=None,
-                     connection=None, on_applied: Callable[[str], None] | None = None) -> None:
+def run_alembic_with(rdir: RevisionDir, connect: Callable[[], Any], action: str, target: str, *,
+                     script: ScriptDirectory | None = None, connection: sa.engine.Connection | None = None,
+                     on_applied: Callable[[str], None] | None = None) -> None:
     """``alembic upgrade/downgrade TARGET`` on connections made by ``connect()``.
 
     For a caller that runs many steps: ``script`` is the directory's ``ScriptDirectory``
@@ -142,27 +150,29 @@ def run_alembic_with(rdir: RevisionDir, connect, action: str, target: str, *, sc
     from alembic.script import ScriptDirectory
 
     cfg = rdir.config()
-    script = script or ScriptDirectory.from_config(cfg)
+    scripts = script or ScriptDirectory.from_config(cfg)
 
-    def steps(rev, context):  # what alembic's upgrade/downgrade commands do
+    def steps(rev: Any, context: Any) -> Any:  # what alembic's upgrade/downgrade commands do
         if action == "upgrade":
-            return script._upgrade_revs(target, rev)
-        return script._downgrade_revs(target, rev)
+            return scripts._upgrade_revs(target, rev)
+        return scripts._downgrade_revs(target, rev)
 
-    def run_on(conn, inline: bool) -> None:
-        def run():
-            with EnvironmentContext(cfg, script, fn=steps, as_sql=False, starting_rev=None,
+    def applied(ctx: Any, step: Any, heads: Any, run_args: Any) -> None:
+        if on_applied is not None:
+            on_applied(step.up_revision_id)
+
+    def run_on(conn: sa.engine.Connection, inline: bool) -> None:
+        def run() -> None:
+            with EnvironmentContext(cfg, scripts, fn=steps, as_sql=False, starting_rev=None,
                                     destination_rev=target, tag=None) as env:
                 if inline:
-                    callbacks = [] if on_applied is None else [
-                        lambda step, **_: on_applied(step.up_revision_id)]
                     env.configure(connection=conn, transaction_per_migration=True,
-                                  on_version_apply=callbacks)
+                                  on_version_apply=None if on_applied is None else applied)
                     with env.begin_transaction():
                         env.run_migrations()
                 else:
                     cfg.attributes["connection"] = conn
-                    script.run_env()
+                    scripts.run_env()
 
         _alembic_errors(action, target, run)
 
@@ -179,7 +189,7 @@ def run_alembic_with(rdir: RevisionDir, connect, action: str, target: str, *, sc
         engine.dispose()
 
 
-def _recorded_revisions(spec) -> list[str]:
+def _recorded_revisions(spec: ConnectionSpec) -> list[str]:
     """The revisions ``alembic_version`` of ``spec``'s database records (none without it)."""
     import pymysql
 
@@ -196,7 +206,7 @@ def _recorded_revisions(spec) -> list[str]:
         conn.close()
 
 
-def _alembic_errors(action: str, target: str, run) -> None:
+def _alembic_errors(action: str, target: str, run: Callable[[], object]) -> None:
     from alembic.util import CommandError
 
     try:

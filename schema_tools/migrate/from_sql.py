@@ -22,9 +22,9 @@ the ``SchemaStatus`` rows.  Before anything is written, on a scratch database:
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Sequence
 
 import pymysql
 
@@ -105,10 +105,10 @@ def _read_scripts(paths: Sequence[str | Path]) -> list[LegacyScript]:
 
 def _infos(scripts: Sequence[LegacyScript]) -> list[StatementInfo]:
     return [classify(sql, file=s.name, line=st.line) for s in scripts
-            for st, sql in zip(s.statements, s.sql)]
+            for st, sql in zip(s.statements, s.sql, strict=True)]
 
 
-def _rows(conn, tables: Sequence[str]) -> dict[str, list[str]]:
+def _rows(conn: pymysql.connections.Connection, tables: Sequence[str]) -> dict[str, list[str]]:
     """Every row of ``tables`` (those that exist), as sorted text, to compare two moments."""
     out: dict[str, list[str]] = {}
     with conn.cursor() as cur:
@@ -122,7 +122,7 @@ def _rows(conn, tables: Sequence[str]) -> dict[str, list[str]]:
     return out
 
 
-def _count(cur, table: str) -> int | None:
+def _count(cur: pymysql.cursors.Cursor, table: str) -> int | None:
     try:
         cur.execute(f"SELECT COUNT(*) FROM {quote_ident(table)}")
         return int(cur.fetchone()[0])
@@ -130,7 +130,7 @@ def _count(cur, table: str) -> int | None:
         return None
 
 
-def _run(conn, steps: Sequence[tuple[StatementInfo | None, str]],
+def _run(conn: pymysql.connections.Connection, steps: Sequence[tuple[StatementInfo | None, str]],
          effects: list[DataEffect] | None = None) -> None:
     """Run the statements on ``conn`` one by one, as the revision will; a failure raises
     :class:`ScriptFailed` with ``file:line`` and the server's error."""
@@ -186,7 +186,8 @@ def _tracked_rows(source: Schema) -> set[str]:
     return names
 
 
-def _steps_of(scripts: Sequence[LegacyScript], infos: Sequence[StatementInfo]) -> list[tuple[StatementInfo | None, str]]:
+def _steps_of(scripts: Sequence[LegacyScript],
+              infos: Sequence[StatementInfo]) -> list[tuple[StatementInfo | None, str]]:
     """The upgrade as it will run: each script's steps, its statements matched to their
     information."""
     out: list[tuple[StatementInfo | None, str]] = []
@@ -326,7 +327,8 @@ def _undo(scripts: Sequence[LegacyScript]) -> list[StatementInfo] | None:
     return out
 
 
-def _apply(ws: Workspace, steps, effects: list[DataEffect] | None = None) -> None:
+def _apply(ws: Workspace, steps: Sequence[tuple[StatementInfo | None, str]],
+           effects: list[DataEffect] | None = None) -> None:
     conn = ws.connect(ws.database)
     try:
         _run(conn, steps, effects)

@@ -55,9 +55,10 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Sequence
+from typing import Any
 
 import pymysql
 
@@ -145,7 +146,7 @@ def read_script(path: str | Path) -> LegacyScript:
     recorded = done = None
     problems: list[str] = []
     definers: list[tuple[int, str, str]] = []
-    for st, stmt in zip(statements, sql):
+    for st, stmt in zip(statements, sql, strict=True):
         bare = strip_comments(stmt).strip()
         m = _STATUS_INSERT.match(bare)
         if m and recorded is None:
@@ -167,8 +168,8 @@ def read_script(path: str | Path) -> LegacyScript:
 def _blank_strings(sql: str) -> str:
     """``sql`` with the inside of '...' and "..." strings replaced by spaces (same length),
     so a DEFINER inside a string literal is not taken for a clause."""
-    def repl(m: re.Match) -> str:
-        s = m.group(0)
+    def repl(m: re.Match[str]) -> str:
+        s: str = m.group(0)
         return s[0] + " " * (len(s) - 2) + s[-1]
     return re.sub(r"'(?:[^'\\]|''|\\.)*'|\"(?:[^\"\\]|\"\"|\\.)*\"", repl, sql, flags=re.S)
 
@@ -202,7 +203,7 @@ def rev_id_for(script: str, branch: str | None = None, taken: Sequence[str] = ()
     return rev
 
 
-def load_legacy_map(rdir: RevisionDir) -> list[dict]:
+def load_legacy_map(rdir: RevisionDir) -> list[dict[str, Any]]:
     """The entries of ``legacy.json`` (``script``, ``recorded``, ``revision``), in order;
     empty when the directory has none."""
     path = rdir.path / LEGACY_MAP
@@ -219,7 +220,7 @@ def load_legacy_map(rdir: RevisionDir) -> list[dict]:
             for e in data]
 
 
-def _write_map(rdir: RevisionDir, entries: list[dict]) -> None:
+def _write_map(rdir: RevisionDir, entries: list[dict[str, Any]]) -> None:
     new = {e["revision"] for e in entries}
     kept = [e for e in load_legacy_map(rdir) if e["revision"] not in new]
     text = json.dumps(kept + entries, indent=2, ensure_ascii=False) + "\n"
@@ -256,7 +257,7 @@ class _Failed(Exception):
     pass
 
 
-def _account_exists(conn, user: str, host: str) -> bool:
+def _account_exists(conn: pymysql.connections.Connection, user: str, host: str) -> bool:
     with conn.cursor() as cur:
         cur.execute("SELECT COUNT(*) FROM mysql.user WHERE User = %s AND Host = %s", (user, host))
         return bool(cur.fetchone()[0])
@@ -280,10 +281,10 @@ def written_tables(script: LegacyScript) -> list[str]:
     return out
 
 
-def read_rows(ws: Workspace, schema: Schema, tables: Sequence[str]) -> dict[str, list[tuple]]:
+def read_rows(ws: Workspace, schema: Schema, tables: Sequence[str]) -> dict[str, list[tuple[Any, ...]]]:
     """(column, value literal) pairs of every row of ``tables``, for matching them on
     another server: auto-increment, generated and time-stamped columns left out."""
-    out: dict[str, list[tuple]] = {}
+    out: dict[str, list[tuple[Any, ...]]] = {}
     conn = ws.connect(ws.database)
     try:
         for name in tables:
@@ -297,13 +298,16 @@ def read_rows(ws: Workspace, schema: Schema, tables: Sequence[str]) -> dict[str,
             with conn.cursor() as cur:
                 cur.execute("SELECT " + ", ".join(f"QUOTE({quote_ident(c)})" for c in cols)
                             + f" FROM {quote_ident(name)}")
-                out[name] = [tuple(zip(cols, row)) for row in cur.fetchall()]
+                out[name] = [tuple(zip(cols, row, strict=True)) for row in cur.fetchall()]
     finally:
         conn.close()
     return out
 
 
-def inserted_rows(before: dict[str, list[tuple]], after: dict[str, list[tuple]]) -> dict[str, list[tuple]]:
+_Rows = dict[str, list[tuple[Any, ...]]]
+
+
+def inserted_rows(before: _Rows, after: _Rows) -> _Rows:
     """The rows of ``after`` that ``before`` does not hold (each row matched once)."""
     out = {}
     for table, rows in after.items():
@@ -330,7 +334,7 @@ def _run_script(ws: Workspace, script: LegacyScript) -> None:
             if not _account_exists(conn, user, host):
                 raise _Failed(f"line {line}: DEFINER {quote_ident(user)}@{quote_ident(host)} does not "
                               f"exist on the server; create the account or drop the DEFINER clause")
-        for st, sql in zip(script.statements, script.sql):
+        for st, sql in zip(script.statements, script.sql, strict=True):
             try:
                 with conn.cursor() as cur:
                     cur.execute(sql)
@@ -407,7 +411,7 @@ def bookkeeping_undo(scripts: Sequence[LegacyScript], after: Schema, label: str 
 
 
 def downgrade_steps(scripts: Sequence[LegacyScript], before: Schema, after: Schema,
-                    inserted: dict[str, list[tuple]], options: DiffOptions | None = None,
+                    inserted: dict[str, list[tuple[Any, ...]]], options: DiffOptions | None = None,
                     label: str = "legacy ") -> list[Step]:
     """The downgrade of scripts that took ``before`` to ``after``: their ``SchemaStatus``
     rows deleted, the rows they inserted into tables whose rows are not part of the schema
@@ -447,7 +451,7 @@ def import_legacy(rdir: RevisionDir, folder: str | Path, base: Schema, *, branch
     if rdir.versions.exists() and any(rdir.versions.glob("*.py")):
         taken = {r.revision for r in rdir.script().walk_revisions()}
     results: list[ScriptResult] = []
-    entries: list[dict] = []
+    entries: list[dict[str, Any]] = []
     say = progress or (lambda r: None)
     data_tables = reference_tables(rdir.path, base)
     current, down = base, head

@@ -20,16 +20,24 @@ import hashlib
 import re
 import shutil
 import unicodedata
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
-from typing import Sequence
+from typing import TYPE_CHECKING, Any
 
 from ..diff.changes import Add, Alter, Change, Drop, Rename
 from ..errors import InputError
 from ..model.objects import Column, DataType, Schema
 from ..model.snapshot import Snapshot, fingerprint
 from ..render.sql import Step
+
+# a revision's down revision: one, several (a merge) or none
+_Down = str | Sequence[str] | None
+
+if TYPE_CHECKING:
+    from alembic.config import Config
+    from alembic.script import ScriptDirectory
 
 TEMPLATE_FILES = ("alembic.ini", "env.py", "script.py.mako")
 FIX_REVISION_FILE = "fix the revision file, or restore it from version control (`git diff`, `git checkout`)"
@@ -67,13 +75,13 @@ class RevisionDir:
     def states(self) -> Path:
         return self.path / "states"
 
-    def ensure(self) -> "RevisionDir":
+    def ensure(self) -> RevisionDir:
         """Make this a revision directory (for a writer: new revisions go here)."""
         self.versions.mkdir(parents=True, exist_ok=True)
         self.states.mkdir(parents=True, exist_ok=True)
         return self._complete()
 
-    def _complete(self) -> "RevisionDir":
+    def _complete(self) -> RevisionDir:
         """Put back the Alembic files a revision directory needs (``env.py``...)."""
         template = resources.files("schema_tools.migrate").joinpath("template")
         for name in TEMPLATE_FILES:
@@ -83,7 +91,7 @@ class RevisionDir:
                     shutil.copyfile(src, dest)
         return self
 
-    def config(self, url: str | None = None):
+    def config(self, url: str | None = None) -> Config:
         from alembic.config import Config
 
         if not self.versions.is_dir():  # a reader writes nothing into a directory it does not know
@@ -96,7 +104,7 @@ class RevisionDir:
             cfg.cmd_opts = None
         return cfg
 
-    def require(self) -> "RevisionDir":
+    def require(self) -> RevisionDir:
         """For a reader: this must be a revision directory with revisions, or
         :class:`InputError` says so (a wrong ``--dir`` must not read as a wrong database)."""
         if not self.versions.is_dir():
@@ -106,7 +114,7 @@ class RevisionDir:
                              hint="give the revision directory with --dir")
         return self
 
-    def script(self):
+    def script(self) -> ScriptDirectory:
         """The Alembic ``ScriptDirectory``, every revision file loaded: a file that cannot be
         loaded is an :class:`InputError` naming it (``file:line``)."""
         from alembic.script import ScriptDirectory
@@ -205,11 +213,11 @@ class RevisionDir:
         return head, source
 
 
-def recorded_fingerprints(script) -> list[tuple[str, str | None, str | None, str | None]]:
+def recorded_fingerprints(script: ScriptDirectory) -> list[tuple[str, _Down, str | None, str | None]]:
     """(revision, down revision, fingerprint before, fingerprint after) of every revision of
     ``script`` (a ``ScriptDirectory``), newest first, read from the revision files' headers:
     no state file is parsed."""
-    out = []
+    out: list[tuple[str, _Down, str | None, str | None]] = []
     for rev in script.walk_revisions():
         down = rev.down_revision if rev.down_revision else None
         out.append((rev.revision, down, getattr(rev.module, "schema_before", None),
@@ -282,7 +290,7 @@ class Decision:
     ref_table: str | None = None
     ref_columns: tuple[str, ...] = ()
 
-    def literal(self) -> dict:
+    def literal(self) -> dict[str, Any]:
         """The decision as the revision file writes it (attributes with a value)."""
         return {k: v for k, v in dataclasses.asdict(self).items() if v not in (None, ())}
 
@@ -306,30 +314,34 @@ def additive(changes: Sequence[Change], source: Schema | None = None,
     without default is added nullable."""
     decisions = [] if decisions is None else decisions
     existing = {t.name for t in source.tables} if source is not None else set()
-    new_columns = {(c.table, c.obj.name) for c in changes if c.kind == "column" and isinstance(c, Add)}
-    new_columns |= {(c.table, c.new.name) for c in changes
+    new_columns = {(c.table or "", c.obj.name) for c in changes if c.kind == "column" and isinstance(c, Add)}
+    new_columns |= {(c.table or "", c.new.name) for c in changes
                     if c.kind == "column" and isinstance(c, Rename) and not c.confirmed}
 
-    def unguess(c: Change) -> Change | None:
+    def unguess(c: Rename) -> Change | None:
         # a guessed rename would change a name the site's programs use: add the new
         # object beside the old one instead
         if c.kind == "column" and target is not None:
-            cols = [col.name for col in target.table(c.table).columns]
+            table = target.table(c.table or "")
+            assert table is not None, f"the target has the table of the column {c.path}"
+            cols = [col.name for col in table.columns]
             pos = cols.index(c.name)
             return Add("column", c.table, c.new, cols[pos - 1] if pos else None)
         if c.kind == "table":
             return Add("table", None, target.table(c.name) if target is not None else c.new)
         return Add(c.kind, c.table, c.new) if c.kind != "column" else None
 
-    def decide(c: Change, what: str, **constraint) -> None:
+    def decide(c: Change, what: str, **constraint: Any) -> None:
         decisions.append(Decision(c.kind, c.path, what, **constraint))
 
     out: list[Change] = []
-    for c in changes:
-        if isinstance(c, Rename) and not c.confirmed:
-            c = unguess(c)
-            if c is None:
+    for change in changes:
+        c: Change = change
+        if isinstance(change, Rename) and not change.confirmed:
+            unguessed = unguess(change)
+            if unguessed is None:
                 continue
+            c = unguessed
         if isinstance(c, Drop):
             continue  # the site's own
         if isinstance(c, Rename) and c.kind == "column":
@@ -345,10 +357,12 @@ def additive(changes: Sequence[Change], source: Schema | None = None,
             # a NOT NULL column without default cannot be filled on the site's existing rows
             c = dataclasses.replace(c, obj=dataclasses.replace(c.obj, nullable=True, default="NULL"))
         if c.kind == "column" and isinstance(c, Alter):
-            c = _widened(c, decide)
-            if c is None:
+            widened = _widened(c, decide)
+            if widened is None:
                 continue
-        if c.table in existing and isinstance(c, Add) and c.kind in ("index", "foreign_key", "check"):
+            c = widened
+        if c.table is not None and c.table in existing and isinstance(c, Add) \
+                and c.kind in ("index", "foreign_key", "check"):
             constraint = _constraint_over_rows(c, new_columns, out)
             if constraint is not None:
                 decide(c, f"the target's {_CONSTRAINT_WORDS[constraint]} (left out: the site's rows "
@@ -361,7 +375,7 @@ def additive(changes: Sequence[Change], source: Schema | None = None,
     return out
 
 
-def _widened(c: Alter, decide) -> Alter | None:
+def _widened(c: Alter, decide: Callable[..., None]) -> Alter | None:
     """The site's column with the wider of the two types (and character sets); the other
     attributes the target gives it are left to decide."""
     old, target_col = c.old, c.new
@@ -419,7 +433,7 @@ _CONSTRAINT_WORDS = {"check": "CHECK constraint", "unique": "unique key", "prima
                      "foreign_key": "foreign key"}
 
 
-def _constrained(c: Add) -> dict:
+def _constrained(c: Add) -> dict[str, Any]:
     """What counts the rows that fail the constraint ``c`` adds."""
     if c.kind == "check":
         return {"clause": c.obj.clause}
@@ -442,7 +456,8 @@ def _narrower_charset(old: str | None, new: str | None) -> bool:
     return _CHARSET_RANK[new] < _CHARSET_RANK[old]
 
 
-def _harmonize_fk_types(changes: list[Change], source: Schema, target: Schema) -> list[Change]:
+def _harmonize_fk_types(  # noqa: C901 - a fixed point over the foreign-key graph, integer rules inline
+        changes: list[Change], source: Schema, target: Schema) -> list[Change]:
     """Widening can leave the two ends of a foreign key with different integer types, which
     the server refuses.  Give every column linked by foreign keys the widest of their types."""
 
@@ -455,13 +470,13 @@ def _harmonize_fk_types(changes: list[Change], source: Schema, target: Schema) -
             for col in c.obj.columns:
                 final[(c.name, col.name)] = col
         elif c.kind == "column" and isinstance(c, Add):
-            final[(c.table, c.obj.name)] = c.obj
+            final[(c.table or "", c.obj.name)] = c.obj
         elif c.kind == "column" and isinstance(c, Alter):
-            final.pop((c.table, c.old.name), None)
-            final[(c.table, c.new.name)] = c.new
+            final.pop((c.table or "", c.old.name), None)
+            final[(c.table or "", c.new.name)] = c.new
     parent: dict[tuple[str, str], tuple[str, str]] = {}
 
-    def find(x):
+    def find(x: tuple[str, str]) -> tuple[str, str]:
         while parent.get(x, x) != x:
             x = parent[x]
         return x
@@ -470,7 +485,7 @@ def _harmonize_fk_types(changes: list[Change], source: Schema, target: Schema) -
     fks = [(t.name, fk) for t in target.tables for fk in t.foreign_keys]
     fks += [(t.name, fk) for t in source.tables if t.name not in kept for fk in t.foreign_keys]
     for table, fk in fks:
-        for a, b in zip(fk.columns, fk.ref_columns):
+        for a, b in zip(fk.columns, fk.ref_columns, strict=False):
             ka, kb = (table, a), (fk.ref_table, b)
             if ka in final and kb in final:
                 parent[find(ka)] = find(kb)
@@ -479,20 +494,20 @@ def _harmonize_fk_types(changes: list[Change], source: Schema, target: Schema) -
         groups.setdefault(find(key), [])
         if key not in groups[find(key)]:
             groups[find(key)].append(key)
-    wanted: dict[tuple[str, str], dict] = {}  # column -> attributes to override
+    wanted: dict[tuple[str, str], dict[str, Any]] = {}  # column -> attributes to override
     for members in groups.values():
-        cols = [final[m] for m in members]
-        if all(c.type.name in _INT_ORDER for c in cols):
-            wide = cols[0].type
-            for c in cols[1:]:
-                wide = widen(wide, c.type)
+        group = [final[m] for m in members]
+        if all(col.type.name in _INT_ORDER for col in group):
+            wide = group[0].type
+            for col in group[1:]:
+                wide = widen(wide, col.type)
             for m in members:
                 if final[m].type != wide:
                     wanted.setdefault(m, {})["type"] = wide
-        ranked = [c for c in cols if c.charset in _CHARSET_RANK]
-        if ranked and len({c.charset for c in ranked}) > 1:
+        ranked = [col for col in group if col.charset in _CHARSET_RANK]
+        if ranked and len({col.charset for col in ranked}) > 1:
             # string keys: every end gets the widest character set of the group
-            widest = max(ranked, key=lambda c: _CHARSET_RANK[c.charset])
+            widest = max(ranked, key=lambda col: _CHARSET_RANK[col.charset or ""])
             for m in members:
                 if final[m].charset in _CHARSET_RANK and final[m].charset != widest.charset:
                     wanted.setdefault(m, {}).update(charset=widest.charset, collation=widest.collation)
@@ -500,14 +515,15 @@ def _harmonize_fk_types(changes: list[Change], source: Schema, target: Schema) -
         return changes
     out: list[Change] = []
     for c in changes:
+        table = c.table or ""
         if c.kind == "table" and isinstance(c, Add) and any(k[0] == c.name for k in wanted):
             cols = tuple(dataclasses.replace(col, **wanted.pop((c.name, col.name), {}))
                          for col in c.obj.columns)
             c = dataclasses.replace(c, obj=dataclasses.replace(c.obj, columns=cols))
-        elif c.kind == "column" and isinstance(c, Add) and (c.table, c.obj.name) in wanted:
-            c = dataclasses.replace(c, obj=dataclasses.replace(c.obj, **wanted.pop((c.table, c.obj.name))))
-        elif c.kind == "column" and isinstance(c, Alter) and (c.table, c.new.name) in wanted:
-            attrs = wanted.pop((c.table, c.new.name))
+        elif c.kind == "column" and isinstance(c, Add) and (table, c.obj.name) in wanted:
+            c = dataclasses.replace(c, obj=dataclasses.replace(c.obj, **wanted.pop((table, c.obj.name))))
+        elif c.kind == "column" and isinstance(c, Alter) and (table, c.new.name) in wanted:
+            attrs = wanted.pop((table, c.new.name))
             new = dataclasses.replace(c.new, **attrs)
             changed = set(c.changed) | set(attrs)
             changed = {x for x in changed if getattr(new, x, None) != getattr(c.old, x, None)
@@ -590,7 +606,7 @@ def _body(steps: Sequence[Step]) -> str:
             phase = step.phase
             out.append(f"    # -- {phase}")
         for change in step.changes:
-            if getattr(change, "confirmed", True) is False:
+            if isinstance(change, Rename) and change.confirmed is False:
                 out.append("    # " + _comment(
                     f"CONFIRM: likely rename {change.old_name} -> {change.name} ({change.reason}); "
                     f"replace by a drop and an add if it is not one"))
@@ -602,7 +618,7 @@ def _body(steps: Sequence[Step]) -> str:
 _ONE_A_LINE = frozenset({"decisions"})  # long tuples written one item a line
 
 
-def _literal(value) -> str:
+def _literal(value: Any) -> str:
     """``repr`` of a module-level literal; a tuple of tuples or dicts one item a line."""
     if isinstance(value, tuple) and value and all(isinstance(v, (tuple, dict)) for v in value):
         return "(\n" + "".join(f"    {v!r},\n" for v in value) + ")"
@@ -612,7 +628,7 @@ def _literal(value) -> str:
 def render_revision(*, rev_id: str, down_revision: str | None, message: str,
                     branch_labels: Sequence[str] | None, before: str, after: str, policy: str,
                     upgrade: Sequence[Step], downgrade: Sequence[Step],
-                    extra: dict | None = None) -> str:
+                    extra: dict[str, Any] | None = None) -> str:
     """The revision file.  ``extra``: more module-level names (literals), written after
     ``depends_on``."""
     labels = tuple(branch_labels) if branch_labels else None
@@ -649,7 +665,7 @@ def write_revision(rdir: RevisionDir, *, source: Schema, target: Schema, expecte
                    message: str, policy: str = "exact", rev_id: str | None = None,
                    branch: str | None = None, down_revision: str | None = None,
                    upgrade: Sequence[Step], downgrade: Sequence[Step],
-                   extra: dict | None = None, slug: str | None = None) -> RevisionInfo:
+                   extra: dict[str, Any] | None = None, slug: str | None = None) -> RevisionInfo:
     """Write the revision file and the expected state; return where.  ``slug`` names the
     file after the id (default: from the message); ``extra``: see :func:`render_revision`."""
     before, after = fingerprint(source), fingerprint(expected)

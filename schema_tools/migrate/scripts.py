@@ -18,9 +18,9 @@ know, per statement, without a server:
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Sequence
 
 from ..errors import SqlError
 from ..sources.sqlscript import Statement, client_strip, read_sql_file, split_sql
@@ -247,6 +247,7 @@ def stated_renames(sqls: Sequence[str]) -> tuple[tuple[str, str | None, str, str
             if kind == "table":
                 table_origin[new] = table_origin.pop(old, old)
                 continue
+            assert table is not None, f"a {kind} rename names its table"
             origin = table_origin.get(table, table)
             names = renamed.setdefault((kind, origin), {})
             first, _ = names.pop(old.lower(), (old, old))

@@ -11,8 +11,8 @@ The order the server lists a table's indexes and checks in is kept apart, in
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Mapping
 
 # ---------------------------------------------------------------------------------------
 # Column types
@@ -83,7 +83,7 @@ class DataType:
     zerofill: bool = False
 
     @classmethod
-    def parse(cls, text: str) -> "DataType":
+    def parse(cls, text: str) -> DataType:
         """Parse a server ``COLUMN_TYPE`` such as ``decimal(10,2) unsigned``."""
         m = _TYPE_RE.match(text.strip())
         if not m:
@@ -387,8 +387,8 @@ class Row:
 
     name: str
     table: str
-    key: tuple[tuple[str, str], ...]
-    values: tuple[tuple[str, str], ...]
+    key: tuple[tuple[str, str | None], ...]
+    values: tuple[tuple[str, str | None], ...]
 
     def get(self, column: str) -> str | None:
         """The SQL literal of ``column`` in this row."""

@@ -22,9 +22,9 @@ that choice; :func:`index_order` and :func:`check_order` give the order in effec
 from __future__ import annotations
 
 import dataclasses
-from typing import Iterable, Sequence
+from collections.abc import Iterable, Sequence
 
-from .objects import Index, Table
+from .objects import Check, Index, Table
 
 _KIND_RANK = {"primary": 0, "unique": 1, "index": 2, "fulltext": 3, "spatial": 4}
 
@@ -121,7 +121,7 @@ def ordered_indexes(table: Table) -> list[Index]:
     return first + [by_name[n] for n in index_order(table)]
 
 
-def ordered_checks(table: Table) -> list:
+def ordered_checks(table: Table) -> list[Check]:
     by_name = {c.name: c for c in table.checks}
     return [by_name[n] for n in check_order(table)]
 

@@ -180,7 +180,7 @@ def fingerprint(schema: Schema) -> str:
         if name in ("tables", "routines", "views", "triggers", "events", "data"):
             h.update(b"[")
             for i, obj in enumerate(value):
-                h.update(((b"," if i else b"") + _table_text(obj).encode()))
+                h.update((b"," if i else b"") + _table_text(obj).encode())
             h.update(b"]")
         else:
             h.update(_canonical(encode_value(name, value)).encode())
@@ -200,6 +200,7 @@ class Snapshot:
     def fingerprint(self) -> str:
         if self.known_fingerprint is None:
             object.__setattr__(self, "known_fingerprint", fingerprint(self.schema))
+        assert self.known_fingerprint is not None, "set just above"
         return self.known_fingerprint
 
     def to_json(self) -> str:
@@ -211,7 +212,7 @@ class Snapshot:
         }
         return json.dumps(doc, indent=2, ensure_ascii=False) + "\n"
 
-    def write(self, path: str | os.PathLike) -> Path:
+    def write(self, path: str | os.PathLike[str]) -> Path:
         """Write ``path`` and its ``.meta.json`` sidecar; return the content path."""
         path = Path(path)
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -225,7 +226,7 @@ class Snapshot:
         return path
 
     @classmethod
-    def from_json(cls, text: str, *, source: str = "<string>") -> "Snapshot":
+    def from_json(cls, text: str, *, source: str = "<string>") -> Snapshot:
         try:
             doc = json.loads(text)
         except json.JSONDecodeError as exc:
@@ -256,7 +257,7 @@ class Snapshot:
         return snap
 
     @classmethod
-    def read(cls, path: str | os.PathLike) -> "Snapshot":
+    def read(cls, path: str | os.PathLike[str]) -> Snapshot:
         path = Path(path)
         try:
             text = path.read_text(encoding="utf-8")
@@ -280,7 +281,7 @@ def _sha(data: bytes) -> str:
     return "sha256:" + hashlib.sha256(data).hexdigest()
 
 
-def fingerprint_of(path: str | os.PathLike) -> str:
+def fingerprint_of(path: str | os.PathLike[str]) -> str:
     """The fingerprint of the snapshot file ``path``, verified: taken from its sidecar when the
     sidecar records the hash of exactly these bytes, else read and checked in full
     (:class:`InputError` when the file is unreadable, truncated or edited)."""
@@ -294,14 +295,14 @@ def fingerprint_of(path: str | os.PathLike) -> str:
             meta, data = {}, b""
         if isinstance(meta, dict) and isinstance(meta.get("fingerprint"), str) \
                 and meta.get("content") == _sha(data):
-            return meta["fingerprint"]
+            return str(meta["fingerprint"])
     return Snapshot.read(path).fingerprint
 
 
 _HEAD_FIELD = re.compile(r'^    "(\w+)": (.*?),?$')
 
 
-def database_default_of(path: str | os.PathLike) -> tuple[str | None, str | None]:
+def database_default_of(path: str | os.PathLike[str]) -> tuple[str | None, str | None]:
     """(charset, collation) of the database default the snapshot file ``path`` records, read
     from the lines before its first object (``to_json`` writes the schema's scalar
     attributes first, one per line), without parsing the file: a hint to try, never
@@ -326,7 +327,7 @@ def database_default_of(path: str | os.PathLike) -> tuple[str | None, str | None
     return schema.charset, schema.collation
 
 
-def meta_path(path: str | os.PathLike) -> Path:
+def meta_path(path: str | os.PathLike[str]) -> Path:
     path = Path(path)
     stem = path.name[:-5] if path.name.endswith(".json") else path.name
     return path.with_name(stem + ".meta.json")

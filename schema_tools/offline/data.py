@@ -21,9 +21,10 @@ from __future__ import annotations
 import calendar
 import re
 import struct
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
-from typing import Any, Callable
+from typing import Any
 
 from ..model.objects import Column, Schema, Table, TableData
 from .state import OfflineError, Session, State
@@ -42,6 +43,17 @@ class TableRows:
     unknown: str | None = None
 
 
+def _quoted(v: str | None) -> str:
+    assert v is not None, "rows hold QUOTE() text, NULL as the text NULL"
+    return v
+
+
+def _existing(table: Table, name: str) -> Column:
+    col = table.column(name)
+    assert col is not None, f"a key names the column {name} of {table.name}"
+    return col
+
+
 def data_columns(table: Table) -> list[Column]:
     return [c for c in table.columns if c.generated is None]
 
@@ -57,7 +69,7 @@ def rows_from_schema(state: State, schema: Schema) -> None:
         if data is None:
             state.rows[name] = TableRows(unknown=f"the rows of `{name}` are not in the base schema")
             continue
-        rows = [{c.lower(): v for c, v in zip(data.columns, r)} for r in data.rows]
+        rows = [{c.lower(): _quoted(v) for c, v in zip(data.columns, r, strict=False)} for r in data.rows]
         store = TableRows(rows)
         store.auto_increment = _next_auto(table, store)
         state.rows[name] = store
@@ -94,12 +106,12 @@ def table_data(state: State) -> tuple[TableData, ...]:
 
 def _order_key(table: Table) -> Callable[[dict[str, str]], tuple]:
     if table.primary_key is not None:
-        cols = [table.column(p.name) for p in table.primary_key.columns]
+        cols = [_existing(table, p.name) for p in table.primary_key.columns]
     else:
         cols = data_columns(table)
 
     def key(row: dict[str, str]) -> tuple:
-        out = []
+        out: list[tuple[int, Any]] = []
         for c in cols:
             v = _typed(c, row.get(c.name.lower(), "NULL"))
             if v is None:
@@ -265,10 +277,10 @@ def apply_dml(sql: str, head: str, session: Session, state: State) -> bool:
         if head in ("UPDATE", "DELETE") or name is None:
             bare = _STRINGS.sub("''", sql)
             for t in state.tracked:
-                if t in state.tables and re.search(rf"(?<![\w$]){re.escape(t)}(?![\w$])", bare):
-                    if name is None or head in ("UPDATE", "DELETE") and _multi_table(bare, head):
-                        raise OfflineError(f"{head} of the tracked table `{t}`: this form is "
-                                           "not computed offline")
+                if t in state.tables and re.search(rf"(?<![\w$]){re.escape(t)}(?![\w$])", bare) \
+                        and (name is None or head in ("UPDATE", "DELETE") and _multi_table(bare, head)):
+                    raise OfflineError(f"{head} of the tracked table `{t}`: this form is "
+                                       "not computed offline")
         if name is not None:
             _check_indirect_writes(name, head, session, state)
         return False
@@ -505,7 +517,7 @@ class _Parser:
             return self.unary()
         return self.primary()
 
-    def primary(self) -> tuple:
+    def primary(self) -> tuple:  # noqa: C901 - a recursive-descent rule, one branch per primary expression
         t = self.peek()
         if t is None:
             raise OfflineError("syntax error: unexpected end of statement")
@@ -537,7 +549,7 @@ class _Parser:
             return ("default",)
         if w in ("SELECT", "EXISTS"):
             raise OfflineError("a subquery is not computed offline")
-        if w in ("DATE", "TIME", "TIMESTAMP") and self.peek(1) is not None and self.peek(1).kind == "str":
+        if w in ("DATE", "TIME", "TIMESTAMP") and (nxt := self.peek(1)) is not None and nxt.kind == "str":
             raise OfflineError(f"{w} literals are not computed offline")
         if w in ("BINARY", "INTERVAL", "CASE", "ROW"):
             raise OfflineError(f"{w} is not computed offline")
@@ -702,7 +714,7 @@ class _Apply:
                 p.expect_op(")")
                 if len(values) != len(targets):
                     raise OfflineError(f"Column count doesn't match value count at row {len(rows) + 1}")
-                rows.append(list(zip(targets, values)))
+                rows.append(list(zip(targets, values, strict=True)))
                 if not p.take_op(","):
                     break
         odku = None
@@ -891,9 +903,9 @@ class _Apply:
             if any(v is None for v in values):
                 continue
             prows = self.rows if fk.ref_table == self.table.name else pstore.rows
-            pcols = [parent.column(c) for c in fk.ref_columns]
+            pcols = [_existing(parent, c) for c in fk.ref_columns]
             if not any(all(_equal(v, _typed(pc, pr.get(pc.name.lower(), "NULL")), pc.collation)
-                           for v, pc in zip(values, pcols)) for pr in prows):
+                           for v, pc in zip(values, pcols, strict=False)) for pr in prows):
                 raise self.fail("Cannot add or update a child row: a foreign key constraint "
                                 f"fails (`{self.table.name}`, CONSTRAINT `{fk.name}`)")
 
@@ -915,7 +927,7 @@ class _Apply:
                 if cstore is None:
                     continue  # rows of an untracked child are not known
                 crows = self.rows if cname == self.table.name else cstore.rows
-                ccols = [child.column(c) for c in fk.columns]
+                ccols = [_existing(child, c) for c in fk.columns]
                 pcols = [self.column(c) for c in fk.ref_columns]
                 for old in old_rows:
                     key = [_typed(pc, old.get(pc.name.lower(), "NULL")) for pc in pcols]
@@ -923,7 +935,7 @@ class _Apply:
                         if cr is old:
                             continue
                         if all(_equal(_typed(cc, cr.get(cc.name.lower(), "NULL")), k, cc.collation)
-                               for cc, k in zip(ccols, key)):
+                               for cc, k in zip(ccols, key, strict=False)):
                             raise OfflineError(f"rows of `{cname}` reference the changed rows of "
                                                f"`{self.table.name}` (foreign key `{fk.name}`): "
                                                "not computed offline")
@@ -982,7 +994,8 @@ class _Apply:
     def delete(self) -> None:
         self.refuse_features("DELETE")
         pred = self.where()
-        keep, gone = [], []
+        keep: list[dict[str, str]] = []
+        gone: list[dict[str, str]] = []
         for row in self.rows:
             (gone if self.matches(pred, row) else keep).append(row)
         if gone:
@@ -1010,7 +1023,7 @@ class _Eval:
     def value(self, e: tuple) -> Any:
         return self.ev(e)[0]
 
-    def ev(self, e: tuple) -> tuple[Any, str | None]:  # noqa: C901
+    def ev(self, e: tuple) -> tuple[Any, str | None]:  # noqa: C901 - one branch per expression node kind
         kind = e[0]
         conn = self.ap.session.collation_connection
         if kind == "lit":
@@ -1070,9 +1083,9 @@ class _Eval:
             v, cv = self.ev(e[1])
             lo, cl = self.ev(e[2])
             hi, ch = self.ev(e[3])
-            a = _compare(">=", v, lo, _pick(cv, cl, e[1], e[2]))
-            b = _compare("<=", v, hi, _pick(cv, ch, e[1], e[3]))
-            r = None if a is None or b is None else int(a and b)
+            above = _compare(">=", v, lo, _pick(cv, cl, e[1], e[2]))
+            below = _compare("<=", v, hi, _pick(cv, ch, e[1], e[3]))
+            r = None if above is None or below is None else int(above and below)
             if r is not None and e[4]:
                 r = int(not r)
             return r, conn
@@ -1095,14 +1108,14 @@ class _Eval:
                 rem = self.ev(e[2])[0]
             if v is None or rem is None:
                 return None, cv
-            s, r = _as_text(v), _as_text(rem)
-            if r:
+            s, removed = _as_text(v), _as_text(rem)
+            if removed:
                 if e[1] in ("BOTH", "LEADING"):
-                    while s.startswith(r):
-                        s = s[len(r):]
+                    while s.startswith(removed):
+                        s = s[len(removed):]
                 if e[1] in ("BOTH", "TRAILING"):
-                    while s.endswith(r):
-                        s = s[:-len(r)]
+                    while s.endswith(removed):
+                        s = s[:-len(removed)]
             return s, cv
         if kind == "func":
             return self.func(e[1], e[2])
@@ -1183,6 +1196,8 @@ def _compare(op: str, a: Any, b: Any, coll: str | None) -> int | None:
         op = "="
     if a is None or b is None:
         return None
+    x: Any
+    y: Any
     if isinstance(a, bytes) or isinstance(b, bytes):
         if isinstance(a, bytes) and isinstance(b, bytes):
             x, y = a, b
@@ -1313,7 +1328,7 @@ def _typed(col: Column, text: str) -> Any:
     return s
 
 
-def to_text(col: Column, v: Any, strict: bool) -> str:  # noqa: C901
+def to_text(col: Column, v: Any, strict: bool) -> str:  # noqa: C901 - one branch per column type family
     """The QUOTE() text the server stores for value ``v`` in column ``col``."""
     if v is None:
         return "NULL"
@@ -1370,15 +1385,15 @@ def to_text(col: Column, v: Any, strict: bool) -> str:  # noqa: C901
             raise out_of_range()
         return quote(format_double(f))
     if name in ("char", "varchar") or name in _TEXT_BYTES:
-        s = _to_str(v, col)
+        text = _to_str(v, col)
         if name in ("char", "varchar"):
-            if len(s) > (t.length or 0):
+            if len(text) > (t.length or 0):
                 raise OfflineError(f"Data too long for column '{col.name}' at row 1{adjusted}")
-        elif len(s.encode("utf-8")) > _TEXT_BYTES[name]:
+        elif len(text.encode("utf-8")) > _TEXT_BYTES[name]:
             raise OfflineError(f"Data too long for column '{col.name}' at row 1{adjusted}")
         if name == "char":
-            s = s.rstrip(" ")
-        return quote(s)
+            text = text.rstrip(" ")
+        return quote(text)
     if name == "enum":
         if isinstance(v, str):
             for member in t.values:
@@ -1468,6 +1483,8 @@ def _float32(f: float, err: Callable[[], OfflineError]) -> float:
 def _digits(d: Decimal) -> tuple[bool, str, int]:
     """Sign, significant digits and decimal point position (0.DIGITS x 10^decpt)."""
     sign, digits, exp = d.as_tuple()
+    if not isinstance(exp, int):  # an infinity or a NaN: the server refuses the value
+        raise OfflineError(f"the value {d} is out of the DOUBLE range: not computed offline")
     text = "".join(map(str, digits)).rstrip("0")
     return bool(sign), text or "0", len(digits) + exp
 
@@ -1554,10 +1571,9 @@ def _temporal(col: Column, v: Any, adjusted: str) -> str:
     if len(frac.rstrip("0")) > fsp:
         raise OfflineError("fractional seconds beyond the column's precision are not computed offline")
     text = f"{date} {hh:02d}:{mi:02d}:{ss:02d}" + ("." + frac.ljust(fsp, "0")[:fsp] if fsp else "")
-    if name == "timestamp":
-        if not ("1970-01-01 00:00:01" <= text[:19] <= "2038-01-19 03:14:07"):
-            raise OfflineError("TIMESTAMP values near or outside the range depend on the time "
-                               "zone: not computed offline")
+    if name == "timestamp" and not ("1970-01-01 00:00:01" <= text[:19] <= "2038-01-19 03:14:07"):
+        raise OfflineError("TIMESTAMP values near or outside the range depend on the time "
+                           "zone: not computed offline")
     return text
 
 

@@ -35,8 +35,8 @@ hand goes through :mod:`.routines`' reader of the SELECT subset it reproduces.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Sequence
 
 from .state import OfflineError, Session, State
 
@@ -71,9 +71,9 @@ def read_dump_header(text: str) -> DumpOrigin | None:
     numbers = re.match(r"(\d+)\.(\d+)\.(\d+)", server)
     if numbers is None:
         return None
-    version = tuple(int(n) for n in numbers.groups())
+    version = (int(numbers[1]), int(numbers[2]), int(numbers[3]))
     return DumpOrigin(server, "mariadb" if "mariadb" in server.lower() else "mysql",
-                      version, m.group("database") or None)  # type: ignore[arg-type]
+                      version, m.group("database") or None)
 
 
 _QIDENT = r"`(?:[^`]|``)*`"
@@ -215,7 +215,7 @@ def _check_select_lists(toks: Sequence) -> None:
                 u = toks[k] if k < n else None
                 end = u is None or (level == 0 and u.kind == "word" and u.value in _LIST_END) \
                     or (level == 0 and u.kind == "op" and u.text == ")")
-                if end or (level == 0 and u.kind == "op" and u.text == ","):
+                if end or (u is not None and level == 0 and u.kind == "op" and u.text == ","):
                     if len(item) < 3 or item[-2].kind != "word" or item[-2].text != "AS" \
                             or item[-1].kind != "qident":
                         raise _NotPrinted("a selected column without 'AS `name`'")
@@ -224,6 +224,7 @@ def _check_select_lists(toks: Sequence) -> None:
                         break
                     k += 1
                     continue
+                assert u is not None, "the end of the tokens ends the list"
                 if u.kind == "op" and u.text == "(":
                     level += 1
                 elif u.kind == "op" and u.text == ")":

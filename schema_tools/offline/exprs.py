@@ -14,8 +14,8 @@ An expression using anything not covered raises :class:`OfflineError` ("cannot p
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Callable
 
 from sqlglot import exp
 
@@ -167,9 +167,7 @@ class _Printer:
                           exp.Is, exp.In, exp.Between, exp.Like, exp.RegexpLike, exp.And,
                           exp.Or, exp.Xor, exp.Not, exp.Boolean, exp.Escape)):
             return True
-        if isinstance(e, exp.Anonymous) and e.name.lower() in ("json_valid", "isnull"):
-            return True
-        return False
+        return isinstance(e, exp.Anonymous) and e.name.lower() in ("json_valid", "isnull")
 
     def boolean(self, e: exp.Expr) -> exp.Expr:
         """An operand of AND/OR: non-boolean values are compared with 0."""
@@ -463,7 +461,7 @@ class _Printer:
             return exp.EQ(this=e, expression=exp.Literal.number(0))
         return _Bang(this=e)
 
-    def p__Negated(self, e: "_Negated") -> tuple[str, int]:
+    def p__Negated(self, e: _Negated) -> tuple[str, int]:
         inner = e.this
         if isinstance(inner, exp.Is):
             target = inner.expression
@@ -483,7 +481,7 @@ class _Printer:
             return self.p_Escape(inner, negated=True)
         raise _unsupported("NOT")
 
-    def p__Bang(self, e: "_Bang") -> tuple[str, int]:
+    def p__Bang(self, e: _Bang) -> tuple[str, int]:
         return "!" + self.arg(e.this, NEG_P), NEG_P
 
     # ---- CASE / IF

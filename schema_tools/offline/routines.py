@@ -40,8 +40,9 @@ from __future__ import annotations
 
 import datetime as _dt
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, replace
-from typing import Callable
+from typing import Any, Literal, NoReturn, overload
 
 from ..model.objects import Event, Parameter, Routine, Table, Trigger, View
 from .dump_views import DumpedView, dumped_definition, match_dump_form
@@ -80,7 +81,7 @@ class Tok:
         return isinstance(other, Tok) and (self.kind, self.text, self.start, self.end, self.value) \
             == (other.kind, other.text, other.start, other.end, other.value)
 
-    __hash__ = None  # type: ignore[assignment]
+    __hash__ = None  # type: ignore[assignment]  # compared by value, never hashed (as object says)
 
     def __repr__(self) -> str:
         return f"Tok({self.kind!r}, {self.text!r}, {self.start}, {self.end}, {self.value!r})"
@@ -171,6 +172,7 @@ def _token_stream(sql: str, modes: _Modes):
             yield from toks
             toks.clear()
         m = scan(sql, i)
+        assert m is not None, "the scanner's last alternative takes any character"
         kind = m.lastgroup
         if kind == "ws" or kind == "line" or kind == "block":
             i = m.end()
@@ -228,16 +230,17 @@ def _scan_special(sql: str, i: int, modes: _Modes, toks: list[Tok]) -> int:
         toks.append(Tok("nstring", sql[i:e], i, e, value))
         return e
     m = _IDENT_CHARS.match(sql, i)
-    if m and not (c.isdigit() and _NUMBER.match(sql, i).end() >= m.end()):
+    number = _NUMBER.match(sql, i)
+    if m and not (c.isdigit() and number is not None and number.end() >= m.end()):
         word = m.group(0)
         kind = "word"
         if word.startswith("_") and word[1:].lower() in _charset_names():
             kind = "intro"
         toks.append(Tok(kind, word, i, m.end(), word.upper()))
         return m.end()
-    m = _NUMBER.match(sql, i)
-    toks.append(Tok("number", m.group(0), i, m.end(), m.group(0)))
-    return m.end()
+    assert number is not None, "what is left starts with a digit"
+    toks.append(Tok("number", number.group(0), i, number.end(), number.group(0)))
+    return number.end()
 
 
 # =======================================================================================
@@ -501,7 +504,7 @@ def _parse_definer(cur: _Cursor, session: Session) -> str | None:
             m = re.compile(r"[0-9A-Za-z_$.%\-]+").match(cur.sql, h.start)
             if not m:
                 raise OfflineError(f"DEFINER host not understood {cur.near()}")
-            while cur.peek() is not None and cur.peek().start < m.end():
+            while (ahead := cur.peek()) is not None and ahead.start < m.end():
                 cur.i += 1
             host = m.group(0)
         host = host.lower() or "%"
@@ -542,6 +545,12 @@ def _by_size(nbytes: int, names: tuple[str, str, str, str]) -> str:
     if nbytes < 1 << 24:
         return names[2]
     return names[3]
+
+
+@overload
+def _length(cur: _Cursor, *, required: Literal[True]) -> int: ...
+@overload
+def _length(cur: _Cursor, *, required: bool = False) -> int | None: ...
 
 
 def _length(cur: _Cursor, *, required: bool = False) -> int | None:
@@ -613,12 +622,14 @@ def _known_charset(cs: str) -> str:
     return cs
 
 
-def _string_attrs(cur: _Cursor, session: Session, national: bool) -> tuple[str, str]:
+def _string_attrs(  # noqa: C901 - the CHARSET/COLLATE/BINARY/ASCII/UNICODE grammar in one loop
+        cur: _Cursor, session: Session, national: bool) -> tuple[str, str]:
     """The character set and collation a string type gets (MariaDB 10.11 grammar)."""
     binary = False
     cs: str | None = "utf8mb3" if national else None
     coll: str | None = None
     if national:                       # NATIONAL types take BINARY and nothing else
+        assert cs is not None, "utf8mb3, set above"
         return cs, (_bin_collation(cs) if cur.accept_kw("BINARY") else default_collation(cs))
 
     def charset_clause() -> bool:
@@ -702,7 +713,8 @@ def _values(cur: _Cursor) -> list[str]:
         cur.expect_op(",")
 
 
-def parse_type(cur: _Cursor, session: Session, modes: _Modes) -> str:
+def parse_type(  # noqa: C901 - the data type grammar of routines, one branch per type family
+        cur: _Cursor, session: Session, modes: _Modes) -> str:
     """A data type, spelled as information_schema's DTD_IDENTIFIER plus
     `` CHARSET x COLLATE y`` for string types (what introspection records)."""
     t = cur.next()
@@ -716,15 +728,14 @@ def parse_type(cur: _Cursor, session: Session, modes: _Modes) -> str:
         if base in ("char", "varchar"):
             if base == "char" and length is not None and length > 255:
                 raise OfflineError("Column length too big (max = 255); use BLOB or TEXT instead")
-            if base == "varchar" and length * maxlen > _VARCHAR_MAX_BYTES:
+            if base == "varchar" and (length or 0) * maxlen > _VARCHAR_MAX_BYTES:
                 raise OfflineError(f"Column length too big (max = {_VARCHAR_MAX_BYTES // maxlen});"
                                    f" use BLOB or TEXT instead")
             if cs == "binary":
                 return f"{'binary' if base == 'char' else 'varbinary'}({length})"
             return f"{base}({length}) CHARSET {cs} COLLATE {coll}"
-        if base == "text":                       # TEXT(n): the smallest type that fits
-            if length:
-                base = _by_size(length * maxlen, ("tinytext", "text", "mediumtext", "longtext"))
+        if base == "text" and length:            # TEXT(n): the smallest type that fits
+            base = _by_size(length * maxlen, ("tinytext", "text", "mediumtext", "longtext"))
         if base in _TEXT_TO_BLOB:
             if cs == "binary":
                 return _TEXT_TO_BLOB[base]
@@ -764,6 +775,7 @@ def parse_type(cur: _Cursor, session: Session, modes: _Modes) -> str:
             elif m is not None:
                 raise OfflineError(f"{w}({m}) not understood")
             return name + suffix
+        assert m is not None, "a scale comes with a precision"
         if m > 255 or d > 30:
             raise OfflineError("Too big precision or scale")
         if m < d:
@@ -876,7 +888,7 @@ def _is_kw_at(toks: list[Tok], k: int, *words: str) -> bool:
     return not (k > 0 and toks[k - 1].kind == "op" and toks[k - 1].text == ".")
 
 
-def _body_end(cur: _Cursor, what: str) -> int:
+def _body_end(cur: _Cursor, what: str) -> int:  # noqa: C901 - one pass tracking compound statements and labels
     """From the body's first token: the index of the token after the body's last one.
 
     Refuses bodies followed by another statement (a script missing its DELIMITER) and
@@ -903,9 +915,8 @@ def _body_end(cur: _Cursor, what: str) -> int:
                 stack.append("CASE")
             elif _is_kw_at(toks, j, "END"):
                 if j + 1 < n and _is_kw_at(toks, j + 1, *_COMPOUND):
-                    if toks[j + 1].value == "CASE":
-                        if not stack or stack.pop() != "CASE":
-                            raise OfflineError(f"{what}: END CASE without CASE")
+                    if toks[j + 1].value == "CASE" and (not stack or stack.pop() != "CASE"):
+                        raise OfflineError(f"{what}: END CASE without CASE")
                     j += 2
                     continue
                 if not stack:
@@ -1007,9 +1018,10 @@ def _fast_body(cur: _Cursor) -> str | None:
     if first.kind in ("word", "qident") and second is not None and second.kind == "op" \
             and second.text == ":":
         label = first.value if first.kind == "word" else first.value.upper()
-        start_tok = cur.peek(2)
-        if start_tok is None:
+        third = cur.peek(2)
+        if third is None:
             return None
+        start_tok = third
     if not start_tok.is_kw("BEGIN"):
         return None
     sql = cur.sql
@@ -1017,7 +1029,9 @@ def _fast_body(cur: _Cursor) -> str | None:
     pos = start_tok.start
     depth: list[str] = []
     while True:
-        pos = _SKIP.match(sql, pos).end()
+        skipped = _SKIP.match(sql, pos)
+        assert skipped is not None, "the pattern matches the empty string"
+        pos = skipped.end()
         if pos >= n:
             return None
         m = _KEYWORD.match(sql, pos)
@@ -1034,9 +1048,8 @@ def _fast_body(cur: _Cursor) -> str | None:
             if after is None:
                 return None
             if after[0] == "word" and after[1] in _COMPOUND:
-                if after[1] == "CASE":
-                    if not depth or depth.pop() != "CASE":
-                        return None
+                if after[1] == "CASE" and (not depth or depth.pop() != "CASE"):
+                    return None
                 pos = after[3]
                 continue
             if not depth:
@@ -1060,6 +1073,7 @@ def _next_token(sql: str, pos: int) -> tuple[str, str, str, int] | None:
     """(kind, upper text, value, end) of the token at or after ``pos``: a word, a quoted
     name, 'end' at the end of the text, 'other' for anything else; None if unsure."""
     m = _WS_OR_COMMENT.match(sql, pos)
+    assert m is not None, "the pattern matches the empty string"
     pos = m.end()
     if pos >= len(sql):
         return ("end", "", "", pos)
@@ -1127,13 +1141,12 @@ def _head(cur: _Cursor, session: Session) -> _Head | None:
             h.aggregate = True
         else:
             break
-    t = cur.peek()
-    if t is None or not t.is_kw(*_KINDS):
+    kind = cur.peek()
+    if kind is None or not kind.is_kw(*_KINDS):
         return None
     h.kind = cur.next().value
-    if h.algorithm or h.security:
-        if h.kind != "VIEW":
-            return None
+    if (h.algorithm or h.security) and h.kind != "VIEW":
+        return None
     if h.aggregate and h.kind != "FUNCTION":
         return None
     if h.definer is not ... and h.kind == "PROCEDURE" and verb == "ALTER":
@@ -1245,7 +1258,7 @@ def _session_fields(session: Session) -> dict:
 
 
 def _definer(head: _Head) -> str | None:
-    return None if head.definer is ... else head.definer  # type: ignore[return-value]
+    return head.definer if isinstance(head.definer, str) else None
 
 
 # ---------------------------------------------------------------------------- routines
@@ -1259,6 +1272,7 @@ def _create_routine(cur: _Cursor, head: _Head, session: Session, state: State, m
         raise OfflineError(f"{kind} {name}: loadable functions (SONAME) and bodies without a "
                            f"parameter list are not supported offline")
     open_paren = cur.peek()
+    assert open_paren is not None, "at the ( just checked"
     cur.expect_op("(")
     params: list[Parameter] = []
     seen: set[str] = set()
@@ -1268,8 +1282,8 @@ def _create_routine(cur: _Cursor, head: _Head, session: Session, state: State, m
         while True:
             mode = None
             t = cur.peek()
-            if t is not None and t.is_kw("IN", "OUT", "INOUT") and cur.peek(1) is not None \
-                    and cur.peek(1).kind in ("word", "qident"):
+            if t is not None and t.is_kw("IN", "OUT", "INOUT") and (after := cur.peek(1)) is not None \
+                    and after.kind in ("word", "qident"):
                 mode = cur.next().value
             pname = cur.ident("parameter name")
             if pname.lower() in seen:
@@ -1467,9 +1481,9 @@ def _timestamp(cur: _Cursor, what: str) -> _dt.datetime:
     m = _TS.fullmatch(t.value.strip())
     if not m:
         raise OfflineError(f"event {what}: time {t.text} not understood")
-    parts = [int(p) if p else 0 for p in m.groups()]
+    year, month, day, hour, minute, second = (int(p) if p else 0 for p in m.groups())
     try:
-        value = _dt.datetime(*parts)
+        value = _dt.datetime(year, month, day, hour, minute, second)
     except ValueError:
         raise OfflineError(f"event {what}: invalid time {t.text}") from None
     if cur.at_op("+") or cur.at_op("-"):
@@ -1661,7 +1675,7 @@ class _ViewParser:
         self.outer_join = False
 
     # ---- helpers
-    def refuse(self) -> None:
+    def refuse(self) -> NoReturn:
         raise _ViewRefused()
 
     def name_token(self) -> str:
@@ -1684,9 +1698,9 @@ class _ViewParser:
         qualifier = name
         if self.cur.accept_kw("AS"):
             qualifier = self.name_token()
-        elif self.cur.peek() is not None and self.cur.peek().kind == "qident":
+        elif (t := self.cur.peek()) is not None and t.kind == "qident":
             qualifier = self.name_token()
-        elif self.cur.peek() is not None and self.cur.peek().kind == "word" and not self.cur.peek().is_kw(
+        elif (t := self.cur.peek()) is not None and t.kind == "word" and not t.is_kw(
                 "JOIN", "INNER", "CROSS", "LEFT", "RIGHT", "NATURAL", "STRAIGHT_JOIN", "ON", "USING",
                 "WHERE", "GROUP", "ORDER", "LIMIT", "HAVING", "WITH", "UNION", "WINDOW", "FOR",
                 "LOCK", "INTO", "PROCEDURE", "USE", "IGNORE", "FORCE", "EXCEPT", "INTERSECT",
@@ -1801,7 +1815,7 @@ class _ViewParser:
             items.append(self._and())
         if len(items) == 1:
             return items[0]
-        flat = []
+        flat: list[Any] = []
         for it in items:
             flat.extend(it[1] if isinstance(it, tuple) and it[0] == "or" else [it])
         return ("or", flat)
@@ -1812,7 +1826,7 @@ class _ViewParser:
             items.append(self._pred())
         if len(items) == 1:
             return items[0]
-        flat = []
+        flat: list[Any] = []
         for it in items:
             flat.extend(it[1] if isinstance(it, tuple) and it[0] == "and" else [it])
         return ("and", flat)
@@ -1876,8 +1890,9 @@ class _ViewParser:
         return self.operand()
 
 
-def _parse_view_select(cur: _Cursor, state: State, columns: list[str] | None,
-                       name: str) -> tuple[str, bool, list[str], bool]:
+def _parse_view_select(  # noqa: C901 - the SELECT grammar of a view, one branch per clause
+        cur: _Cursor, state: State, columns: list[str] | None,
+        name: str) -> tuple[str, bool, list[str], bool]:
     """(definition, mergeable, column names, has an outer join)."""
     p = _ViewParser(cur, state)
     if not cur.accept_kw("SELECT"):
@@ -1889,10 +1904,10 @@ def _parse_view_select(cur: _Cursor, state: State, columns: list[str] | None,
     list_start = cur.i
     depth = 0
     while cur.peek() is not None and not (depth == 0 and cur.at_kw("FROM")):
-        t = cur.next()
-        if t.kind == "op" and t.text == "(":
+        skipped = cur.next()
+        if skipped.kind == "op" and skipped.text == "(":
             depth += 1
-        elif t.kind == "op" and t.text == ")":
+        elif skipped.kind == "op" and skipped.text == ")":
             depth -= 1
     if cur.peek() is None:
         return _literal_select(p, list_start, distinct, columns)
@@ -1911,8 +1926,8 @@ def _parse_view_select(cur: _Cursor, state: State, columns: list[str] | None,
             for q, _, table in p.sources:
                 items.extend((f"{_qi(q)}.{_qi(c.name)}", c.name) for c in table.columns)
         elif (t is not None and t.kind in ("word", "qident") and nxt is not None
-              and nxt.kind == "op" and nxt.text == "." and cur.peek(2) is not None
-              and cur.peek(2).kind == "op" and cur.peek(2).text == "*"):
+              and nxt.kind == "op" and nxt.text == "." and (star := cur.peek(2)) is not None
+              and star.kind == "op" and star.text == "*"):
             qual = t.text if t.kind == "word" else t.value
             cur.i += 3
             srcs = [s for s in p.sources if s[0] == qual]
@@ -1931,8 +1946,8 @@ def _parse_view_select(cur: _Cursor, state: State, columns: list[str] | None,
                 if a.kind not in ("word", "qident", "string"):
                     p.refuse()
                 alias = a.text if a.kind == "word" else a.value
-            elif cur.peek() is not None and cur.peek().kind in ("qident", "string") or (
-                    cur.peek() is not None and cur.peek().kind == "word" and cur.i < list_end):
+            elif (ahead := cur.peek()) is not None and (ahead.kind in ("qident", "string") or (
+                    ahead.kind == "word" and cur.i < list_end)):
                 a = cur.next()
                 alias = a.text if a.kind == "word" else a.value
             items.append((printed, alias))
@@ -1974,7 +1989,7 @@ def _named_items(p: _ViewParser, items: list[tuple[str, str]],
     if columns is not None:
         if len(columns) != len(items):
             raise OfflineError("View's SELECT and view's field list have different column counts")
-        items = [(pc, n) for (pc, _), n in zip(items, columns)]
+        items = [(pc, n) for (pc, _), n in zip(items, columns, strict=True)]
     names = [n for _, n in items]
     lowered = [n.lower() for n in names]
     for n in names:
@@ -2080,15 +2095,15 @@ def _view(cur: _Cursor, head: _Head, session: Session, state: State, modes: _Mod
             raise _ViewRefused()
     except _ViewRefused:
         raise OfflineError(f"view {name}: {_REFUSE_VIEW}") from None
-    algorithm = head.algorithm or (old.algorithm if alter else "UNDEFINED")
+    algorithm = head.algorithm or (old.algorithm if alter and old is not None else "UNDEFINED")
     if algorithm == "MERGE" and not mergeable:
         algorithm = "UNDEFINED"
     updatable = algorithm != "TEMPTABLE" and mergeable and not outer
     if check != "NONE" and not updatable:
         raise OfflineError(f"CHECK OPTION on non-updatable view '{name}'")
     _mark_updatable(state, name, updatable)
-    definer = _definer(head) if (head.definer is not ... or not alter) else old.definer
-    security = head.security or (old.security if alter else "DEFINER")
+    definer = _definer(head) if (head.definer is not ... or not alter or old is None) else old.definer
+    security = head.security or (old.security if alter and old is not None else "DEFINER")
     state.views[name] = View(
         name=name, definition=definition, algorithm=algorithm, security=security,
         check_option=check, definer=definer, charset_client=session.charset_client,

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import cache
 from importlib import resources
 from typing import TYPE_CHECKING
 
@@ -31,7 +31,7 @@ class OfflineError(Exception):
     """A statement the offline reader cannot apply.  The reader adds ``file:line``."""
 
 
-@lru_cache(maxsize=None)
+@cache
 def _charset_data() -> dict:
     text = resources.files("schema_tools.data").joinpath("mariadb-10.11-charsets.json").read_text()
     return json.loads(text)
@@ -100,7 +100,7 @@ class Session:
     # the database the file being read is of, as it names it (its mariadb-dump header,
     # then USE), and what the header says of the dump (see .dump_views); None: unknown
     database: str | None = None
-    dump: "DumpOrigin | None" = None
+    dump: DumpOrigin | None = None
 
 
 @dataclass
@@ -122,7 +122,7 @@ class State:
     # the lookup tables whose rows are tracked (see .data), their rows, and what the
     # last table DDL statement did that the rows follow (created, altered, renamed...)
     tracked: frozenset[str] = frozenset()
-    rows: dict[str, "TableRows"] = field(default_factory=dict)
+    rows: dict[str, TableRows] = field(default_factory=dict)
     ddl_events: list[tuple] = field(default_factory=list)
 
     def find_table(self, name: str) -> str | None:
@@ -151,7 +151,7 @@ class State:
         return table_data(self)
 
     @classmethod
-    def from_schema(cls, schema: Schema, tracked: frozenset[str] = frozenset()) -> "State":
+    def from_schema(cls, schema: Schema, tracked: frozenset[str] = frozenset()) -> State:
         state = cls(
             tables={t.name: t for t in schema.tables}, views={v.name: v for v in schema.views},
             routines={(r.kind, r.name.lower()): r for r in schema.routines},

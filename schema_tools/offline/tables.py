@@ -48,6 +48,7 @@ Whatever is not modelled raises :class:`OfflineError` saying "... not supported 
 from __future__ import annotations
 
 import re
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -142,7 +143,7 @@ class _Work:
     # definition still take them as nullable when the server sorts the keys)
     made_not_null: set[str] = field(default_factory=set)
     # the UNIQUE keys whose USING HASH this statement forgot (they still sort as HASH keys)
-    was_hash: set[str] = field(default_factory=set)
+    was_hash: set[int] = field(default_factory=set)  # id() of the keys
 
     def col(self, name: str) -> Column | None:
         low = name.lower()
@@ -386,6 +387,7 @@ class _Applier:
         self.state.ddl_events.append(("create", name, self.auto_increment))
 
     def create_like(self, st: P.CreateTable, name: str, exists: bool) -> None:
+        assert st.like is not None, "CREATE TABLE ... LIKE names its source"
         src_name = st.like[1]
         src = self.table(src_name)
         if exists:
@@ -616,13 +618,13 @@ class _Applier:
             raise OfflineError(f"syntax error: USING {using}")
         parts = [IndexColumn(p.column, p.length, p.descending) for p in spec.parts]
         k = _Key(name or "", spec.kind, parts, using, spec.comment or "", spec.ignored, new=True)
-        k.if_not_exists = spec.if_not_exists  # type: ignore[attr-defined]
+        k.if_not_exists = spec.if_not_exists  # type: ignore[attr-defined]  # a mark for this statement, not a field
         return k
 
     def fk_key(self, fk: P.ForeignKeySpec) -> _Key:
         name = fk.constraint or fk.index_name or ""
         k = _Key(name, "index", [IndexColumn(c) for c in fk.columns], generated=True, new=True)
-        k.fk_if_not_exists = fk.if_not_exists  # type: ignore[attr-defined]
+        k.fk_if_not_exists = fk.if_not_exists  # type: ignore[attr-defined]  # a mark for this statement, not a field
         return k
 
     # ---- the shared end of CREATE and ALTER: keys, foreign keys, checks
@@ -658,7 +660,7 @@ class _Applier:
                                        f"the {clause} clause of `{autos[ref]}`")
 
     @staticmethod
-    def check_cascade_refs(w: _Work) -> None:  # noqa: C901
+    def check_cascade_refs(w: _Work) -> None:
         """Columns a foreign key action writes (ON UPDATE CASCADE, ON UPDATE SET NULL,
         ON DELETE SET NULL) may not be read by a CHECK constraint or a STORED generated
         column (VIRTUAL ones, even indexed, are fine)."""
@@ -772,7 +774,7 @@ class _Applier:
                         default = "'0000-00-00 00:00:00" + ("." + "0" * fsp if fsp else "") + "'"
                     w.columns[idx] = replace(col, nullable=False, default=default)
 
-    def check_keys(self, w: _Work) -> None:
+    def check_keys(self, w: _Work) -> None:  # noqa: C901 - the server's key checks, in its order
         maxlen = MAX_KEY_LENGTH.get(w.engine, 3072)
         for key in w.keys:
             if not key.parts:
@@ -824,6 +826,7 @@ class _Applier:
                     elif is_lob:
                         limit = {"tinytext": 255, "tinyblob": 255, "text": 65535,
                                  "blob": 65535}.get(col.type.name, 2 ** 32)
+                        assert part.length is not None, "inside the prefix-length branch"
                         if part.length * mb > limit:
                             raise OfflineError("Incorrect prefix key; the used key part isn't a "
                                                "string, the used length is longer than the key "
@@ -857,6 +860,7 @@ class _Applier:
                     and key.kind != "fulltext":
                 for part in new_parts:
                     col = w.col(part.name)
+                    assert col is not None, f"the key's column {part.name} is checked above"
                     mb = charset_maxlen(col.charset) if col.charset and col.charset != "binary" else 1
                     if _key_part_bytes(col, part.length, mb) > 767:
                         raise OfflineError("Index column size too large. The maximum column size "
@@ -904,7 +908,7 @@ class _Applier:
                 names.append(ch.name)
             pending.append((ch.name, ch))
         nr = 1
-        for i, (name, ch) in enumerate(pending):
+        for name, ch in pending:
             if name is None:
                 while True:
                     cand = f"CONSTRAINT_{nr}"
@@ -913,7 +917,8 @@ class _Applier:
                         break
                 name = cand
                 names.append(name)
-            ctx = ExprContext(self.column_names(w), "CHECK", self.session_charset(), owner=name, year_columns=_year_columns(w))
+            ctx = ExprContext(self.column_names(w), "CHECK", self.session_charset(), owner=name,
+                              year_columns=_year_columns(w))
             clause = print_expression(ch.expr, ctx)
             w.checks.append(Check(name, clause))
 
@@ -928,8 +933,9 @@ class _Applier:
         if not innodb:
             # other engines parse FOREIGN KEY and ignore it (the index stays); the SQL
             # layer still checks the columns its actions would write
-            w.ignored_fks = [(tuple(spec.columns), spec.on_delete or REF_ACTION_DEFAULT,  # type: ignore[attr-defined]
-                              spec.on_update or REF_ACTION_DEFAULT) for spec, _ in new_fks]
+            w.ignored_fks = [  # type: ignore[attr-defined]  # a mark for this statement (getattr), not a field
+                (tuple(spec.columns), spec.on_delete or REF_ACTION_DEFAULT, spec.on_update or REF_ACTION_DEFAULT)
+                for spec, _ in new_fks]
             return
         existing_names = {fk.name.lower() for t in self.state.tables.values()
                           if t.name != w.name for fk in t.foreign_keys}
@@ -997,7 +1003,7 @@ class _Applier:
                 if col is None and checks:
                     raise _fk_error(w.name)
                 ref_cols.append(col)
-        for col, rcol in zip(cols, ref_cols):
+        for col, rcol in zip(cols, ref_cols, strict=True):
             if col.generated is not None:
                 raise OfflineError("foreign keys on generated columns are not supported offline")
             if rcol is not None and not _fk_types_compatible(col, rcol):
@@ -1012,14 +1018,14 @@ class _Applier:
         strict = any(m in self.session.sql_mode.upper().split(",")
                      for m in ("STRICT_TRANS_TABLES", "STRICT_ALL_TABLES"))
         if on_update == "CASCADE" and strict and any(rc is not None and rc.nullable and not col.nullable
-                                                     for col, rc in zip(cols, ref_cols)):
+                                                     for col, rc in zip(cols, ref_cols, strict=True)):
             # a NULL cascading into a NOT NULL column: refused in a strict sql_mode only
             raise _fk_error(w.name)
-        if ref is not None and checks and all(rc is not None for rc in ref_cols):
-            if not _has_index_for(ref, [rc.name for rc in ref_cols if rc is not None]):
-                raise _fk_error(w.name)
+        if ref is not None and checks and all(rc is not None for rc in ref_cols) \
+                and not _has_index_for(ref, [rc.name for rc in ref_cols if rc is not None]):
+            raise _fk_error(w.name)
         final_ref_cols = tuple((rc.name if rc is not None else n)
-                               for rc, n in zip(ref_cols, ref_cols_names))
+                               for rc, n in zip(ref_cols, ref_cols_names, strict=True))
         return ForeignKey(name, tuple(c.name for c in cols), ref_name if ref is None else ref.name,
                           final_ref_cols, on_delete, on_update)
 
@@ -1062,21 +1068,22 @@ class _Applier:
                     raise OfflineError("Storage engine MEMORY doesn't support BLOB/TEXT columns")
         if w.engine == "MEMORY" and any(c.generated is not None for c in w.columns):
             raise OfflineError("MEMORY storage engine does not support generated columns")
-        if w.engine == "Aria" and w.row_format not in (None, "PAGE"):
-            # Aria shows the row format it uses, which is not always the one written (and
-            # kept for a later change of engine): PAGE for TRANSACTIONAL=1, for COMPACT,
-            # REDUNDANT and COMPRESSED, and for FIXED with BLOB/TEXT columns
-            if w.row_format not in ("FIXED", "DYNAMIC") or w.options.get("TRANSACTIONAL") == "1" \
-                    or (w.row_format == "FIXED" and any(
-                        c.type.name in TEXT_TYPES or c.type.name in BLOB_TYPES
-                        or c.type.name in _GEOMETRY_TYPES for c in w.columns)):
-                raise OfflineError(f"ROW_FORMAT={w.row_format} of this Aria table is not "
-                                   f"supported offline (the server shows another)")
+        # Aria shows the row format it uses, which is not always the one written (and
+        # kept for a later change of engine): PAGE for TRANSACTIONAL=1, for COMPACT,
+        # REDUNDANT and COMPRESSED, and for FIXED with BLOB/TEXT columns
+        if w.engine == "Aria" and w.row_format not in (None, "PAGE") and (
+                w.row_format not in ("FIXED", "DYNAMIC") or w.options.get("TRANSACTIONAL") == "1"
+                or (w.row_format == "FIXED" and any(
+                    c.type.name in TEXT_TYPES or c.type.name in BLOB_TYPES
+                    or c.type.name in _GEOMETRY_TYPES for c in w.columns))):
+            raise OfflineError(f"ROW_FORMAT={w.row_format} of this Aria table is not "
+                               f"supported offline (the server shows another)")
 
     # ---- table options
 
-    def apply_table_options(self, w: _Work, options: list[tuple[str, Any]], *,
-                            creating: bool) -> None:
+    def apply_table_options(  # noqa: C901 - one branch per table option, as the server applies them
+            self, w: _Work, options: list[tuple[str, Any]], *,
+            creating: bool) -> None:
         old_engine, old_page_checksum = w.engine, w.options.get("PAGE_CHECKSUM")
         for key, value in options:
             if key in ("CHARSET", "COLLATE"):
@@ -1161,7 +1168,7 @@ class _Applier:
             raise OfflineError("DROP TEMPORARY TABLE is not supported offline")
         missing = []
         names = []
-        for schema, name in st.tables:
+        for _schema, name in st.tables:
             if name not in self.state.tables:
                 missing.append(name)
             elif name not in names:
@@ -1231,8 +1238,9 @@ class _Applier:
 
     # ---- ALTER TABLE
 
-    def alter_table(self, st: P.AlterTable, create_index: P.CreateIndex | None = None,
-                    drop_index: bool = False) -> None:
+    def alter_table(  # noqa: C901 - mysql_alter_table's steps, in the server's order
+            self, st: P.AlterTable, create_index: P.CreateIndex | None = None,
+            drop_index: bool = False) -> None:
         if st.partition:
             raise OfflineError("partitioning is not supported offline")
         old = self.table(st.name)
@@ -1277,7 +1285,7 @@ class _Applier:
                 continue
             if isinstance(a, _SkippedColumn):
                 for k in self.column_keys(a.column):
-                    k.if_not_exists = True  # type: ignore[attr-defined]
+                    k.if_not_exists = True  # type: ignore[attr-defined]  # a mark for this statement, not a field
                     new_keys.append(k)
                 continue
             if isinstance(a, (P.AddColumn, P.ChangeColumn)):
@@ -1377,7 +1385,7 @@ class _Applier:
             elif not if_exists:
                 raise OfflineError(f"Can't DROP CONSTRAINT `{name}`; check that it exists")
         dropped_index_names = []
-        for name, if_exists, word in drop_keys:
+        for name, if_exists, _word in drop_keys:
             key = w.key(name)
             if key is None:
                 if if_exists:
@@ -1474,7 +1482,7 @@ class _Applier:
     def effective_actions(w: _Work, actions: list[Any]) -> list[Any]:
         """The actions left once IF [NOT] EXISTS ones with nothing to do are removed (the
         server gives a note for each; with none left it does not touch the table)."""
-        out = []
+        out: list[Any] = []
         added: set[str] = set()
         for a in actions:
             if isinstance(a, P.AddColumn) and a.if_not_exists and (
@@ -1607,17 +1615,17 @@ class _Applier:
                 if (dtype.length or 0) > limit:
                     raise OfflineError(f"Column length too big for column '{c.name}' "
                                        f"(max = {limit}); use BLOB or TEXT instead")
-            if c.default is not None and c.default.startswith("'") and cs not in ("utf8mb4",
-                                                                                  "utf8mb3"):
-                if any(ord(ch) > 0x7F for ch in c.default):
-                    raise OfflineError("converting a non-ASCII default is not supported offline")
+            if c.default is not None and c.default.startswith("'") and cs not in ("utf8mb4", "utf8mb3") \
+                    and any(ord(ch) > 0x7F for ch in c.default):
+                raise OfflineError("converting a non-ASCII default is not supported offline")
             columns.append(replace(c, type=dtype, charset=cs, collation=coll))
         w.columns = columns
         w.charset, w.collation = cs, coll
 
-    def alter_columns(self, w: _Work, old_columns: list[Column], drops: list[P.DropColumn],
-                      change_order: list[Any],
-                      alter_defaults: dict[str, P.AlterColumnDefault]) -> list[tuple[P.ColumnSpec, Column]]:
+    def alter_columns(  # noqa: C901 - the server's column pass of ALTER TABLE, in its order
+            self, w: _Work, old_columns: list[Column], drops: list[P.DropColumn],
+            change_order: list[Any],
+            alter_defaults: dict[str, P.AlterColumnDefault]) -> list[tuple[P.ColumnSpec, Column]]:
         defs: list[tuple[P.ColumnSpec, Column]] = []
         # drops
         drop_set: set[str] = set()
@@ -1633,7 +1641,7 @@ class _Applier:
         by_low = {c.name.lower(): c for c in current}
         replaced: dict[str, tuple[Column, Any]] = {}  # old lower -> (new column, action)
         renamed: dict[str, str] = {}
-        added: list[tuple[Any, Column]] = []
+        added: list[tuple[Any, Column | None]] = []
         for a in change_order:
             if isinstance(a, P.ChangeColumn):
                 low = a.old.lower()
@@ -1772,9 +1780,10 @@ class _Applier:
                 raise OfflineError(f"Unknown column '{position[1]}' in '{w.name}'")
             w.columns.insert(idx + 1, col)
 
-    def after_column_changes(self, w: _Work, drop_set: set[str], renamed: dict[str, str],
-                             replaced: dict[str, tuple[Column, Any]],
-                             old_columns: list[Column]) -> None:
+    def after_column_changes(  # noqa: C901 - the server's key fix-ups after column changes, in order
+            self, w: _Work, drop_set: set[str], renamed: dict[str, str],
+            replaced: dict[str, tuple[Column, Any]],
+            old_columns: list[Column]) -> None:
         old_by_low = {c.name.lower(): c for c in old_columns}
         # expressions (checks, generated columns) referencing dropped or renamed columns
         # columns turned into or out of YEAR: the server re-reads expressions on them, and
@@ -1796,7 +1805,7 @@ class _Applier:
                 low = part.name.lower()
                 if low in drop_set:
                     continue
-                new_name = renamed.get(low, None)
+                new_name = renamed.get(low)
                 col = w.col(new_name or part.name)
                 length = part.length
                 if low in replaced and col is not None and length is not None:
@@ -1849,7 +1858,7 @@ class _Applier:
 
     def rewrite_expressions(self, w: _Work, drop_set: set[str], renamed: dict[str, str],
                             replaced: dict[str, tuple[Column, Any]],
-                            retyped: set[str] = frozenset()) -> None:
+                            retyped: AbstractSet[str] = frozenset()) -> None:
         """Checks and generated columns hold printed text; re-read and print them again
         with dropped columns unknown and renamed ones renamed."""
         names_after = {c.name.lower(): c.name for c in w.columns}
@@ -1868,11 +1877,11 @@ class _Applier:
             return print_expression(tree, ctx, parent=DEFAULT_P if clause == "DEFAULT" else 0)
 
         kept_checks = []
-        for c in w.checks:
-            refs = _referenced_columns(c.clause)
+        for chk in w.checks:
+            refs = _referenced_columns(chk.clause)
             if refs and refs <= drop_set:
                 continue  # a table CHECK on dropped columns only goes with them
-            kept_checks.append(replace(c, clause=redo(c.clause, "CHECK", c.name)))
+            kept_checks.append(replace(chk, clause=redo(chk.clause, "CHECK", chk.name)))
         w.checks = kept_checks
         cols = []
         for c in w.columns:
@@ -2091,7 +2100,7 @@ def _foreign_key_prefix(a: _Key, b: _Key) -> bool:
         a, b = b, a
     if len(a.parts) > len(b.parts):
         return True
-    for p1, p2 in zip(a.parts, b.parts):
+    for p1, p2 in zip(a.parts, b.parts, strict=False):
         if p1.name.lower() != p2.name.lower() or (p1.length or 0) != (p2.length or 0):
             return True
     return False
@@ -2141,7 +2150,7 @@ def _ref_action(written: str | None, inplace: bool) -> str:
     return written
 
 
-def _alter_is_inplace(actions: list[Any], old: Table, sql_mode: str) -> bool:  # noqa: C901
+def _alter_is_inplace(actions: list[Any], old: Table, sql_mode: str) -> bool:
     """Whether InnoDB runs this ALTER TABLE in place (as far as foreign keys care).
 
     Read off the server: ADD CHECK, DROP PRIMARY KEY without a new one, CONVERT TO,
@@ -2151,16 +2160,15 @@ def _alter_is_inplace(actions: list[Any], old: Table, sql_mode: str) -> bool:  #
     for a in actions:
         if isinstance(a, P.AddCheck):
             return False
-        if isinstance(a, P.ConvertCharset):
-            if any(c.charset not in (None, "binary") for c in old.columns):
-                return False
+        if isinstance(a, P.ConvertCharset) and any(c.charset not in (None, "binary") for c in old.columns):
+            return False
         if isinstance(a, P.DropPrimaryKey) and not adds_pk:
             return False
         if isinstance(a, P.NoOp) and a.what == "ALGORITHM=COPY":
             return False
-        if isinstance(a, P.TableOption) and a.key == "ENGINE":
-            if ENGINES.get(str(a.value).lower()) != (old.engine or "InnoDB"):
-                return False
+        if isinstance(a, P.TableOption) and a.key == "ENGINE" \
+                and ENGINES.get(str(a.value).lower()) != (old.engine or "InnoDB"):
+            return False
         if isinstance(a, P.ChangeColumn):
             prev = next((c for c in old.columns if c.name.lower() == a.old.lower()), None)
             if prev is None:
@@ -2202,10 +2210,9 @@ def _pad_sensitive(tree: exp.Expr, w: _Work) -> bool:
                                             and parent.name.lower() in _PAD_SAFE_FUNCTIONS):
             continue
         return True
-    for node in tree.find_all(exp.Sub):
-        if _unsigned_operand(node.this, w) or _unsigned_operand(node.expression, w):
-            return True  # depends on NO_UNSIGNED_SUBTRACTION
-    return False
+    # NO_UNSIGNED_SUBTRACTION changes a subtraction of an unsigned operand
+    return any(_unsigned_operand(sub.this, w) or _unsigned_operand(sub.expression, w)
+               for sub in tree.find_all(exp.Sub))
 
 
 def _unsigned_operand(e: exp.Expr, w: _Work) -> bool:

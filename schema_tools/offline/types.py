@@ -153,8 +153,9 @@ def resolve_charset_pair(spec: TypeSpec, table_charset: str, table_collation: st
     return cs, default_collation(cs)
 
 
-def resolve_type(spec: TypeSpec, col: str, table_charset: str, table_collation: str,
-                 sql_mode: str = "") -> ResolvedType:
+def resolve_type(  # noqa: C901 - the server's type table, one branch per type
+        spec: TypeSpec, col: str, table_charset: str, table_collation: str,
+        sql_mode: str = "") -> ResolvedType:
     """The server's column type for ``spec`` in a table with the given defaults."""
     name = spec.name
     args = spec.args
@@ -367,7 +368,7 @@ def resolve_type(spec: TypeSpec, col: str, table_charset: str, table_collation: 
 def _sized_lob(nbytes: int, names: tuple[str, ...]) -> str:
     if nbytes == 0:
         return names[1]
-    for limit, name in zip(TEXT_LIMITS, names):
+    for limit, name in zip(TEXT_LIMITS, names, strict=False):
         if nbytes <= limit:
             return name
     return names[3]
@@ -502,9 +503,9 @@ def format_double(x: float, is_float: bool) -> str:
     ax = -x if neg else x
     if is_float:
         digits_exp = format(ax, ".5e")  # 6 significant digits
-        mant, e = digits_exp.split("e")
+        mant, exponent = digits_exp.split("e")
         digits = mant.replace(".", "").rstrip("0") or "0"
-        decpt = int(e) + 1
+        decpt = int(exponent) + 1
     else:
         r = repr(ax)
         m = re.match(r"^(\d+)(?:\.(\d*))?(?:e([+-]\d+))?$", r)
@@ -605,8 +606,9 @@ def literal_default(lit: Literal, dtype: DataType, charset: str | None, col: str
     return text
 
 
-def _literal_default(lit: Literal, dtype: DataType, charset: str | None, col: str,
-                     nullable: bool, collation: str | None = None) -> str:
+def _literal_default(  # noqa: C901 - one branch per literal kind and type family
+        lit: Literal, dtype: DataType, charset: str | None, col: str,
+        nullable: bool, collation: str | None = None) -> str:
     invalid = InvalidDefault(f"Invalid default value for '{col}'")
     if lit.kind == "null":
         if not nullable:
@@ -634,48 +636,49 @@ def _literal_default(lit: Literal, dtype: DataType, charset: str | None, col: st
         return f"{value:f}"
     if kind == "float":
         is_float = dtype.name == "float"
-        value = _float_value(lit, col)
-        if dtype.unsigned and value < 0:
+        fvalue = _float_value(lit, col)
+        if dtype.unsigned and fvalue < 0:
             raise invalid
         if dtype.length is not None and dtype.scale is not None:
             # Field_real::truncate_double: the fraction is rounded with rint() (half to
-            # even on the binary value), then the range 10^(M-D) - 10^-D is checked
+            # even on the binary fvalue), then the range 10^(M-D) - 10^-D is checked
             d, m = dtype.scale, dtype.length
             scale = 10.0 ** d
-            if not math.isinf(value):
-                value = math.floor(value) + round((value - math.floor(value)) * scale) / scale
+            if not math.isinf(fvalue):
+                fvalue = math.floor(fvalue) + round((fvalue - math.floor(fvalue)) * scale) / scale
             limit = 10.0 ** (m - d) - 1.0 / scale
-            if value > limit or value < -limit:
+            if fvalue > limit or fvalue < -limit:
                 raise invalid
             if is_float:
-                value = _to_float32(value)
-            out = f"{value:.{d}f}"
+                fvalue = _to_float32(fvalue)
+            out = f"{fvalue:.{d}f}"
             if out.startswith("-") and float(out) == 0:
                 out = out[1:]
             return out
         if is_float:
-            if abs(value) > 3.4028234663852886e38:
+            if abs(fvalue) > 3.4028234663852886e38:
                 raise invalid
-            value = _to_float32(value)
-        if value == 0:
+            fvalue = _to_float32(fvalue)
+        if fvalue == 0:
             return "0"
-        return format_double(value, is_float)
+        return format_double(fvalue, is_float)
     if kind == "bit":
         if lit.kind == "string":
             raise OfflineError(f"a string default for bit column '{col}' is not supported offline")
-        value = int(_number_of(lit, col)) if lit.kind != "decimal" else None
-        if value is None or lit.kind == "float":
+        bits_or_none = int(_number_of(lit, col)) if lit.kind != "decimal" else None
+        if bits_or_none is None or lit.kind == "float":
             raise OfflineError(f"a non-integer default for bit column '{col}' is not supported offline")
-        if value < 0 or value >= 2 ** (dtype.length or 1):
+        bits = bits_or_none
+        if bits < 0 or bits >= 2 ** (dtype.length or 1):
             raise invalid
-        return f"b'{value:b}'"
+        return f"b'{bits:b}'"
     if kind == "year":
         if lit.kind == "string":
-            m = re.fullmatch(r"\s*(\d{1,4})\s*", lit.text)
-            if not m:
+            ym = re.fullmatch(r"\s*(\d{1,4})\s*", lit.text)
+            if not ym:
                 raise invalid
-            n = int(m.group(1))
-            if len(m.group(1)) <= 2:
+            n = int(ym.group(1))
+            if len(ym.group(1)) <= 2:
                 n = 2000 + n if n < 70 else 1900 + n
         elif lit.kind in ("int",):
             n = int(lit.text)

@@ -17,8 +17,8 @@ time instead of the whole copy.  ``bench/online.py`` prints estimate / actual fo
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Sequence
 
 from ..review.algorithms import COPY, INPLACE, INSTANT, Algorithm
 

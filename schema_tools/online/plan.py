@@ -19,8 +19,8 @@ from __future__ import annotations
 import contextlib
 import io
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 import pymysql
 
@@ -225,10 +225,10 @@ def plan_statements(conn, spec: ConnectionSpec, rdir, plan, options: OnlineOptio
                 probed, error = None, None
                 if prober is not None:
                     try:
-                        probed = probe_on(prober, conn, spec.database, target)
+                        probed = probe_on(prober, conn, spec.database_name, target)
                     except ProbeError as exc:
                         error = str(exc).split(": ", 1)[-1][:120]
-                size = table_sizes(conn, spec.database, [target.table]).get(target.table, TableSize())
+                size = table_sizes(conn, spec.database_name, [target.table]).get(target.table, TableSize())
                 hint = statement_hint(sql) or hints.get(target.table)
                 row = StatementPlan(rev, n, target, predicted.prediction if predicted else None, probed, error,
                                     size, hint, False, "")
@@ -305,7 +305,7 @@ class OnlineRunner:
         if not self._probe_refused:
             try:
                 with Prober(self.conn) as prober:
-                    p = probe_on(prober, self.conn, self.spec.database, target)
+                    p = probe_on(prober, self.conn, self.spec.database_name, target)
                 return p.algorithm.name == COPY or p.blocks_writes, f"ALGORITHM={p.algorithm.name}, LOCK={p.lock}"
             except ProbeError as exc:
                 return True, f"not confirmed ({exc})"
@@ -324,14 +324,14 @@ class OnlineRunner:
         hint = statement_hint(statement) or self.hints.get(target.table)
         if hint == "forbidden":
             return False
-        size = table_sizes(self.conn, self.spec.database, [target.table]).get(target.table, TableSize())
+        size = table_sizes(self.conn, self.spec.database_name, [target.table]).get(target.table, TableSize())
         if hint != "required" and (size.rows < self.options.threshold or not target.online_capable):
             return False
         blocks, what = (True, "required") if hint == "required" else self._blocks(target)
         online, reason = decide(target, blocks, size, hint, self.options)
         if not online:
             return False
-        if table_triggers(self.conn, self.spec.database, target.table) and hint != "required":
+        if table_triggers(self.conn, self.spec.database_name, target.table) and hint != "required":
             self.say(f"    {target.table} has triggers: plain ALTER ({what})")
             return False
         self.say(f"    online: {target.table} ({what}): {reason}")

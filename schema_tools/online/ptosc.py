@@ -36,8 +36,9 @@ import os
 import re
 import shutil
 import tempfile
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Callable
+from typing import NoReturn
 
 import pymysql
 
@@ -134,7 +135,7 @@ def dsn(spec: ConnectionSpec, table: str, defaults: str) -> str:
     else:
         parts.append(f"h={_dsn_value(spec.host or '127.0.0.1', 'host')}")
         parts.append(f"P={spec.port or 3306}")
-    parts.append(f"D={_dsn_value(spec.database, 'database')}")
+    parts.append(f"D={_dsn_value(spec.database_name, 'database')}")
     parts.append(f"t={_dsn_value(table, 'table')}")
     return ",".join(parts)
 
@@ -286,7 +287,7 @@ def run_online(conn, spec: ConnectionSpec, table: str, alter: str, options: Onli
     Raises :class:`OnlineChangeFailed` when pt-osc refuses (nothing changed) and
     :class:`OnlineInterrupted` when it stops part-way, after finishing what it left when the
     server can be reached."""
-    database = spec.database
+    database = spec.database_name
     record = record or (lambda step: None)
     triggers = table_triggers(conn, database, table)
     if triggers:
@@ -316,7 +317,7 @@ def run_online(conn, spec: ConnectionSpec, table: str, alter: str, options: Onli
             _stopped(conn, database, step, stopped, say, record)
         if code != 0:
             # a dry run creates and drops _t_new: what it left goes
-            finish(conn, database, _look(conn, database, step, f"{PTOSC} --dry-run failed"), say)
+            finish(conn, database, step, _look(conn, database, step, f"{PTOSC} --dry-run failed"), say)
             raise OnlineChangeFailed(f"{PTOSC} --dry-run failed on {table} ({child.exit_words(code)}): "
                                      f"{_reason(lines)}")
         argv = command(spec, table, alter, options, defaults, "--execute",
@@ -329,7 +330,7 @@ def run_online(conn, spec: ConnectionSpec, table: str, alter: str, options: Onli
 
 def _execute(conn, spec: ConnectionSpec, step: OnlineStep, argv: list[str], say, secrets, record,
              hold: int | None) -> OnlineStep:
-    database = spec.database
+    database = spec.database_name
     lines: list[str] = []
     proc = child.spawn(argv, env=_env(), keep_open=() if hold is None else (hold,))
     cause = None
@@ -385,7 +386,7 @@ def _execute(conn, spec: ConnectionSpec, step: OnlineStep, argv: list[str], say,
     _stopped(conn, database, step, cause, say, record)
 
 
-def _stopped(conn, database: str, step: OnlineStep, cause: str, say, record) -> None:
+def _stopped(conn, database: str, step: OnlineStep, cause: str, say, record) -> NoReturn:
     """pt-osc stopped early: finish what it left (the table unchanged and clean, or the change
     complete), and raise :class:`OnlineInterrupted` saying which."""
     found = _look(conn, database, step, cause)

@@ -30,8 +30,8 @@ from __future__ import annotations
 import dataclasses
 import json
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 from ..model.objects import Schema
 from ..render.ddl import quote_ident
@@ -181,9 +181,8 @@ def inspect(conn, database: str, step: OnlineStep) -> Found:
     left = tuple(t for t in (step.new_table, step.old_table) if t in there)
     if step.table not in there:
         if step.new_table in there and step.old_table not in there:
-            renamed = _renamed(conn, database, step,
-                               lambda t: step.new_table if t == step.table else t)
-            return Found("dropped", left, triggers, tuple(renamed), dangling)
+            return Found("dropped", left, triggers, tuple(_renamed(
+                conn, database, step, lambda t: step.new_table if t == step.table else t)), dangling)
         return Found("unknown", left, triggers, dangling=dangling,
                      why=f"{step.table} is missing" + ("" if left else f", and neither {step.new_table} "
                                                        f"nor {step.old_table} is there"))

@@ -10,7 +10,7 @@ dependency order, then routines and triggers between ``DELIMITER ;;`` lines.
 from __future__ import annotations
 
 import re
-from typing import Iterable
+from collections.abc import Iterable
 
 from ..flavour import AFTER_ROW_FORMAT, ENGINES_WRITING_PAGE_CHECKSUM
 from ..model.order import ordered_checks, ordered_indexes
@@ -343,9 +343,9 @@ def render_schema(schema: Schema, *, database: str | None = None) -> str:
             table = _replace(table, foreign_keys=kept)
         out.append(create_table(table) + ";")
     for table, fk in deferred:
-        kept = page_checksum_clause(table)
+        checksum = page_checksum_clause(table)
         out.append(f"ALTER TABLE {quote_ident(table.name)} ADD {foreign_key_definition(fk)}"
-                   + (f", {kept}" if kept else "") + ";")
+                   + (f", {checksum}" if checksum else "") + ";")
     for data in schema.data:
         out += insert_rows(data)
     for view in view_order(schema):

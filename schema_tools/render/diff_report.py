@@ -27,7 +27,8 @@ import json
 import re
 import unicodedata
 from collections import Counter
-from typing import Any, Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
+from typing import Any, TypeVar
 
 from ..diff.compare import _DB
 from ..diff.changes import KIND_ORDER, Add, Alter, Change, Drop, Rename
@@ -95,7 +96,10 @@ def clean(text: str, *, keep: str = "") -> str:
 
 
 def _obj(change: Change) -> Any:
-    return change.new if isinstance(change, (Alter, Rename)) else change.obj
+    if isinstance(change, (Alter, Rename)):
+        return change.new
+    assert isinstance(change, (Add, Drop)), type(change).__name__
+    return change.obj
 
 
 def _group_of(change: Change) -> tuple[int, str, str]:
@@ -116,7 +120,10 @@ def _change_key(change: Change) -> tuple:
             getattr(change, "old_name", ""), _line(change))
 
 
-def order_changes(changes: Iterable[Change]) -> list[Change]:
+_C = TypeVar("_C", bound=Change)
+
+
+def order_changes(changes: Iterable[_C]) -> list[_C]:
     """The report order: total and independent of the input order."""
     return sorted(changes, key=_change_key)
 
@@ -337,6 +344,7 @@ def _line(change: Change) -> str:
         where = "" if change.kind == "database" else f" {_display_name(change)}"
         return (f"{_MARK['alter']} {kind}{where}: "
                 + "; ".join(_attr_change(change, a) for a in _display_attrs(change)))
+    assert isinstance(change, (Add, Drop)), type(change).__name__
     definition = _definition(change, change.obj)
     if change.kind == "table":
         sep = " "
@@ -478,6 +486,7 @@ def _json_change(change: Change) -> dict[str, Any]:
         out["old"] = {k: encode_value(k, v) for k, v in _side_values(change, "old").items()}
         out["new"] = {k: encode_value(k, v) for k, v in _side_values(change, "new").items()}
     else:
+        assert isinstance(change, (Add, Drop)), type(change).__name__
         if change.kind == "column":
             out["after"] = change.after
         out["old" if change.action == "drop" else "new"] = _json_object(change.obj)
@@ -685,8 +694,8 @@ def _html_details(change: Change) -> list[str]:
     if isinstance(change, Alter):
         for attr, lines in _long_diffs(change):
             cls = {"+": "ins", "-": "del", "@": "hunk"}
-            body = "\n".join(f'<span class="{cls[l[:1]]}">{_h(l, keep=chr(9))}</span>'
-                             if l[:1] in cls else _h(l, keep=chr(9)) for l in lines)
+            body = "\n".join(f'<span class="{cls[line[:1]]}">{_h(line, keep=chr(9))}</span>'
+                              if line[:1] in cls else _h(line, keep=chr(9)) for line in lines)
             out.append(f"<details><summary>{_h(attr)} diff</summary><pre>{body}</pre></details>")
     elif isinstance(change, (Add, Drop)):
         ddl = _full_ddl(change.obj)

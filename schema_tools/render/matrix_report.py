@@ -181,10 +181,10 @@ def _text(m: Matrix) -> str:
         return "\n".join(out) + "\n"
     out.append("")
     cols = [max(len(_clean(s)), 3) for s in m.sites]
-    out.append(f"{'class':<14}" + "".join(f"{_clean(s):<{w + 2}}" for s, w in zip(m.sites, cols))
-               + "object")
+    out.append(f"{'class':<14}"
+               + "".join(f"{_clean(s):<{w + 2}}" for s, w in zip(m.sites, cols, strict=True)) + "object")
     for o in rest:
-        cells = "".join(f"{(o.cell(s) or '-'):<{w + 2}}" for s, w in zip(m.sites, cols))
+        cells = "".join(f"{(o.cell(s) or '-'):<{w + 2}}" for s, w in zip(m.sites, cols, strict=True))
         note = []
         if o.differs:
             note.append("differs: " + ", ".join(o.differs))
@@ -314,7 +314,7 @@ table.s th:first-child,table.s td:first-child{text-align:left}
 td.n{color:#bbb}
 tr.detail td{background:#fffde7;white-space:normal;padding:6px 12px 10px 32px;font-size:13px}
 tr.detail pre{margin:2px 0 6px;white-space:pre-wrap;word-break:break-word;font-size:12px;background:#fff;border:1px solid #eee;padding:4px}
-"""
+"""  # noqa: E501 - the page's style sheet, one rule a line
 
 _JS = """
 (function(){
@@ -369,7 +369,7 @@ body.addEventListener('click',function(ev){
 });
 apply();
 })();
-"""
+"""  # noqa: E501 - the page's script, one statement a line
 
 
 def _gclass(label: str | None) -> str:
@@ -407,8 +407,8 @@ def _html(m: Matrix) -> str:
                  + "".join(f"<td>{by[cat]}</td>" for cat in CATEGORIES) + "</tr>")
     p.append("</table></div>")
     p.append('<div class="box"><h2>Objects by class</h2><div id="classes">')
-    for c in CLASSES:
-        p.append(f'<span class="chip k-{c}">{c}: <b>{cc[c]}</b></span>')
+    for cls in CLASSES:
+        p.append(f'<span class="chip k-{cls}">{cls}: <b>{cc[cls]}</b></span>')
     p.append("</div><table class=\"s\"><tr><th>kind</th>"
              + "".join(f"<th>{c}</th>" for c in CLASSES) + "</tr>")
     for k in KINDS:
@@ -440,8 +440,8 @@ def _html(m: Matrix) -> str:
             p.append(f'<label><input type="checkbox" name="kind" value="{k}" checked> {k} ({n})'
                      "</label>")
     p.append("</fieldset><fieldset><legend>class</legend>")
-    for c in CLASSES:
-        p.append(f'<label><input type="checkbox" name="class" value="{c}" checked> {c} ({cc[c]})'
+    for cls in CLASSES:
+        p.append(f'<label><input type="checkbox" name="class" value="{cls}" checked> {cls} ({cc[cls]})'
                  "</label>")
     p.append('</fieldset><label>site <select id="site"><option value="">any</option>')
     for j, s in enumerate(m.sites):

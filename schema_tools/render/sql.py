@@ -24,8 +24,8 @@ Every identifier is quoted; definitions come from :mod:`schema_tools.render.ddl`
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Sequence
 
 from ..model.objects import ForeignKey, Index, Schema, Table
 from ..diff.changes import Add, Alter, Change, Drop, Rename
@@ -99,8 +99,14 @@ def _options_clause(old: Table, new: Table, changed: Sequence[str]) -> list[str]
     return out
 
 
+def _table_of(c: Change) -> str:
+    """The table of a change of a sub-object (a column, index, foreign key, check, rows)."""
+    assert c.table is not None, f"a {c.kind} change names its table"
+    return c.table
+
+
 def _option_values(table: Table) -> dict[str, str]:
-    return dict(o.split("=", 1) if "=" in o else (o, "") for o in table.options.split())
+    return dict(o.partition("=")[::2] for o in table.options.split())
 
 
 def _page_checksum_written(old: Table, new: Table) -> bool:
@@ -159,8 +165,8 @@ def _fk_columns_touched(changes: Sequence[Change]) -> set[tuple[str, str]]:
         if c.kind == "column" and isinstance(c, Alter) and (
                 set(c.changed) & {"type", "charset", "collation", "length", "unsigned", "nullable",
                                   "type_name", "scale", "zerofill", "values"}):
-            touched.add((c.table, c.old.name))
-            touched.add((c.table, c.new.name))
+            touched.add((_table_of(c), c.old.name))
+            touched.add((_table_of(c), c.new.name))
     return touched
 
 
@@ -177,68 +183,16 @@ def plan(changes: Sequence[Change], source: Schema, target: Schema, *, reorder: 
     table_renames = {c.old_name: c.name for c in changes if isinstance(c, Rename) and c.kind == "table"}
     rev_table_renames = {v: k for k, v in table_renames.items()}
 
-    def target_name(table: str) -> str:
-        return table_renames.get(table, table)
-
     # -- 0. database: before anything a revision creates (routines take its collation) -----
     for c in changes:
-        if c.kind == "database" and c.new.schema.charset:  # a state without one sets none
+        if c.kind == "database" and isinstance(c, Alter) and c.new.schema.charset:  # a state without one sets none
             steps.append(Step("database", alter_database(c.new.schema.charset, c.new.schema.collation),
                               (c,)))
 
     # -- 1. drop dependents --------------------------------------------------------------
-    for c in changes:
-        if c.kind == "view" and isinstance(c, (Drop, Alter)):
-            steps.append(Step("drop-dependents", f"DROP VIEW IF EXISTS {_q(c.old.name if isinstance(c, Alter) else c.obj.name)}", (c,)))
-        elif c.kind == "trigger" and isinstance(c, (Drop, Alter)):
-            obj = c.old if isinstance(c, Alter) else c.obj
-            steps.append(Step("drop-dependents", f"DROP TRIGGER IF EXISTS {_q(obj.name)}", (c,)))
-        elif c.kind == "routine" and isinstance(c, (Drop, Alter, Rename)):
-            obj = c.old if isinstance(c, (Alter, Rename)) else c.obj
-            steps.append(Step("drop-dependents", f"DROP {obj.kind} IF EXISTS {_q(obj.name)}", (c,)))
-        elif c.kind == "event" and isinstance(c, (Drop, Alter)):
-            obj = c.old if isinstance(c, Alter) else c.obj
-            steps.append(Step("drop-dependents", f"DROP EVENT IF EXISTS {_q(obj.name)}", (c,)))
-
-    # foreign keys to drop: dropped, changed, renamed, or on/to a column whose type changes
-    touched = _fk_columns_touched(changes)
-    dropped_fk: set[tuple[str, str]] = set()
-    readd_fk: list[tuple[str, ForeignKey]] = []
-    fk_changes = {(c.table, c.name): c for c in changes if c.kind == "foreign_key"}
-    for c in changes:
-        if c.kind != "foreign_key":
-            continue
-        src_table = rev_table_renames.get(c.table, c.table)
-        if isinstance(c, Drop):
-            steps.append(Step("drop-dependents", f"ALTER TABLE {_q(src_table)} DROP FOREIGN KEY {_q(c.obj.name)}", (c,), c.table))
-            dropped_fk.add((c.table, c.obj.name))
-        elif isinstance(c, (Alter, Rename)):
-            steps.append(Step("drop-dependents", f"ALTER TABLE {_q(src_table)} DROP FOREIGN KEY {_q(c.old.name)}", (c,), c.table))
-            dropped_fk.add((c.table, c.old.name))
-    dropped_tables = {c.name for c in changes if c.kind == "table" and isinstance(c, Drop)}
-    for t in source.tables:
-        if t.name in dropped_tables:
-            # a table that goes away lets go of its parents first, so that they can change
-            for fk in t.foreign_keys:
-                steps.append(Step("drop-dependents", f"ALTER TABLE {_q(t.name)} DROP FOREIGN KEY {_q(fk.name)}", (), t.name))
-            continue
-        for fk in t.foreign_keys:
-            tt = target_name(t.name)
-            if (tt, fk.name) in dropped_fk:
-                continue
-            uses = {(tt, col) for col in fk.columns} | {(target_name(fk.ref_table), col) for col in fk.ref_columns}
-            if uses & touched and (tt, fk.name) not in fk_changes:
-                steps.append(Step("drop-dependents", f"ALTER TABLE {_q(t.name)} DROP FOREIGN KEY {_q(fk.name)}", (), tt))
-                # re-created as the target has it (with its renamed columns); one the target
-                # lacks or defines otherwise, which a selection of the changes (the additive
-                # policy) leaves as it is, as it was
-                target_fk = (next((f for f in tgt_tables[tt].foreign_keys if f.name == fk.name), None)
-                             if tt in tgt_tables else None)
-                if target_fk is None or (target_fk.on_delete, target_fk.on_update, len(target_fk.columns),
-                                         target_fk.ref_table) != (fk.on_delete, fk.on_update, len(fk.columns),
-                                                                  target_name(fk.ref_table)):
-                    target_fk = fk
-                readd_fk.append((tt, target_fk))
+    steps += _drop_dependents(changes)
+    fk_steps, readd_fk = _drop_foreign_keys(changes, source, tgt_tables, table_renames, rev_table_renames)
+    steps += fk_steps
 
     # -- 2. rename tables ------------------------------------------------------------------
     for c in changes:
@@ -251,36 +205,15 @@ def plan(changes: Sequence[Change], source: Schema, target: Schema, *, reorder: 
         steps.append(Step("create-tables", create_table(c.obj, foreign_keys=False), (c,), c.name))
 
     # -- 4. alter tables -------------------------------------------------------------------------
-    by_table: dict[str, list[Change]] = {}
     stated: set[int] = set()  # the steps that state a table's page checksum
-    for c in changes:
-        if c.table and c.kind in ("column", "index", "check"):
-            by_table.setdefault(c.table, []).append(c)
-        elif c.kind == "table" and isinstance(c, Alter):
-            by_table.setdefault(c.name, []).append(c)
-    src_tables = _table_by_name(source)
-    for name in sorted(set(by_table) | set(tgt_tables)):
-        table_changes = by_table.get(name, [])
-        before = src_tables.get(rev_table_renames.get(name, name))
-        table_steps = _alter_table(name, table_changes, tgt_tables.get(name), stated,
-                                   before if name not in {c.name for c in added_tables} else None)
-        if reorder and before is not None and name in tgt_tables and name not in {c.name for c in added_tables}:
-            table_steps += _reorder(name, table_changes, before, tgt_tables[name], table_steps, stated)
-        steps += table_steps
+    steps += _alter_tables(changes, source, tgt_tables, rev_table_renames,
+                           {c.name for c in added_tables}, stated, reorder=reorder)
 
     # -- 4b. lookup data: rows deleted, updated, inserted, by primary key ------------------
     steps += _data_steps(changes, tgt_tables, _counter_steps(changes, source, target) if counters else None)
 
     # -- 5. foreign keys -------------------------------------------------------------------------
-    for c in added_tables:
-        for fk in c.obj.foreign_keys:
-            steps.append(Step("add-foreign-keys", f"ALTER TABLE {_q(c.name)} ADD {foreign_key_definition(fk)}", (c,), c.name))
-    for c in changes:
-        if c.kind == "foreign_key" and isinstance(c, (Add, Alter, Rename)):
-            fk = c.obj if isinstance(c, Add) else c.new
-            steps.append(Step("add-foreign-keys", f"ALTER TABLE {_q(c.table)} ADD {foreign_key_definition(fk)}", (c,), c.table))
-    for table, fk in readd_fk:
-        steps.append(Step("add-foreign-keys", f"ALTER TABLE {_q(table)} ADD {foreign_key_definition(fk)}", (), table))
+    steps += _add_foreign_keys(changes, added_tables, readd_fk)
     steps += _page_checksums_restated(steps, tgt_tables, stated)
 
     # -- 6. drop tables, children first ----------------------------------------------------------
@@ -292,6 +225,129 @@ def plan(changes: Sequence[Change], source: Schema, target: Schema, *, reorder: 
         steps.append(Step("drop-tables", f"DROP TABLE {_q(c.name)}", (c,), c.name))
 
     # -- 7. create dependents ---------------------------------------------------------------------
+    steps += _create_dependents(changes, source, target)
+    return steps
+
+
+def _drop_dependents(changes: Sequence[Change]) -> list[Step]:
+    """Views, triggers, routines and events that go away or change: dropped first."""
+    steps: list[Step] = []
+    for c in changes:
+        if c.kind == "view" and isinstance(c, (Drop, Alter)):
+            view = c.old if isinstance(c, Alter) else c.obj
+            steps.append(Step("drop-dependents", f"DROP VIEW IF EXISTS {_q(view.name)}", (c,)))
+        elif c.kind == "trigger" and isinstance(c, (Drop, Alter)):
+            obj = c.old if isinstance(c, Alter) else c.obj
+            steps.append(Step("drop-dependents", f"DROP TRIGGER IF EXISTS {_q(obj.name)}", (c,)))
+        elif c.kind == "routine" and isinstance(c, (Drop, Alter, Rename)):
+            obj = c.old if isinstance(c, (Alter, Rename)) else c.obj
+            steps.append(Step("drop-dependents", f"DROP {obj.kind} IF EXISTS {_q(obj.name)}", (c,)))
+        elif c.kind == "event" and isinstance(c, (Drop, Alter)):
+            obj = c.old if isinstance(c, Alter) else c.obj
+            steps.append(Step("drop-dependents", f"DROP EVENT IF EXISTS {_q(obj.name)}", (c,)))
+    return steps
+
+
+def _drop_foreign_keys(changes: Sequence[Change], source: Schema, tgt_tables: dict[str, Table],
+                       table_renames: dict[str, str], rev_table_renames: dict[str, str]
+                       ) -> tuple[list[Step], list[tuple[str, ForeignKey]]]:
+    """The foreign keys to drop: dropped, changed, renamed, or on/to a column whose type
+    changes; and those of them to add back afterwards, as (table, foreign key)."""
+    def target_name(table: str) -> str:
+        return table_renames.get(table, table)
+
+    def drop_fk(table: str, fk_name: str) -> str:
+        return f"ALTER TABLE {_q(table)} DROP FOREIGN KEY {_q(fk_name)}"
+
+    steps: list[Step] = []
+    touched = _fk_columns_touched(changes)
+    dropped_fk: set[tuple[str, str]] = set()
+    readd_fk: list[tuple[str, ForeignKey]] = []
+    fk_changes = {(c.table, c.name): c for c in changes if c.kind == "foreign_key"}
+    for c in changes:
+        if c.kind != "foreign_key":
+            continue
+        table = _table_of(c)
+        src_table = rev_table_renames.get(table, table)
+        if isinstance(c, Drop):
+            steps.append(Step("drop-dependents", drop_fk(src_table, c.obj.name), (c,), table))
+            dropped_fk.add((table, c.obj.name))
+        elif isinstance(c, (Alter, Rename)):
+            steps.append(Step("drop-dependents", drop_fk(src_table, c.old.name), (c,), table))
+            dropped_fk.add((table, c.old.name))
+    dropped_tables = {c.name for c in changes if c.kind == "table" and isinstance(c, Drop)}
+    for t in source.tables:
+        if t.name in dropped_tables:
+            # a table that goes away lets go of its parents first, so that they can change
+            for fk in t.foreign_keys:
+                steps.append(Step("drop-dependents", drop_fk(t.name, fk.name), (), t.name))
+            continue
+        for fk in t.foreign_keys:
+            tt = target_name(t.name)
+            if (tt, fk.name) in dropped_fk:
+                continue
+            uses = {(tt, col) for col in fk.columns} | {(target_name(fk.ref_table), col) for col in fk.ref_columns}
+            if uses & touched and (tt, fk.name) not in fk_changes:
+                steps.append(Step("drop-dependents", drop_fk(t.name, fk.name), (), tt))
+                # re-created as the target has it (with its renamed columns); one the target
+                # lacks or defines otherwise, which a selection of the changes (the additive
+                # policy) leaves as it is, as it was
+                target_fk = (next((f for f in tgt_tables[tt].foreign_keys if f.name == fk.name), None)
+                             if tt in tgt_tables else None)
+                if target_fk is None or (target_fk.on_delete, target_fk.on_update, len(target_fk.columns),
+                                         target_fk.ref_table) != (fk.on_delete, fk.on_update, len(fk.columns),
+                                                                  target_name(fk.ref_table)):
+                    target_fk = fk
+                readd_fk.append((tt, target_fk))
+    return steps, readd_fk
+
+
+def _alter_tables(changes: Sequence[Change], source: Schema, tgt_tables: dict[str, Table],
+                  rev_table_renames: dict[str, str], added: set[str], stated: set[int], *,
+                  reorder: bool) -> list[Step]:
+    """The ALTER TABLE statements of each table, in name order (``added``: the tables
+    created by the plan; ``stated`` collects the steps that state a page checksum)."""
+    steps: list[Step] = []
+    by_table: dict[str, list[Change]] = {}
+    for c in changes:
+        if c.table and c.kind in ("column", "index", "check"):
+            by_table.setdefault(c.table, []).append(c)
+        elif c.kind == "table" and isinstance(c, Alter):
+            by_table.setdefault(c.name, []).append(c)
+    src_tables = _table_by_name(source)
+    for name in sorted(set(by_table) | set(tgt_tables)):
+        table_changes = by_table.get(name, [])
+        before = src_tables.get(rev_table_renames.get(name, name))
+        table_steps = _alter_table(name, table_changes, tgt_tables.get(name), stated,
+                                   before if name not in added else None)
+        if reorder and before is not None and name in tgt_tables and name not in added:
+            table_steps += _reorder(name, table_changes, before, tgt_tables[name], table_steps, stated)
+        steps += table_steps
+    return steps
+
+
+def _add_foreign_keys(changes: Sequence[Change], added_tables: Sequence[Add],
+                      readd_fk: Sequence[tuple[str, ForeignKey]]) -> list[Step]:
+    """The foreign keys of new tables, new or changed ones, and those dropped to be re-added."""
+    def add_fk(table: str, fk: ForeignKey) -> str:
+        return f"ALTER TABLE {_q(table)} ADD {foreign_key_definition(fk)}"
+
+    steps: list[Step] = []
+    for c in added_tables:
+        for fk in c.obj.foreign_keys:
+            steps.append(Step("add-foreign-keys", add_fk(c.name, fk), (c,), c.name))
+    for change in changes:
+        if change.kind == "foreign_key" and isinstance(change, (Add, Alter, Rename)):
+            fk = change.obj if isinstance(change, Add) else change.new
+            steps.append(Step("add-foreign-keys", add_fk(_table_of(change), fk), (change,), change.table))
+    for table, fk in readd_fk:
+        steps.append(Step("add-foreign-keys", add_fk(table, fk), (), table))
+    return steps
+
+
+def _create_dependents(changes: Sequence[Change], source: Schema, target: Schema) -> list[Step]:
+    """Views, routines, events and triggers that are new or changed, created last."""
+    steps: list[Step] = []
     wanted_views = {c.name for c in changes if c.kind == "view" and isinstance(c, (Add, Alter))}
     for view in view_order(target):
         if view.name in wanted_views:
@@ -394,10 +450,10 @@ def _data_steps(changes: Sequence[Change], tables: dict[str, Table],
             depth[name] = 1 + max((level(r, seen | {name}) for r in refs), default=-1)
         return depth[name]
 
-    data = [c for c in changes if c.kind == "data"]
-    drops = sorted((c for c in data if isinstance(c, Drop)), key=lambda c: -level(c.table))
-    adds = sorted((c for c in data if isinstance(c, Add)), key=lambda c: level(c.table))
-    data = drops + [c for c in data if not isinstance(c, (Add, Drop))] + adds
+    changed = [c for c in changes if c.kind == "data"]
+    drops: list[Change] = sorted((c for c in changed if isinstance(c, Drop)), key=lambda c: -level(_table_of(c)))
+    adds = sorted((c for c in changed if isinstance(c, Add)), key=lambda c: level(_table_of(c)))
+    data = drops + [c for c in changed if not isinstance(c, (Add, Drop))] + adds
 
     def where(row) -> str:
         return " AND ".join(f"{_q(k)} = {v}" if v != "NULL" else f"{_q(k)} IS NULL" for k, v in row.key)
@@ -408,14 +464,14 @@ def _data_steps(changes: Sequence[Change], tables: dict[str, Table],
     for c in data:
         if isinstance(c, Alter):
             sets = ", ".join(f"{_q(col)} = {c.new.get(col)}" for col in c.changed)
-            steps.append(Step("data", f"UPDATE {_q(c.table)} SET {sets} WHERE {where(c.old)}", (c,), c.table,
+            steps.append(Step("data", f"UPDATE {_q(_table_of(c))} SET {sets} WHERE {where(c.old)}", (c,), c.table,
                               session=_DATA_SESSION))
     for c in data:
         if isinstance(c, Add):
-            table = tables.get(c.table)
+            table = tables.get(_table_of(c))
             known = {col.name for col in table.columns} if table else None
             pairs = [(k, v) for k, v in c.obj.values if known is None or k in known]
-            steps.append(Step("data", f"INSERT INTO {_q(c.table)} (" + ", ".join(_q(k) for k, _ in pairs)
+            steps.append(Step("data", f"INSERT INTO {_q(_table_of(c))} (" + ", ".join(_q(k) for k, _ in pairs)
                               + ") VALUES (" + ", ".join(v for _, v in pairs) + ")", (c,), c.table,
                               session=_DATA_SESSION))
     if counters is not None:
@@ -490,17 +546,19 @@ def _hash_by_necessity(index: Index, table: Table) -> bool:
     return False
 
 
-def _alter_table(table: str, changes: list[Change], target: Table | None,
-                 stated: set[int] | None = None, before: Table | None = None) -> list[Step]:
+def _alter_table(  # noqa: C901 - one clause per change kind, in the order the server needs
+        table: str, changes: list[Change], target: Table | None,
+        stated: set[int] | None = None, before: Table | None = None) -> list[Step]:
     steps: list[Step] = []
     renames = [c for c in changes if c.kind == "column" and isinstance(c, Rename)]
     if renames:
         # a rename keeps the old definition; other differences follow in the next statement
-        keep = dataclasses.replace(target, charset=None, collation=None) if target else None
-        clauses = [f"CHANGE COLUMN {_q(c.old.name)} "
-                   f"{column_definition(dataclasses.replace(c.old, name=c.new.name), keep)}"
-                   for c in renames]
-        steps.append(Step("alter-tables", f"ALTER TABLE {_q(table)} " + ", ".join(clauses), tuple(renames), table))
+        assert target is not None, f"the target has the table {table} whose columns are renamed"
+        keep = dataclasses.replace(target, charset=None, collation=None)
+        changes_ = [f"CHANGE COLUMN {_q(c.old.name)} "
+                    f"{column_definition(dataclasses.replace(c.old, name=c.new.name), keep)}"
+                    for c in renames]
+        steps.append(Step("alter-tables", f"ALTER TABLE {_q(table)} " + ", ".join(changes_), tuple(renames), table))
     index_renames = [c for c in changes if c.kind == "index" and isinstance(c, Rename)]
     clauses: list[str] = []
     carried: list[Change] = []
@@ -514,14 +572,14 @@ def _alter_table(table: str, changes: list[Change], target: Table | None,
         # explicit character sets: the table's default may change in the same statement
         explicit = dataclasses.replace(target, charset=None, collation=None)
         for col in target.columns:
-            c = column_changes.get(col.name)
-            if c is None:
+            change = column_changes.get(col.name)
+            if change is None:
                 continue
-            if isinstance(c, Add):
-                clauses.append(f"ADD COLUMN {column_definition(c.obj, explicit)}{_position(c.after)}")
+            if isinstance(change, Add):
+                clauses.append(f"ADD COLUMN {column_definition(change.obj, explicit)}{_position(change.after)}")
             else:
-                pos = _position(c.new_after) if "position" in c.changed else ""
-                clauses.append(f"MODIFY COLUMN {column_definition(c.new, explicit)}{pos}")
+                pos = _position(change.new_after) if "position" in change.changed else ""
+                clauses.append(f"MODIFY COLUMN {column_definition(change.new, explicit)}{pos}")
             carried.append(c)
     # indexes: new and replacement indexes are added before old ones are dropped
     for c in changes:
@@ -616,7 +674,7 @@ def _predicted_orders(changes: Sequence[Change], before: Table, target: Table,
 
 def _out_of_place(have: Sequence[str], want: Sequence[str]) -> tuple[str, ...]:
     """``want`` from the first place where ``have`` differs from it on."""
-    first = next((i for i, (a, b) in enumerate(zip(have, want)) if a != b), None)
+    first = next((i for i, (a, b) in enumerate(zip(have, want, strict=False)) if a != b), None)
     if first is None:
         first = min(len(have), len(want)) if tuple(have) != tuple(want) else len(want)
     return tuple(want[first:])

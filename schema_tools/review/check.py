@@ -75,7 +75,7 @@ def check_revisions(rdir: str | Path) -> list[Problem]:
         problems.append(Problem("legacy", None, str(exc)))
     fingerprints: dict[str, tuple[str | None, str | None]] = {}
 
-    def state_fp(path: Path):
+    def state_fp(path: Path) -> tuple[str | None, str | None]:
         key = str(path)
         if key not in fingerprints:
             fingerprints[key] = _state_fingerprint(path)
@@ -87,6 +87,7 @@ def check_revisions(rdir: str | Path) -> list[Problem]:
             problems.append(Problem("unapproved", r.rev_id, f"{r.path.name} has no approval "
                                     f"(schema-tools review --approve {r.rev_id} --by NAME)"))
         elif state == "modified":
+            assert approval is not None, "a modified revision was approved"
             problems.append(Problem("modified", r.rev_id, f"{r.path.name} or its state changed after "
                                     f"{approval.by} approved it on {approval.at}; review it again"))
         after, err = state_fp(rset.state_path(r.rev_id))
@@ -101,6 +102,7 @@ def check_revisions(rdir: str | Path) -> list[Problem]:
                                     f"{', '.join(missing_parent)}, which is not in the directory"))
         if len(r.down_revisions) <= 1 and not missing_parent:
             before_path = rset.before_state_path(r)
+            assert before_path is not None, "one parent at most: a state to start from"
             before, err = state_fp(before_path)
             if err:
                 problems.append(Problem("state", r.rev_id, err))

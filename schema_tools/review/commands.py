@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Sequence
 
 from ..errors import EXIT_DIFFERENCES, InputError, SchemaToolsError
 from ..flavour import Flavour
@@ -49,9 +49,10 @@ def review_directory(rdir: str | Path, revisions: Sequence[str] = (), *, url: st
     with live_database(url, conn=conn, defaults_file=defaults_file, count_timeout=timeout) as (stats, data):
         for rev in chosen:
             out.append(review_revision(rset, rev, config, stats=stats, flavour=flavour, data=data))
-    for review, rev in zip(out, chosen):
+    for review, rev in zip(out, chosen, strict=True):
         state, approval = approval_state(rset, rev, approvals)
         if state == "approved":
+            assert approval is not None, "an approved revision has its approval"
             review.findings = [dataclasses.replace(f, accepted_by=approval.by)
                                if f.code in approval.accepted else f for f in review.findings]
     return out

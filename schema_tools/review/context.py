@@ -5,9 +5,10 @@ its rows (:mod:`.data`)."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import TYPE_CHECKING, Iterator
+from typing import TYPE_CHECKING, TypeGuard
 
 from ..diff.changes import Add, Change, Drop, Rename
 from ..flavour import MARIADB, Flavour
@@ -61,9 +62,9 @@ class ReviewContext:
     @cached_property
     def table_renames(self) -> dict[str, str]:
         """Old name -> new name."""
-        return {c.old_name: c.name for c in self.of("table", Rename)}
+        return {c.old_name: c.name for c in self.of("table", Rename) if isinstance(c, Rename)}
 
-    def is_existing(self, table: str | None) -> bool:
+    def is_existing(self, table: str | None) -> TypeGuard[str]:
         """Whether ``table`` (named as in the target) had rows before: it is not new."""
         return table is not None and table not in self.added_tables
 
@@ -94,7 +95,7 @@ class ReviewContext:
     def before_column(self, table: str, column: str) -> str | None:
         """The name ``column`` of ``table`` (both named as in the target) had before the
         change; ``None`` when it is new (or its table is)."""
-        renamed = [c for c in self.of("column", Rename) if c.table == table]
+        renamed = [c for c in self.of("column", Rename) if isinstance(c, Rename) and c.table == table]
         for c in renamed:
             if c.name == column:
                 return c.old_name
@@ -108,8 +109,9 @@ class ReviewContext:
 
     def before_columns(self, table: str, columns: tuple[str, ...] | list[str]) -> tuple[str, ...] | None:
         """:meth:`before_column` of each, or ``None`` when one of them is new."""
-        out = tuple(self.before_column(table, c) for c in columns)
-        return None if any(c is None for c in out) else out  # type: ignore[return-value]
+        out = [self.before_column(table, c) for c in columns]
+        names = tuple(n for n in out if n is not None)
+        return names if len(names) == len(out) else None
 
     @cached_property
     def changes_rows(self) -> bool:
@@ -143,7 +145,7 @@ class ReviewContext:
         return [(c, tokenize(c.sql or "")) for c in self.statements("upgrade")]
 
 
-def _size(n: int) -> str:
+def _size(n: float) -> str:
     for unit in ("B", "KiB", "MiB", "GiB"):
         if n < 1024:
             return f"{n:.0f} {unit}" if unit == "B" else f"{n:.1f} {unit}"

@@ -12,9 +12,9 @@ treated as hostile); the only other text in a query is integers computed here.
 
 from __future__ import annotations
 
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Iterator, Sequence
 
 from ..flavour import Flavour, detect
 from ..model.objects import DataType
@@ -85,7 +85,7 @@ class DataProbe:
         """Rows of ``child`` whose ``columns`` are all non-NULL and match no row of
         ``parent`` (a foreign key's MATCH SIMPLE: a row with a NULL is not checked)."""
         not_null = " AND ".join(f"c.{q(a)} IS NOT NULL" for a in columns)
-        match = " AND ".join(f"p.{q(b)} = c.{q(a)}" for a, b in zip(columns, ref_columns))
+        match = " AND ".join(f"p.{q(b)} = c.{q(a)}" for a, b in zip(columns, ref_columns, strict=False))
         return self._count((child, parent),
                            f"SELECT COUNT(*) FROM {q(child)} AS c WHERE {not_null} AND NOT EXISTS "
                            f"(SELECT 1 FROM {q(parent)} AS p WHERE {match})")
@@ -239,6 +239,7 @@ def live_database(url: str | None = None, *, conn=None, defaults_file=None,
     owned = conn is None
     where = "the database"
     if owned:
+        assert url is not None, "a URL, or an open connection"
         spec = parse_url(url, defaults_file=defaults_file)
         if not spec.database:
             raise InputError(f"{spec.redacted()}: the URL names no database")

@@ -16,8 +16,8 @@ SQL built at run time (``PREPARE`` of a string) is not read.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Iterable
 
 from ..diff.changes import Drop, Rename
 from ..model.objects import Schema
@@ -69,6 +69,7 @@ def gone_names(changes: Iterable) -> Gone:
             if isinstance(c, Rename) and old.lower() == c.name.lower():
                 continue  # column names are case-insensitive: nothing breaks
             what = "dropped" if isinstance(c, Drop) else f"renamed to {c.name}"
+            assert c.table is not None, "a column change names its table"
             for table in {c.table, renamed_to.get(c.table, c.table)}:
                 columns.setdefault(table, {})[old.lower()] = (old, what)
     return Gone(tables, columns)
@@ -103,8 +104,9 @@ def _is_dot(t: Token | None) -> bool:
     return t is not None and t.kind == "op" and t.value == "."
 
 
-def references(body: str, *, known_tables: Iterable[str], gone: Gone, after: Schema,
-               own_table: str | None = None, variables: Iterable[str] = ()) -> list[tuple[str, str]]:
+def references(  # noqa: C901 - one token pass tracking aliases, scopes and variables
+        body: str, *, known_tables: Iterable[str], gone: Gone, after: Schema,
+        own_table: str | None = None, variables: Iterable[str] = ()) -> list[tuple[str, str]]:
     """``(missing, what)`` for each gone name ``body`` uses (each once)."""
     tokens = tokenize(body)
     tables = set(known_tables) | set(gone.tables) | set(gone.columns)
@@ -141,9 +143,9 @@ def references(body: str, *, known_tables: Iterable[str], gone: Gone, after: Sch
     # columns that go away
     others_have: dict[str, set[str]] = {}
     for name in named:
-        t = after.table(name)
-        if t is not None:
-            others_have[name] = {c.name.lower() for c in t.columns}
+        table = after.table(name)
+        if table is not None:
+            others_have[name] = {c.name.lower() for c in table.columns}
     for i, t in enumerate(tokens):
         if not t.is_name:
             continue

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from ..diff.compare import DiffOptions, diff
 from ..errors import InputError
@@ -15,6 +16,9 @@ from .context import ReviewContext, TableStats
 from .data import DataProbe
 from .registry import Finding, load_rules, severity_rank
 from .revfile import RevisionFile, RevisionSet
+
+if TYPE_CHECKING:
+    from .algorithms import Algorithm
 
 
 @dataclass(frozen=True)
@@ -77,7 +81,7 @@ def lint(ctx: ReviewContext, config: LintConfig) -> list[Finding]:
 def _risks(ctx: ReviewContext) -> list[TableRisk]:
     from .rules._lk import algorithms
 
-    worst: dict[str, object] = {}
+    worst: dict[str, Algorithm] = {}
     for c, alg in algorithms(ctx):
         table = c.table or c.name
         if table not in worst or alg.rank > worst[table].rank:
@@ -212,7 +216,10 @@ def _cache_key(rev: RevisionFile, before: Path, after: Path, config: LintConfig,
 def _cache_read(key: str, rev: RevisionFile) -> Review | None:
     import json
 
-    path = _cache_dir() / f"{key}.json"  # type: ignore[operator]
+    directory = _cache_dir()
+    if directory is None:
+        return None
+    path = directory / f"{key}.json"
     try:
         doc = json.loads(path.read_text(encoding="utf-8"))
         findings = [Finding(**f) for f in doc["findings"]]

@@ -13,8 +13,9 @@ from __future__ import annotations
 import importlib
 import pkgutil
 import re
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from typing import Any, Callable, Iterable
+from typing import Any
 
 SEVERITIES = ("notice", "warning", "error")
 CATEGORIES = ("destructive", "data-dependent", "broken-dependents", "locking", "portability",

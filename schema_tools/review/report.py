@@ -4,7 +4,7 @@ comment."""
 from __future__ import annotations
 
 import json
-from typing import Sequence
+from collections.abc import Sequence
 
 from ..render.diff_report import clean
 from .context import _size

@@ -43,7 +43,7 @@ def sign_loses(old: DataType, new: DataType) -> bool:
     return new.unsigned  # decimal, float, double: negative values are refused
 
 
-def narrows(old: DataType, new: DataType) -> str | None:
+def narrows(old: DataType, new: DataType) -> str | None:  # noqa: C901 - one branch per pair of type families
     """Why ``new`` cannot hold every value of ``old`` (sign aside; enum/set values
     aside), or ``None`` when it can."""
     a, b = old.name, new.name

@@ -45,8 +45,9 @@ import secrets
 import socket
 import threading
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any, Mapping
+from typing import Any
 from urllib.parse import quote
 
 from schema_tools.errors import InputError, ServerError
@@ -271,7 +272,7 @@ class DockerServer:
     def _start_container(self, client) -> None:
         _pull_if_missing(client, self.spec)
         attempts = 3 if self.network == "host" else 1
-        for attempt in range(attempts):
+        for _attempt in range(attempts):
             port = _free_port() if self.network == "host" else _SERVER_PORT
             self._container = _make_container(self.spec, self._password, self.network, port)
             try:
@@ -354,9 +355,9 @@ def _configure_ryuk(ryuk: bool | None, network: str) -> None:
 
 def _make_container(spec: DockerSpec, password: str, network: str, port: int):
     """The testcontainers object for ``spec``: not started yet."""
-    MySqlContainer = _mysql_container_class()  # noqa: N806
+    MySqlContainer = _mysql_container_class()  # noqa: N806 - a class, named as one
 
-    class _ServerContainer(MySqlContainer):
+    class _ServerContainer(MySqlContainer):  # type: ignore[valid-type, misc]  # imported when used: optional
         def _configure(self) -> None:
             # the official images' variables; the MARIADB_ ones win on MariaDB images
             self.with_env("MYSQL_ROOT_PASSWORD", password)
@@ -521,7 +522,7 @@ def sweep_stale_containers(client=None) -> list[str]:
 
     client = client or docker_client()
     hostname = socket.gethostname()
-    removed = []
+    removed: list[str] = []
     try:
         containers = client.containers.list(all=True, filters={"label": OWNER_LABEL})
     except Exception:

@@ -30,6 +30,7 @@ import threading
 import time
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Protocol
 from urllib.parse import quote
 
 import pymysql
@@ -56,7 +57,7 @@ _STALE_AGE = 60.0  # a directory without owner.pid younger than this may be star
 
 # --------------------------------------------------------------------------- binaries
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def find_server_binaries() -> dict:
     """Locate the server, its datadir initialiser and the command-line client.
 
@@ -325,11 +326,13 @@ class LocalServer:
                 return
             if "Address already in use" not in _tail(log, 10):
                 break
+        assert self._proc is not None, "started in the loop above"
         raise ServerError(f"{binaries['server']} exited with code {self._proc.returncode}: "
                           f"{_tail(log)}")
 
     def _wait_ready(self, log: Path) -> bool:
         """Poll a connection until it succeeds (True) or the server exits (False)."""
+        assert self._proc is not None, "called once the server process is started"
         deadline = time.monotonic() + self.startup_timeout
         while time.monotonic() < deadline:
             if self._proc.poll() is not None:
@@ -352,7 +355,7 @@ class LocalServer:
             self.version = cur.fetchone()[0]
         self.flavour = "mariadb" if "mariadb" in self.version.lower() else "mysql"
         numbers = re.match(r"(\d+)\.(\d+)\.(\d+)", self.version)
-        self.version_tuple = tuple(int(n) for n in numbers.groups()) if numbers else (0, 0, 0)
+        self.version_tuple = (int(numbers[1]), int(numbers[2]), int(numbers[3])) if numbers else (0, 0, 0)
 
 
 def quote_identifier(name: str) -> str:
@@ -528,7 +531,15 @@ def _kill_stale_server(path: Path) -> None:
 
 # --------------------------------------------------------------------------- cleanup hooks
 
-_LIVE: set[LocalServer] = set()
+class _Registered(Protocol):
+    """A server :func:`stop_all` stops: a local one, or a docker one."""
+
+    _owner: int
+
+    def stop(self) -> None: ...
+
+
+_LIVE: set[_Registered] = set()
 _HOOKS_LOCK = threading.Lock()
 _HOOKS = {"atexit": False}
 _PREVIOUS_HANDLERS: dict[int, object] = {}

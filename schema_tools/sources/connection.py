@@ -155,6 +155,13 @@ class ConnectionSpec:
     def __str__(self) -> str:
         return self.redacted()
 
+    @property
+    def database_name(self) -> str:
+        """The database, where one is required: :class:`InputError` when the URL names none."""
+        if not self.database:
+            raise InputError(f"{self.redacted()}: the URL names no database")
+        return self.database
+
     def redacted(self) -> str:
         """The spec as a URL, the password (if any) shown as ``***``."""
         scheme = self.flavour or "mysql"
@@ -207,7 +214,7 @@ class ConnectionSpec:
             raise self._failure(target, exc) from None
 
     def _failure(self, target: ConnectionSpec, exc: BaseException) -> ConnectionFailed:
-        args = getattr(exc, "args", ())
+        args: tuple[Any, ...] = getattr(exc, "args", ())
         if len(args) >= 2 and isinstance(args[0], int):
             code, detail = args[0], str(args[1])
             reason = f"({code}) {detail}"
@@ -219,7 +226,7 @@ class ConnectionSpec:
             1045: "check the user name and password (URL, MYSQL_PWD or option file)",
             1049: "the database does not exist on that server",
             2003: "is the server running, and are the host and port right?",
-        }.get(code)
+        }.get(code) if code is not None else None
         return ConnectionFailed(message, hint=hint)
 
     def client_command(self, binary: str = "mariadb") -> tuple[list[str], dict[str, str]]:
@@ -288,7 +295,8 @@ def _unescape_value(value: str) -> str:
     return "".join(out)
 
 
-def _read_option_file(path: Path, options: dict[str, str], depth: int = 0) -> None:
+def _read_option_file(  # noqa: C901 - the option file syntax, line by line
+        path: Path, options: dict[str, str], depth: int = 0) -> None:
     """Apply the relevant options of *path* to *options*, in file order."""
     if depth > MAX_INCLUDE_DEPTH:
         raise InputError(f"option file {path}: !include nested more than "
@@ -361,8 +369,9 @@ def _option_file(defaults_file: str | os.PathLike) -> dict[str, str]:
 
 # --------------------------------------------------------------------------- parse_url
 
-def parse_url(url: str, *, defaults_file: str | os.PathLike | None = None,
-              environ: Mapping[str, str] | None = None) -> ConnectionSpec:
+def parse_url(  # noqa: C901 - each URL part and its fallbacks, in precedence order
+        url: str, *, defaults_file: str | os.PathLike | None = None,
+        environ: Mapping[str, str] | None = None) -> ConnectionSpec:
     """Parse a MariaDB/MySQL URL into a :class:`ConnectionSpec` (see the module docs).
 
     *environ* defaults to :data:`os.environ` (only ``MYSQL_PWD`` is consulted).

@@ -20,8 +20,9 @@ import gc
 import json
 import re
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
-from typing import Any, Sequence
+from typing import Any
 
 import pymysql
 from pymysql.constants import CLIENT
@@ -121,7 +122,7 @@ def _fold(queries: Sequence[str], flavour: Flavour) -> tuple[list[str], list[boo
 
 def _unfold(results: Sequence[list[tuple]], plain: Sequence[bool]) -> list[list[tuple]]:
     out = []
-    for rows, is_plain in zip(results, plain):
+    for rows, is_plain in zip(results, plain, strict=True):
         if is_plain:
             out.append(rows)
         else:
@@ -371,7 +372,7 @@ def _verbatim_bodies(conn, db: str, flavour: Flavour,
                                    f"WHERE db = {_lit(db)}{names}"])
     except pymysql.MySQLError:
         return {}
-    out = {}
+    out: dict[tuple[Any, ...], str] = {}
     for rtype, name, body, param_list in rows:
         rtype = rtype.decode() if isinstance(rtype, bytes) else rtype
         out[(rtype, name)] = _text(body)
@@ -409,7 +410,7 @@ def _trigger_body(create: str) -> str | None:
     optional ``FOLLOWS``/``PRECEDES`` clause."""
     toks = _tokens(create)
     last: list[str | None] = []
-    for start, end, word in toks:
+    for _start, _end, word in toks:
         last = (last + [word])[-3:]
         if last == ["FOR", "EACH", "ROW"]:
             nxt = next(toks, None)
@@ -431,7 +432,7 @@ def _trigger_bodies(conn, db: str, names: Sequence[str]) -> dict[str, str]:
     except pymysql.MySQLError:
         return {}
     out = {}
-    for name, rows in zip(names, results):
+    for name, rows in zip(names, results, strict=True):
         body = _trigger_body(rows[0][2] or "") if rows and len(rows[0]) > 2 else None
         if body:
             out[name] = body
@@ -500,7 +501,8 @@ def _typed(dtd: str, charset: str | None, collation: str | None) -> str:
     return dtd
 
 
-_USING_RE = re.compile(r"^\s*(?:PRIMARY KEY|(?:UNIQUE |FULLTEXT |SPATIAL )?KEY `((?:[^`]|``)*)`) .* USING (BTREE|HASH|RTREE)")
+_USING_RE = re.compile(r"^\s*(?:PRIMARY KEY|(?:UNIQUE |FULLTEXT |SPATIAL )?KEY `((?:[^`]|``)*)`)"
+                       r" .* USING (BTREE|HASH|RTREE)")
 _OPTION_TAIL = re.compile(r"^\)\s*(.*)$", re.S)
 
 
@@ -843,7 +845,7 @@ def _table_options(create_options: str, shown: str | None) -> tuple[str | None, 
     head = _SHOWN_HEAD.match(shown or "")
     if head is not None:
         pos = head.end()
-        while (m := _SHOWN_OPTION.match(shown, pos)) is not None:
+        while (m := _SHOWN_OPTION.match(shown or "", pos)) is not None:
             pairs.append((m.group(1), m.group(2)))
             pos = m.end()
     else:
@@ -927,7 +929,7 @@ def _read_rows(conn, database: str, specs: Sequence[tuple[str, list[tuple[str, s
     except pymysql.MySQLError as exc:
         raise ConnectionFailed(f"cannot read lookup data of {database!r}: {exc.args[-1]}") from None
     out = []
-    for (name, cols, _), rows in zip(specs, results):
+    for (name, cols, _), rows in zip(specs, results, strict=True):
         out.append(TableData(name, tuple(c for c, _ in cols),
                              tuple(tuple("NULL" if v is None else v for v in r) for r in rows)))
     return tuple(out)

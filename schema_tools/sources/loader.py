@@ -20,9 +20,9 @@ from __future__ import annotations
 import os
 import re
 import subprocess
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Mapping, Sequence
 
 from ..errors import SqlError, ServerError
 from .sqlscript import Statement, read_sql_file, split_sql
@@ -219,8 +219,8 @@ def run_client(text: str, *, client: Sequence[str], env: Mapping[str, str] | Non
     if env:
         full_env.update(env)
     try:
-        proc = subprocess.run(argv, input=text.encode("utf-8"), stdout=subprocess.PIPE,
-                              stderr=subprocess.PIPE, env=full_env, check=False)
+        proc = subprocess.run(argv, input=text.encode("utf-8"), capture_output=True,
+                              env=full_env, check=False)
     except FileNotFoundError:
         raise ServerError(f"the client {argv[0]!r} is not installed",
                           hint="install it: apt-get install mariadb-client") from None
@@ -230,7 +230,7 @@ def run_client(text: str, *, client: Sequence[str], env: Mapping[str, str] | Non
     last = next((m for m in reversed(message) if m.startswith("ERROR")), message[-1] if message else "")
     m = _CLIENT_ERROR.match(last)
     if not m:
-        raise SqlError(f"load failed: {last or 'client exited with status %d' % proc.returncode}",
+        raise SqlError(f"load failed: {last or f'client exited with status {proc.returncode}'}",
                        location=source)
     code, _state, line, msg = m.groups()
     excerpt = None

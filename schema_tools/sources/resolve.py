@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import datetime as _dt
 import time
+from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import Sequence
 
 from .. import __version__
 from ..errors import InputError
@@ -230,13 +230,13 @@ def site_labels(specs: Sequence[str], snaps: Sequence[Snapshot]) -> list[str]:
     whose site names collide are told apart by their :func:`source_label`
     (``DLS (dls-v4.0.0)``)."""
     labels = []
-    for spec, snap in zip(specs, snaps):
+    for spec, snap in zip(specs, snaps, strict=False):
         site = snap.metadata.get("site")
         labels.append(site.strip() if isinstance(site, str) and site.strip() and not is_url(spec)
                       else source_label(spec))
     taken = [labels.count(label) > 1 for label in labels]
     return [f"{label} ({source_label(spec)})" if twice and label != source_label(spec) else label
-            for label, spec, twice in zip(labels, specs, taken)]
+            for label, spec, twice in zip(labels, specs, taken, strict=False)]
 
 
 def read_one(spec: str, **kw) -> Snapshot:

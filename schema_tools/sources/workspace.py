@@ -26,7 +26,7 @@ import dataclasses
 import os
 import re
 import secrets
-from typing import Iterator, Sequence
+from collections.abc import Iterator, Sequence
 
 import pymysql
 

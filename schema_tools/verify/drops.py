@@ -21,6 +21,7 @@ it held were written by the upgrade, not seeded, so it needs no approval.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import decimal
 from dataclasses import dataclass
@@ -105,13 +106,12 @@ def empty_values(col: Column) -> set[str | None]:
     out: set[str | None] = {None}
     d = col.default
     if col.default_kind == "literal":
+        assert d is not None, "a literal default has its text"
         if d.startswith("'"):
             out.add(_unquote(d))
         elif d[:1] not in "bBxX":
-            try:
+            with contextlib.suppress(decimal.InvalidOperation):
                 out.add(format(decimal.Decimal(d).normalize(), "f"))
-            except decimal.InvalidOperation:
-                pass
     elif d is None and not col.nullable:
         name = col.type.name
         if name == "enum" and col.type.values:
@@ -128,7 +128,7 @@ def recreated(col: Column | None, old: list, new: list) -> str | None:
     every row whose value changed now holds NULL or the column's default (one and the
     same value, for a default computed by an expression).  Returns what the rows hold
     instead (``NULL``, ``'x'``), or None."""
-    changed = [b for a, b in zip(old, new) if a != b]
+    changed = [b for a, b in zip(old, new, strict=False) if a != b]
     if not changed or col is None:
         return None
     computed = col.default_kind == "expression" and len(set(changed)) == 1

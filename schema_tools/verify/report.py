@@ -26,10 +26,9 @@ def _step_details(step: StepResult) -> list[str]:
         out += [f"  {line}" for line in step.residual]
         if step.residual_count > len(step.residual):
             out.append(f"  ... and {step.residual_count - len(step.residual)} more")
-    if step.data is not None:
-        if step.data.lost:
-            out.append(f"rows lost or changed ({len(step.data.lost)}):")
-            out += [f"  {line}" for line in step.data.lost]
+    if step.data is not None and step.data.lost:
+        out.append(f"rows lost or changed ({len(step.data.lost)}):")
+        out += [f"  {line}" for line in step.data.lost]
     return out
 
 

@@ -30,10 +30,11 @@ import hashlib
 import re
 import threading
 import time
+from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Iterable, Sequence
+from typing import Any
 
 from ..diff.changes import Add, Change, Drop, Rename
 from ..diff.compare import DiffOptions, diff, reversed_renames
@@ -360,7 +361,7 @@ def read_rows(conn, tables: Iterable[Table]) -> dict[str, _Rows]:
             queried.append(t)
             queries.append(q)
     if queries:
-        for t, rows in zip(queried, run_batch(conn, queries)):
+        for t, rows in zip(queried, run_batch(conn, queries), strict=True):
             out[t.name] = _rows_of(t, rows)
     return out
 
@@ -383,7 +384,7 @@ def compare_rows(before: dict[str, _Rows], changes: Sequence[Change], after_sche
     table_to = {c.old_name: c.name for c in changes if isinstance(c, Rename) and c.kind == "table"}
     column_to: dict[tuple[str, str], str] = {}
     for c in changes:
-        if isinstance(c, Rename) and c.kind == "column":
+        if isinstance(c, Rename) and c.kind == "column" and c.table is not None:
             column_to[(c.table, c.old_name)] = c.name
     check = DataCheck()
     for name, old in sorted(before.items()):
@@ -412,7 +413,7 @@ def compare_rows(before: dict[str, _Rows], changes: Sequence[Change], after_sche
                 continue
             if not same_count or new.digests[twin] == digest:
                 continue
-            pairs = list(zip(old.values[col], new.values[twin]))
+            pairs = list(zip(old.values[col], new.values[twin], strict=False))
             now = None if name in writes else recreated(table.column(twin) if table else None,
                                                         old.values[col], new.values[twin])
             if now is not None:
@@ -440,7 +441,7 @@ def _unseeded_drops(found: list[Dropped], changes: Sequence[Change], table_to: d
     for c in changes:
         if not isinstance(c, Drop) or c.kind not in ("table", "column"):
             continue
-        table = c.name if c.kind == "table" else old_name.get(c.table, c.table)
+        table = c.name if c.kind == "table" or c.table is None else old_name.get(c.table, c.table)
         column = c.name if c.kind == "column" else None
         if (table, column) in seen:
             continue
@@ -489,6 +490,13 @@ def _residual(actual: Schema, expected: Schema) -> list[Change]:
 class _Site:
     """Verification of one baseline on one backend."""
 
+    # set as the site runs
+    current: Schema  # the schema as last introspected
+    _read_conn: Any  # a pymysql connection for the reads
+    _sa_conn: Any  # the SQLAlchemy connection Alembic runs on
+    _engine: Any
+    _ran: list[dict[str, Any]]
+
     def __init__(self, rdir: RevisionDir, baseline: Baseline, path, backend: str | None, *,
                  data: bool, rows: int, progress: Progress, defaults_file=None) -> None:
         self.rdir = rdir
@@ -516,7 +524,7 @@ class _Site:
             # autocommit: each revision is checked from other connections as soon as it is
             # applied, inside Alembic's transaction for it
             self._sa_conn = self._engine.connect().execution_options(isolation_level="AUTOCOMMIT")
-            self._ran: list[dict] = []
+            self._ran = []
             sa.event.listen(self._sa_conn, "after_cursor_execute", self._after_execute)
         return self._sa_conn
 
@@ -764,6 +772,7 @@ class _Site:
             self._full_check(ws, step, to)
         if not self.data:
             return rows_now
+        assert step.data is not None, "a data check runs with seeded rows"
         # rows changed where no change says so are found here
         full = read_all_rows(conn, self.current)
         for table in sorted(set(full) & set(rows_now)):
@@ -812,7 +821,8 @@ class _Site:
         if not step.residual_count:
             return True
         table = self.state(to).schema.table(d.table)
-        return table is None if d.kind == "table" else (table is None or table.column(d.column) is None)
+        return table is None if d.kind == "table" or d.column is None else (
+            table is None or table.column(d.column) is None)
 
     def _check(self, ws, conn, direction: str, rev: str, frm: str | None, to: str | None,
                rows_before) -> tuple[StepResult, dict]:
@@ -889,11 +899,11 @@ def verify(rdir: RevisionDir, *, snapshots: Path, sites: Sequence[str] = (), sta
         import multiprocessing
 
         for s in work:
-            s.progress = None
+            s.progress = None  # type: ignore[assignment]  # not picklable: _run_site sets the worker's
         with ProcessPoolExecutor(max_workers=jobs, mp_context=multiprocessing.get_context("spawn")) as pool:
             futures = [pool.submit(_run_site, s) for s in work]
             results = []
-            for s, fut in zip(work, futures):
+            for fut in futures:
                 result, lines = fut.result()
                 for line in lines:
                     say(line)
@@ -905,7 +915,7 @@ def verify(rdir: RevisionDir, *, snapshots: Path, sites: Sequence[str] = (), sta
     return VerifyReport(results, skipped)
 
 
-def _run_site(site: "_Site") -> tuple[SiteResult, list[str]]:
+def _run_site(site: _Site) -> tuple[SiteResult, list[str]]:
     """Run one site in a worker process; its progress lines come back with the result."""
     lines: list[str] = []
     site.progress = lines.append

@@ -12,7 +12,7 @@ every table has id ``i``).  Rows a unique key or a CHECK refuses are skipped
 from __future__ import annotations
 
 import hashlib
-from typing import Iterable, Sequence
+from collections.abc import Iterable, Sequence
 
 import pymysql
 
@@ -113,19 +113,20 @@ def seed_statements(schema: Schema, rows: int = 10, tables: Iterable[str] | None
         new_fk = {c.lower() for fk in (other.foreign_keys if other is not None else ())
                   for c in fk.columns} - own_fk
         # a column referencing a lookup table takes that table's keys, in turn
-        lookup_keys: dict[str, list[str]] = {}
+        lookup_keys: dict[str, list[str | None]] = {}
         for fk in table.foreign_keys:
             parent = data.get(fk.ref_table)
             if parent is not None and len(fk.columns) == 1:
                 pos = parent.columns.index(fk.ref_columns[0]) if fk.ref_columns[0] in parent.columns else None
                 lookup_keys[fk.columns[0]] = [r[pos] for r in parent.rows] if pos is not None else []
-        if any(not keys and not table.column(c).nullable for c, keys in lookup_keys.items()):
+        if any(not keys and (col := table.column(c)) is not None and not col.nullable
+               for c, keys in lookup_keys.items()):
             continue  # nothing to reference
         cols = [c for c in table.columns if value_for(c, 1) is not None
                 and not (c.nullable and c.name.lower() in new_fk)
                 and not (c.name in lookup_keys and not lookup_keys[c.name])]
 
-        def value(c, i):
+        def value(c, i, lookup_keys=lookup_keys, twin=twin):
             keys = lookup_keys.get(c.name)
             if keys:
                 return keys[(i - 1) % len(keys)]

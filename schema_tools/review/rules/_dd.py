@@ -26,7 +26,7 @@ def duplicates(ctx, table: str, index) -> Count | None:
     if columns is None:
         return None
     return ctx.data.duplicates(ctx.before_name(table),
-                               [(c, part.length) for c, part in zip(columns, index.columns)])
+                               [(c, part.length) for c, part in zip(columns, index.columns, strict=False)])
 
 
 def nulls(ctx, table: str, old_column) -> Count | None:
@@ -58,7 +58,8 @@ def misfit_note(ctx, table: str, misfit: Misfit | None) -> str:
     n = misfits(ctx, table, misfit)
     if n is None:
         return ""
-    if not n.counted:
+    assert misfit is not None, "counted for a misfit only"
+    if n.rows is None:
         return f"; rows with values {misfit.values} {n.not_counted()}"
     if n.rows == 0:
         return f"; no row holds values {misfit.values} now"

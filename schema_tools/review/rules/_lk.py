@@ -1,10 +1,10 @@
 """Shared by the locking rules: the algorithm of each change of an existing table."""
 
-from ...diff.changes import Add, Drop
+from ...diff.changes import Add, Change, Drop
 from ..algorithms import Algorithm, algorithm
 
 
-def algorithms(ctx) -> list[tuple[object, Algorithm]]:
+def algorithms(ctx) -> list[tuple[Change, Algorithm]]:
     """(change, algorithm) for every change of a table that exists before and after."""
     cached = ctx.cache.get("algorithms")
     if cached is not None:

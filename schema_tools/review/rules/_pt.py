@@ -33,7 +33,7 @@ def statement_matches(ctx, patterns):
         for i in range(len(tokens)):
             for pat in patterns:
                 words = _words(tokens, i, len(pat))
-                if len(words) == len(pat) and all(p == "*" or p == w for p, w in zip(pat, words)):
+                if len(words) == len(pat) and all(p == "*" or p == w for p, w in zip(pat, words, strict=True)):
                     yield call, pat
                     break
             else:

@@ -32,7 +32,7 @@ def _why_null(ctx, c) -> str:
     n = nulls(ctx, c.table, c.old)
     if n is None:
         return rule
-    if not n.counted:
+    if n.rows is None:
         return f"{rule}; NULLs {n.not_counted()}"
     if n.rows == 0:
         return f"{c.path} becomes NOT NULL: no row holds NULL now{ctx.rows_note(c.table)}"

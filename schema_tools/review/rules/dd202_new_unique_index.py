@@ -24,7 +24,7 @@ def _why(ctx, table, index) -> str:
     n = duplicates(ctx, table, index)
     if n is None:
         return rule + note
-    if not n.counted:
+    if n.rows is None:
         return f"{rule}{note}; duplicates {n.not_counted()}"
     if n.rows == 0:
         return f"{rule}: no duplicates now{note}"

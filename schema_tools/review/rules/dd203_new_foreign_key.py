@@ -26,7 +26,7 @@ def _why(ctx, table, fk) -> str:
     n = orphans(ctx, table, fk)
     if n is None:
         return rule + note
-    if not n.counted:
+    if n.rows is None:
         return f"{rule}{note}; rows without their parent {n.not_counted()}"
     if n.rows == 0:
         return f"{rule}: none is without its parent now{note}"

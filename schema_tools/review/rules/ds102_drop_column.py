@@ -19,6 +19,6 @@ def _held(ctx, c) -> str:
     n = non_nulls(ctx, c.table, c.obj)
     if n is None:
         return ""
-    if not n.counted:
+    if n.rows is None:
         return f"; non-NULL values {n.not_counted()}"
     return f", holding {rows(n.rows)} with a non-NULL value now"
