@@ -27,13 +27,13 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
-from schema_tools.converge.core import build_core  # noqa: E402
-from schema_tools.converge.paths import plan_paths  # noqa: E402
-from schema_tools.converge.plan_report import render_plan  # noqa: E402
-from schema_tools.diff.matrix import build_matrix  # noqa: E402
-from schema_tools.model import Snapshot  # noqa: E402
-from schema_tools.render.matrix_report import render_matrix  # noqa: E402
-from synthetic import perturb  # noqa: E402
+from schema_tools.converge.core import build_core  # noqa: E402 - after the path set-up above
+from schema_tools.converge.paths import plan_paths  # noqa: E402 - after the path set-up above
+from schema_tools.converge.plan_report import render_plan  # noqa: E402 - after the path set-up above
+from schema_tools.diff.matrix import build_matrix  # noqa: E402 - after the path set-up above
+from schema_tools.model import Snapshot  # noqa: E402 - after the path set-up above
+from schema_tools.render.matrix_report import render_matrix  # noqa: E402 - after the path set-up above
+from synthetic import perturb  # noqa: E402 - after the path set-up above
 
 SNAPSHOTS = ROOT / "snapshots"
 
@@ -75,7 +75,7 @@ def main() -> int:
     t_matrix = statistics.median(timed(matrix) for _ in range(args.repeat))
     tables = [len(s.tables) for s in schemas.values()]
     core = result["core"]
-    print(f"sites: {len(schemas)} ({', '.join(f'{n} {t}' for n, t in zip(schemas, tables))} tables), "
+    print(f"sites: {len(schemas)} ({', '.join(f'{n} {t}' for n, t in zip(schemas, tables, strict=True))} tables), "
           f"quorum {core.quorum}; median of {args.repeat}")
     counts = core.counts()
     print(f"core: {', '.join(f'{k} {v}' for k, v in counts.items() if v)}; "

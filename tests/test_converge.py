@@ -261,7 +261,7 @@ def test_shipped_runs_are_byte_identical(shipped):
 
 
 def test_html_plan_is_self_contained(tmp_path):
-    schemas = {s: Snapshot.read(p).schema for s, p in zip("ABCD", SHIPPED)}
+    schemas = {s: Snapshot.read(p).schema for s, p in zip("ABCD", SHIPPED, strict=True)}
     core = build_core(schemas, quorum=2)
     page = render_plan(core, plan_paths(core, schemas), "html")
     assert page.startswith("<!DOCTYPE html>") and "<script" not in page and "http" not in page
@@ -269,7 +269,7 @@ def test_html_plan_is_self_contained(tmp_path):
 
 
 def test_site_order_changes_only_the_reference():
-    schemas = {s: Snapshot.read(p).schema for s, p in zip("ABCD", SHIPPED)}
+    schemas = {s: Snapshot.read(p).schema for s, p in zip("ABCD", SHIPPED, strict=True)}
     core = build_core(schemas)
     again = build_core(dict(reversed(list(schemas.items()))), reference="A")
     assert core.schema == again.schema

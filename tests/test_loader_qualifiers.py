@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from schema_tools.sources.loader import LoadReport, prepare_script
 
-DUMP = "CREATE DATABASE IF NOT EXISTS `pydb` DEFAULT CHARACTER SET latin1;\nUSE `pydb`;\nCREATE TABLE `Movie` (`movieId` int);\n"
+DUMP = ("CREATE DATABASE IF NOT EXISTS `pydb` DEFAULT CHARACTER SET latin1;\nUSE `pydb`;\n"
+        "CREATE TABLE `Movie` (`movieId` int);\n")
 SCRIPT = """-- pydb.Movie gets an index
 ALTER TABLE `pydb`.`Movie` ADD INDEX `movie_idx` (`movieId`);
 CREATE VIEW `pydb`.`v_movie` AS SELECT `pydb`.`Movie`.`movieId` AS `id`, 'pydb.Movie' AS `label`,

@@ -132,7 +132,8 @@ def _show_create(conn) -> dict[str, str]:
                 kind = "VIEW" if kind == "VIEW" else "TABLE"
                 cur.execute(f"SHOW CREATE {kind} `{name}`")
                 out[f"{kind} {name}"] = cur.fetchone()[1]
-        cur.execute("SELECT ROUTINE_TYPE, ROUTINE_NAME FROM information_schema.ROUTINES WHERE ROUTINE_SCHEMA = DATABASE()")
+        cur.execute("SELECT ROUTINE_TYPE, ROUTINE_NAME FROM information_schema.ROUTINES "
+                    "WHERE ROUTINE_SCHEMA = DATABASE()")
         for kind, name in cur.fetchall():
             cur.execute(f"SHOW CREATE {kind} `{name}`")
             out[f"{kind} {name}"] = cur.fetchone()[2]

@@ -69,8 +69,8 @@ def converge_command(sources, quorum, reference, decisions_file, directory, outp
     snaps = [read_one(spec, server=server, defaults_file=defaults_file, offline=offline) for spec in sources]
     labels = site_labels(sources, snaps)
     if reference is not None and reference not in labels:
-        reference = {source_label(s): label for s, label in zip(sources, labels)}.get(reference, reference)
-    schemas = dict(zip(labels, (s.schema for s in snaps)))
+        reference = {source_label(s): label for s, label in zip(sources, labels, strict=True)}.get(reference, reference)
+    schemas = dict(zip(labels, (s.schema for s in snaps), strict=True))
     core = build_core(schemas, quorum=quorum, reference=reference, decisions=decisions)
     paths = plan_paths(core, schemas)
     # one throwaway server for every path, unless a server is named

@@ -359,7 +359,7 @@ class _Builder:
             if site not in held:
                 raise DecisionError(f"{decision.where()}: site {site} does not hold {addr} "
                                     f"(held by {', '.join(s for s, _ in objs)})")
-        if decision.action != "take":
+        if decision.action != "take" or decision.site is None:
             return None
         return dict(objs)[decision.site]
 
@@ -421,7 +421,7 @@ class _Builder:
             name = self._spell(cols)
             merged, reason = _merge_column(name, cols)
             if merged is None:
-                taken = self._settle("column", table, name, cols, reason)
+                taken = self._settle("column", table, name, cols, reason or "definitions differ")
                 if taken is None:
                     continue
                 merged = dataclasses.replace(taken, name=name)
@@ -445,7 +445,7 @@ class _Builder:
 
         indexes: list[Index] = []
         primary = None
-        for key, idx in self._sub(objs, lambda tt: ([tt.primary_key] if tt.primary_key else []) + list(tt.indexes),
+        for _key, idx in self._sub(objs, lambda tt: ([tt.primary_key] if tt.primary_key else []) + list(tt.indexes),
                                    "index", t.name, _index_key, _index_reason):
             cols = spelled(idx.column_names)
             addr = address("index", t.name, idx.name)
@@ -453,13 +453,13 @@ class _Builder:
                 self._leave(addr, missing(idx.column_names, t.name))
                 continue
             idx = dataclasses.replace(idx, columns=tuple(dataclasses.replace(c, name=n)
-                                                         for c, n in zip(idx.columns, cols)))
+                                                         for c, n in zip(idx.columns, cols, strict=True)))
             if idx.kind == "primary":
                 primary = idx
             else:
                 indexes.append(idx)
         fks = []
-        for key, fk in self._sub(objs, lambda tt: tt.foreign_keys, "foreign_key", t.name, _fk_key, _fk_reason):
+        for _key, fk in self._sub(objs, lambda tt: tt.foreign_keys, "foreign_key", t.name, _fk_key, _fk_reason):
             addr = address("foreign_key", t.name, fk.name)
             cols = spelled(fk.columns)
             parent = tables.get(fk.ref_table.lower())
@@ -477,7 +477,7 @@ class _Builder:
             fks.append(dataclasses.replace(fk, columns=cols, ref_table=parent.name,
                                            ref_columns=tuple(pcols[c.lower()] for c in fk.ref_columns)))
         checks = []
-        for key, chk in self._sub(objs, lambda tt: tt.checks, "check", t.name,
+        for _key, chk in self._sub(objs, lambda tt: tt.checks, "check", t.name,
                                   lambda c: c.clause, lambda _: "clauses differ"):
             named = {m.replace("``", "`").lower() for m in _IDENT.findall(chk.clause)}
             known = {c.name.lower() for _, tt in objs for c in tt.columns}
@@ -488,9 +488,9 @@ class _Builder:
             checks.append(chk)
         # an AUTO_INCREMENT column needs a key that starts with it
         firsts = {i.columns[0].name for i in ([primary] if primary else []) + indexes if i.columns}
-        cols = tuple(dataclasses.replace(c, auto_increment=False) if c.auto_increment and c.name not in firsts
+        kept = tuple(dataclasses.replace(c, auto_increment=False) if c.auto_increment and c.name not in firsts
                      else c for c in t.columns)
-        return dataclasses.replace(t, columns=cols, primary_key=primary, indexes=tuple(indexes),
+        return dataclasses.replace(t, columns=kept, primary_key=primary, indexes=tuple(indexes),
                                    foreign_keys=tuple(fks), checks=tuple(checks))
 
     def _sub(self, objs: list[tuple[str, Table]], items: Callable[[Table], Sequence[Any]], kind: str,
@@ -526,7 +526,7 @@ class _Builder:
         def name_of(o: Any) -> str:
             return o.key if kind == "routine" else o.name
 
-        by_site = {s: _by_lower(objs, key_of) for s, objs in zip(self.sites, per_site)}
+        by_site = {s: _by_lower(objs, key_of) for s, objs in zip(self.sites, per_site, strict=True)}
         names = {k for m in by_site.values() for k in m}
         relations = {t.name.lower() for sch in self.sites.values() for t in sch.tables} \
             | {v.name.lower() for sch in self.sites.values() for v in sch.views}
@@ -582,7 +582,7 @@ def _harmonized(tables: dict[str, Table]) -> dict[str, Table]:
 
     for key, t in sorted(tables.items()):
         for fk in t.foreign_keys:
-            for a, b in zip(fk.columns, fk.ref_columns):
+            for a, b in zip(fk.columns, fk.ref_columns, strict=True):
                 ra, rb = find((key, a.lower())), find((fk.ref_table.lower(), b.lower()))
                 if ra != rb:
                     parent[max(ra, rb)] = min(ra, rb)
@@ -597,7 +597,7 @@ def _harmonized(tables: dict[str, Table]) -> dict[str, Table]:
         wide = cols[0].type
         for c in cols[1:]:
             wide = widen(wide, c.type)
-        for m, c in zip(members, cols):
+        for m, c in zip(members, cols, strict=True):
             if not holds(c.type, wide):
                 types[m] = wide
     if not types:
@@ -669,7 +669,7 @@ def _site_table(schema: Schema, table: str | None) -> str | None:
 def _held_name(schema: Schema, c: Conflict) -> str:
     """The site's own spelling of the conflict's object."""
     if c.kind == "table":
-        return _site_table(schema, c.name)
+        return _site_table(schema, c.name) or c.name
     t = next(t for t in schema.tables if t.name.lower() == (c.table or "").lower())
     objs = t.columns if c.kind == "column" else ([t.primary_key] if t.primary_key else []) + list(t.indexes)
     return next(o.name for o in objs if o.name.lower() == c.name.lower())
@@ -683,6 +683,9 @@ def renamed_at_site(schema: Schema, renames: Sequence[tuple[str, str | None, str
     """``schema`` with the renames a decision asks of the site (tables, columns, indexes)."""
     tables = {t.name: t for t in schema.tables}
     for kind, table, old, new in renames:
+        if kind != "table" and table is None:
+            raise DecisionError(f"rename of {kind} {old} to {new}: no table named")
+        table = table or ""
         taken = ({t.lower() for t in tables} if kind == "table" else
                  {c.name.lower() for c in tables[table].columns} if kind == "column" else
                  {i.name.lower() for i in tables[table].indexes} | {"primary"})
@@ -709,7 +712,7 @@ def renamed_at_site(schema: Schema, renames: Sequence[tuple[str, str | None, str
                 index_order=tuple(new if n == old else n for n in t.index_order))
     triggers = schema.triggers
     data = schema.data
-    for kind, table, old, new in renames:
+    for kind, _table, old, new in renames:
         if kind == "table":
             triggers = tuple(dataclasses.replace(tr, table=new) if tr.table == old else tr for tr in triggers)
             data = tuple(dataclasses.replace(d, table=new) if d.table == old else d for d in data)
@@ -717,15 +720,14 @@ def renamed_at_site(schema: Schema, renames: Sequence[tuple[str, str | None, str
 
 
 def _rename_column(t: Table, old: str, new: str) -> Table:
-    def idx(i: Index | None) -> Index | None:
-        if i is None:
-            return None
+    def idx(i: Index) -> Index:
         return dataclasses.replace(i, columns=tuple(dataclasses.replace(c, name=new) if c.name == old else c
                                                     for c in i.columns))
 
     return dataclasses.replace(
         t, columns=tuple(dataclasses.replace(c, name=new) if c.name == old else c for c in t.columns),
-        primary_key=idx(t.primary_key), indexes=tuple(idx(i) for i in t.indexes),
+        primary_key=idx(t.primary_key) if t.primary_key is not None else None,
+        indexes=tuple(idx(i) for i in t.indexes),
         foreign_keys=tuple(dataclasses.replace(f, columns=tuple(new if c == old else c for c in f.columns))
                            for f in t.foreign_keys))
 

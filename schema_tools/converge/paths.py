@@ -129,7 +129,9 @@ def write_paths(paths: Sequence[SitePath], directory: str | Path, *, server: str
         info = generate(rdir, source=source, target=p.target, policy="additive",
                         message=f"{p.site}: converge on the core", branch=p.branch, server=server)
         p.revisions.append(info)
-        p.expected = rdir.state(info.rev_id).schema
+        state = rdir.state(info.rev_id)
+        assert state is not None, f"{info.rev_id}: generate writes the expected state"
+        p.expected = state.schema
         p.after = distance(p.expected, p.target)
     for p in paths:
         reviews = review_directory(rdir.path, [r.rev_id for r in p.revisions])

@@ -168,9 +168,9 @@ def prepare_script(text: str, *, source: str, database: str, report: LoadReport)
         report.missing_views.append(name)
         report.notes.append(f"{stand_ins[name].location}: view {name}: the dump has only a "
                             f"stand-in table, not the view definition; the view is not loaded")
-    for st, replacement in sorted(edits, key=lambda e: e[0].start, reverse=True):
+    for span, replacement in sorted(edits, key=lambda e: e[0].start, reverse=True):
         # keep the delimiter in place; an emptied statement leaves a harmless ';'
-        text = _blank(text, st.start, st.end, replacement)
+        text = _blank(text, span.start, span.end, replacement)
     return text
 
 
