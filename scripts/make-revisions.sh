@@ -24,6 +24,8 @@ fi
 out=$(mktemp -d)
 trap 'rm -rf "$out"' EXIT
 cp revisions/alembic.ini revisions/env.py revisions/script.py.mako "$out/"
+# the states store each object once, by content (states/objects/)
+mkdir -p "$out/states/objects"
 
 # DLS trunk: the update scripts, then the release dump
 $st import-legacy "$corpus/dls/updates-v4.0.0-to-v5.0.0" --base snapshots/dls-v4.0.0.json \
@@ -67,13 +69,13 @@ PY
 
 if [ $check = 1 ]; then
   status=0
-  for f in legacy.json $(cd "$out" && ls versions/*.py states/*.json); do
+  for f in legacy.json $(cd "$out" && ls versions/*.py states/*.json states/objects/*.json); do
     if ! cmp -s "$out/$f" "revisions/$f"; then
       echo "stale: revisions/$f (run: bash scripts/make-revisions.sh)" >&2
       status=1
     fi
   done
-  for f in $(ls revisions/versions/*.py revisions/states/*.json 2>/dev/null); do
+  for f in $(ls revisions/versions/*.py revisions/states/*.json revisions/states/objects/*.json 2>/dev/null); do
     if [ ! -e "$out/${f#revisions/}" ]; then
       echo "not generated: $f (run: bash scripts/make-revisions.sh)" >&2
       status=1

@@ -29,7 +29,7 @@ from typing import TYPE_CHECKING, Any
 from ..diff.changes import Add, Alter, Change, Drop, Rename
 from ..errors import InputError
 from ..model.objects import Column, DataType, Schema
-from ..model.snapshot import Snapshot, fingerprint
+from ..model.snapshot import OBJECTS, Snapshot, fingerprint
 from ..render.sql import Step
 
 # a revision's down revision: one, several (a merge) or none
@@ -162,6 +162,13 @@ class RevisionDir:
         if not self.versions.exists():
             return []
         return sorted(self.script().get_heads())
+
+    @property
+    def objects(self) -> Path | None:
+        """Where the states store their objects by content (``states/objects/``), when the
+        directory uses that layout (the folder exists); else None: states written in full."""
+        path = self.states / OBJECTS
+        return path if path.is_dir() else None
 
     def state(self, rev: str | None) -> Snapshot | None:
         path = self.states / f"{rev or 'base'}.json"
@@ -678,12 +685,14 @@ def write_revision(rdir: RevisionDir, *, source: Schema, target: Schema, expecte
                            policy=policy, upgrade=upgrade, downgrade=downgrade, extra=extra)
     path = rdir.versions / f"{rev_id}_{slug or _slug(message)}.py"
     path.write_text(text, encoding="utf-8")
-    Snapshot(expected, {"revision": rev_id}).write(rdir.states / f"{rev_id}.json")
+    objects = rdir.objects
+    Snapshot(expected, {"revision": rev_id}).write(rdir.states / f"{rev_id}.json", objects=objects)
     if down_revision is None:
         base = rdir.states / "base.json"
         if not base.exists():
-            Snapshot(source, {"revision": "base"}).write(base)
+            Snapshot(source, {"revision": "base"}).write(base, objects=objects)
         elif Snapshot.read(base).fingerprint != before:
             # a second root (another line of revisions): its own starting state
-            Snapshot(source, {"revision": f"{rev_id}.before"}).write(rdir.states / f"{rev_id}.before.json")
+            Snapshot(source, {"revision": f"{rev_id}.before"}).write(rdir.states / f"{rev_id}.before.json",
+                                                                     objects=objects)
     return RevisionInfo(rev_id, down_revision, path, before, after)

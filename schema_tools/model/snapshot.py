@@ -203,20 +203,31 @@ class Snapshot:
         assert self.known_fingerprint is not None, "set just above"
         return self.known_fingerprint
 
-    def to_json(self) -> str:
+    def to_json(self, objects: Path | None = None) -> str:
+        """The snapshot file's text; with ``objects`` (a folder), each table, view, routine,
+        trigger, event and lookup-data object is written there once, by content, and the
+        file refers to it (:func:`store_objects`)."""
+        content = to_dict(self.schema)
+        if objects is not None:
+            content = store_objects(content, objects)
         doc = {
             "format": FORMAT,
             "version": VERSION,
             "fingerprint": self.fingerprint,
-            "schema": to_dict(self.schema),
+            "schema": content,
         }
-        return json.dumps(doc, indent=2, ensure_ascii=False) + "\n"
+        text = json.dumps(doc, indent=2, ensure_ascii=False) + "\n"
+        if objects is not None:  # the references of a list on one line
+            text = re.sub(r'\[\n\s*("@[0-9a-f]{16}"(?:,\n\s*"@[0-9a-f]{16}")*)\n\s*\]',
+                          lambda m: "[" + re.sub(r",\n\s*", ", ", m.group(1)) + "]", text)
+        return text
 
-    def write(self, path: str | os.PathLike[str]) -> Path:
-        """Write ``path`` and its ``.meta.json`` sidecar; return the content path."""
+    def write(self, path: str | os.PathLike[str], *, objects: Path | None = None) -> Path:
+        """Write ``path`` and its ``.meta.json`` sidecar; return the content path.  With
+        ``objects``, the schema's objects go to that folder, by content (see :meth:`to_json`)."""
         path = Path(path)
         path.parent.mkdir(parents=True, exist_ok=True)
-        text = self.to_json()
+        text = self.to_json(objects)
         _atomic_write(path, text)
         # the sidecar ties the fingerprint to these exact bytes: a reader that only needs the
         # fingerprint hashes the file instead of parsing it (fingerprint_of)
@@ -226,7 +237,9 @@ class Snapshot:
         return path
 
     @classmethod
-    def from_json(cls, text: str, *, source: str = "<string>") -> Snapshot:
+    def from_json(cls, text: str, *, source: str = "<string>", objects: Path | None = None) -> Snapshot:
+        """The snapshot in ``text``; ``objects`` is the folder of the objects it refers to
+        by content, if any (:func:`store_objects`)."""
         try:
             doc = json.loads(text)
         except json.JSONDecodeError as exc:
@@ -239,6 +252,7 @@ class Snapshot:
                              f"(this schema-tools reads version {VERSION})")
         if not isinstance(doc.get("schema"), dict):
             raise InputError(f"{source}: not a schema-tools snapshot (no \"schema\" object)")
+        doc["schema"] = load_objects(doc["schema"], objects, source)
         try:
             schema = from_dict(Schema, doc.get("schema", {}))
         except (InputError, ValueError) as exc:
@@ -265,7 +279,7 @@ class Snapshot:
             raise InputError(f"{path}: cannot read snapshot: {exc.strerror}") from None
         except UnicodeDecodeError as exc:
             raise InputError(f"{path}: not a JSON snapshot: not UTF-8 text (byte {exc.start})") from None
-        snap = cls.from_json(text, source=str(path))
+        snap = cls.from_json(text, source=str(path), objects=path.parent / OBJECTS)
         mp = meta_path(path)
         if mp.exists():
             try:
@@ -279,6 +293,124 @@ class Snapshot:
 
 def _sha(data: bytes) -> str:
     return "sha256:" + hashlib.sha256(data).hexdigest()
+
+
+# ---------------------------------------------------------------------------------------
+# Objects stored once, by content
+#
+# The recorded states of a line of revisions share nearly all their objects.  A state file
+# may hold, in place of each table (view, routine, trigger, event, lookup data), a
+# reference "@<hash>", <hash> being the start of the SHA-256 of the object's canonical
+# JSON; the object itself is in OBJECTS/<first two characters of hash>.json beside the
+# state, a JSON object of the objects whose hashes start so, by hash.  A state reads back
+# to the same schema, with the same fingerprint.
+
+OBJECTS = "objects"
+_STORED = ("tables", "views", "routines", "triggers", "events", "data")
+_REF = re.compile(r"^@([0-9a-f]{16})$")
+# buckets already read, by path: (modification time, size, content)
+_BUCKETS: dict[Path, tuple[int, int, dict[str, Any]]] = {}
+
+
+def object_ref(obj: dict[str, Any]) -> str:
+    return hashlib.sha256(_canonical_bytes(obj)).hexdigest()[:16]
+
+
+def _bucket_path(objects: Path, ref: str) -> Path:
+    return objects / f"{ref[:2]}.json"
+
+
+def _read_bucket(path: Path) -> dict[str, Any]:
+    st = path.stat()
+    hit = _BUCKETS.get(path)
+    if hit is not None and hit[0] == st.st_mtime_ns and hit[1] == st.st_size:
+        return hit[2]
+    value = json.loads(path.read_text(encoding="utf-8"))
+    if not isinstance(value, dict):
+        raise ValueError("not a JSON object")
+    _BUCKETS[path] = (st.st_mtime_ns, st.st_size, value)
+    return value
+
+
+def store_objects(content: dict[str, Any], objects: Path) -> dict[str, Any]:
+    """``content`` (a schema as :func:`to_dict` gives it) with each object of its lists
+    stored in ``objects`` once and replaced by its reference."""
+    out = dict(content)
+    objects.mkdir(parents=True, exist_ok=True)
+    new: dict[Path, dict[str, Any]] = {}
+    for key in _STORED:
+        items = content.get(key)
+        if not isinstance(items, list):
+            continue
+        refs = []
+        for obj in items:
+            ref = object_ref(obj)
+            new.setdefault(_bucket_path(objects, ref), {})[ref] = obj
+            refs.append("@" + ref)
+        out[key] = refs
+    for path, found in sorted(new.items()):
+        bucket = _read_bucket(path) if path.exists() else {}
+        if all(ref in bucket for ref in found):
+            continue
+        merged = dict(bucket, **found)
+        # one object a line, by hash
+        _atomic_write(path, "{\n" + ",\n".join(f'"{ref}": {_canonical(merged[ref])}' for ref in sorted(merged))
+                      + "\n}\n")
+    return out
+
+
+def load_objects(content: dict[str, Any], objects: Path | None, source: str) -> dict[str, Any]:
+    """``content`` with the references of :func:`store_objects` replaced by the objects
+    (unchanged when it holds none)."""
+    out = content
+    for key in _STORED:
+        items = content.get(key)
+        if not isinstance(items, list) or not any(isinstance(o, str) for o in items):
+            continue
+        loaded = []
+        for obj in items:
+            m = _REF.match(obj) if isinstance(obj, str) else None
+            if m is None:
+                loaded.append(obj)
+                continue
+            ref = m.group(1)
+            path = _bucket_path(objects, ref) if objects is not None else None
+            try:
+                if path is None:
+                    raise OSError("no folder of objects")
+                value = _read_bucket(path).get(ref)
+                if value is None:
+                    raise OSError("not there")
+            except (OSError, ValueError) as exc:
+                where = path if path is not None else OBJECTS
+                raise InputError(f"{source}: the object {obj} it refers to is missing or damaged "
+                                 f"({where}: {getattr(exc, 'strerror', None) or exc})") from None
+            if not isinstance(value, dict) or object_ref(value) != ref:
+                raise InputError(f"{source}: the object {obj} it refers to was edited ({path})")
+            loaded.append(value)
+        if out is content:
+            out = dict(content)
+        out[key] = loaded
+    return out
+
+
+def referenced_objects(path: str | os.PathLike[str]) -> list[Path]:
+    """The object files the state file ``path`` refers to, in order (none for a state
+    written in full)."""
+    path = Path(path)
+    try:
+        doc = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return []
+    content = doc.get("schema") if isinstance(doc, dict) else None
+    out: list[Path] = []
+    if isinstance(content, dict):
+        for key in _STORED:
+            for obj in content.get(key) or []:
+                m = _REF.match(obj) if isinstance(obj, str) else None
+                if m is not None:
+                    out.append(_bucket_path(path.parent / OBJECTS, m.group(1)))
+    return list(dict.fromkeys(out))
 
 
 def fingerprint_of(path: str | os.PathLike[str]) -> str:

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..errors import InputError
-from ..model.snapshot import fingerprint_of
+from ..model.snapshot import fingerprint_of, referenced_objects
 from .revfile import RevisionSet
 
 SUM_FILE = "revisions.sum"
@@ -38,6 +38,15 @@ def history_files(rset: RevisionSet) -> list[Path]:
         state = rset.state_path(r.rev_id)
         if state.exists():
             out.append(state.relative_to(rset.path))
+    # the objects states refer to by content, each once, after the states
+    seen = set(out)
+    for state in list(out):
+        if state.suffix == ".json":
+            for obj in referenced_objects(rset.path / state):
+                rel = obj.relative_to(rset.path)
+                if rel not in seen:
+                    seen.add(rel)
+                    out.append(rel)
     return out
 
 
