@@ -16,7 +16,7 @@ import pytest
 from click.testing import CliRunner
 
 from schema_tools.cli.main import cli
-from schema_tools.migrate.revision import _holds
+from schema_tools.migrate.revision import holds
 from schema_tools.model.snapshot import Snapshot
 from schema_tools.sources.introspect import BOOKKEEPING_TABLES
 from schema_tools.sources.loader import load_files
@@ -251,7 +251,7 @@ def test_the_upgrade_keeps_everything_of_the_site(journey):
         for col in table.columns:
             new = columns.get(col.name.lower())
             assert new is not None, f"{table.name}.{col.name}"
-            assert new.type == col.type or _holds(new.type, col.type), (table.name, col.name, col.type, new.type)
+            assert new.type == col.type or holds(new.type, col.type), (table.name, col.name, col.type, new.type)
     shown_before, shown_after = journey["show_before"], journey["show_after"]
     for view in before.views:
         assert shown_after[f"VIEW {view.name}"] == shown_before[f"VIEW {view.name}"]

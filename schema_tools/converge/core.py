@@ -37,7 +37,7 @@ from collections.abc import Callable, Mapping, Sequence
 
 from ..diff.compare import UNSTATED_ATTRS
 from ..errors import InputError
-from ..migrate.revision import widen
+from ..migrate.revision import holds, widen
 from ..model.objects import Column, DataType, ForeignKey, Index, Schema, Table
 from ..render import ddl
 from .decisions import Decision, DecisionError
@@ -120,15 +120,6 @@ class Core:
 
 # ---------------------------------------------------------------------------------------
 # merging definitions
-
-
-def holds(a: DataType, b: DataType) -> bool:
-    """Whether type ``a`` holds every value of type ``b``."""
-    if a == b:
-        return True
-    if a.name == b.name and a.name in ("enum", "set"):
-        return set(b.values) <= set(a.values)
-    return widen(a, b) == a and widen(b, a) == a
 
 
 def _union_values(lists: Sequence[tuple[str, ...]]) -> tuple[str, ...]:

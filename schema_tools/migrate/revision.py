@@ -393,9 +393,9 @@ def _widened(c: Alter, decide: Callable[..., None]) -> Alter | None:
         new = dataclasses.replace(new, charset=target_col.charset, collation=target_col.collation)
     widened = tuple(x for x in c.changed if x in _TYPE_ATTRS and wide != old.type) \
         + tuple(x for x in ("charset", "collation") if x in c.changed and getattr(new, x) != getattr(old, x))
-    holds = _holds(new.type, target_col.type)
+    kept = holds(new.type, target_col.type)
     left = [x for x in c.changed if x not in _SILENT
-            and not (x in _TYPE_ATTRS and holds)
+            and not (x in _TYPE_ATTRS and kept)
             and not (x in ("charset", "collation") and getattr(new, x) == getattr(target_col, x))]
     if left:
         # the target's column CHECK is a constraint over the site's rows: counted by the review
@@ -407,7 +407,7 @@ def _widened(c: Alter, decide: Callable[..., None]) -> Alter | None:
     return dataclasses.replace(c, new=new, changed=tuple(sorted(set(widened))))
 
 
-def _holds(a: DataType, b: DataType) -> bool:
+def holds(a: DataType, b: DataType) -> bool:
     """Whether type ``a`` holds every value of type ``b`` (it is ``b``, or wider)."""
     if a == b:
         return True
