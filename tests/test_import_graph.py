@@ -1,0 +1,113 @@
+"""The packages of ``schema_tools`` form layers that only point down:
+
+    cli -> converge -> dba -> online -> verify, review -> migrate -> render -> diff
+        -> sources, offline -> servers -> model
+
+(``errors``, ``config``, ``flavour``, ``processes`` and ``data`` are shared by all).  A
+module may import from its own package or from one below it.  The imports that still
+point up (or close a cycle within a layer) are listed in :data:`KNOWN_UPWARD`, each with what it needs; a new one fails
+this test, and so does a cycle between packages made of downward imports."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+PACKAGE = Path(__file__).resolve().parents[1] / "schema_tools"
+LAYERS = [["cli"], ["converge"], ["dba"], ["online"], ["verify", "review"], ["migrate"], ["render"],
+          ["diff"], ["sources", "offline"], ["servers"], ["model"]]
+SHARED = {"errors", "config", "flavour", "processes", "data", "__main__", ""}
+RANK = {pkg: i for i, layer in enumerate(LAYERS) for pkg in layer}
+
+# (importing module, imported module): why it still points up (or, within a layer, closes
+# a cycle)
+KNOWN_UPWARD = {
+    ("schema_tools.sources.resolve", "schema_tools.offline.reader"): "resolving a source may read it offline",
+    ("schema_tools.diff.matrix", "schema_tools.render"): "a matrix cell shows a definition as DDL",
+    ("schema_tools.sources.introspect", "schema_tools.render.ddl"): "the self-check renders each table",
+    ("schema_tools.sources.workspace", "schema_tools.render.ddl"): "a workspace loads a rendered schema",
+    ("schema_tools.migrate.commands", "schema_tools.verify.apply"): "a revision is applied on a scratch copy",
+    ("schema_tools.migrate.commands", "schema_tools.dba.identify"): "the versions a database records",
+    ("schema_tools.migrate.from_sql", "schema_tools.verify.seed"): "a script runs on seeded rows",
+    ("schema_tools.migrate.from_sql", "schema_tools.verify.apply"): "a script runs on a scratch copy",
+    ("schema_tools.online.leftovers", "schema_tools.dba.upgrade"): "the progress the upgrade records",
+    ("schema_tools.online.plan", "schema_tools.dba.upgrade"): "the plan follows the upgrade's steps",
+    ("schema_tools.online.plan", "schema_tools.dba.identify"): "the name of a line's start",
+}
+
+
+def _module(path: Path) -> str:
+    parts = list(path.relative_to(PACKAGE.parent).with_suffix("").parts)
+    if parts[-1] == "__init__":
+        parts.pop()
+    return ".".join(parts)
+
+
+def _imports() -> list[tuple[str, str, int]]:
+    """(module, imported schema_tools module, line) of every import, module-level or not."""
+    out = []
+    for path in sorted(PACKAGE.rglob("*.py")):
+        module = _module(path)
+        package = module.split(".") if path.name == "__init__.py" else module.split(".")[:-1]
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.ImportFrom):
+                if node.level:
+                    base = package[:len(package) - (node.level - 1)]
+                    target = ".".join(base + ([node.module] if node.module else []))
+                else:
+                    target = node.module or ""
+                targets = [target]
+            elif isinstance(node, ast.Import):
+                targets = [a.name for a in node.names]
+            else:
+                continue
+            out += [(module, t, node.lineno) for t in targets if t.startswith("schema_tools")]
+    return out
+
+
+def _package(module: str) -> str:
+    parts = module.split(".")
+    return parts[1] if len(parts) > 1 else ""
+
+
+def test_the_layers_only_point_down():
+    upward = []
+    for module, target, line in _imports():
+        a, b = _package(module), _package(target)
+        if a == b or a in SHARED or b in SHARED:
+            continue
+        assert a in RANK and b in RANK, f"{module}: package {a or b} has no layer; add it to LAYERS"
+        if RANK[b] < RANK[a] and (module, target) not in KNOWN_UPWARD:
+            upward.append(f"{module}:{line} imports {target} ({a} is below {b})")
+    assert upward == []
+
+
+def test_the_known_upward_imports_are_still_there():
+    found = {(m, t) for m, t, _ in _imports()}
+    assert set(KNOWN_UPWARD) <= found, sorted(set(KNOWN_UPWARD) - found)
+
+
+def test_no_cycle_between_packages():
+    edges: dict[str, set[str]] = {}
+    for module, target, _ in _imports():
+        a, b = _package(module), _package(target)
+        if a != b and a not in SHARED and b not in SHARED and (module, target) not in KNOWN_UPWARD:
+            edges.setdefault(a, set()).add(b)
+    state: dict[str, int] = {}
+    cycle: list[str] = []
+
+    def visit(node: str, path: list[str]) -> bool:
+        state[node] = 1
+        for nxt in sorted(edges.get(node, ())):
+            if state.get(nxt) == 1:
+                cycle.extend(path[path.index(nxt):] + [node, nxt] if nxt in path else [node, nxt])
+                return True
+            if state.get(nxt) is None and visit(nxt, path + [node]):
+                return True
+        state[node] = 2
+        return False
+
+    for node in sorted(edges):
+        if state.get(node) is None and visit(node, []):
+            break
+    assert cycle == [], " -> ".join(cycle)
