@@ -220,10 +220,6 @@ def _match(old: Sequence[Any], new: Sequence[Any], key: Callable[[Any], str] = o
     return pairs, case_renames, rest_old, rest_new
 
 
-def _same_definition(a: Any, b: Any) -> bool:
-    return _fields(a) == _fields(b)
-
-
 # model classes whose repr is the one @dataclass writes, ``name`` first, and that build no
 # attribute from another (no __post_init__): the repr of a copy without the name is
 # their repr with the name cut out
@@ -598,14 +594,6 @@ def compare_database(a: Schema, b: Schema, opts: DiffOptions) -> list[Change]:
 class _DB:
     schema: Schema
     name: str = "(database)"
-
-
-def _rows(schema: Schema, name: str) -> dict[tuple[tuple[str, str | None], ...], Row]:
-    """Rows of a lookup table as Row objects keyed by primary key."""
-    data = next((d for d in schema.data if d.table == name), None)
-    if data is None:
-        return {}
-    return _rows_of(name, data, _row_key_columns(schema.table(name), data))
 
 
 def _row_key_columns(table: Table | None, data: TableData) -> list[str]:

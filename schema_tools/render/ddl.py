@@ -9,8 +9,8 @@ dependency order, then routines and triggers between ``DELIMITER ;;`` lines.
 
 from __future__ import annotations
 
+import dataclasses
 import re
-from collections.abc import Iterable
 
 from ..flavour import AFTER_ROW_FORMAT, ENGINES_WRITING_PAGE_CHECKSUM
 from ..model.order import ordered_checks, ordered_indexes
@@ -340,7 +340,7 @@ def render_schema(schema: Schema, *, database: str | None = None) -> str:
         if cyclic:
             kept = tuple(fk for fk in table.foreign_keys if fk not in cyclic)
             deferred += [(table, fk) for fk in cyclic]
-            table = _replace(table, foreign_keys=kept)
+            table = dataclasses.replace(table, foreign_keys=kept)
         out.append(create_table(table) + ";")
     for table, fk in deferred:
         checksum = page_checksum_clause(table)
@@ -394,12 +394,3 @@ def _create(obj) -> str:
         return create_trigger(obj)
     return create_event(obj)
 
-
-def _replace(obj, **changes):
-    import dataclasses
-
-    return dataclasses.replace(obj, **changes)
-
-
-def statements(lines: Iterable[str]) -> str:
-    return "\n".join(lines)
