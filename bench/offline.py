@@ -27,7 +27,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from schema_tools.model import Snapshot
-from schema_tools.model.objects import ISPYB_LOOKUP_TABLES
+from schema_tools.config import ISPYB_LOOKUP_TABLES
 from schema_tools.offline.reader import read_offline
 from schema_tools.sources.workspace import local_workspace
 

@@ -18,7 +18,20 @@ from pathlib import Path
 from typing import Any
 
 from .errors import InputError
-from .model.objects import ISPYB_LOOKUP_TABLES
+
+
+def _ispyb_defaults() -> dict[str, Any]:
+    import json
+    from importlib import resources
+
+    text = resources.files("schema_tools.data").joinpath("ispyb-defaults.json").read_text(encoding="utf-8")
+    value: dict[str, Any] = json.loads(text)
+    return value
+
+
+# The default settings are ISPyB's (schema_tools/data/ispyb-defaults.json): the small
+# lookup tables whose rows are part of the schema.
+ISPYB_LOOKUP_TABLES: tuple[str, ...] = tuple(_ispyb_defaults()["reference_tables"])
 
 
 def read_toml(path: Path) -> dict[str, Any]:

@@ -16,7 +16,7 @@ from schema_tools.migrate.commands import run_alembic
 from schema_tools.migrate.legacy import import_legacy, load_legacy_map, read_script, rev_id_for
 from schema_tools.migrate.revision import RevisionDir
 from schema_tools.model import Snapshot
-from schema_tools.model.objects import ISPYB_LOOKUP_TABLES
+from schema_tools.config import ISPYB_LOOKUP_TABLES
 from schema_tools.render.ddl import render_schema
 from schema_tools.sources.introspect import MULTI_STATEMENTS, introspect
 from schema_tools.sources.loader import load_text

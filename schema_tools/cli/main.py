@@ -108,7 +108,7 @@ def snapshot(sources, output, site, server, defaults_file, offline, lenient, fla
     Exit 1 when the self-check finds tables the model cannot represent exactly, or when
     a lenient offline read skipped statements (the snapshot is partial).
     """
-    from ..model.objects import ISPYB_LOOKUP_TABLES
+    from ..config import ISPYB_LOOKUP_TABLES
     from ..sources.resolve import read_source, snapshot_with_updates, split_source
 
     if data and no_data:

@@ -25,7 +25,8 @@ import pymysql
 from ..diff.compare import DiffOptions, diff_apart
 from ..errors import InputError
 from ..migrate.revision import RevisionDir, recorded_fingerprints
-from ..model.objects import ISPYB_LOOKUP_TABLES, Schema
+from ..config import ISPYB_LOOKUP_TABLES
+from ..model.objects import Schema
 from ..model.snapshot import Snapshot, database_default_of, fingerprint, fingerprint_of
 from ..render.ddl import alter_database
 from ..render.diff_report import clean

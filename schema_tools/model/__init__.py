@@ -2,6 +2,6 @@
 
 from .objects import (  # noqa: F401 - the package's public names
     Check, Column, DataType, Event, ForeignKey, Index, IndexColumn, Parameter, Routine,
-    Schema, Table, TableData, Trigger, View, quote_string, Row, ISPYB_LOOKUP_TABLES,
+    Schema, Table, TableData, Trigger, View, quote_string, Row,
 )
 from .snapshot import Snapshot, fingerprint  # noqa: F401 - the package's public names

@@ -395,18 +395,6 @@ class Row:
         return dict(self.values).get(column)
 
 
-# The small lookup tables of ISPyB whose rows are part of the schema: a release ships them
-# (DLS lookups.sql) and code depends on their values.
-ISPYB_LOOKUP_TABLES = (
-    "AdminVar", "BLSampleImageAutoScoreClass", "BLSampleImageAutoScoreSchema", "BLSampleType",
-    "ComponentSubType", "ComponentType", "ConcentrationType", "ContainerType", "Detector",
-    "EventType", "ExperimentType", "Imager", "InspectionType", "Permission",
-    "ProcessingPipeline", "ProcessingPipelineCategory", "PurificationColumn",
-    "ScanParametersService", "Schedule", "ScheduleComponent", "SpaceGroup", "UserGroup",
-    "UserGroup_has_Permission",
-)
-
-
 @dataclass(frozen=True)
 class Schema:
     """One database: its defaults and every object in it, keyed and sorted by name."""
@@ -465,7 +453,7 @@ class Schema:
 
 
 __all__ = [
-    "Check", "Column", "DataType", "Event", "ForeignKey", "ISPYB_LOOKUP_TABLES", "Index",
+    "Check", "Column", "DataType", "Event", "ForeignKey", "Index",
     "IndexColumn", "Parameter", "Routine", "Row", "Schema", "Table", "TableData", "Trigger", "View",
     "quote_string",
 ]

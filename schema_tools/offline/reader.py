@@ -22,7 +22,8 @@ from pathlib import Path
 
 from ..errors import SqlError
 from ..flavour import Flavour
-from ..model.objects import ISPYB_LOOKUP_TABLES, Schema
+from ..config import ISPYB_LOOKUP_TABLES
+from ..model.objects import Schema
 from ..sources.loader import find_stand_ins
 from ..sources.sqlscript import (
     Statement, client_strip, expand_executable_comments, read_sql_file, split_sql,

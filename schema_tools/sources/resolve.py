@@ -14,7 +14,7 @@ from pathlib import Path
 
 from .. import __version__
 from ..errors import InputError
-from ..model.objects import ISPYB_LOOKUP_TABLES
+from ..config import ISPYB_LOOKUP_TABLES
 from ..model.snapshot import Snapshot
 from .connection import is_url, parse_url, redact_url
 from .introspect import MULTI_STATEMENTS, build, fetch
