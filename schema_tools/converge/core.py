@@ -36,6 +36,7 @@ from typing import Any
 from collections.abc import Callable, Mapping, Sequence
 
 from ..diff.compare import UNSTATED_ATTRS
+from ..diff.matrix import definition_sql
 from ..errors import InputError
 from ..migrate.revision import holds, widen
 from ..model.objects import Column, DataType, ForeignKey, Index, Schema, Table
@@ -270,14 +271,9 @@ def _digest(text: str) -> str:
 
 def definition_text(kind: str, obj: Any) -> str:
     """One line that shows the definition of ``obj`` (a digest for long bodies)."""
-    if kind == "column":
-        return ddl.column_definition(obj, Table(name="", columns=()))
-    if kind == "index":
-        return ddl.index_definition(obj)
-    if kind == "foreign_key":
-        return ddl.foreign_key_definition(obj)
-    if kind == "check":
-        return ddl.check_definition(obj)
+    sql = definition_sql(kind, obj)
+    if sql is not None:
+        return sql
     if kind == "view":
         return f"VIEW {ddl.quote_ident(obj.name)} AS {_clip(obj.definition)}"
     if kind == "routine":

@@ -277,7 +277,9 @@ def _jsonable(value: Any) -> Any:
     return value
 
 
-def _sql(kind: str, obj: Any) -> str | None:
+def definition_sql(kind: str, obj: Any) -> str | None:
+    """The DDL of a column, index, foreign key or check as a table definition writes it
+    (None for other kinds)."""
     from ..render import ddl
 
     if kind == "column":
@@ -287,7 +289,7 @@ def _sql(kind: str, obj: Any) -> str | None:
     if kind == "foreign_key":
         return ddl.foreign_key_definition(obj)
     if kind == "check":
-        return f"CONSTRAINT {ddl.quote_ident(obj.name)} CHECK ({obj.clause})"
+        return ddl.check_definition(obj)
     return None
 
 
@@ -414,7 +416,7 @@ def _build_object(e: _Entry, all_sites: tuple[str, ...], opts: DiffOptions) -> M
                 definition.setdefault("type", rep.type.sql())
         groups.append(Group(label=_label(i), sites=tuple(ss), digest=_digest(key),
                             name=_display_name(e.kind, rep), definition=definition,
-                            sql=_sql(e.kind, rep)))
+                            sql=definition_sql(e.kind, rep)))
 
     if len(present) == len(all_sites) and len(groups) == 1:
         cls = "core"
