@@ -8,7 +8,7 @@ from pathlib import Path
 import click
 
 from ..errors import InputError
-from .options import defaults_file_option, server_option
+from .options import defaults_file_option, offline_option, server_option
 
 
 @click.command("converge")
@@ -30,7 +30,7 @@ from .options import defaults_file_option, server_option
                    "up and back down: every state exact, every row kept.")
 @click.option("--rows", default=10, show_default=True, type=click.IntRange(1, 1000),
               help="With --verify: rows seeded per table.")
-@click.option("--offline", is_flag=True, help="Read SQL sources without a server.")
+@offline_option
 @server_option
 @defaults_file_option
 def converge_command(sources, quorum, reference, decisions_file, directory, output, verify_, rows,

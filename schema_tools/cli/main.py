@@ -8,7 +8,6 @@ line; ``--debug`` re-raises it instead.
 from __future__ import annotations
 
 import sys
-from pathlib import Path
 
 import click
 
@@ -16,7 +15,12 @@ from .. import __version__
 from ..errors import EXIT_ERROR, InputError, SchemaToolsError
 from ..model.snapshot import Snapshot
 from ..render.ddl import render_schema
-from .options import check_read_mode, defaults_file_option, dir_option, server_option
+from .options import (
+    check_read_mode, defaults_file_option, dir_option, ignore_option, offline_option, report_format_option,
+    server_option, tables_option, write_or_echo,
+)
+
+REPORT_FORMATS = ("text", "json", "markdown", "html")
 
 
 class _Group(click.Group):
@@ -187,10 +191,7 @@ def show(file):
 def render(file, output):
     """Render a snapshot back to executable DDL (for the mariadb client)."""
     text = render_schema(Snapshot.read(file).schema)
-    if output:
-        Path(output).write_text(text, encoding="utf-8")
-    else:
-        click.echo(text, nl=False)
+    write_or_echo(text, output)
     return 0
 
 
@@ -210,18 +211,15 @@ def _split_values(values) -> list[str]:
 @cli.command("diff")
 @click.argument("a")
 @click.argument("b")
-@click.option("--format", "fmt", type=click.Choice(["text", "json", "markdown", "html"]),
-              default="text", show_default=True, help="Report format.")
+@report_format_option(REPORT_FORMATS, "Report format.")
 @click.option("-o", "--output", type=click.Path(dir_okay=False), help="Write the report here.")
-@click.option("--ignore", "ignore", multiple=True, metavar="VALUE[,VALUE...]",
-              help="Differences to ignore (repeatable or comma-separated): column-order, "
-                   "comments, charset, collation, definer, sql-mode, client-charset, "
-                   "index-names, index-order, fk-names, table-options, routines, views, triggers, events, "
-                   "display-width.")
-@click.option("--tables", "tables", multiple=True, metavar="PATTERN",
-              help="Compare only tables matching this shell pattern (repeatable, e.g. 'Data*').")
+@ignore_option("Differences to ignore (repeatable or comma-separated): column-order, "
+               "comments, charset, collation, definer, sql-mode, client-charset, "
+               "index-names, index-order, fk-names, table-options, routines, views, triggers, events, "
+               "display-width.")
+@tables_option("Compare only tables matching this shell pattern (repeatable, e.g. 'Data*').")
 @strict_unstated_option
-@click.option("--offline", is_flag=True, help="Read SQL sources without a server.")
+@offline_option
 @click.option("--lenient", is_flag=True,
               help="With --offline: skip statements that are not understood instead of stopping.")
 @server_option
@@ -254,10 +252,7 @@ def diff_command(a, b, fmt, output, ignore, tables, strict_unstated, offline, le
     a_label, b_label = site_labels((a, b), snaps)
     text = render_diff(changes, a_label=a_label, b_label=b_label, fmt=fmt,
                        apart=None if strict_unstated else apart)
-    if output:
-        Path(output).write_text(text, encoding="utf-8")
-    else:
-        click.echo(text, nl=False)
+    write_or_echo(text, output)
     return 1 if changes else 0
 
 
@@ -265,18 +260,15 @@ def diff_command(a, b, fmt, output, ignore, tables, strict_unstated, offline, le
 @click.argument("sources", nargs=-1, required=True)
 @click.option("--reference", metavar="NAME",
               help="Site the distances are measured from (default: the first source).")
-@click.option("--format", "fmt", type=click.Choice(["text", "json", "markdown", "html"]),
-              default="text", show_default=True, help="Report format.")
+@report_format_option(REPORT_FORMATS, "Report format.")
 @click.option("-o", "--output", type=click.Path(dir_okay=False), help="Write the report here.")
 @click.option("--name", "names", multiple=True, metavar="NAME",
               help="Site name of each source, in order (repeatable; default: the site name "
                    "the snapshot records, else the file name or URL).")
-@click.option("--ignore", "ignore", multiple=True, metavar="VALUE[,VALUE...]",
-              help="Differences to ignore (as for diff).")
-@click.option("--tables", "tables", multiple=True, metavar="PATTERN",
-              help="Compare only tables matching this shell pattern (repeatable).")
+@ignore_option("Differences to ignore (as for diff).")
+@tables_option("Compare only tables matching this shell pattern (repeatable).")
 @strict_unstated_option
-@click.option("--offline", is_flag=True, help="Read SQL sources without a server.")
+@offline_option
 @server_option
 @defaults_file_option
 def matrix_command(sources, reference, fmt, output, names, ignore, tables, strict_unstated, offline,
@@ -324,10 +316,7 @@ def matrix_command(sources, reference, fmt, output, names, ignore, tables, stric
         schemas[label] = snap.schema
     m = build_matrix(schemas, reference=reference, options=options)
     text = render_matrix(m, fmt)
-    if output:
-        Path(output).write_text(text, encoding="utf-8")
-    else:
-        click.echo(text, nl=False)
+    write_or_echo(text, output)
     return 0 if m.identical else 1
 
 

@@ -36,3 +36,30 @@ def check_read_mode(*, offline: bool, server: str | None = None, lenient: bool =
     for name, value in (("--lenient", lenient), ("--flavour", flavour)):
         if value and not offline:
             raise InputError(f"{name} applies to --offline reading only")
+
+
+# the options diff and matrix share
+offline_option = click.option("--offline", is_flag=True, help="Read SQL sources without a server.")
+
+
+def ignore_option(help_text: str):
+    return click.option("--ignore", "ignore", multiple=True, metavar="VALUE[,VALUE...]", help=help_text)
+
+
+def tables_option(help_text: str):
+    return click.option("--tables", "tables", multiple=True, metavar="PATTERN", help=help_text)
+
+
+def report_format_option(choices: tuple[str, ...], help_text: str | None = None):
+    return click.option("--format", "fmt", type=click.Choice(list(choices)), default="text",
+                        show_default=True, help=help_text)
+
+
+def write_or_echo(text: str, output: str | None) -> None:
+    """A report to the file ``output``, or to standard output."""
+    if output:
+        from pathlib import Path
+
+        Path(output).write_text(text, encoding="utf-8")
+    else:
+        click.echo(text, nl=False)

@@ -7,7 +7,7 @@ from pathlib import Path
 import click
 
 from ..errors import InputError
-from .options import check_read_mode, defaults_file_option, server_option
+from .options import check_read_mode, defaults_file_option, server_option, write_or_echo
 
 _SEVERITIES = ("notice", "warning", "error")
 
@@ -99,10 +99,7 @@ def review(revisions, directory, url, count_timeout, fmt, fail_on, flavour, outp
                                    flavour=flavour, count_timeout=count_timeout)
         config = load_config(directory)
     text = render_review(reviews, fmt, with_tables=bool(url))
-    if output:
-        Path(output).write_text(text, encoding="utf-8")
-    else:
-        click.echo(text, nl=False)
+    write_or_echo(text, output)
     threshold = _SEVERITIES.index(fail_on or config.fail_on)
     return 1 if worst(reviews) >= threshold else 0
 
