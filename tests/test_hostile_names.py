@@ -8,7 +8,7 @@ import pytest
 from schema_tools.dba.upgrade import tracked
 from schema_tools.model.objects import Index, IndexColumn
 from schema_tools.online.statements import statement_hint
-from schema_tools.render.sql import _index_add_clause
+from schema_tools.migrate.plan import _index_add_clause
 from schema_tools.review.revfile import read_revision_file
 
 

@@ -258,7 +258,7 @@ def test_names_and_statements_cannot_escape_the_revision_file(tmp_path):
     from schema_tools.diff.changes import Rename
     from schema_tools.migrate.revision import render_revision
     from schema_tools.model.objects import Column
-    from schema_tools.render.sql import Step
+    from schema_tools.migrate.plan import Step
 
     evil = "r\n    open('/tmp/pwned', 'w')#"
     rename = Rename("column", "t", Column("plain", DataType("int")), Column(evil, DataType("int")),

@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from ..diff.compare import DiffOptions, diff, reverse_changes
 from ..errors import ConnectionFailed, InputError, SchemaToolsError
 from ..model.objects import Schema
-from ..render.sql import Step, plan
+from .plan import Step, plan
 from ..sources.connection import parse_url
 from ..sources.introspect import MULTI_STATEMENTS
 from ..sources.workspace import open_workspace

@@ -32,7 +32,7 @@ from ..diff.compare import DiffOptions, diff
 from ..errors import InputError, SqlError
 from ..model.objects import Schema
 from ..render.ddl import quote_ident
-from ..render.sql import Step
+from .plan import Step
 from ..sources.workspace import Workspace, open_workspace
 from .legacy import (LegacyScript, bookkeeping_undo, downgrade_steps, inserted_rows, read_rows, read_script,
                      reference_tables, reset_database, upgrade_steps)

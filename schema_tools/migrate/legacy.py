@@ -67,7 +67,7 @@ from ..errors import InputError, SqlError
 from ..model.objects import Schema, quote_string
 from ..model.snapshot import Snapshot
 from ..render.ddl import quote_ident
-from ..render.sql import Step, plan
+from .plan import Step, plan
 from ..sources.sqlscript import Statement, client_strip, read_sql_file, split_sql, strip_comments
 from ..sources.workspace import Workspace, open_workspace
 from .revision import RevisionDir, write_revision

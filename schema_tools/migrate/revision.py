@@ -30,7 +30,7 @@ from ..diff.changes import Add, Alter, Change, Drop, Rename
 from ..errors import InputError
 from ..model.objects import Column, DataType, Schema
 from ..model.snapshot import OBJECTS, Snapshot, fingerprint
-from ..render.sql import Step
+from .plan import Step
 
 # a revision's down revision: one, several (a merge) or none
 _Down = str | Sequence[str] | None

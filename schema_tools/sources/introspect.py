@@ -41,7 +41,7 @@ MULTI_STATEMENTS = CLIENT.MULTI_STATEMENTS
 
 AUTO_INCREMENT_TABLE = "schema_tools_auto_increment"
 """Where a revision that inserts rows into a table keeps the table's AUTO_INCREMENT counter
-from before, for its downgrade to restore (:func:`schema_tools.render.sql.plan`)."""
+from before, for its downgrade to restore (:func:`schema_tools.migrate.plan.plan`)."""
 
 # bookkeeping tables of the migration tools, not part of the schema they manage
 BOOKKEEPING_TABLES = frozenset({"alembic_version", "schema_tools_progress", AUTO_INCREMENT_TABLE})

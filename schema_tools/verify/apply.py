@@ -8,7 +8,7 @@ from dataclasses import dataclass
 import pymysql
 
 from ..errors import SchemaToolsError
-from ..render.sql import Step
+from ..migrate.plan import Step
 
 
 class StepFailed(SchemaToolsError):

@@ -26,11 +26,12 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
-from ..model.objects import ForeignKey, Index, Schema, Table
+from ..model.objects import ForeignKey, Index, Row, Schema, Table
 from ..diff.changes import Add, Alter, Change, Drop, Rename
 from ..model.order import check_order, index_order, is_long_hash, server_sorted
-from .ddl import (
+from ..render.ddl import (
     DatabaseCollation, alter_database, check_definition, column_definition, create_event, create_routine,
     create_table, create_trigger, create_view, foreign_key_definition, index_definition, page_checksum_clause,
     quote_ident, table_order, trigger_order, view_order,
@@ -359,7 +360,7 @@ def _create_dependents(changes: Sequence[Change], source: Schema, target: Schema
     in_effect = target if any(c.kind == "database" for c in changes) else source
     under = DatabaseCollation(in_effect.charset, in_effect.collation)
 
-    def switch_for(obj) -> None:
+    def switch_for(obj: Any) -> None:
         sql = under.switch(obj)
         if sql:
             steps.append(Step("create-dependents", sql))
@@ -442,7 +443,7 @@ def _data_steps(changes: Sequence[Change], tables: dict[str, Table],
     steps: list[Step] = []
     depth: dict[str, int] = {}
 
-    def level(name: str, seen: frozenset = frozenset()) -> int:
+    def level(name: str, seen: frozenset[str] = frozenset()) -> int:
         # parents (tables a foreign key references) before children
         if name not in depth:
             table = tables.get(name)
@@ -455,7 +456,7 @@ def _data_steps(changes: Sequence[Change], tables: dict[str, Table],
     adds = sorted((c for c in changed if isinstance(c, Add)), key=lambda c: level(_table_of(c)))
     data = drops + [c for c in changed if not isinstance(c, (Add, Drop))] + adds
 
-    def where(row) -> str:
+    def where(row: Row) -> str:
         return " AND ".join(f"{_q(k)} = {v}" if v != "NULL" else f"{_q(k)} IS NULL" for k, v in row.key)
 
     for c in data:
