@@ -24,6 +24,7 @@ Every identifier is quoted; definitions come from :mod:`schema_tools.render.ddl`
 from __future__ import annotations
 
 import dataclasses
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -76,6 +77,18 @@ def _index_drop_clause(index: Index) -> str:
 
 def _position(after: str | None) -> str:
     return " FIRST" if after is None else f" AFTER {_q(after)}"
+
+
+_PARTITIONING = re.compile(r"\s*(?:/\*!\d*\s*)?(?:PARTITION BY|REMOVE PARTITIONING)\b", re.IGNORECASE)
+
+
+def _joined(clauses: Sequence[str]) -> str:
+    """The clauses of one ALTER TABLE: the others separated by commas, then the partitioning
+    (``PARTITION BY ...``, ``REMOVE PARTITIONING``), which the grammar takes last and
+    without a comma."""
+    partitioning = [c for c in clauses if _PARTITIONING.match(c)]
+    rest = ", ".join(c for c in clauses if c not in partitioning)
+    return " ".join(x for x in [rest, *partitioning] if x)
 
 
 def _options_clause(old: Table, new: Table, changed: Sequence[str]) -> list[str]:
@@ -513,7 +526,7 @@ def _page_checksums_restated(steps: Sequence[Step], tables: dict[str, Table],
         if clause is not None and (id(last[name]) not in stated or clauses):
             clauses.append(clause)
         if clauses:
-            out.append(Step("add-foreign-keys", f"ALTER TABLE {_q(name)} " + ", ".join(clauses), (), name))
+            out.append(Step("add-foreign-keys", f"ALTER TABLE {_q(name)} " + _joined(clauses), (), name))
     return out
 
 
@@ -631,7 +644,7 @@ def _alter_table(  # noqa: C901 - one clause per change kind, in the order the s
     if clauses and kept is not None and kept not in clauses:
         clauses.append(kept)
     if clauses:
-        steps.append(Step("alter-tables", f"ALTER TABLE {_q(table)} " + ", ".join(clauses),
+        steps.append(Step("alter-tables", f"ALTER TABLE {_q(table)} " + _joined(clauses),
                           tuple(carried), table))
         if kept is not None and stated is not None:
             stated.add(id(steps[-1]))
@@ -732,7 +745,7 @@ def _reorder(table: str, changes: Sequence[Change], before: Table, target: Table
     kept = page_checksum_clause(target)
     if kept is not None:
         clauses.append(kept)
-    step = Step("alter-tables", f"ALTER TABLE {_q(table)} " + ", ".join(clauses), carried, table)
+    step = Step("alter-tables", f"ALTER TABLE {_q(table)} " + _joined(clauses), carried, table)
     if kept is not None and stated is not None:
         stated.add(id(step))
     return [step]
