@@ -1,7 +1,7 @@
 """The packages of ``schema_tools`` form layers that only point down:
 
     cli -> converge -> dba -> online -> verify, review -> migrate -> render -> diff
-        -> sources, offline -> servers -> model
+        -> sources, offline -> servers -> dialect -> model
 
 (``errors``, ``config``, ``flavour``, ``processes`` and ``data`` are shared by all).  A
 module may import from its own package or from one below it.  The imports that still
@@ -15,7 +15,7 @@ from pathlib import Path
 
 PACKAGE = Path(__file__).resolve().parents[1] / "schema_tools"
 LAYERS = [["cli"], ["converge"], ["dba"], ["online"], ["verify", "review"], ["migrate"], ["render"],
-          ["diff"], ["sources", "offline"], ["servers"], ["model"]]
+          ["diff"], ["sources", "offline"], ["servers"], ["dialect"], ["model"]]
 SHARED = {"errors", "config", "flavour", "processes", "data", "__main__", ""}
 RANK = {pkg: i for i, layer in enumerate(LAYERS) for pkg in layer}
 
