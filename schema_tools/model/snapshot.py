@@ -310,6 +310,8 @@ _STORED = ("tables", "views", "routines", "triggers", "events", "data")
 _REF = re.compile(r"^@([0-9a-f]{16})$")
 # buckets already read, by path: (modification time, size, content)
 _BUCKETS: dict[Path, tuple[int, int, dict[str, Any]]] = {}
+# the path of each bucket, by the folder of the states and the bucket's two characters
+_BUCKET_PATHS: dict[Path, dict[str, Path]] = {}
 
 
 def object_ref(obj: dict[str, Any]) -> str:
@@ -403,14 +405,21 @@ def referenced_objects(path: str | os.PathLike[str]) -> list[Path]:
     except (OSError, ValueError):
         return []
     content = doc.get("schema") if isinstance(doc, dict) else None
-    out: list[Path] = []
+    refs: dict[str, None] = {}  # each object's reference, in order, once
     if isinstance(content, dict):
         for key in _STORED:
             for obj in content.get(key) or []:
                 m = _REF.match(obj) if isinstance(obj, str) else None
                 if m is not None:
-                    out.append(_bucket_path(path.parent / OBJECTS, m.group(1)))
-    return list(dict.fromkeys(out))
+                    refs[m.group(1)] = None
+    buckets = _BUCKET_PATHS.setdefault(path.parent, {})  # the states of a directory share them
+    out = []
+    for prefix in dict.fromkeys(ref[:2] for ref in refs):
+        bucket = buckets.get(prefix)
+        if bucket is None:
+            bucket = buckets[prefix] = _bucket_path(path.parent / OBJECTS, prefix)
+        out.append(bucket)
+    return out
 
 
 def fingerprint_of(path: str | os.PathLike[str]) -> str:

@@ -39,14 +39,13 @@ def history_files(rset: RevisionSet) -> list[Path]:
         if state.exists():
             out.append(state.relative_to(rset.path))
     # the objects states refer to by content, each once, after the states
-    seen = set(out)
+    seen: set[str] = set()
     for state in list(out):
         if state.suffix == ".json":
             for obj in referenced_objects(rset.path / state):
-                rel = obj.relative_to(rset.path)
-                if rel not in seen:
-                    seen.add(rel)
-                    out.append(rel)
+                if obj.name not in seen:  # every state's objects are in states/objects/
+                    seen.add(obj.name)
+                    out.append(obj.relative_to(rset.path))
     return out
 
 

@@ -107,18 +107,36 @@ def _as_tuple(value) -> tuple[str, ...]:
     return ()
 
 
+# revision files already parsed, by path: (text, parsed); a command that reads the
+# directory twice (check: the integrity sum, then the lint) parses each file once
+_PARSED: dict[Path, tuple[str, RevisionFile]] = {}
+
+
 def read_revision_file(path: str | Path) -> RevisionFile:
-    """Parse one revision file; :class:`InputError` when it is not one."""
+    """Parse one revision file (once per process while its text is unchanged);
+    :class:`InputError` when it is not one."""
     path = Path(path)
     try:
         text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError, ValueError) as exc:
+        raise InputError(f"{path}: cannot read revision file: {exc}") from None
+    hit = _PARSED.get(path)
+    if hit is not None and hit[0] == text:
+        return hit[1]
+    parsed = _parse_revision_file(path, text)
+    _PARSED[path] = (text, parsed)
+    return parsed
+
+
+def _parse_revision_file(path: Path, text: str) -> RevisionFile:
+    try:
         tree = ast.parse(text, filename=str(path))
     except SyntaxError as exc:
         from ..migrate.revision import FIX_REVISION_FILE
 
         raise InputError(f"{path}:{exc.lineno}: a revision file that is not valid Python ({exc.msg})",
                          hint=FIX_REVISION_FILE) from None
-    except (OSError, UnicodeDecodeError, ValueError) as exc:
+    except ValueError as exc:  # a NUL byte
         raise InputError(f"{path}: cannot read revision file: {exc}") from None
     values: dict[str, object] = {}
     functions: dict[str, ast.FunctionDef] = {}
