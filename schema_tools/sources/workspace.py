@@ -35,7 +35,7 @@ from ..flavour import detect
 from ..model.objects import Schema, quote_string
 from ..render.ddl import quote_ident, render_schema
 from .connection import ConnectionSpec, parse_url, scrub
-from .introspect import MULTI_STATEMENTS, IntrospectionResult, introspect
+from .introspect import BOOKKEEPING_TABLES, MULTI_STATEMENTS, IntrospectionResult, introspect
 from .loader import LOADER_USER, LoadReport, execute_text, load_files
 
 
@@ -44,7 +44,7 @@ class Workspace:
 
     def __init__(self, *, connect, client: Sequence[str], env: dict[str, str] | None,
                  database: str, describe: str, server_pid: int | None = None,
-                 notes: Sequence[str] = (), create_accounts=None) -> None:
+                 notes: Sequence[str] = (), create_accounts=None, reset=None) -> None:
         self._connect = connect
         self.server_pid = server_pid  # set for a throwaway server
         self.client = list(client)
@@ -55,6 +55,12 @@ class Workspace:
         # on a server of our own: creates the accounts that scripts name as DEFINER, as the
         # site that ran them has them (``create_accounts([(user, host), ...])``)
         self._create_accounts = create_accounts
+        # a pooled database (see existing_workspace): the state it was kept at, if any,
+        # how to empty it, and whether to keep it for the next command when done
+        self.pooled = False
+        self.reused: str | None = None
+        self._reset = reset
+        self.keep = False
 
     def connect(self, database: str | None = None) -> pymysql.connections.Connection:
         return self._connect(database)
@@ -66,7 +72,59 @@ class Workspace:
             self._create_accounts(sorted(set().union(*(definers_in(read_sql_file(p)) for p in paths))))
         return load_files(paths, client=self.client, env=self.env, database=self.database)
 
-    def load_schema(self, schema: Schema) -> None:
+    def load_schema(self, schema: Schema, *, fingerprint: str | None = None) -> bool:
+        """Load ``schema`` into the scratch database.  With ``fingerprint`` (the snapshot's)
+        on a pooled workspace whose database was kept at that state by an earlier command,
+        nothing is loaded: the database's rows are cleared instead, except those of the
+        tables whose rows the schema tracks, and True is returned.  The caller must then
+        check that the database reads back as ``schema``, and call :meth:`reset` and load
+        again if it does not."""
+        if fingerprint is not None and self.reused == fingerprint and self._clear_rows(schema):
+            return True
+        self._load(schema)
+        return False
+
+    def reset(self) -> None:
+        """Empty the scratch database (drop it and create it again)."""
+        if self._reset is None:
+            raise RuntimeError("this workspace cannot be reset")
+        self._reset()
+        self.reused = None
+
+    def _clear_rows(self, schema: Schema) -> bool:
+        """Delete the rows of every table but those whose rows ``schema`` tracks, and drop the
+        bookkeeping tables; False (nothing done) when a table cannot be emptied so (a
+        system-versioned table keeps its history, a sequence its value)."""
+        tracked = {d.table for d in schema.data}
+        conn = self.connect(self.database)
+        try:
+            with conn.cursor() as cur:
+                cur.execute("SELECT TABLE_NAME, TABLE_TYPE FROM information_schema.TABLES "
+                            "WHERE TABLE_SCHEMA = %s", (self.database,))
+                tables = cur.fetchall()
+                if any(kind not in ("BASE TABLE", "VIEW") for _, kind in tables):
+                    return False
+                cur.execute("SELECT DISTINCT EVENT_OBJECT_TABLE FROM information_schema.TRIGGERS "
+                            "WHERE TRIGGER_SCHEMA = %s AND EVENT_MANIPULATION = 'DELETE'", (self.database,))
+                triggered = {r[0] for r in cur.fetchall()}
+                cur.execute("SET SESSION foreign_key_checks = 0")
+                try:
+                    for name, kind in tables:
+                        if kind == "VIEW" or name in tracked:
+                            continue
+                        if name in BOOKKEEPING_TABLES:
+                            cur.execute(f"DROP TABLE {quote_ident(name)}")
+                        elif name in triggered:  # its triggers must not run
+                            cur.execute(f"TRUNCATE TABLE {quote_ident(name)}")
+                        else:
+                            cur.execute(f"DELETE FROM {quote_ident(name)}")
+                finally:
+                    cur.execute("SET SESSION foreign_key_checks = 1")
+        finally:
+            conn.close()
+        return True
+
+    def _load(self, schema: Schema) -> None:
         if self._create_accounts is not None:
             named = {o.definer for kind in (schema.views, schema.routines, schema.triggers, schema.events)
                      for o in kind if o.definer}
@@ -92,10 +150,6 @@ class Workspace:
 
 
 _SYSTEM_DBS = {"mysql", "information_schema", "performance_schema", "sys"}
-
-
-def _scratch_name() -> str:
-    return "st_scratch_" + secrets.token_hex(6)
 
 
 @contextlib.contextmanager
@@ -152,33 +206,123 @@ def _create_accounts(server, accounts: Sequence[tuple[str, str]]) -> None:
 
 
 @contextlib.contextmanager
-def existing_workspace(url: str, *, defaults_file=None,
-                       database: str | None = None) -> Iterator[Workspace]:
+def existing_workspace(url: str, *, defaults_file=None, database: str | None = None,
+                       pool: str | None = None) -> Iterator[Workspace]:
     """A scratch database on an existing server, dropped on exit.  ``database`` names it
-    instead of a unique name: only for a server of our own, such as a new container."""
+    instead of a unique name: only for a server of our own, such as a new container.
+
+    ``pool`` (the fingerprint of the state the caller will load; only for a warm server of
+    our own) pools the scratch databases: one that an earlier command kept at that state
+    (:attr:`Workspace.keep`) is taken, if one is free, with :attr:`Workspace.reused` set;
+    a new one is kept in its turn when the caller sets ``keep``.  A pooled database is
+    held with a named lock for as long as its workspace is open, so two commands never
+    share one; at most :data:`POOL_SIZE` are kept."""
     spec: ConnectionSpec = parse_url(url, defaults_file=defaults_file).with_database(None)
-    db = database or _scratch_name()
     admin = spec.connect(None)
-    try:
-        with admin.cursor() as cur:
-            cur.execute(f"CREATE DATABASE {quote_ident(db)}")
-    except pymysql.MySQLError as exc:
-        admin.close()
-        raise ConnectionFailed(f"cannot create a scratch database on {spec.redacted()}: "
-                               f"{exc.args[-1]}") from None
+    db: str | None = None
     account = None
+    ws: Workspace | None = None
     try:
-        account, loader, notes = _scratch_account(admin, spec, db)
+        claimed = _claim_pooled(admin, spec, pool) if pool is not None and database is None else None
+        if claimed is not None:
+            db, account, loader = claimed
+            notes: list[str] = []
+        else:
+            hexid = secrets.token_hex(6)
+            name = database or (_pool_name(pool, hexid) if pool is not None else f"st_scratch_{hexid}")
+            try:
+                with admin.cursor() as cur:
+                    if pool is not None and database is None:
+                        cur.execute("SELECT GET_LOCK(%s, 0)", (name,))
+                    cur.execute(f"CREATE DATABASE {quote_ident(name)}")
+                db = name
+            except pymysql.MySQLError as exc:
+                raise ConnectionFailed(f"cannot create a scratch database on {spec.redacted()}: "
+                                       f"{exc.args[-1]}") from None
+            account, loader, notes = _scratch_account(admin, spec, db, hexid)
+
+        def reset(db: str = db) -> None:
+            with admin.cursor() as cur:
+                cur.execute(f"DROP DATABASE IF EXISTS {quote_ident(db)}")
+                cur.execute(f"CREATE DATABASE {quote_ident(db)}")
+
         argv, env = loader.client_command()
-        yield Workspace(
+        ws = Workspace(
             connect=lambda database=None: loader.connect(database, client_flag=MULTI_STATEMENTS),
-            client=argv, env=env, database=db, describe=spec.redacted(), notes=notes,
+            client=argv, env=env, database=db, describe=spec.redacted(), notes=notes, reset=reset,
         )
+        ws.pooled = pool is not None and database is None and account is not None
+        ws.reused = pool if claimed is not None else None
+        yield ws
     finally:
         try:
-            _drop_scratch(admin, db, account)
+            if ws is not None and ws.pooled and ws.keep:
+                _trim_pool(admin, keep=ws.database)
+            elif db is not None:
+                _drop_scratch(admin, db, account)
         finally:
-            admin.close()
+            admin.close()  # releases the pooled database's lock
+
+
+POOL_PREFIX = "st_pool_"
+POOL_SIZE = 4
+"""Pooled scratch databases kept on a warm server, at most (beyond, free ones are dropped)."""
+
+
+def _pool_name(fingerprint: str, hexid: str) -> str:
+    """``st_pool_<start of the fingerprint>_<hex>``: the state it holds, in its name."""
+    return f"{POOL_PREFIX}{fingerprint.partition(':')[2][:16]}_{hexid}"
+
+
+def _pool_account(db: str, host: str) -> str:
+    """The scratch account of a pooled database (the objects loaded by it name it as their
+    definer, so it lives as long as the database)."""
+    return f"{quote_string('schema_tools_' + db.rpartition('_')[2])}@{quote_string(host)}"
+
+
+def _claim_pooled(admin: pymysql.connections.Connection, spec: ConnectionSpec,
+                  fingerprint: str) -> tuple[str, str, ConnectionSpec] | None:
+    """A pooled database kept at ``fingerprint``, locked for this workspace, with its
+    account (a new password) and the spec that connects as it; None when none is free."""
+    prefix = _pool_name(fingerprint, "")
+    pattern = prefix.replace("\\", "\\\\").replace("_", "\\_").replace("%", "\\%") + "%"
+    with admin.cursor() as cur:
+        cur.execute("SELECT SCHEMA_NAME FROM information_schema.SCHEMATA WHERE SCHEMA_NAME LIKE %s "
+                    "ORDER BY SCHEMA_NAME", (pattern,))
+        names = [r[0] for r in cur.fetchall()]
+        cur.execute("SELECT CURRENT_USER()")
+        host = cur.fetchone()[0].rpartition("@")[2]
+    for db in names:
+        with admin.cursor() as cur:
+            cur.execute("SELECT GET_LOCK(%s, 0)", (db,))
+            if cur.fetchone()[0] != 1:
+                continue  # another command holds it
+            user = "schema_tools_" + db.rpartition("_")[2]
+            password = f"St-{secrets.token_hex(16)}-Q"
+            try:
+                cur.execute(f"ALTER USER {_pool_account(db, host)} IDENTIFIED BY {quote_string(password)}")
+            except pymysql.MySQLError:
+                cur.execute("SELECT RELEASE_LOCK(%s)", (db,))
+                continue
+        return db, _pool_account(db, host), dataclasses.replace(spec, user=user, password=password)
+    return None
+
+
+def _trim_pool(admin: pymysql.connections.Connection, keep: str) -> None:
+    """Leave at most :data:`POOL_SIZE` pooled databases: the free ones beyond, other than
+    ``keep``, are dropped with their accounts."""
+    pattern = POOL_PREFIX.replace("_", "\\_") + "%"
+    with admin.cursor() as cur:
+        cur.execute("SELECT SCHEMA_NAME FROM information_schema.SCHEMATA WHERE SCHEMA_NAME LIKE %s",
+                    (pattern,))
+        others = sorted(r[0] for r in cur.fetchall() if r[0] != keep)
+        cur.execute("SELECT CURRENT_USER()")
+        host = cur.fetchone()[0].rpartition("@")[2]
+    for db in others[:max(0, len(others) + 1 - POOL_SIZE)]:
+        with admin.cursor() as cur:
+            cur.execute("SELECT IS_FREE_LOCK(%s)", (db,))
+            if cur.fetchone()[0] == 1:
+                _drop_scratch(admin, db, _pool_account(db, host))
 
 
 def _drop_scratch(admin: pymysql.connections.Connection, db: str, account: str | None) -> None:
@@ -193,7 +337,7 @@ def _drop_scratch(admin: pymysql.connections.Connection, db: str, account: str |
 
 
 def _scratch_account(admin: pymysql.connections.Connection, spec: ConnectionSpec,
-                     db: str) -> tuple[str | None, ConnectionSpec, list[str]]:
+                     db: str, hexid: str) -> tuple[str | None, ConnectionSpec, list[str]]:
     """(the account made to load ``db`` as, the spec that connects as it, notes).
 
     The account has the host of the URL's own (so the server matches it to this client
@@ -203,7 +347,7 @@ def _scratch_account(admin: pymysql.connections.Connection, spec: ConnectionSpec
     with admin.cursor() as cur:
         cur.execute("SELECT CURRENT_USER(), VERSION()")
         current, version = cur.fetchone()
-    user, host = "schema_tools_" + secrets.token_hex(6), current.rpartition("@")[2]
+    user, host = "schema_tools_" + hexid, current.rpartition("@")[2]
     password = f"St-{secrets.token_hex(16)}-Q"  # passes the usual password-strength plugins
     account = f"{quote_string(user)}@{quote_string(host)}"
     # _ and % are wildcards in a database-level grant
@@ -255,21 +399,25 @@ def default_server() -> str | None:
     return os.environ.get(SERVER_ENV) or None
 
 
-def open_workspace(server: str | None = None, *, defaults_file=None, database: str | None = None):
+def open_workspace(server: str | None = None, *, defaults_file=None, database: str | None = None,
+                   pool: str | None = None):
     """``server`` is ``None`` for the default (:func:`default_server`), ``"local"`` for a new
     throwaway server, ``docker[:IMAGE[:TAG]]`` for a server in a new container, or an
     existing server URL.
 
     ``database`` names the scratch database on a throwaway server or container (an
     existing server always gets a unique scratch name, so nothing of the server's own can
-    be touched)."""
+    be touched).  ``pool`` (a state's fingerprint) pools the scratch databases on the warm
+    server of ``$SCHEMA_TOOLS_SERVER`` (see :func:`existing_workspace`); on any other
+    server it is ignored."""
     from ..servers.docker import is_docker_spec
 
     own_name = database if database not in _SYSTEM_DBS else None
+    warm = default_server() is not None and server in (None, "", default_server())
     if server in (None, ""):
         server = default_server()
     if server in (None, "", "local"):
         return local_workspace(database=own_name)
     if is_docker_spec(server):
         return docker_workspace(server, database=own_name)
-    return existing_workspace(server, defaults_file=defaults_file)
+    return existing_workspace(server, defaults_file=defaults_file, pool=pool if warm else None)

@@ -42,7 +42,7 @@ from ..errors import InputError, SchemaToolsError
 from ..migrate.commands import MigrationFailed, run_alembic_with
 from ..migrate.revision import RevisionDir, recorded_fingerprints
 from ..model.objects import Schema, Table
-from ..model.snapshot import Snapshot
+from ..model.snapshot import Snapshot, fingerprint_of
 from ..render.ddl import quote_ident
 from ..render.diff_report import change_line
 from ..sources.resolve import shown_source
@@ -220,17 +220,17 @@ def find_baselines(rdir: RevisionDir, snapshots: Path, sites: Sequence[str] = ()
         if state is None:
             raise InputError(f"{rdir.path}: no recorded state for revision {start}")
         named = [n for n, p in by_site.items() if (not sites or n in sites)
-                 and Snapshot.read(p).fingerprint == state.fingerprint]
+                 and fingerprint_of(p) == state.fingerprint]
         label = named[0] if named else (sites[0] if sites else f"state-{rev or 'base'}")
         return [Baseline(label, state, rev)], []
     out, skipped = [], []
     for name, path in by_site.items():
         if sites and name not in sites:
             continue
-        snap = Snapshot.read(path)
-        if snap.fingerprint in index:
-            rev, root = index[snap.fingerprint]
-            out.append(Baseline(name, snap, rev, root))
+        fingerprint = fingerprint_of(path)  # the sidecar's, when it matches the file
+        if fingerprint in index:
+            rev, root = index[fingerprint]
+            out.append(Baseline(name, Snapshot.read(path), rev, root))
         else:
             skipped.append(name)
     if not out:
@@ -569,10 +569,15 @@ class _Site:
                           [rev for rev, _ in self.path])
         t0 = time.monotonic()
         try:
-            with open_workspace(self.backend, defaults_file=self.defaults_file) as ws:
+            with open_workspace(self.backend, defaults_file=self.defaults_file,
+                                pool=self.baseline.snapshot.fingerprint) as ws:
                 site.server = ws.describe
                 try:
                     self._run(ws, site)
+                    # back at the baseline, every step checked: a warm server keeps the
+                    # database for the next verify of the same baseline
+                    ws.keep = site.ok and bool(site.steps) and (
+                        Snapshot(self.current).fingerprint == self.baseline.snapshot.fingerprint)
                 finally:
                     self._close_migration_connection()
         except SchemaToolsError as exc:
@@ -686,8 +691,17 @@ class _Site:
 
     def _run(self, ws, site: SiteResult) -> None:
         base = self.baseline.snapshot
-        ws.load_schema(base.schema)
-        loaded = self._introspect(ws, base.schema)
+        loaded = None
+        if ws.load_schema(base.schema, fingerprint=base.fingerprint):
+            # a database a verify of this baseline left on the warm server, its rows cleared
+            loaded = self._introspect(ws, base.schema)
+            if Snapshot(loaded).fingerprint != base.fingerprint:  # changed since: load it anew
+                self._close_migration_connection()
+                ws.reset()
+                ws.load_schema(base.schema)
+                loaded = None
+        if loaded is None:
+            loaded = self._introspect(ws, base.schema)
         self.current = loaded  # the schema as last introspected
         if Snapshot(loaded).fingerprint != base.fingerprint:
             residual = _residual(loaded, base.schema)
