@@ -66,6 +66,8 @@ class RevisionDir:
 
     def __init__(self, path: str | Path) -> None:
         self.path = Path(path)
+        # the loaded ScriptDirectory, by the names, times and sizes of the files it loaded
+        self._script: tuple[tuple[tuple[str, int, int], ...], ScriptDirectory] | None = None
 
     @property
     def versions(self) -> Path:
@@ -116,7 +118,18 @@ class RevisionDir:
 
     def script(self) -> ScriptDirectory:
         """The Alembic ``ScriptDirectory``, every revision file loaded: a file that cannot be
-        loaded is an :class:`InputError` naming it (``file:line``)."""
+        loaded is an :class:`InputError` naming it (``file:line``).  Loaded once while the
+        files of ``versions/`` stay as they are."""
+        key = tuple((p.name, st.st_mtime_ns, st.st_size) for p in sorted(self.versions.glob("*.py"))
+                    for st in (p.stat(),))
+        cached = self._script
+        if cached is not None and cached[0] == key:
+            return cached[1]
+        script = self._load_script()
+        self._script = (key, script)
+        return script
+
+    def _load_script(self) -> ScriptDirectory:
         from alembic.script import ScriptDirectory
 
         script = ScriptDirectory.from_config(self.config())
