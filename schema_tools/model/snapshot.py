@@ -146,21 +146,14 @@ def _canonical(value: Any) -> str:
     return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
 
 
-# canonical JSON of tables (and routines, views...) already encoded, by object identity (the
-# object is kept with its text, so that its id cannot be reused): the states a migration goes
-# through share most of their objects, and a schema read in part (verify) reuses the others
-_TABLE_TEXT: dict[int, tuple[Any, str]] = {}
-_TABLE_TEXT_LIMIT = 20000
-
-
-def _table_text(table: Any) -> str:
-    hit = _TABLE_TEXT.get(id(table))
-    if hit is not None and hit[0] is table:
-        return hit[1]
-    if len(_TABLE_TEXT) >= _TABLE_TEXT_LIMIT:
-        _TABLE_TEXT.clear()
-    text = _canonical(to_dict(table))
-    _TABLE_TEXT[id(table)] = (table, text)
+def _object_text(obj: Any) -> str:
+    """The canonical JSON of a table (view, routine...), kept on the object itself: the
+    states a migration goes through share most of their objects, and a schema read in part
+    (verify) reuses the others.  The objects are frozen, so the text never goes stale."""
+    text = obj.__dict__.get("_canonical_text")
+    if text is None:
+        text = _canonical(to_dict(obj))
+        object.__setattr__(obj, "_canonical_text", text)
     return text
 
 
@@ -180,7 +173,7 @@ def fingerprint(schema: Schema) -> str:
         if name in ("tables", "routines", "views", "triggers", "events", "data"):
             h.update(b"[")
             for i, obj in enumerate(value):
-                h.update((b"," if i else b"") + _table_text(obj).encode())
+                h.update((b"," if i else b"") + _object_text(obj).encode())
             h.update(b"]")
         else:
             h.update(_canonical(encode_value(name, value)).encode())
