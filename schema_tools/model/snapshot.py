@@ -150,7 +150,7 @@ def _object_text(obj: Any) -> str:
     """The canonical JSON of a table (view, routine...), kept on the object itself: the
     states a migration goes through share most of their objects, and a schema read in part
     (verify) reuses the others.  The objects are frozen, so the text never goes stale."""
-    text = obj.__dict__.get("_canonical_text")
+    text: str | None = obj.__dict__.get("_canonical_text")
     if text is None:
         text = _canonical(to_dict(obj))
         object.__setattr__(obj, "_canonical_text", text)
