@@ -8,7 +8,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..model.objects import Table
-from . import ddl_parse as P
+from . import ddl_objects as P
 from .options import ENGINES
 from .state import OfflineError, Session, State, charset_maxlen
 from .types import resolve_type

@@ -15,7 +15,7 @@ from typing import Any
 
 from ..model.objects import Column, Table
 from ..model.order import index_order
-from . import ddl_parse as P
+from . import ddl_objects as P
 from .algorithm import alter_is_inplace, check_algorithm, check_fk_column_rename
 from .alter_columns import ColumnAlterApplier
 from .keys import KeyApplier

@@ -18,8 +18,9 @@ from dataclasses import replace
 from typing import Any
 
 from ..model.objects import Column, DataType, IndexColumn, Table
-from . import ddl_parse as P
+from . import ddl_objects as P
 from .columns import referenced_columns, year_columns
+from .ddl_parse import parse_expression
 from .exprs import DEFAULT_P, ExprContext, print_expression
 from .keys import KeyApplier
 from .state import OfflineError, charset_maxlen, default_collation, resolve_charset
@@ -313,7 +314,7 @@ class ColumnAlterApplier(KeyApplier):
             for r in refs:
                 if r in drop_set and r not in renamed:
                     raise OfflineError(f"Unknown column '{r}' in '{clause}'")
-            tree = P.parse_expression(_rename_idents(text, renamed))
+            tree = parse_expression(_rename_idents(text, renamed))
             ctx = ExprContext(names_after, clause, self.session_charset(), owner=owner,
                               allow_nondeterministic=clause == "DEFAULT",
                               year_columns=year_columns(w))

@@ -13,7 +13,7 @@ import re
 from sqlglot import exp
 
 from ..model.objects import Column, DataType, Table
-from . import ddl_parse as P
+from . import ddl_objects as P
 from .exprs import DEFAULT_P, ExprContext, print_expression
 from .state import OfflineError, Session, State, charset_alias, charset_of
 from .types import (

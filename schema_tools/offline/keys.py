@@ -24,11 +24,12 @@ from __future__ import annotations
 from dataclasses import replace
 
 from ..model.objects import Check, Column, ForeignKey, IndexColumn
-from . import ddl_parse as P
+from . import ddl_objects as P
 from .columns import (
     COLUMN_COMMENT_MAX, P_SPATIAL_OR_PLUGIN, ColumnApplier, pad_sensitive, referenced_columns,
     vcol_error, year_columns,
 )
+from .ddl_parse import parse_expression
 from .exprs import ExprContext, print_expression
 from .state import OfflineError, charset_maxlen
 from .types import BLOB_TYPES, TEXT_TYPES, type_kind
@@ -177,7 +178,7 @@ class KeyApplier(ColumnApplier):
                     raise OfflineError(f"Compressed column '{col.name}' can't be used in key "
                                        f"specification")
                 if col.generated is not None and not col.generated_stored and \
-                        pad_sensitive(P.parse_expression(col.generated), w):
+                        pad_sensitive(parse_expression(col.generated), w):
                     raise vcol_error(col.generated, col.name)
                 if key.kind == "fulltext":
                     if kind != "string" or part.length is not None:
@@ -222,7 +223,7 @@ class KeyApplier(ColumnApplier):
                 if col.generated is not None and not col.generated_stored and w.engine == "Aria":
                     raise OfflineError("Key/Index cannot be defined on a virtual generated column")
                 if col.generated is not None and not col.generated_stored and \
-                        pad_sensitive(P.parse_expression(col.generated), w):
+                        pad_sensitive(parse_expression(col.generated), w):
                     raise vcol_error(col.generated, col.name)
                 hash_key = key.using == "HASH" or (key.using is None and w.engine == "MEMORY"
                                                    and key.kind != "fulltext")

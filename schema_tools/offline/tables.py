@@ -23,8 +23,9 @@ import re
 from typing import Any
 
 from ..model.objects import Column
-from . import ddl_parse as P
+from . import ddl_objects as P
 from .alter import AlterApplier
+from .ddl_parse import parse_statement
 from .options import apply_table_options, check_engine, rebuild_effects, table_defaults
 from .state import OfflineError, Session, State, resolve_charset
 from .work import Work, WorkKey, ident, rename_table, store, work_of
@@ -48,7 +49,7 @@ def apply_table_ddl(sql: str, session: Session, state: State) -> bool:
         return False
     try:
         _check_session(sql, session)
-        stmt = P.parse_statement(sql)
+        stmt = parse_statement(sql)
         applier = _Applier(session, state)
         # the statement is applied to a copy: a failing statement changes nothing (except
         # DROP TABLE, which drops the tables that exist before reporting the others)
