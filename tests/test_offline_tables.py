@@ -998,7 +998,7 @@ def _token_tuples(tokens):
 
 
 def _sqlglot_tokens(sql: str):
-    from schema_tools.offline.ddl_parse import MariaDBTokenizer
+    from schema_tools.offline.ddl_tokens import MariaDBTokenizer
     from sqlglot.dialects.mysql import MySQL
 
     try:
@@ -1009,7 +1009,7 @@ def _sqlglot_tokens(sql: str):
 
 @pytest.mark.corpus
 def test_fast_tokens_of_the_corpus_table_statements_are_sqlglot_tokens(corpus):
-    from schema_tools.offline.ddl_parse import _fast_tokens
+    from schema_tools.offline.ddl_tokens import _fast_tokens
     from schema_tools.offline.tables import is_table_ddl
     from schema_tools.sources.sqlscript import client_strip, expand_executable_comments, read_sql_file
 
@@ -1040,7 +1040,7 @@ FAST_PIECES = ["CREATE", "TABLE", "`a`", "`b c`", "`x``y`", "'x'", "'it''s'", "'
 @given(st.lists(st.tuples(st.sampled_from(FAST_PIECES), st.sampled_from(["", " ", "\n"])),
                 max_size=14))
 def test_fast_tokens_of_random_text_are_sqlglot_tokens(pieces):
-    from schema_tools.offline.ddl_parse import _fast_tokens
+    from schema_tools.offline.ddl_tokens import _fast_tokens
 
     sql = "".join(a + b for a, b in pieces)
     tokens = _fast_tokens(sql)

@@ -21,7 +21,7 @@ from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from sqlglot import exp
 
 from ..model.objects import DataType, quote_string
-from .ddl_parse import TypeSpec
+from .ddl_objects import TypeSpec
 from .state import (
     OfflineError, charset_alias, charset_maxlen, charset_of, collation_alias, default_collation,
 )
