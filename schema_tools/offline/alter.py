@@ -191,8 +191,7 @@ _CLAUSE_HANDLERS: dict[type, Callable[[KeyApplier, Work, _Clauses, Any], None]] 
 class AlterApplier(ColumnAlterApplier):
     """ALTER TABLE, and CREATE INDEX / DROP INDEX (run as one)."""
 
-    def alter_table(self, st: P.AlterTable, create_index: P.CreateIndex | None = None,
-                    drop_index: bool = False) -> None:
+    def alter_table(self, st: P.AlterTable, create_index: P.CreateIndex | None = None) -> None:
         """mysql_alter_table's steps, in the server's order."""
         if st.partition:
             raise OfflineError("partitioning is not supported offline")

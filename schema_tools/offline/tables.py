@@ -99,8 +99,7 @@ class _Applier(AlterApplier):
             self.require_plain(stmt.schema)
             self.alter_table(P.AlterTable(stmt.table, stmt.schema,
                                           [P.DropKey(stmt.name, stmt.if_exists)]
-                                          + list(stmt.options)),
-                             drop_index=True)
+                                          + list(stmt.options)))
         elif isinstance(stmt, P.DropTable):
             self.drop_tables(stmt)
         elif isinstance(stmt, P.RenameTable):
