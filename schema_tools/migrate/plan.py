@@ -139,8 +139,8 @@ def _block_size_rebuilds(changes: Sequence[Change], target: Table | None) -> lis
     alter = next((c for c in changes if c.kind == "table" and isinstance(c, Alter)), None)
     if target is None or alter is None or "options" not in alter.changed:
         return []
-    old = _option_values(alter.old).get("KEY_BLOCK_SIZE")
-    if old is None or old == _option_values(alter.new).get("KEY_BLOCK_SIZE"):
+    old = _option_values(alter.before).get("KEY_BLOCK_SIZE")
+    if old is None or old == _option_values(alter.after).get("KEY_BLOCK_SIZE"):
         return []
     touched = {c.name for c in changes if c.kind == "index"}
     touched |= {c.old_name for c in changes if c.kind == "index" and isinstance(c, Rename)}
@@ -158,14 +158,14 @@ def _fk_index_rebuilds(changes: Sequence[Change], before: Table | None) -> list[
     does not: re-created in the statement, the index is written out on both."""
     if before is None:
         return []
-    new = [c.obj if isinstance(c, Add) else c.new for c in changes
+    new = [c.after for c in changes
            if c.kind == "index" and isinstance(c, (Add, Alter))]
     if not new:
         return []
     touched = {c.name for c in changes if c.kind == "index"}
     touched |= {c.old_name for c in changes if c.kind == "index" and isinstance(c, Rename)}
     fk_columns = {tuple(fk.columns) for fk in before.foreign_keys}
-    dropped = {c.obj.name for c in changes if c.kind == "column" and isinstance(c, Drop)}
+    dropped = {c.before.name for c in changes if c.kind == "column" and isinstance(c, Drop)}
     return [i for i in before.indexes
             if i.kind == "index" and i.name not in touched and i.column_names in fk_columns
             and not set(i.column_names) & dropped
@@ -179,8 +179,8 @@ def _fk_columns_touched(changes: Sequence[Change]) -> set[tuple[str, str]]:
         if c.kind == "column" and isinstance(c, Alter) and (
                 set(c.changed) & {"type", "charset", "collation", "length", "unsigned", "nullable",
                                   "type_name", "scale", "zerofill", "values"}):
-            touched.add((_table_of(c), c.old.name))
-            touched.add((_table_of(c), c.new.name))
+            touched.add((_table_of(c), c.before.name))
+            touched.add((_table_of(c), c.after.name))
     return touched
 
 
@@ -199,8 +199,8 @@ def plan(changes: Sequence[Change], source: Schema, target: Schema, *, reorder: 
 
     # -- 0. database: before anything a revision creates (routines take its collation) -----
     for c in changes:
-        if c.kind == "database" and isinstance(c, Alter) and c.new.schema.charset:  # a state without one sets none
-            steps.append(Step("database", alter_database(c.new.schema.charset, c.new.schema.collation),
+        if c.kind == "database" and isinstance(c, Alter) and c.after.schema.charset:  # a state without one sets none
+            steps.append(Step("database", alter_database(c.after.schema.charset, c.after.schema.collation),
                               (c,)))
 
     # -- 1. drop dependents --------------------------------------------------------------
@@ -216,7 +216,7 @@ def plan(changes: Sequence[Change], source: Schema, target: Schema, *, reorder: 
     # -- 3. create tables ----------------------------------------------------------------------
     added_tables = [c for c in changes if c.kind == "table" and isinstance(c, Add)]
     for c in added_tables:
-        steps.append(Step("create-tables", create_table(c.obj, foreign_keys=False), (c,), c.name))
+        steps.append(Step("create-tables", create_table(c.after, foreign_keys=False), (c,), c.name))
 
     # -- 4. alter tables -------------------------------------------------------------------------
     stated: set[int] = set()  # the steps that state a table's page checksum
@@ -248,16 +248,16 @@ def _drop_dependents(changes: Sequence[Change]) -> list[Step]:
     steps: list[Step] = []
     for c in changes:
         if c.kind == "view" and isinstance(c, (Drop, Alter)):
-            view = c.old if isinstance(c, Alter) else c.obj
+            view = c.before
             steps.append(Step("drop-dependents", f"DROP VIEW IF EXISTS {_q(view.name)}", (c,)))
         elif c.kind == "trigger" and isinstance(c, (Drop, Alter)):
-            obj = c.old if isinstance(c, Alter) else c.obj
+            obj = c.before
             steps.append(Step("drop-dependents", f"DROP TRIGGER IF EXISTS {_q(obj.name)}", (c,)))
         elif c.kind == "routine" and isinstance(c, (Drop, Alter, Rename)):
-            obj = c.old if isinstance(c, (Alter, Rename)) else c.obj
+            obj = c.before
             steps.append(Step("drop-dependents", f"DROP {obj.kind} IF EXISTS {_q(obj.name)}", (c,)))
         elif c.kind == "event" and isinstance(c, (Drop, Alter)):
-            obj = c.old if isinstance(c, Alter) else c.obj
+            obj = c.before
             steps.append(Step("drop-dependents", f"DROP EVENT IF EXISTS {_q(obj.name)}", (c,)))
     return steps
 
@@ -284,11 +284,11 @@ def _drop_foreign_keys(changes: Sequence[Change], source: Schema, tgt_tables: di
         table = _table_of(c)
         src_table = rev_table_renames.get(table, table)
         if isinstance(c, Drop):
-            steps.append(Step("drop-dependents", drop_fk(src_table, c.obj.name), (c,), table))
-            dropped_fk.add((table, c.obj.name))
+            steps.append(Step("drop-dependents", drop_fk(src_table, c.before.name), (c,), table))
+            dropped_fk.add((table, c.before.name))
         elif isinstance(c, (Alter, Rename)):
-            steps.append(Step("drop-dependents", drop_fk(src_table, c.old.name), (c,), table))
-            dropped_fk.add((table, c.old.name))
+            steps.append(Step("drop-dependents", drop_fk(src_table, c.before.name), (c,), table))
+            dropped_fk.add((table, c.before.name))
     dropped_tables = {c.name for c in changes if c.kind == "table" and isinstance(c, Drop)}
     for t in source.tables:
         if t.name in dropped_tables:
@@ -348,11 +348,11 @@ def _add_foreign_keys(changes: Sequence[Change], added_tables: Sequence[Add],
 
     steps: list[Step] = []
     for c in added_tables:
-        for fk in c.obj.foreign_keys:
+        for fk in c.after.foreign_keys:
             steps.append(Step("add-foreign-keys", add_fk(c.name, fk), (c,), c.name))
     for change in changes:
         if change.kind == "foreign_key" and isinstance(change, (Add, Alter, Rename)):
-            fk = change.obj if isinstance(change, Add) else change.new
+            fk = change.after
             steps.append(Step("add-foreign-keys", add_fk(_table_of(change), fk), (change,), change.table))
     for table, fk in readd_fk:
         steps.append(Step("add-foreign-keys", add_fk(table, fk), (), table))
@@ -380,15 +380,15 @@ def _create_dependents(changes: Sequence[Change], source: Schema, target: Schema
 
     for c in changes:
         if c.kind in ("routine", "event") and isinstance(c, (Add, Alter, Rename)):
-            obj = c.obj if isinstance(c, Add) else c.new
+            obj = c.after
             sql = create_routine(obj) if c.kind == "routine" else create_event(obj)
             switch_for(obj)
             steps.append(Step("create-dependents", sql, (c,),
                               session=_session(obj.sql_mode, obj.charset_client, obj.collation_connection)))
     new_triggers = [c for c in changes if c.kind == "trigger" and isinstance(c, (Add, Alter))]
     # in their order among the triggers of the same table, timing and event (each is created last)
-    for c in sorted(new_triggers, key=lambda c: trigger_order(c.obj if isinstance(c, Add) else c.new)):
-        trig = c.obj if isinstance(c, Add) else c.new
+    for c in sorted(new_triggers, key=lambda c: trigger_order(c.after)):
+        trig = c.after
         switch_for(trig)
         steps.append(Step("create-dependents", create_trigger(trig), (c,), trig.table,
                           session=_session(trig.sql_mode, trig.charset_client, trig.collation_connection)))
@@ -474,17 +474,17 @@ def _data_steps(changes: Sequence[Change], tables: dict[str, Table],
 
     for c in data:
         if isinstance(c, Drop) and c.table in tables:
-            steps.append(Step("data", f"DELETE FROM {_q(c.table)} WHERE {where(c.obj)}", (c,), c.table))
+            steps.append(Step("data", f"DELETE FROM {_q(c.table)} WHERE {where(c.before)}", (c,), c.table))
     for c in data:
         if isinstance(c, Alter):
-            sets = ", ".join(f"{_q(col)} = {c.new.get(col)}" for col in c.changed)
-            steps.append(Step("data", f"UPDATE {_q(_table_of(c))} SET {sets} WHERE {where(c.old)}", (c,), c.table,
+            sets = ", ".join(f"{_q(col)} = {c.after.get(col)}" for col in c.changed)
+            steps.append(Step("data", f"UPDATE {_q(_table_of(c))} SET {sets} WHERE {where(c.before)}", (c,), c.table,
                               session=_DATA_SESSION))
     for c in data:
         if isinstance(c, Add):
             table = tables.get(_table_of(c))
             known = {col.name for col in table.columns} if table else None
-            pairs = [(k, v) for k, v in c.obj.values if known is None or k in known]
+            pairs = [(k, v) for k, v in c.after.values if known is None or k in known]
             steps.append(Step("data", f"INSERT INTO {_q(_table_of(c))} (" + ", ".join(_q(k) for k, _ in pairs)
                               + ") VALUES (" + ", ".join(v for _, v in pairs) + ")", (c,), c.table,
                               session=_DATA_SESSION))
@@ -569,8 +569,8 @@ def _alter_table(  # noqa: C901 - one clause per change kind, in the order the s
         # a rename keeps the old definition; other differences follow in the next statement
         assert target is not None, f"the target has the table {table} whose columns are renamed"
         keep = dataclasses.replace(target, charset=None, collation=None)
-        changes_ = [f"CHANGE COLUMN {_q(c.old.name)} "
-                    f"{column_definition(dataclasses.replace(c.old, name=c.new.name), keep)}"
+        changes_ = [f"CHANGE COLUMN {_q(c.before.name)} "
+                    f"{column_definition(dataclasses.replace(c.before, name=c.after.name), keep)}"
                     for c in renames]
         steps.append(Step("alter-tables", f"ALTER TABLE {_q(table)} " + ", ".join(changes_), tuple(renames), table))
     index_renames = [c for c in changes if c.kind == "index" and isinstance(c, Rename)]
@@ -579,7 +579,7 @@ def _alter_table(  # noqa: C901 - one clause per change kind, in the order the s
     # drops of columns come first, then adds and changes in target column order
     for c in changes:
         if c.kind == "column" and isinstance(c, Drop):
-            clauses.append(f"DROP COLUMN {_q(c.obj.name)}")
+            clauses.append(f"DROP COLUMN {_q(c.before.name)}")
             carried.append(c)
     column_changes = {c.name: c for c in changes if c.kind == "column" and isinstance(c, (Add, Alter))}
     if target is not None:
@@ -590,21 +590,21 @@ def _alter_table(  # noqa: C901 - one clause per change kind, in the order the s
             if change is None:
                 continue
             if isinstance(change, Add):
-                clauses.append(f"ADD COLUMN {column_definition(change.obj, explicit)}{_position(change.after)}")
+                clauses.append(f"ADD COLUMN {column_definition(change.after, explicit)}{_position(change.place)}")
             else:
-                pos = _position(change.new_after) if "position" in change.changed else ""
-                clauses.append(f"MODIFY COLUMN {column_definition(change.new, explicit)}{pos}")
+                pos = _position(change.after_place) if "position" in change.changed else ""
+                clauses.append(f"MODIFY COLUMN {column_definition(change.after, explicit)}{pos}")
             carried.append(c)
     # indexes: new and replacement indexes are added before old ones are dropped
     for c in changes:
         if c.kind == "index" and isinstance(c, Alter):
             if c.changed == ("ignored",):
                 # the server takes a drop and add of the same definition for no change
-                clauses.append(f"ALTER INDEX {_q(c.new.name)} "
-                               + ("IGNORED" if c.new.ignored else "NOT IGNORED"))
+                clauses.append(f"ALTER INDEX {_q(c.after.name)} "
+                               + ("IGNORED" if c.after.ignored else "NOT IGNORED"))
             else:
-                clauses.append(_index_drop_clause(c.old))
-                clauses.append(_index_add_clause(c.new))
+                clauses.append(_index_drop_clause(c.before))
+                clauses.append(_index_add_clause(c.after))
             carried.append(c)
     for index in _block_size_rebuilds(changes, target):
         clauses.append(_index_drop_clause(index))
@@ -616,29 +616,29 @@ def _alter_table(  # noqa: C901 - one clause per change kind, in the order the s
             clauses.append(_index_add_clause(index))
     for c in changes:
         if c.kind == "index" and isinstance(c, Add):
-            clauses.append(_index_add_clause(c.obj))
+            clauses.append(_index_add_clause(c.after))
             carried.append(c)
     for c in changes:
         if c.kind == "index" and isinstance(c, Drop):
-            clauses.append(_index_drop_clause(c.obj))
+            clauses.append(_index_drop_clause(c.before))
             carried.append(c)
     for c in index_renames:
         clauses.append(f"RENAME INDEX {_q(c.old_name)} TO {_q(c.name)}")
         carried.append(c)
     for c in changes:
         if c.kind == "check" and isinstance(c, (Drop, Alter, Rename)):
-            old = c.obj if isinstance(c, Drop) else c.old
+            old = c.before
             clauses.append(f"DROP CONSTRAINT {_q(old.name)}")
             carried.append(c)
     for c in changes:
         if c.kind == "check" and isinstance(c, (Add, Alter, Rename)):
-            new = c.obj if isinstance(c, Add) else c.new
+            new = c.after
             clauses.append(f"ADD CONSTRAINT {_q(new.name)} CHECK ({new.clause})")
             if c not in carried:
                 carried.append(c)
     for c in changes:
         if c.kind == "table" and isinstance(c, Alter) and set(c.changed) - set(_ORDER_ATTRS):
-            clauses += _options_clause(c.old, c.new, c.changed)
+            clauses += _options_clause(c.before, c.after, c.changed)
             carried.append(c)
     kept = page_checksum_clause(target) if target is not None else None
     if clauses and kept is not None and kept not in clauses:
@@ -649,7 +649,7 @@ def _alter_table(  # noqa: C901 - one clause per change kind, in the order the s
         if kept is not None and stated is not None:
             stated.add(id(steps[-1]))
     for c in changes:
-        if c.kind == "table" and isinstance(c, Alter) and _page_checksum_written(c.old, c.new):
+        if c.kind == "table" and isinstance(c, Alter) and _page_checksum_written(c.before, c.after):
             steps.append(Step("alter-tables", f"ALTER TABLE {_q(table)} PAGE_CHECKSUM=DEFAULT",
                               (), table))
     return steps
@@ -667,19 +667,19 @@ def _predicted_orders(changes: Sequence[Change], before: Table, target: Table,
     appends those the statement adds (changed ones are dropped and added again) in
     statement order, and sorts the keys (:func:`~schema_tools.model.order.server_sorted`)."""
     renamed = {c.old_name: c.name for c in changes if c.kind == "index" and isinstance(c, Rename)}
-    readded = [c.new.name for c in changes if c.kind == "index" and isinstance(c, Alter)
+    readded = [c.after.name for c in changes if c.kind == "index" and isinstance(c, Alter)
                and c.changed != ("ignored",)]
     readded += [i.name for i in _block_size_rebuilds(changes, target)]
     readded += [i.name for i in _fk_index_rebuilds(changes, before) if i.name not in readded]
-    added = [c.obj.name for c in changes if c.kind == "index" and isinstance(c, Add)]
-    dropped = {c.obj.name for c in changes if c.kind == "index" and isinstance(c, Drop)}
+    added = [c.after.name for c in changes if c.kind == "index" and isinstance(c, Add)]
+    dropped = {c.before.name for c in changes if c.kind == "index" and isinstance(c, Drop)}
     kept = [renamed.get(n, n) for n in index_order(before) if n not in dropped]
     new = [n for n in readded + added if n not in redo] + list(redo)
     kept = [n for n in kept if n not in new]
     indexes = server_sorted(target, [n for n in kept + new if n != "PRIMARY"])
-    gone = {(c.obj if isinstance(c, Drop) else c.old).name for c in changes
+    gone = {(c.before).name for c in changes
             if c.kind == "check" and isinstance(c, (Drop, Alter, Rename))}
-    new_checks = [(c.obj if isinstance(c, Add) else c.new).name for c in changes
+    new_checks = [(c.after).name for c in changes
                   if c.kind == "check" and isinstance(c, (Add, Alter, Rename))]
     new_checks = [n for n in new_checks if n not in redo_checks] + list(redo_checks)
     checks = tuple(n for n in check_order(before) if n not in gone and n not in new_checks)
@@ -717,7 +717,7 @@ def _reorder(table: str, changes: Sequence[Change], before: Table, target: Table
                     and set(c.changed) & set(_ORDER_ATTRS))
     main = steps[-1] if steps and steps[-1].table == table and steps[-1].changes else None
     if main is not None and main.sql.startswith(f"ALTER TABLE {_q(table)} "):
-        added = {c.obj.name for c in changes if c.kind == "index" and isinstance(c, Add)}
+        added = {c.after.name for c in changes if c.kind == "index" and isinstance(c, Add)}
         added |= {c.name for c in changes if c.kind == "index" and isinstance(c, (Alter, Rename))}
         added |= {i.name for i in _fk_index_rebuilds(changes, before)}  # re-created there already
         fold = tuple(n for n in redo if n not in added)
