@@ -322,12 +322,12 @@ _ATTRS_OF_OP = {
 def _names(c: Change) -> set[str]:
     """Lower-case names a change answers to (both sides of a rename or alter)."""
     if isinstance(c, (Rename, Alter)):
-        return {object_name(c.old).lower(), object_name(c.new).lower()}
+        return {object_name(c.before).lower(), object_name(c.after).lower()}
     return {c.name.lower()}
 
 
 def _fk_sigs(c: Change) -> set[tuple]:
-    objs = [c.old, c.new] if isinstance(c, (Rename, Alter)) else [c.obj]
+    objs = [o for o in (c.before, c.after) if o is not None]
     return {(tuple(n.lower() for n in fk.columns), fk.ref_table) for fk in objs}
 
 
@@ -356,7 +356,7 @@ def detects(entry: Entry, changes_by_table: dict, table_changes: dict) -> bool:
             if isinstance(c, Drop if adding else Add):
                 continue
             if isinstance(c, Rename):
-                side = c.new if adding else c.old
+                side = c.after if adding else c.before
                 names = {side.name.lower()}
                 sigs = {(tuple(n.lower() for n in side.columns), side.ref_table)} \
                     if entry.kind == "foreign_key" else set()
@@ -371,7 +371,7 @@ def detects(entry: Entry, changes_by_table: dict, table_changes: dict) -> bool:
         # columns
         if entry.op in ("add_column", "remove_column"):
             if isinstance(c, Rename):
-                if entry.name.lower() == object_name(c.new if adding else c.old).lower():
+                if entry.name.lower() == object_name(c.after if adding else c.before).lower():
                     return True
             elif isinstance(c, Add if adding else Drop):
                 return True
@@ -389,7 +389,7 @@ def categories(  # noqa: C901 - one test per kind of difference, as the report l
     if kind == "table":
         ops = {e.op for e in entries_by_obj.get(("table", c.table or c.name, ""), ())}
         if isinstance(c, Rename):
-            seen = {e.op for e in entries_by_obj.get(("table", c.old.name, ""), ())} | ops
+            seen = {e.op for e in entries_by_obj.get(("table", c.before.name, ""), ())} | ops
             return [] if {"remove_table", "add_table"} <= seen else ["table rename"]
         if isinstance(c, (Add, Drop)):
             return [] if ops & {"add_table", "remove_table"} else [f"table {c.action}"]
@@ -420,13 +420,13 @@ def categories(  # noqa: C901 - one test per kind of difference, as the report l
         covered = set().union(*(_ATTRS_OF_OP.get(op, set()) for op in ops)) if ops else set()
         if {"add_column", "remove_column"} <= ops:  # dropped and re-added: all but the place
             covered |= set(c.changed) - {"position"}
-        if "nullable" in covered and {c.old.default, c.new.default} == {None, "NULL"}:
+        if "nullable" in covered and {c.before.default, c.after.default} == {None, "NULL"}:
             covered.add("default")  # NOT NULL <-> NULL implies no default <-> DEFAULT NULL
         out = []
         for attr in c.changed:
             if attr in covered or attr == "type":
                 continue
-            if attr == "length" and c.old.type.name in INT_TYPES and c.new.type.name in INT_TYPES:
+            if attr == "length" and c.before.type.name in INT_TYPES and c.after.type.name in INT_TYPES:
                 out.append("integer display width")
             else:
                 out.append({"position": "column order", "charset": "column charset/collation",
@@ -445,16 +445,16 @@ def categories(  # noqa: C901 - one test per kind of difference, as the report l
     if ops:  # Alembic drops and re-creates an index/FK whose definition changed
         return []
     if kind == "index":
-        what = "primary key" if "primary" in (c.old.kind, c.new.kind) else "index"
+        what = "primary key" if "primary" in (c.before.kind, c.after.kind) else "index"
         out = []
         for attr in c.changed:
             if attr == "columns":
-                old_names = [n.lower() for n in c.old.column_names]
-                if c.old.column_names == c.new.column_names:
-                    same_len = ([x.length for x in c.old.columns]
-                                == [x.length for x in c.new.columns])
+                old_names = [n.lower() for n in c.before.column_names]
+                if c.before.column_names == c.after.column_names:
+                    same_len = ([x.length for x in c.before.columns]
+                                == [x.length for x in c.after.columns])
                     out.append(f"{what} prefix length" if not same_len else f"{what} ASC/DESC")
-                elif old_names == [n.lower() for n in c.new.column_names]:
+                elif old_names == [n.lower() for n in c.after.column_names]:
                     out.append(f"{what} column letter case")
                 else:
                     out.append(f"{what} columns")
@@ -476,7 +476,7 @@ def coverage(diffs, changes: list[Change], verbose: bool = False) -> None:
         if c.kind == "table":
             table_changes[c.name].append(c)
             if isinstance(c, Rename):
-                table_changes[c.old.name].append(c)
+                table_changes[c.before.name].append(c)
         elif c.table:
             changes_by_table[c.table].append(c)
     missed = [e for e in entries if not detects(e, changes_by_table, table_changes)]

@@ -124,7 +124,7 @@ def test_case_only_rename_is_a_confirmed_rename_not_drop_add():
     changes = diff(a, b)
     renames = [c for c in changes if isinstance(c, Rename)]
     assert len(renames) == 1 and renames[0].confirmed
-    assert (renames[0].old.name, renames[0].new.name) == ("BLSAMPLEID", "blSampleId")
+    assert (renames[0].before.name, renames[0].after.name) == ("BLSAMPLEID", "blSampleId")
     assert not any(isinstance(c, (Add, Drop)) for c in changes)
     alter = next(c for c in changes if isinstance(c, Alter))
     assert "unsigned" in alter.changed
@@ -149,7 +149,7 @@ def test_column_order():
     b = Schema(tables=(_t(_c("a"), _c("c"), _c("d"), _c("b")),))
     (change,) = diff(a, b)
     assert change.changed == ("position",) and change.name == "b"
-    assert (change.old_after, change.new_after) == ("a", "d")
+    assert (change.before_place, change.after_place) == ("a", "d")
     assert diff(a, b, DiffOptions(ignore=frozenset({"column-order"}))) == []
 
 
@@ -191,7 +191,7 @@ def test_esrf_against_dls_v5():
     assert len(differing & shared) == 74
     case_renames = [c for c in changes if isinstance(c, Rename) and c.kind == "column" and c.confirmed]
     assert len(case_renames) == 24
-    assert any(c.table == "DataCollection" and c.old.name == "blSampleId" and c.new.name == "BLSAMPLEID"
+    assert any(c.table == "DataCollection" and c.before.name == "blSampleId" and c.after.name == "BLSAMPLEID"
                for c in case_renames)
     assert diff(dls, esrf) == reverse_changes(changes)
 

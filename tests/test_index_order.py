@@ -105,7 +105,7 @@ def test_diff_reports_the_order_and_ignores_it_on_request():
     b = _schema(with_order(_table([k1, k2]), ["k2", "k1"]))
     changes = diff(a, b)
     assert len(changes) == 1 and isinstance(changes[0], Alter) and changes[0].changed == ("index_order",)
-    assert changes[0].old.index_order == ("k1", "k2") and changes[0].new.index_order == ("k2", "k1")
+    assert changes[0].before.index_order == ("k1", "k2") and changes[0].after.index_order == ("k2", "k1")
     assert diff(b, a) == [changes[0].reverse()]
     assert diff(a, b, DiffOptions(ignore=frozenset({"index-order"}))) == []
     # an index only one side has does not make an order difference

@@ -1,6 +1,7 @@
 """Typed schema changes.
 
-Each change is a small frozen dataclass that names the object it touches and, for an
+Each change is a small frozen dataclass that holds the object it touches as it is
+``before`` and ``after`` the change (None on the side where it does not exist) and, for an
 alteration, what changed inside it.  Every change has a ``reverse()``, and
 ``diff(b, a)`` is exactly ``[c.reverse() for c in diff(a, b)]`` up to ordering, which
 the property tests check.
@@ -13,10 +14,32 @@ the table's name in ``table``.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar, Generic
+
+from typing_extensions import TypeVar
+
+from ..model.objects import Check, Column, Event, ForeignKey, Index, Routine, Row, Schema, Table, Trigger, View
 
 KIND_ORDER = ("database", "table", "column", "index", "foreign_key", "check", "view", "routine",
               "trigger", "event", "data")
+
+
+@dataclass(frozen=True)
+class DatabaseDefaults:
+    """The object of a ``database`` change: the database's default character set and
+    collation, held as a :class:`Schema` with nothing else in it."""
+
+    schema: Schema
+    name: str = "(database)"
+
+
+# what a change can be about: a table's shell (``table``), one of its parts, a database-level
+# object, a row of lookup data (``data``) or the database defaults
+ModelObject = (Table | Column | Index | ForeignKey | Check | View | Routine | Trigger | Event | Row
+               | DatabaseDefaults)
+# the type of the object a change is about; a list of mixed changes is ``list[Change]``,
+# whose objects are told apart by ``kind``
+Obj = TypeVar("Obj", bound=ModelObject, default=Any)
 
 
 def object_name(obj: Any) -> str:
@@ -31,18 +54,28 @@ def object_name(obj: Any) -> str:
 
 
 @dataclass(frozen=True)
-class Change:
-    """Base of every change."""
+class Change(Generic[Obj]):
+    """Base of every change: the object ``before`` it (None for an :class:`Add`) and
+    ``after`` it (None for a :class:`Drop`)."""
 
     action: ClassVar[str] = ""
     kind: str
     table: str | None
 
+    if TYPE_CHECKING:
+        # each subclass has them as fields or properties (a dataclass field cannot take the
+        # place of a property it inherits), so the base declares them to the type checker only
+        @property
+        def before(self) -> Obj | None: ...
+
+        @property
+        def after(self) -> Obj | None: ...
+
     @property
     def name(self) -> str:
         raise NotImplementedError
 
-    def reverse(self) -> Change:
+    def reverse(self) -> Change[Obj]:
         raise NotImplementedError
 
     @property
@@ -56,65 +89,73 @@ class Change:
 
 
 @dataclass(frozen=True)
-class Add(Change):
-    """An object present only in the target.  ``after`` places a column: the name of the
+class Add(Change[Obj]):
+    """An object present only in the target.  ``place`` places a column: the name of the
     column before it in the target, or ``None`` for the first position."""
 
     action: ClassVar[str] = "add"
-    obj: Any = None
-    after: str | None = None
+    after: Obj
+    place: str | None = None
+
+    @property
+    def before(self) -> None:
+        return None
 
     @property
     def name(self) -> str:
-        return object_name(self.obj)
+        return object_name(self.after)
 
-    def reverse(self) -> Drop:
-        return Drop(self.kind, self.table, self.obj, self.after)
+    def reverse(self) -> Drop[Obj]:
+        return Drop(self.kind, self.table, self.after, self.place)
 
 
 @dataclass(frozen=True)
-class Drop(Change):
-    """An object present only in the source.  ``after`` is its place in the source."""
+class Drop(Change[Obj]):
+    """An object present only in the source.  ``place`` is its place in the source."""
 
     action: ClassVar[str] = "drop"
-    obj: Any = None
-    after: str | None = None
+    before: Obj
+    place: str | None = None
+
+    @property
+    def after(self) -> None:
+        return None
 
     @property
     def name(self) -> str:
-        return object_name(self.obj)
+        return object_name(self.before)
 
-    def reverse(self) -> Add:
-        return Add(self.kind, self.table, self.obj, self.after)
+    def reverse(self) -> Add[Obj]:
+        return Add(self.kind, self.table, self.before, self.place)
 
 
 @dataclass(frozen=True)
-class Alter(Change):
+class Alter(Change[Obj]):
     """An object present on both sides with a different definition.
 
     ``changed`` names the attributes that differ (``type``, ``nullable``, ``default``,
     ``charset``, ``collation``, ``comment``, ``position``, ``unsigned``, ``values`` ...).
-    For a column whose place changed, ``old_after``/``new_after`` give its predecessor.
+    For a column whose place changed, ``before_place``/``after_place`` give its predecessor.
     """
 
     action: ClassVar[str] = "alter"
-    old: Any = None
-    new: Any = None
+    before: Obj
+    after: Obj
     changed: tuple[str, ...] = ()
-    old_after: str | None = None
-    new_after: str | None = None
+    before_place: str | None = None
+    after_place: str | None = None
 
     @property
     def name(self) -> str:
-        return object_name(self.new)
+        return object_name(self.after)
 
-    def reverse(self) -> Alter:
-        return Alter(self.kind, self.table, self.new, self.old, self.changed,
-                     self.new_after, self.old_after)
+    def reverse(self) -> Alter[Obj]:
+        return Alter(self.kind, self.table, self.after, self.before, self.changed,
+                     self.after_place, self.before_place)
 
 
 @dataclass(frozen=True)
-class Rename(Change):
+class Rename(Change[Obj]):
     """An object renamed, definition otherwise equal (other differences come as a
     separate :class:`Alter` under the new name).
 
@@ -124,25 +165,25 @@ class Rename(Change):
     a revision relies on it."""
 
     action: ClassVar[str] = "rename"
-    old: Any = None
-    new: Any = None
+    before: Obj
+    after: Obj
     confirmed: bool = True
     reason: str = field(default="", compare=True)
 
     @property
     def name(self) -> str:
-        return object_name(self.new)
+        return object_name(self.after)
 
     @property
     def old_name(self) -> str:
-        return object_name(self.old)
+        return object_name(self.before)
 
-    def reverse(self) -> Rename:
-        return Rename(self.kind, self.table, self.new, self.old, self.confirmed, self.reason)
+    def reverse(self) -> Rename[Obj]:
+        return Rename(self.kind, self.table, self.after, self.before, self.confirmed, self.reason)
 
     def sort_key(self) -> tuple[str, int, str, str, str]:
         # sort under the name both sides agree on (the lower of the two), so a rename and its
         # reverse land in the same place
-        pair = sorted([object_name(self.old), object_name(self.new)])
+        pair = sorted([object_name(self.before), object_name(self.after)])
         table = self.table or pair[0] if self.kind != "table" else pair[0]
         return (table, KIND_ORDER.index(self.kind), pair[0].lower(), pair[0], self.action)

@@ -24,7 +24,7 @@ from typing import Any
 
 from ..model.objects import Check, Column, ForeignKey, Index, Row, Schema, Table, TableData
 from ..model.order import check_order, index_order
-from .changes import Add, Alter, Change, Drop, Rename, object_name
+from .changes import Add, Alter, Change, DatabaseDefaults, Drop, Rename, object_name
 
 # attributes that --ignore can switch off, mapped to the model attributes they cover
 IGNORABLE = {
@@ -587,13 +587,7 @@ def compare_database(a: Schema, b: Schema, opts: DiffOptions) -> list[Change]:
         return []
     shell_a = Schema(flavour=a.flavour, charset=a.charset, collation=a.collation)
     shell_b = Schema(flavour=b.flavour, charset=b.charset, collation=b.collation)
-    return [Alter("database", None, _DB(shell_a), _DB(shell_b), changed)]
-
-
-@dataclass(frozen=True)
-class _DB:
-    schema: Schema
-    name: str = "(database)"
+    return [Alter("database", None, DatabaseDefaults(shell_a), DatabaseDefaults(shell_b), changed)]
 
 
 def _row_key_columns(table: Table | None, data: TableData) -> list[str]:
@@ -700,7 +694,7 @@ def _set_apart_unstated(changes: list[Change]) -> tuple[list[Change], list[Alter
     apart: list[Alter] = []
     for c in changes:
         if isinstance(c, Alter) and c.kind in UNSTATED_KINDS:
-            loose = unstated_attrs(c.old, c.new, c.changed)
+            loose = unstated_attrs(c.before, c.after, c.changed)
             if loose:
                 rest = tuple(a for a in c.changed if a not in loose)
                 if rest:

@@ -17,28 +17,30 @@ The order, in phases (``Step.phase``):
 6. ``drop-tables``: children before parents;
 7. ``create-dependents``: views in dependency order, routines, triggers, events.
 
-Every identifier is quoted; definitions come from :mod:`schema_tools.render.ddl`, so a
-``MODIFY`` always carries the column's full definition and never drops an attribute.
+Each statement and ``ALTER TABLE`` clause is an operation of :mod:`schema_tools.migrate.ops`
+that renders itself; this module only chooses them and orders them.  Every identifier is
+quoted; definitions come from :mod:`schema_tools.render.ddl`, so a ``MODIFY`` always
+carries the column's full definition and never drops an attribute.
 """
 
 from __future__ import annotations
 
 import dataclasses
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar, overload
 
-from ..model.objects import ForeignKey, Index, Row, Schema, Table
+from ..model.objects import Check, ForeignKey, Index, Schema, Table
 from ..diff.changes import Add, Alter, Change, Drop, Rename
 from ..model.order import check_order, index_order, is_long_hash, server_sorted
-from ..render.ddl import (
-    DatabaseCollation, alter_database, check_definition, column_definition, create_event, create_routine,
-    create_table, create_trigger, create_view, foreign_key_definition, index_definition, page_checksum_clause,
-    quote_ident, table_order, trigger_order, view_order,
-)
+from ..render.ddl import DatabaseCollation, page_checksum_clause, quote_ident, table_order, trigger_order, view_order
 from ..model.objects import quote_string
-from ..flavour import ENGINES_WRITING_PAGE_CHECKSUM, table_option_reset
+from ..flavour import ENGINES_WRITING_PAGE_CHECKSUM
+from .ops import (
+    DEPENDENTS, AddCheck, AddColumn, AddForeignKey, AddIndex, AlterDatabase, CreateTable, DeleteRow, DropCheck,
+    DropColumn, DropForeignKey, DropIndex, DropTable, IgnoreIndex, InsertRow, ModifyColumn, Op, RenameColumn,
+    RenameIndex, RenameTable, TableOptions, UpdateRow, joined, option_values,
+)
 
 PHASES = ("database", "drop-dependents", "rename-tables", "create-tables", "alter-tables", "data",
           "add-foreign-keys", "drop-tables", "create-dependents")
@@ -63,54 +65,31 @@ def _table_by_name(schema: Schema) -> dict[str, Table]:
     return {t.name: t for t in schema.tables}
 
 
-def _index_add_clause(index: Index) -> str:
-    if index.kind == "primary":
-        return "ADD " + index_definition(index)
-    # KEY -> INDEX in the words before the name only: the name itself may hold " KEY "
-    head, tick, rest = index_definition(index).partition("`")
-    return "ADD " + head.replace(" KEY ", " INDEX ", 1) + tick + rest
+_A = TypeVar("_A", bound=Change)
+_B = TypeVar("_B", bound=Change)
+_C = TypeVar("_C", bound=Change)
 
 
-def _index_drop_clause(index: Index) -> str:
-    return "DROP PRIMARY KEY" if index.kind == "primary" else f"DROP INDEX {_q(index.name)}"
+@overload
+def _of(changes: Sequence[Change], kind: str, a: type[_A], /) -> list[_A]: ...
+@overload
+def _of(changes: Sequence[Change], kind: str, a: type[_A], b: type[_B], /) -> list[_A | _B]: ...
+@overload
+def _of(changes: Sequence[Change], kind: str, a: type[_A], b: type[_B], c: type[_C], /) -> list[_A | _B | _C]: ...
 
 
-def _position(after: str | None) -> str:
-    return " FIRST" if after is None else f" AFTER {_q(after)}"
+def _of(changes: Sequence[Change], kind: str, *classes: type[Change]) -> list[Any]:
+    """The changes of ``kind`` that are of one of ``classes``, in their order."""
+    return [c for c in changes if c.kind == kind and isinstance(c, classes)]
 
 
-_PARTITIONING = re.compile(r"\s*(?:/\*!\d*\s*)?(?:PARTITION BY|REMOVE PARTITIONING)\b", re.IGNORECASE)
+def _clauses(ops: Sequence[Op]) -> list[str]:
+    return [op.sql for op in ops]
 
 
-def _joined(clauses: Sequence[str]) -> str:
-    """The clauses of one ALTER TABLE: the others separated by commas, then the partitioning
-    (``PARTITION BY ...``, ``REMOVE PARTITIONING``), which the grammar takes last and
-    without a comma."""
-    partitioning = [c for c in clauses if _PARTITIONING.match(c)]
-    rest = ", ".join(c for c in clauses if c not in partitioning)
-    return " ".join(x for x in [rest, *partitioning] if x)
-
-
-def _options_clause(old: Table, new: Table, changed: Sequence[str]) -> list[str]:
-    out = []
-    if "engine" in changed and new.engine:
-        out.append(f"ENGINE={new.engine}")
-    if "charset" in changed or "collation" in changed:
-        out.append(f"DEFAULT CHARSET={new.charset} COLLATE={new.collation}")
-    if "row_format" in changed:
-        out.append(f"ROW_FORMAT={new.row_format or 'DEFAULT'}")
-    if "comment" in changed:
-        out.append(f"COMMENT={quote_string(new.comment)}")
-    if "options" in changed:
-        old_opts, new_opts = _option_values(old), _option_values(new)
-        for key in sorted(set(old_opts) - set(new_opts)):
-            out.append(f"{key}={table_option_reset(key)}")
-        for key, value in new_opts.items():
-            if old_opts.get(key) != value:
-                out.append(f"{key}={value}" if value else key)
-    if "partitioning" in changed:
-        out.append(new.partitioning or "REMOVE PARTITIONING")
-    return out
+def _recreated(index: Index) -> list[Op]:
+    """Drop and add ``index`` again, in one statement."""
+    return [DropIndex(index), AddIndex(index)]
 
 
 def _table_of(c: Change) -> str:
@@ -119,16 +98,12 @@ def _table_of(c: Change) -> str:
     return c.table
 
 
-def _option_values(table: Table) -> dict[str, str]:
-    return dict(o.partition("=")[::2] for o in table.options.split())
-
-
 def _page_checksum_written(old: Table, new: Table) -> bool:
     """Whether the ALTER TABLE that changes ``old`` into ``new`` leaves a page checksum
     that ``new`` does not have: the engine changes from one that writes it out, and
     ``new`` has none (see :data:`~schema_tools.flavour.ENGINES_WRITING_PAGE_CHECKSUM`)."""
     return (old.engine in ENGINES_WRITING_PAGE_CHECKSUM and new.engine != old.engine
-            and "PAGE_CHECKSUM" not in _option_values(new))
+            and "PAGE_CHECKSUM" not in option_values(new))
 
 
 def _block_size_rebuilds(changes: Sequence[Change], target: Table | None) -> list[Index]:
@@ -139,8 +114,8 @@ def _block_size_rebuilds(changes: Sequence[Change], target: Table | None) -> lis
     alter = next((c for c in changes if c.kind == "table" and isinstance(c, Alter)), None)
     if target is None or alter is None or "options" not in alter.changed:
         return []
-    old = _option_values(alter.old).get("KEY_BLOCK_SIZE")
-    if old is None or old == _option_values(alter.new).get("KEY_BLOCK_SIZE"):
+    old = option_values(alter.before).get("KEY_BLOCK_SIZE")
+    if old is None or old == option_values(alter.after).get("KEY_BLOCK_SIZE"):
         return []
     touched = {c.name for c in changes if c.kind == "index"}
     touched |= {c.old_name for c in changes if c.kind == "index" and isinstance(c, Rename)}
@@ -158,14 +133,14 @@ def _fk_index_rebuilds(changes: Sequence[Change], before: Table | None) -> list[
     does not: re-created in the statement, the index is written out on both."""
     if before is None:
         return []
-    new = [c.obj if isinstance(c, Add) else c.new for c in changes
+    new = [c.after for c in changes
            if c.kind == "index" and isinstance(c, (Add, Alter))]
     if not new:
         return []
     touched = {c.name for c in changes if c.kind == "index"}
     touched |= {c.old_name for c in changes if c.kind == "index" and isinstance(c, Rename)}
     fk_columns = {tuple(fk.columns) for fk in before.foreign_keys}
-    dropped = {c.obj.name for c in changes if c.kind == "column" and isinstance(c, Drop)}
+    dropped = {c.before.name for c in changes if c.kind == "column" and isinstance(c, Drop)}
     return [i for i in before.indexes
             if i.kind == "index" and i.name not in touched and i.column_names in fk_columns
             and not set(i.column_names) & dropped
@@ -179,8 +154,8 @@ def _fk_columns_touched(changes: Sequence[Change]) -> set[tuple[str, str]]:
         if c.kind == "column" and isinstance(c, Alter) and (
                 set(c.changed) & {"type", "charset", "collation", "length", "unsigned", "nullable",
                                   "type_name", "scale", "zerofill", "values"}):
-            touched.add((_table_of(c), c.old.name))
-            touched.add((_table_of(c), c.new.name))
+            touched.add((_table_of(c), c.before.name))
+            touched.add((_table_of(c), c.after.name))
     return touched
 
 
@@ -198,10 +173,10 @@ def plan(changes: Sequence[Change], source: Schema, target: Schema, *, reorder: 
     rev_table_renames = {v: k for k, v in table_renames.items()}
 
     # -- 0. database: before anything a revision creates (routines take its collation) -----
-    for c in changes:
-        if c.kind == "database" and isinstance(c, Alter) and c.new.schema.charset:  # a state without one sets none
-            steps.append(Step("database", alter_database(c.new.schema.charset, c.new.schema.collation),
-                              (c,)))
+    for db in _of(changes, "database", Alter):
+        defaults = db.after.schema
+        if defaults.charset:  # a state without one sets none
+            steps.append(Step("database", AlterDatabase(defaults.charset, defaults.collation).sql, (db,)))
 
     # -- 1. drop dependents --------------------------------------------------------------
     steps += _drop_dependents(changes)
@@ -209,14 +184,13 @@ def plan(changes: Sequence[Change], source: Schema, target: Schema, *, reorder: 
     steps += fk_steps
 
     # -- 2. rename tables ------------------------------------------------------------------
-    for c in changes:
-        if c.kind == "table" and isinstance(c, Rename):
-            steps.append(Step("rename-tables", f"RENAME TABLE {_q(c.old_name)} TO {_q(c.name)}", (c,), c.name))
+    for r in _of(changes, "table", Rename):
+        steps.append(Step("rename-tables", RenameTable(r.old_name, r.name).sql, (r,), r.name))
 
     # -- 3. create tables ----------------------------------------------------------------------
     added_tables = [c for c in changes if c.kind == "table" and isinstance(c, Add)]
     for c in added_tables:
-        steps.append(Step("create-tables", create_table(c.obj, foreign_keys=False), (c,), c.name))
+        steps.append(Step("create-tables", CreateTable(c.after).sql, (c,), c.name))
 
     # -- 4. alter tables -------------------------------------------------------------------------
     stated: set[int] = set()  # the steps that state a table's page checksum
@@ -233,10 +207,8 @@ def plan(changes: Sequence[Change], source: Schema, target: Schema, *, reorder: 
     # -- 6. drop tables, children first ----------------------------------------------------------
     order, _ = table_order(source)
     position = {t.name: i for i, t in enumerate(order)}
-    drops = sorted((c for c in changes if c.kind == "table" and isinstance(c, Drop)),
-                   key=lambda c: -position.get(c.name, 0))
-    for c in drops:
-        steps.append(Step("drop-tables", f"DROP TABLE {_q(c.name)}", (c,), c.name))
+    for d in sorted(_of(changes, "table", Drop), key=lambda d: -position.get(d.name, 0)):
+        steps.append(Step("drop-tables", DropTable(d.name).sql, (d,), d.name))
 
     # -- 7. create dependents ---------------------------------------------------------------------
     steps += _create_dependents(changes, source, target)
@@ -247,18 +219,9 @@ def _drop_dependents(changes: Sequence[Change]) -> list[Step]:
     """Views, triggers, routines and events that go away or change: dropped first."""
     steps: list[Step] = []
     for c in changes:
-        if c.kind == "view" and isinstance(c, (Drop, Alter)):
-            view = c.old if isinstance(c, Alter) else c.obj
-            steps.append(Step("drop-dependents", f"DROP VIEW IF EXISTS {_q(view.name)}", (c,)))
-        elif c.kind == "trigger" and isinstance(c, (Drop, Alter)):
-            obj = c.old if isinstance(c, Alter) else c.obj
-            steps.append(Step("drop-dependents", f"DROP TRIGGER IF EXISTS {_q(obj.name)}", (c,)))
-        elif c.kind == "routine" and isinstance(c, (Drop, Alter, Rename)):
-            obj = c.old if isinstance(c, (Alter, Rename)) else c.obj
-            steps.append(Step("drop-dependents", f"DROP {obj.kind} IF EXISTS {_q(obj.name)}", (c,)))
-        elif c.kind == "event" and isinstance(c, (Drop, Alter)):
-            obj = c.old if isinstance(c, Alter) else c.obj
-            steps.append(Step("drop-dependents", f"DROP EVENT IF EXISTS {_q(obj.name)}", (c,)))
+        kind = DEPENDENTS.get(c.kind)
+        if kind is not None and kind.dropped(c):
+            steps.append(Step("drop-dependents", kind.drop(c.before), (c,)))
     return steps
 
 
@@ -270,31 +233,22 @@ def _drop_foreign_keys(changes: Sequence[Change], source: Schema, tgt_tables: di
     def target_name(table: str) -> str:
         return table_renames.get(table, table)
 
-    def drop_fk(table: str, fk_name: str) -> str:
-        return f"ALTER TABLE {_q(table)} DROP FOREIGN KEY {_q(fk_name)}"
-
     steps: list[Step] = []
     touched = _fk_columns_touched(changes)
     dropped_fk: set[tuple[str, str]] = set()
     readd_fk: list[tuple[str, ForeignKey]] = []
     fk_changes = {(c.table, c.name): c for c in changes if c.kind == "foreign_key"}
-    for c in changes:
-        if c.kind != "foreign_key":
-            continue
+    for c in _of(changes, "foreign_key", Drop, Alter, Rename):
         table = _table_of(c)
         src_table = rev_table_renames.get(table, table)
-        if isinstance(c, Drop):
-            steps.append(Step("drop-dependents", drop_fk(src_table, c.obj.name), (c,), table))
-            dropped_fk.add((table, c.obj.name))
-        elif isinstance(c, (Alter, Rename)):
-            steps.append(Step("drop-dependents", drop_fk(src_table, c.old.name), (c,), table))
-            dropped_fk.add((table, c.old.name))
-    dropped_tables = {c.name for c in changes if c.kind == "table" and isinstance(c, Drop)}
+        steps.append(Step("drop-dependents", DropForeignKey(src_table, c.before.name).sql, (c,), table))
+        dropped_fk.add((table, c.before.name))
+    dropped_tables = {c.name for c in _of(changes, "table", Drop)}
     for t in source.tables:
         if t.name in dropped_tables:
             # a table that goes away lets go of its parents first, so that they can change
             for fk in t.foreign_keys:
-                steps.append(Step("drop-dependents", drop_fk(t.name, fk.name), (), t.name))
+                steps.append(Step("drop-dependents", DropForeignKey(t.name, fk.name).sql, (), t.name))
             continue
         for fk in t.foreign_keys:
             tt = target_name(t.name)
@@ -302,7 +256,7 @@ def _drop_foreign_keys(changes: Sequence[Change], source: Schema, tgt_tables: di
                 continue
             uses = {(tt, col) for col in fk.columns} | {(target_name(fk.ref_table), col) for col in fk.ref_columns}
             if uses & touched and (tt, fk.name) not in fk_changes:
-                steps.append(Step("drop-dependents", drop_fk(t.name, fk.name), (), tt))
+                steps.append(Step("drop-dependents", DropForeignKey(t.name, fk.name).sql, (), tt))
                 # re-created as the target has it (with its renamed columns); one the target
                 # lacks or defines otherwise, which a selection of the changes (the additive
                 # policy) leaves as it is, as it was
@@ -343,31 +297,33 @@ def _alter_tables(changes: Sequence[Change], source: Schema, tgt_tables: dict[st
 def _add_foreign_keys(changes: Sequence[Change], added_tables: Sequence[Add],
                       readd_fk: Sequence[tuple[str, ForeignKey]]) -> list[Step]:
     """The foreign keys of new tables, new or changed ones, and those dropped to be re-added."""
-    def add_fk(table: str, fk: ForeignKey) -> str:
-        return f"ALTER TABLE {_q(table)} ADD {foreign_key_definition(fk)}"
-
     steps: list[Step] = []
     for c in added_tables:
-        for fk in c.obj.foreign_keys:
-            steps.append(Step("add-foreign-keys", add_fk(c.name, fk), (c,), c.name))
-    for change in changes:
-        if change.kind == "foreign_key" and isinstance(change, (Add, Alter, Rename)):
-            fk = change.obj if isinstance(change, Add) else change.new
-            steps.append(Step("add-foreign-keys", add_fk(_table_of(change), fk), (change,), change.table))
+        for fk in c.after.foreign_keys:
+            steps.append(Step("add-foreign-keys", AddForeignKey(c.name, fk).sql, (c,), c.name))
+    for f in _of(changes, "foreign_key", Add, Alter, Rename):
+        steps.append(Step("add-foreign-keys", AddForeignKey(_table_of(f), f.after).sql, (f,), f.table))
     for table, fk in readd_fk:
-        steps.append(Step("add-foreign-keys", add_fk(table, fk), (), table))
+        steps.append(Step("add-foreign-keys", AddForeignKey(table, fk).sql, (), table))
     return steps
 
 
 def _create_dependents(changes: Sequence[Change], source: Schema, target: Schema) -> list[Step]:
-    """Views, routines, events and triggers that are new or changed, created last."""
+    """Views, routines, events and triggers that are new or changed, created last: views
+    in dependency order, then routines and events, then triggers in their order."""
     steps: list[Step] = []
-    wanted_views = {c.name for c in changes if c.kind == "view" and isinstance(c, (Add, Alter))}
+
+    def create(c: Change, obj: Any, table: str | None = None) -> None:
+        kind = DEPENDENTS[c.kind]
+        session = _session(obj.sql_mode if kind.has_sql_mode else None, obj.charset_client,
+                           obj.collation_connection)
+        steps.append(Step("create-dependents", kind.create(obj), (c,), table, session=session))
+
+    views = DEPENDENTS["view"]
+    wanted_views = {c.name for c in changes if views.created(c)}
     for view in view_order(target):
         if view.name in wanted_views:
-            c = next(c for c in changes if c.kind == "view" and c.name == view.name)
-            steps.append(Step("create-dependents", create_view(view), (c,),
-                              session=_session(None, view.charset_client, view.collation_connection)))
+            create(next(c for c in changes if c.kind == "view" and c.name == view.name), view)
     # each is created under its own database collation: the default in effect now is the
     # target's when this plan changes it, else the source's
     in_effect = target if any(c.kind == "database" for c in changes) else source
@@ -379,19 +335,14 @@ def _create_dependents(changes: Sequence[Change], source: Schema, target: Schema
             steps.append(Step("create-dependents", sql))
 
     for c in changes:
-        if c.kind in ("routine", "event") and isinstance(c, (Add, Alter, Rename)):
-            obj = c.obj if isinstance(c, Add) else c.new
-            sql = create_routine(obj) if c.kind == "routine" else create_event(obj)
-            switch_for(obj)
-            steps.append(Step("create-dependents", sql, (c,),
-                              session=_session(obj.sql_mode, obj.charset_client, obj.collation_connection)))
-    new_triggers = [c for c in changes if c.kind == "trigger" and isinstance(c, (Add, Alter))]
+        if c.kind in ("routine", "event") and DEPENDENTS[c.kind].created(c):
+            switch_for(c.after)
+            create(c, c.after)
+    new_triggers = [c for c in changes if DEPENDENTS["trigger"].created(c)]
     # in their order among the triggers of the same table, timing and event (each is created last)
-    for c in sorted(new_triggers, key=lambda c: trigger_order(c.obj if isinstance(c, Add) else c.new)):
-        trig = c.obj if isinstance(c, Add) else c.new
-        switch_for(trig)
-        steps.append(Step("create-dependents", create_trigger(trig), (c,), trig.table,
-                          session=_session(trig.sql_mode, trig.charset_client, trig.collation_connection)))
+    for c in sorted(new_triggers, key=lambda c: trigger_order(c.after)):
+        switch_for(c.after)
+        create(c, c.after, c.after.table)
     restore = under.restore()
     if restore:
         steps.append(Step("create-dependents", restore))
@@ -469,24 +420,18 @@ def _data_steps(changes: Sequence[Change], tables: dict[str, Table],
     adds = sorted((c for c in changed if isinstance(c, Add)), key=lambda c: level(_table_of(c)))
     data = drops + [c for c in changed if not isinstance(c, (Add, Drop))] + adds
 
-    def where(row: Row) -> str:
-        return " AND ".join(f"{_q(k)} = {v}" if v != "NULL" else f"{_q(k)} IS NULL" for k, v in row.key)
-
     for c in data:
         if isinstance(c, Drop) and c.table in tables:
-            steps.append(Step("data", f"DELETE FROM {_q(c.table)} WHERE {where(c.obj)}", (c,), c.table))
+            steps.append(Step("data", DeleteRow(c.table, c.before).sql, (c,), c.table))
     for c in data:
         if isinstance(c, Alter):
-            sets = ", ".join(f"{_q(col)} = {c.new.get(col)}" for col in c.changed)
-            steps.append(Step("data", f"UPDATE {_q(_table_of(c))} SET {sets} WHERE {where(c.old)}", (c,), c.table,
+            steps.append(Step("data", UpdateRow(_table_of(c), c.before, c.after, c.changed).sql, (c,), c.table,
                               session=_DATA_SESSION))
     for c in data:
         if isinstance(c, Add):
             table = tables.get(_table_of(c))
-            known = {col.name for col in table.columns} if table else None
-            pairs = [(k, v) for k, v in c.obj.values if known is None or k in known]
-            steps.append(Step("data", f"INSERT INTO {_q(_table_of(c))} (" + ", ".join(_q(k) for k, _ in pairs)
-                              + ") VALUES (" + ", ".join(v for _, v in pairs) + ")", (c,), c.table,
+            known = frozenset(col.name for col in table.columns) if table else None
+            steps.append(Step("data", InsertRow(_table_of(c), c.after, known).sql, (c,), c.table,
                               session=_DATA_SESSION))
     if counters is not None:
         steps = counters[0] + steps + counters[1]
@@ -521,12 +466,12 @@ def _page_checksums_restated(steps: Sequence[Step], tables: dict[str, Table],
             continue
         clauses = []
         for index in _forgotten_hash_keys(table, last[name].sql):
-            clauses += [_index_drop_clause(index), _index_add_clause(index)]
+            clauses += _clauses(_recreated(index))
         clause = page_checksum_clause(table)
         if clause is not None and (id(last[name]) not in stated or clauses):
             clauses.append(clause)
         if clauses:
-            out.append(Step("add-foreign-keys", f"ALTER TABLE {_q(name)} " + _joined(clauses), (), name))
+            out.append(Step("add-foreign-keys", f"ALTER TABLE {_q(name)} " + joined(clauses), (), name))
     return out
 
 
@@ -545,7 +490,7 @@ def _forgotten_hash_keys(table: Table, alter: str) -> list[Index]:
               if n in by_name and is_long_hash(by_name[n], table)]
     out: list[Index] = []
     for index in hashed:
-        if _index_add_clause(index) in alter:
+        if AddIndex(index).sql in alter:
             continue
         if out or not _hash_by_necessity(index, table):
             out.append(index)
@@ -560,99 +505,94 @@ def _hash_by_necessity(index: Index, table: Table) -> bool:
     return False
 
 
-def _alter_table(  # noqa: C901 - one clause per change kind, in the order the server needs
-        table: str, changes: list[Change], target: Table | None,
-        stated: set[int] | None = None, before: Table | None = None) -> list[Step]:
+def _alter_table(table: str, changes: list[Change], target: Table | None,
+                 stated: set[int] | None = None, before: Table | None = None) -> list[Step]:
+    """The ALTER TABLE statements of one table: its column renames, then one statement
+    with the other changes of its columns, indexes, checks and options."""
     steps: list[Step] = []
-    renames = [c for c in changes if c.kind == "column" and isinstance(c, Rename)]
+    renames = _of(changes, "column", Rename)
     if renames:
         # a rename keeps the old definition; other differences follow in the next statement
         assert target is not None, f"the target has the table {table} whose columns are renamed"
         keep = dataclasses.replace(target, charset=None, collation=None)
-        changes_ = [f"CHANGE COLUMN {_q(c.old.name)} "
-                    f"{column_definition(dataclasses.replace(c.old, name=c.new.name), keep)}"
-                    for c in renames]
-        steps.append(Step("alter-tables", f"ALTER TABLE {_q(table)} " + ", ".join(changes_), tuple(renames), table))
-    index_renames = [c for c in changes if c.kind == "index" and isinstance(c, Rename)]
-    clauses: list[str] = []
+        renamed = [RenameColumn(c.before.name, dataclasses.replace(c.before, name=c.after.name), keep)
+                   for c in renames]
+        steps.append(Step("alter-tables", f"ALTER TABLE {_q(table)} " + ", ".join(_clauses(renamed)),
+                          tuple(renames), table))
+    ops, carried = _alter_ops(changes, target, before)
+    clauses = [clause for op in ops for clause in (op.clauses if isinstance(op, TableOptions) else [op.sql])]
+    kept = page_checksum_clause(target) if target is not None else None
+    if clauses and kept is not None and kept not in clauses:
+        clauses.append(kept)
+    if clauses:
+        steps.append(Step("alter-tables", f"ALTER TABLE {_q(table)} " + joined(clauses),
+                          tuple(carried), table))
+        if kept is not None and stated is not None:
+            stated.add(id(steps[-1]))
+    for t in _of(changes, "table", Alter):
+        if _page_checksum_written(t.before, t.after):
+            steps.append(Step("alter-tables", f"ALTER TABLE {_q(table)} PAGE_CHECKSUM=DEFAULT",
+                              (), table))
+    return steps
+
+
+def _alter_ops(changes: list[Change], target: Table | None, before: Table | None
+               ) -> tuple[list[Op], list[Change]]:
+    """The clauses of a table's ALTER TABLE, in the order the server needs, and the
+    changes they carry out."""
+    ops: list[Op] = []
     carried: list[Change] = []
     # drops of columns come first, then adds and changes in target column order
-    for c in changes:
-        if c.kind == "column" and isinstance(c, Drop):
-            clauses.append(f"DROP COLUMN {_q(c.obj.name)}")
-            carried.append(c)
-    column_changes = {c.name: c for c in changes if c.kind == "column" and isinstance(c, (Add, Alter))}
+    for c in _of(changes, "column", Drop):
+        ops.append(DropColumn(c.before.name))
+        carried.append(c)
+    column_changes = {c.name: c for c in _of(changes, "column", Add, Alter)}
     if target is not None:
         # explicit character sets: the table's default may change in the same statement
         explicit = dataclasses.replace(target, charset=None, collation=None)
         for col in target.columns:
             change = column_changes.get(col.name)
-            if change is None:
-                continue
             if isinstance(change, Add):
-                clauses.append(f"ADD COLUMN {column_definition(change.obj, explicit)}{_position(change.after)}")
+                ops.append(AddColumn(change.after, explicit, change.place))
+            elif isinstance(change, Alter):
+                ops.append(ModifyColumn(change.after, explicit, change.after_place, "position" in change.changed))
             else:
-                pos = _position(change.new_after) if "position" in change.changed else ""
-                clauses.append(f"MODIFY COLUMN {column_definition(change.new, explicit)}{pos}")
-            carried.append(c)
+                continue
+            # what the statement has always carried for a column change: the table's last
+            # change (not the column's), which a revision's CONFIRM comments follow
+            carried.append(changes[-1])
     # indexes: new and replacement indexes are added before old ones are dropped
-    for c in changes:
-        if c.kind == "index" and isinstance(c, Alter):
-            if c.changed == ("ignored",):
-                # the server takes a drop and add of the same definition for no change
-                clauses.append(f"ALTER INDEX {_q(c.new.name)} "
-                               + ("IGNORED" if c.new.ignored else "NOT IGNORED"))
-            else:
-                clauses.append(_index_drop_clause(c.old))
-                clauses.append(_index_add_clause(c.new))
-            carried.append(c)
-    for index in _block_size_rebuilds(changes, target):
-        clauses.append(_index_drop_clause(index))
-        clauses.append(_index_add_clause(index))
-    block_size = {i.name for i in _block_size_rebuilds(changes, target)}
+    for i in _of(changes, "index", Alter):
+        # the server takes a drop and add of the same definition for no change
+        ops += [IgnoreIndex(i.after)] if i.changed == ("ignored",) else [DropIndex(i.before), AddIndex(i.after)]
+        carried.append(i)
+    block_size = _block_size_rebuilds(changes, target)
+    for index in block_size:
+        ops += _recreated(index)
     for index in _fk_index_rebuilds(changes, before):
-        if index.name not in block_size:
-            clauses.append(_index_drop_clause(index))
-            clauses.append(_index_add_clause(index))
-    for c in changes:
-        if c.kind == "index" and isinstance(c, Add):
-            clauses.append(_index_add_clause(c.obj))
-            carried.append(c)
-    for c in changes:
-        if c.kind == "index" and isinstance(c, Drop):
-            clauses.append(_index_drop_clause(c.obj))
-            carried.append(c)
-    for c in index_renames:
-        clauses.append(f"RENAME INDEX {_q(c.old_name)} TO {_q(c.name)}")
-        carried.append(c)
-    for c in changes:
-        if c.kind == "check" and isinstance(c, (Drop, Alter, Rename)):
-            old = c.obj if isinstance(c, Drop) else c.old
-            clauses.append(f"DROP CONSTRAINT {_q(old.name)}")
-            carried.append(c)
-    for c in changes:
-        if c.kind == "check" and isinstance(c, (Add, Alter, Rename)):
-            new = c.obj if isinstance(c, Add) else c.new
-            clauses.append(f"ADD CONSTRAINT {_q(new.name)} CHECK ({new.clause})")
-            if c not in carried:
-                carried.append(c)
-    for c in changes:
-        if c.kind == "table" and isinstance(c, Alter) and set(c.changed) - set(_ORDER_ATTRS):
-            clauses += _options_clause(c.old, c.new, c.changed)
-            carried.append(c)
-    kept = page_checksum_clause(target) if target is not None else None
-    if clauses and kept is not None and kept not in clauses:
-        clauses.append(kept)
-    if clauses:
-        steps.append(Step("alter-tables", f"ALTER TABLE {_q(table)} " + _joined(clauses),
-                          tuple(carried), table))
-        if kept is not None and stated is not None:
-            stated.add(id(steps[-1]))
-    for c in changes:
-        if c.kind == "table" and isinstance(c, Alter) and _page_checksum_written(c.old, c.new):
-            steps.append(Step("alter-tables", f"ALTER TABLE {_q(table)} PAGE_CHECKSUM=DEFAULT",
-                              (), table))
-    return steps
+        if index.name not in {i.name for i in block_size}:
+            ops += _recreated(index)
+    for a in _of(changes, "index", Add):
+        ops.append(AddIndex(a.after))
+        carried.append(a)
+    for d in _of(changes, "index", Drop):
+        ops.append(DropIndex(d.before))
+        carried.append(d)
+    for r in _of(changes, "index", Rename):
+        ops.append(RenameIndex(r.old_name, r.name))
+        carried.append(r)
+    for gone in _of(changes, "check", Drop, Alter, Rename):
+        ops.append(DropCheck(gone.before.name))
+        carried.append(gone)
+    for new in _of(changes, "check", Add, Alter, Rename):
+        ops.append(AddCheck(new.after))
+        if new not in carried:
+            carried.append(new)
+    for t in _of(changes, "table", Alter):
+        if set(t.changed) - set(_ORDER_ATTRS):
+            ops.append(TableOptions(t.before, t.after, t.changed))
+            carried.append(t)
+    return ops, carried
 
 
 _ORDER_ATTRS = ("index_order", "check_order")
@@ -667,19 +607,19 @@ def _predicted_orders(changes: Sequence[Change], before: Table, target: Table,
     appends those the statement adds (changed ones are dropped and added again) in
     statement order, and sorts the keys (:func:`~schema_tools.model.order.server_sorted`)."""
     renamed = {c.old_name: c.name for c in changes if c.kind == "index" and isinstance(c, Rename)}
-    readded = [c.new.name for c in changes if c.kind == "index" and isinstance(c, Alter)
+    readded = [c.after.name for c in changes if c.kind == "index" and isinstance(c, Alter)
                and c.changed != ("ignored",)]
     readded += [i.name for i in _block_size_rebuilds(changes, target)]
     readded += [i.name for i in _fk_index_rebuilds(changes, before) if i.name not in readded]
-    added = [c.obj.name for c in changes if c.kind == "index" and isinstance(c, Add)]
-    dropped = {c.obj.name for c in changes if c.kind == "index" and isinstance(c, Drop)}
+    added = [c.after.name for c in changes if c.kind == "index" and isinstance(c, Add)]
+    dropped = {c.before.name for c in changes if c.kind == "index" and isinstance(c, Drop)}
     kept = [renamed.get(n, n) for n in index_order(before) if n not in dropped]
     new = [n for n in readded + added if n not in redo] + list(redo)
     kept = [n for n in kept if n not in new]
     indexes = server_sorted(target, [n for n in kept + new if n != "PRIMARY"])
-    gone = {(c.obj if isinstance(c, Drop) else c.old).name for c in changes
+    gone = {(c.before).name for c in changes
             if c.kind == "check" and isinstance(c, (Drop, Alter, Rename))}
-    new_checks = [(c.obj if isinstance(c, Add) else c.new).name for c in changes
+    new_checks = [(c.after).name for c in changes
                   if c.kind == "check" and isinstance(c, (Add, Alter, Rename))]
     new_checks = [n for n in new_checks if n not in redo_checks] + list(redo_checks)
     checks = tuple(n for n in check_order(before) if n not in gone and n not in new_checks)
@@ -717,7 +657,7 @@ def _reorder(table: str, changes: Sequence[Change], before: Table, target: Table
                     and set(c.changed) & set(_ORDER_ATTRS))
     main = steps[-1] if steps and steps[-1].table == table and steps[-1].changes else None
     if main is not None and main.sql.startswith(f"ALTER TABLE {_q(table)} "):
-        added = {c.obj.name for c in changes if c.kind == "index" and isinstance(c, Add)}
+        added = {c.after.name for c in changes if c.kind == "index" and isinstance(c, Add)}
         added |= {c.name for c in changes if c.kind == "index" and isinstance(c, (Alter, Rename))}
         added |= {i.name for i in _fk_index_rebuilds(changes, before)}  # re-created there already
         fold = tuple(n for n in redo if n not in added)
@@ -725,10 +665,7 @@ def _reorder(table: str, changes: Sequence[Change], before: Table, target: Table
         fold_checks = tuple(n for n in redo_checks if n not in new_checks)
         if _predicted_orders(changes, before, target, fold, fold_checks) == (want_indexes, want_checks):
             redo_checks = fold_checks
-            clauses = [_index_drop_clause(by_name[n]) for n in fold]
-            clauses += [_index_add_clause(by_name[n]) for n in fold]
-            clauses += [f"DROP CONSTRAINT {_q(n)}" for n in redo_checks]
-            clauses += [f"ADD {check_definition(checks_by_name[n])}" for n in redo_checks]
+            clauses = _clauses(_redone(fold, redo_checks, by_name, checks_by_name))
             folded = dataclasses.replace(
                 main, sql=", ".join([main.sql] + clauses),
                 changes=main.changes + tuple(c for c in carried if c not in main.changes))
@@ -736,19 +673,26 @@ def _reorder(table: str, changes: Sequence[Change], before: Table, target: Table
             if stated is not None and id(main) in stated:
                 stated.add(id(folded))
             return []
-    clauses = [_index_drop_clause(by_name[n]) for n in redo]
-    clauses += [_index_add_clause(by_name[n]) for n in redo]
-    clauses += [f"DROP CONSTRAINT {_q(n)}" for n in redo_checks]
-    clauses += [f"ADD {check_definition(checks_by_name[n])}" for n in redo_checks]
+    clauses = _clauses(_redone(redo, redo_checks, by_name, checks_by_name))
     if redo:
         clauses.append("FORCE")
     kept = page_checksum_clause(target)
     if kept is not None:
         clauses.append(kept)
-    step = Step("alter-tables", f"ALTER TABLE {_q(table)} " + _joined(clauses), carried, table)
+    step = Step("alter-tables", f"ALTER TABLE {_q(table)} " + joined(clauses), carried, table)
     if kept is not None and stated is not None:
         stated.add(id(step))
     return [step]
+
+
+def _redone(indexes: Sequence[str], checks: Sequence[str], index_by_name: dict[str, Index],
+            check_by_name: dict[str, Check]) -> list[Op]:
+    """Drop the ``indexes`` and ``checks`` (names), then add them again in that order."""
+    ops: list[Op] = [DropIndex(index_by_name[n]) for n in indexes]
+    ops += [AddIndex(index_by_name[n]) for n in indexes]
+    ops += [DropCheck(n) for n in checks]
+    ops += [AddCheck(check_by_name[n]) for n in checks]
+    return ops
 
 
 def render_script(steps: Sequence[Step]) -> str:

@@ -334,8 +334,8 @@ def additive(changes: Sequence[Change], source: Schema | None = None,
     without default is added nullable."""
     decisions = [] if decisions is None else decisions
     existing = {t.name for t in source.tables} if source is not None else set()
-    new_columns = {(c.table or "", c.obj.name) for c in changes if c.kind == "column" and isinstance(c, Add)}
-    new_columns |= {(c.table or "", c.new.name) for c in changes
+    new_columns = {(c.table or "", c.after.name) for c in changes if c.kind == "column" and isinstance(c, Add)}
+    new_columns |= {(c.table or "", c.after.name) for c in changes
                     if c.kind == "column" and isinstance(c, Rename) and not c.confirmed}
 
     def unguess(c: Rename) -> Change | None:
@@ -346,10 +346,10 @@ def additive(changes: Sequence[Change], source: Schema | None = None,
             assert table is not None, f"the target has the table of the column {c.path}"
             cols = [col.name for col in table.columns]
             pos = cols.index(c.name)
-            return Add("column", c.table, c.new, cols[pos - 1] if pos else None)
+            return Add("column", c.table, c.after, cols[pos - 1] if pos else None)
         if c.kind == "table":
-            return Add("table", None, target.table(c.name) if target is not None else c.new)
-        return Add(c.kind, c.table, c.new) if c.kind != "column" else None
+            return Add("table", None, target.table(c.name) if target is not None else c.after)
+        return Add(c.kind, c.table, c.after) if c.kind != "column" else None
 
     def decide(c: Change, what: str, **constraint: Any) -> None:
         decisions.append(Decision(c.kind, c.path, what, **constraint))
@@ -366,16 +366,16 @@ def additive(changes: Sequence[Change], source: Schema | None = None,
             continue  # the site's own
         if isinstance(c, Rename) and c.kind == "column":
             # a name that differs in letter case only: the site's column under the new name
-            c = dataclasses.replace(c, new=dataclasses.replace(c.old, name=c.new.name))
+            c = dataclasses.replace(c, after=dataclasses.replace(c.before, name=c.after.name))
         if isinstance(c, Alter) and c.kind != "column":
             shown = [x for x in c.changed if x not in _SILENT]
             if shown:
                 decide(c, f"the target's {', '.join(shown)} (the site keeps its own)")
             continue
-        if c.kind == "column" and isinstance(c, Add) and not c.obj.nullable and c.obj.default is None \
-                and not c.obj.auto_increment:
+        if c.kind == "column" and isinstance(c, Add) and not c.after.nullable and c.after.default is None \
+                and not c.after.auto_increment:
             # a NOT NULL column without default cannot be filled on the site's existing rows
-            c = dataclasses.replace(c, obj=dataclasses.replace(c.obj, nullable=True, default="NULL"))
+            c = dataclasses.replace(c, after=dataclasses.replace(c.after, nullable=True, default="NULL"))
         if c.kind == "column" and isinstance(c, Alter):
             widened = _widened(c, decide)
             if widened is None:
@@ -398,7 +398,7 @@ def additive(changes: Sequence[Change], source: Schema | None = None,
 def _widened(c: Alter, decide: Callable[..., None]) -> Alter | None:
     """The site's column with the wider of the two types (and character sets); the other
     attributes the target gives it are left to decide."""
-    old, target_col = c.old, c.new
+    old, target_col = c.before, c.after
     wide = widen(old.type, target_col.type)
     new = dataclasses.replace(old, name=target_col.name, type=wide)
     if new.type.is_string and target_col.charset and old.charset \
@@ -417,7 +417,7 @@ def _widened(c: Alter, decide: Callable[..., None]) -> Alter | None:
         decide(c, f"the target's {', '.join(sorted(set(left)))} (the site keeps its own)", **check)
     if not widened:
         return None
-    return dataclasses.replace(c, new=new, changed=tuple(sorted(set(widened))))
+    return dataclasses.replace(c, after=new, changed=tuple(sorted(set(widened))))
 
 
 def holds(a: DataType, b: DataType) -> bool:
@@ -436,13 +436,13 @@ def _constraint_over_rows(c: Add, new_columns: set[tuple[str, str]], added: Sequ
     foreign key over a column that is not new and NULL in every row; else None."""
     if c.kind == "check":
         return "check"
-    if c.kind == "index" and not c.obj.unique:
+    if c.kind == "index" and not c.after.unique:
         return None
-    columns = c.obj.column_names if c.kind == "index" else tuple(c.obj.columns)
-    kind = c.obj.kind if c.kind == "index" else "foreign_key"
-    null_everywhere = {(a.table, a.obj.name) for a in added
-                       if a.kind == "column" and isinstance(a, Add) and a.obj.nullable
-                       and a.obj.default in (None, "NULL")}
+    columns = c.after.column_names if c.kind == "index" else tuple(c.after.columns)
+    kind = c.after.kind if c.kind == "index" else "foreign_key"
+    null_everywhere = {(a.table, a.after.name) for a in added
+                       if a.kind == "column" and isinstance(a, Add) and a.after.nullable
+                       and a.after.default in (None, "NULL")}
     if kind != "primary" and all((c.table, col) in new_columns and (c.table, col) in null_everywhere
                                  for col in columns):
         return None
@@ -456,11 +456,11 @@ _CONSTRAINT_WORDS = {"check": "CHECK constraint", "unique": "unique key", "prima
 def _constrained(c: Add) -> dict[str, Any]:
     """What counts the rows that fail the constraint ``c`` adds."""
     if c.kind == "check":
-        return {"clause": c.obj.clause}
+        return {"clause": c.after.clause}
     if c.kind == "index":
-        return {"columns": tuple(c.obj.column_names)}
-    return {"columns": tuple(c.obj.columns), "ref_table": c.obj.ref_table,
-            "ref_columns": tuple(c.obj.ref_columns)}
+        return {"columns": tuple(c.after.column_names)}
+    return {"columns": tuple(c.after.columns), "ref_table": c.after.ref_table,
+            "ref_columns": tuple(c.after.ref_columns)}
 
 
 # character sets by the characters they can store (each holds all of the ones before it)
@@ -487,13 +487,13 @@ def _harmonize_fk_types(  # noqa: C901 - a fixed point over the foreign-key grap
             final[(t.name, col.name)] = col
     for c in changes:
         if c.kind == "table" and isinstance(c, Add):
-            for col in c.obj.columns:
+            for col in c.after.columns:
                 final[(c.name, col.name)] = col
         elif c.kind == "column" and isinstance(c, Add):
-            final[(c.table or "", c.obj.name)] = c.obj
+            final[(c.table or "", c.after.name)] = c.after
         elif c.kind == "column" and isinstance(c, Alter):
-            final.pop((c.table or "", c.old.name), None)
-            final[(c.table or "", c.new.name)] = c.new
+            final.pop((c.table or "", c.before.name), None)
+            final[(c.table or "", c.after.name)] = c.after
     parent: dict[tuple[str, str], tuple[str, str]] = {}
 
     def find(x: tuple[str, str]) -> tuple[str, str]:
@@ -538,19 +538,19 @@ def _harmonize_fk_types(  # noqa: C901 - a fixed point over the foreign-key grap
         table = c.table or ""
         if c.kind == "table" and isinstance(c, Add) and any(k[0] == c.name for k in wanted):
             cols = tuple(dataclasses.replace(col, **wanted.pop((c.name, col.name), {}))
-                         for col in c.obj.columns)
-            c = dataclasses.replace(c, obj=dataclasses.replace(c.obj, columns=cols))
-        elif c.kind == "column" and isinstance(c, Add) and (table, c.obj.name) in wanted:
-            c = dataclasses.replace(c, obj=dataclasses.replace(c.obj, **wanted.pop((table, c.obj.name))))
-        elif c.kind == "column" and isinstance(c, Alter) and (table, c.new.name) in wanted:
-            attrs = wanted.pop((table, c.new.name))
-            new = dataclasses.replace(c.new, **attrs)
+                         for col in c.after.columns)
+            c = dataclasses.replace(c, after=dataclasses.replace(c.after, columns=cols))
+        elif c.kind == "column" and isinstance(c, Add) and (table, c.after.name) in wanted:
+            c = dataclasses.replace(c, after=dataclasses.replace(c.after, **wanted.pop((table, c.after.name))))
+        elif c.kind == "column" and isinstance(c, Alter) and (table, c.after.name) in wanted:
+            attrs = wanted.pop((table, c.after.name))
+            new = dataclasses.replace(c.after, **attrs)
             changed = set(c.changed) | set(attrs)
-            changed = {x for x in changed if getattr(new, x, None) != getattr(c.old, x, None)
+            changed = {x for x in changed if getattr(new, x, None) != getattr(c.before, x, None)
                        or x not in ("type", "charset", "collation")}
             if not changed:
                 continue
-            c = dataclasses.replace(c, new=new, changed=tuple(sorted(changed)))
+            c = dataclasses.replace(c, after=new, changed=tuple(sorted(changed)))
         out.append(c)
     # columns that did not change at all but must now follow their foreign keys
     for (table, name), attrs in sorted(wanted.items()):

@@ -30,8 +30,7 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any, TypeVar
 
-from ..diff.compare import _DB
-from ..diff.changes import KIND_ORDER, Add, Alter, Change, Drop, Rename
+from ..diff.changes import KIND_ORDER, Add, Alter, Change, DatabaseDefaults, Drop, Rename
 from ..model.objects import Row
 from ..model.objects import (
     Check, Column, DataType, ForeignKey, Index, IndexColumn, Parameter, Routine, Table, Trigger,
@@ -96,10 +95,8 @@ def clean(text: str, *, keep: str = "") -> str:
 
 
 def _obj(change: Change) -> Any:
-    if isinstance(change, (Alter, Rename)):
-        return change.new
-    assert isinstance(change, (Add, Drop)), type(change).__name__
-    return change.obj
+    """The object a change is about: as it is after the change, or the one it drops."""
+    return change.before if change.after is None else change.after
 
 
 def _group_of(change: Change) -> tuple[int, str, str]:
@@ -150,7 +147,7 @@ def _lone_table_change(items: Sequence[Change]) -> bool:
 
 def _unwrap(obj: Any) -> Any:
     """The Schema inside the database pseudo-object of a database-level change."""
-    return obj.schema if isinstance(obj, _DB) else obj
+    return obj.schema if isinstance(obj, DatabaseDefaults) else obj
 
 
 def _attr_value(obj: Any, attr: str) -> Any:
@@ -167,11 +164,11 @@ def _attr_value(obj: Any, attr: str) -> Any:
 
 
 def _side_values(change: Alter, side: str) -> dict[str, Any]:
-    obj = change.old if side == "old" else change.new
+    obj = change.before if side == "old" else change.after
     out = {}
     for attr in change.changed:
         if attr == "position":
-            out[attr] = change.old_after if side == "old" else change.new_after
+            out[attr] = change.before_place if side == "old" else change.after_place
         else:
             out[attr] = _attr_value(obj, attr)
     return out
@@ -179,7 +176,7 @@ def _side_values(change: Alter, side: str) -> dict[str, Any]:
 
 def _display_attrs(change: Alter) -> list[str]:
     attrs = [a for a in change.changed
-             if not (a in _TYPE_PARTS and "type" in change.changed and isinstance(change.new, Column))]
+             if not (a in _TYPE_PARTS and "type" in change.changed and isinstance(change.after, Column))]
     rank = {a: i for i, a in enumerate(_ATTR_ORDER)}
     return sorted(attrs, key=lambda a: (rank.get(a, len(rank)), a))
 
@@ -229,8 +226,8 @@ def _attr_change(change: Alter, attr: str) -> str:
     if attr == "position":
         def place(after):
             return "first" if after is None else f"after {after}"
-        return f"position {place(change.old_after)} -> {place(change.new_after)}"
-    old, new = _attr_value(change.old, attr), _attr_value(change.new, attr)
+        return f"position {place(change.before_place)} -> {place(change.after_place)}"
+    old, new = _attr_value(change.before, attr), _attr_value(change.after, attr)
     if _is_long(old) or _is_long(new):
         return f"{attr} {_long_summary(old, new)}"
     a, b = _fmt_value(attr, old), _fmt_value(attr, new)
@@ -259,7 +256,7 @@ def _long_diffs(change: Alter) -> list[tuple[str, list[str]]]:
     for attr in _display_attrs(change):
         if attr == "position":
             continue
-        old, new = _attr_value(change.old, attr), _attr_value(change.new, attr)
+        old, new = _attr_value(change.before, attr), _attr_value(change.after, attr)
         if not (_is_long(old) or _is_long(new)):
             continue
         a = "" if old is None else str(old)
@@ -296,7 +293,7 @@ def _definition(change: Change, obj: Any) -> str:
     if isinstance(obj, Column):
         text = column_definition(obj, Table(change.table or "", ()))
         if isinstance(change, (Add, Drop)):
-            text += " FIRST" if change.after is None else f" AFTER {quote_ident(change.after)}"
+            text += " FIRST" if change.place is None else f" AFTER {quote_ident(change.place)}"
         return text
     if isinstance(obj, Index):
         return index_definition(obj)
@@ -345,7 +342,7 @@ def _line(change: Change) -> str:
         return (f"{_MARK['alter']} {kind}{where}: "
                 + "; ".join(_attr_change(change, a) for a in _display_attrs(change)))
     assert isinstance(change, (Add, Drop)), type(change).__name__
-    definition = _definition(change, change.obj)
+    definition = _definition(change, _obj(change))
     if change.kind == "table":
         sep = " "
     elif change.kind == "routine":
@@ -488,8 +485,8 @@ def _json_change(change: Change) -> dict[str, Any]:
     else:
         assert isinstance(change, (Add, Drop)), type(change).__name__
         if change.kind == "column":
-            out["after"] = change.after
-        out["old" if change.action == "drop" else "new"] = _json_object(change.obj)
+            out["after"] = change.place
+        out["old" if change.action == "drop" else "new"] = _json_object(_obj(change))
     return out
 
 
@@ -698,7 +695,7 @@ def _html_details(change: Change) -> list[str]:
                               if line[:1] in cls else _h(line, keep=chr(9)) for line in lines)
             out.append(f"<details><summary>{_h(attr)} diff</summary><pre>{body}</pre></details>")
     elif isinstance(change, (Add, Drop)):
-        ddl = _full_ddl(change.obj)
+        ddl = _full_ddl(_obj(change))
         if ddl:
             out.append(f"<details><summary>definition</summary><pre>{_h(ddl, keep=chr(9) + chr(10))}</pre>"
                        "</details>")

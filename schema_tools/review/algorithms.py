@@ -178,7 +178,7 @@ def _indexed(table: Table | None, column: str) -> bool:
 
 def column_ops(c: Alter, table: Table | None) -> list[tuple[str, str]]:
     """(operation, what) pairs for a column alteration."""
-    old, new, ch = c.old, c.new, set(c.changed)
+    old, new, ch = c.before, c.after, set(c.changed)
     ops: list[tuple[str, str]] = []
     type_parts = ch & {"type", "type_name", "length", "scale", "values", "unsigned", "zerofill"}
     if type_parts:
@@ -232,16 +232,16 @@ def change_ops(  # noqa: C901 - one branch per change kind, as the server's algo
     """(operation, what) pairs for one change of an existing table."""
     if c.kind == "column":
         if isinstance(c, Add):
-            col: Column = c.obj
+            col: Column = c.after
             if col.auto_increment:
                 return [("add-column-auto-increment", "AUTO_INCREMENT column added")]
             if col.generated and col.generated_stored:
                 return [("add-column-stored", "STORED generated column added")]
             return [("add-column", "column added")]
         if isinstance(c, Drop):
-            if before is not None and before.primary_key and c.obj.name in before.primary_key.column_names:
+            if before is not None and before.primary_key and c.before.name in before.primary_key.column_names:
                 return [("drop-column-primary", "primary key column dropped")]
-            if _indexed(before, c.obj.name):
+            if _indexed(before, c.before.name):
                 return [("drop-column-indexed", "indexed column dropped")]
             return [("drop-column", "column dropped")]
         if isinstance(c, Rename):
@@ -251,8 +251,7 @@ def change_ops(  # noqa: C901 - one branch per change kind, as the server's algo
     if c.kind == "index":
         if isinstance(c, Rename):
             return [("rename-index", "index renamed")]
-        old = c.obj if isinstance(c, Drop) else c.old if isinstance(c, Alter) else None
-        new = c.obj if isinstance(c, Add) else c.new if isinstance(c, Alter) else None
+        old, new = c.before, c.after
         ops = []
         if old is not None and old.kind == "primary":
             if new is not None and new.kind == "primary":
@@ -277,9 +276,9 @@ def change_ops(  # noqa: C901 - one branch per change kind, as the server's algo
         ops = []
         ch = set(c.changed)
         if "engine" in ch:
-            ops.append(("engine", f"engine {c.old.engine} -> {c.new.engine}"))
+            ops.append(("engine", f"engine {c.before.engine} -> {c.after.engine}"))
         if "row_format" in ch:
-            ops.append(("row-format", f"ROW_FORMAT {c.old.row_format} -> {c.new.row_format}"))
+            ops.append(("row-format", f"ROW_FORMAT {c.before.row_format} -> {c.after.row_format}"))
         if "comment" in ch:
             ops.append(("table-comment", "table comment"))
         if ch & {"charset", "collation"}:
@@ -291,7 +290,7 @@ def change_ops(  # noqa: C901 - one branch per change kind, as the server's algo
         if "index_order" in ch:
             ops.append(("reorder-indexes", "indexes re-created in another order"))
             fulltext = {i.name for i in (after.indexes if after is not None else ()) if i.kind == "fulltext"}
-            if fulltext & set(c.new.index_order):
+            if fulltext & set(c.after.index_order):
                 ops.append(("add-fulltext-index", "FULLTEXT index re-created in another order"))
         if "check_order" in ch:
             ops.append(("add-check", "CHECKs re-created in another order"))

@@ -65,7 +65,7 @@ def gone_names(changes: Iterable) -> Gone:
         elif c.kind == "table" and isinstance(c, Rename):
             tables[c.old_name] = f"renamed to {c.name}"
         elif c.kind == "column" and isinstance(c, (Drop, Rename)):
-            old = c.obj.name if isinstance(c, Drop) else c.old_name
+            old = c.before.name if isinstance(c, Drop) else c.old_name
             if isinstance(c, Rename) and old.lower() == c.name.lower():
                 continue  # column names are case-insensitive: nothing breaks
             what = "dropped" if isinstance(c, Drop) else f"renamed to {c.name}"

@@ -10,7 +10,7 @@ def new_objects(ctx):
     check a change adds or alters (those of added tables included)."""
     for c in ctx.changes:
         if c.kind == "table" and isinstance(c, Add):
-            t = c.obj
+            t = c.after
             for col in t.columns:
                 yield c, "column", t.name, col, None
             for idx in ([t.primary_key] if t.primary_key else []) + list(t.indexes):
@@ -18,8 +18,7 @@ def new_objects(ctx):
             for chk in t.checks:
                 yield c, "check", t.name, chk, None
         elif c.kind in ("column", "index", "check") and isinstance(c, (Add, Alter)):
-            yield (c, c.kind, c.table, c.obj if isinstance(c, Add) else c.new,
-                   c.old if isinstance(c, Alter) else None)
+            yield c, c.kind, c.table, c.after, c.before
 
 
 def _words(tokens, i, n):

@@ -11,7 +11,7 @@ from ._dd import nulls, rows, unless
       example="ALTER TABLE `ContainerQueue` MODIFY `containerId` int(10) unsigned NOT NULL")
 def not_null_without_default(ctx):
     for c in ctx.of("column", Add):
-        col = c.obj
+        col = c.after
         if col.nullable or col.default is not None or col.auto_increment or col.generated:
             continue
         if ctx.populated(c.table):
@@ -19,9 +19,9 @@ def not_null_without_default(ctx):
                       f"the type's implicit value ({'empty string' if col.type.is_string else '0 / zero date'})"
                       f"{ctx.rows_note(c.table)}", ctx.describe(c), c.table)
     for c in ctx.of("column", Alter):
-        if "nullable" not in c.changed or c.new.nullable or not ctx.populated(c.table):
+        if "nullable" not in c.changed or c.after.nullable or not ctx.populated(c.table):
             continue
-        if c.new.generated:
+        if c.after.generated:
             continue
         yield Hit(ctx.subject(c), _why_null(ctx, c), ctx.describe(c), c.table)
 
@@ -29,7 +29,7 @@ def not_null_without_default(ctx):
 def _why_null(ctx, c) -> str:
     rule = (f"{c.path} becomes NOT NULL: the statement fails (strict mode) or rewrites NULLs to an "
             f"implicit value if any row holds NULL{ctx.rows_note(c.table)}")
-    n = nulls(ctx, c.table, c.old)
+    n = nulls(ctx, c.table, c.before)
     if n is None:
         return rule
     if n.rows is None:

@@ -10,10 +10,10 @@ from ._dd import duplicates, rows, unless
       example="ALTER TABLE `AdminVar` ADD UNIQUE INDEX `AdminVar_FKIndexName` (`name`)")
 def new_unique_index(ctx):
     for c in ctx.of("index", Add, Alter):
-        new = c.obj if isinstance(c, Add) else c.new
+        new = c.after
         if not new.unique or not ctx.populated(c.table):
             continue
-        if isinstance(c, Alter) and c.old.unique and set(c.old.column_names) <= set(new.column_names):
+        if isinstance(c, Alter) and c.before.unique and set(c.before.column_names) <= set(new.column_names):
             continue  # implied by the old one
         yield Hit(ctx.subject(c), _why(ctx, c.table, new), ctx.describe(c), c.table)
 

@@ -11,7 +11,7 @@ from ._dd import orphans, rows, unless
               "REFERENCES `Person` (`personId`)")
 def new_foreign_key(ctx):
     for c in ctx.of("foreign_key", Add, Alter):
-        new = c.obj if isinstance(c, Add) else c.new
+        new = c.after
         if isinstance(c, Alter) and not set(c.changed) & {"columns", "ref_table", "ref_columns", "ref_schema"}:
             continue  # only ON DELETE / ON UPDATE changed: the rows already satisfy it
         if not ctx.populated(c.table):

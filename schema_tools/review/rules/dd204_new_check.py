@@ -10,13 +10,12 @@ from ._dd import rows, unless
       example="ALTER TABLE `DiffractionPlan` ADD CONSTRAINT `strategyOption` CHECK (json_valid(`strategyOption`))")
 def new_check(ctx):
     for c in ctx.of("check", Add, Alter):
-        new = c.obj if isinstance(c, Add) else c.new
         if ctx.populated(c.table):
-            yield Hit(ctx.subject(c), failing(ctx, c.table, new.clause), ctx.describe(c), c.table)
+            yield Hit(ctx.subject(c), failing(ctx, c.table, c.after.clause), ctx.describe(c), c.table)
     for c in ctx.of("column", Alter):
-        if "check" in c.changed and c.new.check and ctx.populated(c.table) \
-                and ctx.before_column(c.table, c.new.name) is not None:
-            yield Hit(ctx.subject(c), failing(ctx, c.table, c.new.check), ctx.describe(c), c.table)
+        if "check" in c.changed and c.after.check and ctx.populated(c.table) \
+                and ctx.before_column(c.table, c.after.name) is not None:
+            yield Hit(ctx.subject(c), failing(ctx, c.table, c.after.check), ctx.describe(c), c.table)
 
 
 def failing(ctx, table: str, clause: str) -> str:

@@ -16,7 +16,7 @@ def drop_column(ctx):
 
 def _held(ctx, c) -> str:
     """With a database: how many rows hold a value (not NULL) in the column now."""
-    n = non_nulls(ctx, c.table, c.obj)
+    n = non_nulls(ctx, c.table, c.before)
     if n is None:
         return ""
     if n.rows is None:

@@ -9,13 +9,13 @@ from ..registry import Hit, rule
       example="ALTER TABLE `BLSample` DROP INDEX `BLSample_uidx_containerId_location_subLocation`")
 def drop_unique_index(ctx):
     for c in ctx.of("index", Drop, Alter):
-        old = c.obj if isinstance(c, Drop) else c.old
+        old = c.before
         if not old.unique or not ctx.is_existing(c.table):
             continue
-        if isinstance(c, Alter) and c.new.unique and set(c.new.column_names) <= set(old.column_names):
+        if isinstance(c, Alter) and c.after.unique and set(c.after.column_names) <= set(old.column_names):
             continue  # still unique, over the same columns or fewer: at least as strict
         why = (f"{c.path} no longer enforces uniqueness of ({', '.join(old.column_names)})"
-               if isinstance(c, Drop) or not c.new.unique else
-               f"{c.path} now enforces uniqueness over ({', '.join(c.new.column_names)}) "
+               if isinstance(c, Drop) or not c.after.unique else
+               f"{c.path} now enforces uniqueness over ({', '.join(c.after.column_names)}) "
                f"instead of ({', '.join(old.column_names)})")
         yield Hit(ctx.subject(c), why, ctx.describe(c), c.table)

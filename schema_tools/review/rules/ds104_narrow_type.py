@@ -14,7 +14,7 @@ def narrow_type(ctx):
     for c in ctx.of("column", Alter):
         if "type" not in c.changed or not ctx.is_existing(c.table):
             continue
-        why = narrows(c.old.type, c.new.type)
+        why = narrows(c.before.type, c.after.type)
         if why:
-            counted = misfit_note(ctx, c.table, narrowing_misfit(c.old.name, c.old.type, c.new.type))
+            counted = misfit_note(ctx, c.table, narrowing_misfit(c.before.name, c.before.type, c.after.type))
             yield Hit(ctx.subject(c), f"{c.path}: {why}{ctx.rows_note(c.table)}{counted}", ctx.describe(c), c.table)

@@ -14,8 +14,8 @@ def enum_value_removed(ctx):
     for c in ctx.of("column", Alter):
         if "values" not in c.changed or not ctx.is_existing(c.table):
             continue
-        gone = enum_removed(c.old.type, c.new.type)
+        gone = enum_removed(c.before.type, c.after.type)
         if gone:
             values = ", ".join(repr(v) for v in gone)
-            counted = misfit_note(ctx, c.table, removed_misfit(c.old.name, c.old.type, c.new.type))
+            counted = misfit_note(ctx, c.table, removed_misfit(c.before.name, c.before.type, c.after.type))
             yield Hit(ctx.subject(c), f"{c.path} loses the value(s) {values}{counted}", ctx.describe(c), c.table)

@@ -12,6 +12,6 @@ def smaller_charset(ctx):
     for c in ctx.of("column", Alter):
         if "charset" not in c.changed or not ctx.is_existing(c.table):
             continue
-        if c.old.type.is_string and charset_loses(c.old.charset, c.new.charset):
-            yield Hit(ctx.subject(c), f"{c.path}: {c.old.charset} -> {c.new.charset}; characters "
-                      f"{c.new.charset} cannot store become '?'", ctx.describe(c), c.table)
+        if c.before.type.is_string and charset_loses(c.before.charset, c.after.charset):
+            yield Hit(ctx.subject(c), f"{c.path}: {c.before.charset} -> {c.after.charset}; characters "
+                      f"{c.after.charset} cannot store become '?'", ctx.describe(c), c.table)

@@ -15,8 +15,8 @@ def sign_change(ctx):
     for c in ctx.of("column", Alter):
         if "unsigned" not in c.changed or not ctx.is_existing(c.table):
             continue
-        if sign_loses(c.old.type, c.new.type):
-            what = "negative values" if c.new.type.unsigned else "values above the signed maximum"
-            misfit = sign_misfit(c.old.name, c.old.type, c.new.type)
-            yield Hit(ctx.subject(c), f"{c.path}: {c.old.type} -> {c.new.type}; {what} do not fit"
+        if sign_loses(c.before.type, c.after.type):
+            what = "negative values" if c.after.type.unsigned else "values above the signed maximum"
+            misfit = sign_misfit(c.before.name, c.before.type, c.after.type)
+            yield Hit(ctx.subject(c), f"{c.path}: {c.before.type} -> {c.after.type}; {what} do not fit"
                       f"{misfit_note(ctx, c.table, misfit)}", ctx.describe(c), c.table)

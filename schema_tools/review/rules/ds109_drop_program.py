@@ -10,6 +10,6 @@ from ..registry import Hit, rule
 def drop_program(ctx):
     for kind in ("view", "routine", "trigger", "event"):
         for c in ctx.of(kind, Drop):
-            what = c.obj.kind.lower() if kind == "routine" else kind
+            what = c.before.kind.lower() if kind == "routine" else kind
             yield Hit(ctx.subject(c), f"drops {what} {c.name}: programs that use it get an error",
-                      ctx.describe(c), getattr(c.obj, "table", None))
+                      ctx.describe(c), getattr(c.before, "table", None))

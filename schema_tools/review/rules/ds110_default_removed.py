@@ -10,13 +10,13 @@ from ..registry import Hit, rule
       example="ALTER TABLE `Dewar` MODIFY `bltimeStamp` datetime")
 def default_removed(ctx):
     for c in ctx.of("column", Alter):
-        if "default" not in c.changed or c.old.default in (None, "NULL") or c.new.generated:
+        if "default" not in c.changed or c.before.default in (None, "NULL") or c.after.generated:
             continue
         if not ctx.is_existing(c.table):
             continue
-        if c.new.default is None or (c.new.default == "NULL" and not c.new.nullable):
-            why = (f"{c.path} loses DEFAULT {c.old.default}: an insert that leaves it out "
-                   f"{'stores NULL' if c.new.nullable else 'fails (strict mode)'}")
+        if c.after.default is None or (c.after.default == "NULL" and not c.after.nullable):
+            why = (f"{c.path} loses DEFAULT {c.before.default}: an insert that leaves it out "
+                   f"{'stores NULL' if c.after.nullable else 'fails (strict mode)'}")
         else:
-            why = f"{c.path}: DEFAULT {c.old.default} becomes DEFAULT {c.new.default}"
+            why = f"{c.path}: DEFAULT {c.before.default} becomes DEFAULT {c.after.default}"
         yield Hit(ctx.subject(c), why, ctx.describe(c), c.table)

@@ -1,0 +1,412 @@
+"""The statements and ``ALTER TABLE`` clauses a migration plan is made of.
+
+Each operation is a small frozen dataclass that renders itself (``sql``), states its
+``reverse()`` where the operation alone knows it (an added index is dropped; a dropped
+column cannot be re-created from its name), and says in ``unsafe`` what it can lose.
+:mod:`schema_tools.migrate.plan` decides which operations a list of changes needs and in
+what order; the views, routines, triggers and events are handled per kind by the
+:data:`DEPENDENTS` table.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any, ClassVar, TypeGuard
+
+from ..diff.changes import Add, Alter, Change, Drop, Rename
+from ..flavour import table_option_reset
+from ..model.objects import Check, Column, ForeignKey, Index, Row, Table, quote_string
+from ..render.ddl import (
+    alter_database, column_definition, create_event, create_routine, create_table, create_trigger, create_view,
+    foreign_key_definition, index_definition, quote_ident,
+)
+
+
+def _q(name: str) -> str:
+    return quote_ident(name)
+
+
+@dataclass(frozen=True)
+class Op:
+    """One statement, or one clause of an ``ALTER TABLE``."""
+
+    # what the operation can lose, for a reader of the plan; empty when it loses nothing
+    unsafe: ClassVar[str] = ""
+
+    @property
+    def sql(self) -> str:
+        raise NotImplementedError
+
+    def reverse(self) -> Op | None:
+        """The operation that undoes this one, or None when this one alone cannot tell."""
+        return None
+
+
+# -- ALTER TABLE clauses ---------------------------------------------------------------------
+
+def position(place: str | None) -> str:
+    """`` FIRST`` or `` AFTER `col```: where a column goes, given the one before it."""
+    return " FIRST" if place is None else f" AFTER {_q(place)}"
+
+
+@dataclass(frozen=True)
+class AddColumn(Op):
+    """``ADD COLUMN``; ``table`` gives the definition its context (its character set)."""
+
+    column: Column
+    table: Table
+    place: str | None
+
+    @property
+    def sql(self) -> str:
+        return f"ADD COLUMN {column_definition(self.column, self.table)}{position(self.place)}"
+
+    def reverse(self) -> DropColumn:
+        return DropColumn(self.column.name)
+
+
+@dataclass(frozen=True)
+class DropColumn(Op):
+    unsafe: ClassVar[str] = "drops the column's values"
+    name: str
+
+    @property
+    def sql(self) -> str:
+        return f"DROP COLUMN {_q(self.name)}"
+
+
+@dataclass(frozen=True)
+class ModifyColumn(Op):
+    """``MODIFY COLUMN`` with the column's full definition, and its new place if ``moved``."""
+
+    column: Column
+    table: Table
+    place: str | None = None
+    moved: bool = False
+
+    @property
+    def sql(self) -> str:
+        return f"MODIFY COLUMN {column_definition(self.column, self.table)}{position(self.place) if self.moved else ''}"
+
+
+@dataclass(frozen=True)
+class RenameColumn(Op):
+    """``CHANGE COLUMN old new``, keeping the column's definition (and so its data)."""
+
+    old_name: str
+    column: Column
+    table: Table
+
+    @property
+    def sql(self) -> str:
+        return f"CHANGE COLUMN {_q(self.old_name)} {column_definition(self.column, self.table)}"
+
+    def reverse(self) -> RenameColumn:
+        return RenameColumn(self.column.name, dataclasses.replace(self.column, name=self.old_name), self.table)
+
+
+@dataclass(frozen=True)
+class AddIndex(Op):
+    index: Index
+
+    @property
+    def sql(self) -> str:
+        if self.index.kind == "primary":
+            return "ADD " + index_definition(self.index)
+        # KEY -> INDEX in the words before the name only: the name itself may hold " KEY "
+        head, tick, rest = index_definition(self.index).partition("`")
+        return "ADD " + head.replace(" KEY ", " INDEX ", 1) + tick + rest
+
+    def reverse(self) -> DropIndex:
+        return DropIndex(self.index)
+
+
+@dataclass(frozen=True)
+class DropIndex(Op):
+    index: Index
+
+    @property
+    def sql(self) -> str:
+        return "DROP PRIMARY KEY" if self.index.kind == "primary" else f"DROP INDEX {_q(self.index.name)}"
+
+    def reverse(self) -> AddIndex:
+        return AddIndex(self.index)
+
+
+@dataclass(frozen=True)
+class IgnoreIndex(Op):
+    """``ALTER INDEX ... [NOT] IGNORED``: the index as ``index`` has it."""
+
+    index: Index
+
+    @property
+    def sql(self) -> str:
+        return f"ALTER INDEX {_q(self.index.name)} " + ("IGNORED" if self.index.ignored else "NOT IGNORED")
+
+    def reverse(self) -> IgnoreIndex:
+        return IgnoreIndex(dataclasses.replace(self.index, ignored=not self.index.ignored))
+
+
+@dataclass(frozen=True)
+class RenameIndex(Op):
+    old_name: str
+    name: str
+
+    @property
+    def sql(self) -> str:
+        return f"RENAME INDEX {_q(self.old_name)} TO {_q(self.name)}"
+
+    def reverse(self) -> RenameIndex:
+        return RenameIndex(self.name, self.old_name)
+
+
+@dataclass(frozen=True)
+class AddCheck(Op):
+    check: Check
+
+    @property
+    def sql(self) -> str:
+        return f"ADD CONSTRAINT {_q(self.check.name)} CHECK ({self.check.clause})"
+
+    def reverse(self) -> DropCheck:
+        return DropCheck(self.check.name)
+
+
+@dataclass(frozen=True)
+class DropCheck(Op):
+    name: str
+
+    @property
+    def sql(self) -> str:
+        return f"DROP CONSTRAINT {_q(self.name)}"
+
+
+def option_values(table: Table) -> dict[str, str]:
+    """The table options (``KEY_BLOCK_SIZE=8 PAGE_CHECKSUM=1``) by name."""
+    return dict(o.partition("=")[::2] for o in table.options.split())
+
+
+@dataclass(frozen=True)
+class TableOptions(Op):
+    """The table options ``changed`` (names from :attr:`Alter.changed`) from ``before`` to
+    ``after``: one clause each (:attr:`clauses`)."""
+
+    before: Table
+    after: Table
+    changed: tuple[str, ...]
+
+    @property
+    def clauses(self) -> list[str]:
+        new, changed = self.after, self.changed
+        out = []
+        if "engine" in changed and new.engine:
+            out.append(f"ENGINE={new.engine}")
+        if "charset" in changed or "collation" in changed:
+            out.append(f"DEFAULT CHARSET={new.charset} COLLATE={new.collation}")
+        if "row_format" in changed:
+            out.append(f"ROW_FORMAT={new.row_format or 'DEFAULT'}")
+        if "comment" in changed:
+            out.append(f"COMMENT={quote_string(new.comment)}")
+        if "options" in changed:
+            old_opts, new_opts = option_values(self.before), option_values(new)
+            for key in sorted(set(old_opts) - set(new_opts)):
+                out.append(f"{key}={table_option_reset(key)}")
+            for key, value in new_opts.items():
+                if old_opts.get(key) != value:
+                    out.append(f"{key}={value}" if value else key)
+        if "partitioning" in changed:
+            out.append(new.partitioning or "REMOVE PARTITIONING")
+        return out
+
+    @property
+    def sql(self) -> str:
+        return joined(self.clauses)
+
+    def reverse(self) -> TableOptions:
+        return TableOptions(self.after, self.before, self.changed)
+
+
+_PARTITIONING = re.compile(r"\s*(?:/\*!\d*\s*)?(?:PARTITION BY|REMOVE PARTITIONING)\b", re.IGNORECASE)
+
+
+def joined(clauses: Sequence[str]) -> str:
+    """The clauses of one ALTER TABLE: the others separated by commas, then the partitioning
+    (``PARTITION BY ...``, ``REMOVE PARTITIONING``), which the grammar takes last and
+    without a comma."""
+    partitioning = [c for c in clauses if _PARTITIONING.match(c)]
+    rest = ", ".join(c for c in clauses if c not in partitioning)
+    return " ".join(x for x in [rest, *partitioning] if x)
+
+
+# -- statements ------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class AlterDatabase(Op):
+    """The database's default character set and collation."""
+
+    charset: str | None
+    collation: str | None
+
+    @property
+    def sql(self) -> str:
+        return alter_database(self.charset, self.collation)
+
+
+@dataclass(frozen=True)
+class CreateTable(Op):
+    """``CREATE TABLE`` without its foreign keys (added once every table exists)."""
+
+    table: Table
+
+    @property
+    def sql(self) -> str:
+        return create_table(self.table, foreign_keys=False)
+
+    def reverse(self) -> DropTable:
+        return DropTable(self.table.name)
+
+
+@dataclass(frozen=True)
+class DropTable(Op):
+    unsafe: ClassVar[str] = "drops the table with its rows"
+    name: str
+
+    @property
+    def sql(self) -> str:
+        return f"DROP TABLE {_q(self.name)}"
+
+
+@dataclass(frozen=True)
+class RenameTable(Op):
+    old_name: str
+    name: str
+
+    @property
+    def sql(self) -> str:
+        return f"RENAME TABLE {_q(self.old_name)} TO {_q(self.name)}"
+
+    def reverse(self) -> RenameTable:
+        return RenameTable(self.name, self.old_name)
+
+
+@dataclass(frozen=True)
+class AddForeignKey(Op):
+    table: str
+    fk: ForeignKey
+
+    @property
+    def sql(self) -> str:
+        return f"ALTER TABLE {_q(self.table)} ADD {foreign_key_definition(self.fk)}"
+
+    def reverse(self) -> DropForeignKey:
+        return DropForeignKey(self.table, self.fk.name)
+
+
+@dataclass(frozen=True)
+class DropForeignKey(Op):
+    table: str
+    name: str
+
+    @property
+    def sql(self) -> str:
+        return f"ALTER TABLE {_q(self.table)} DROP FOREIGN KEY {_q(self.name)}"
+
+
+def _where(row: Row) -> str:
+    return " AND ".join(f"{_q(k)} = {v}" if v != "NULL" else f"{_q(k)} IS NULL" for k, v in row.key)
+
+
+@dataclass(frozen=True)
+class DeleteRow(Op):
+    """A row of lookup data, deleted by its key."""
+
+    unsafe: ClassVar[str] = "deletes the row"
+    table: str
+    row: Row
+
+    @property
+    def sql(self) -> str:
+        return f"DELETE FROM {_q(self.table)} WHERE {_where(self.row)}"
+
+    def reverse(self) -> InsertRow:
+        return InsertRow(self.table, self.row)
+
+
+@dataclass(frozen=True)
+class UpdateRow(Op):
+    """The ``changed`` columns of a row of lookup data, from ``before`` to ``after``."""
+
+    unsafe: ClassVar[str] = "overwrites the row's values"
+    table: str
+    before: Row
+    after: Row
+    changed: tuple[str, ...]
+
+    @property
+    def sql(self) -> str:
+        sets = ", ".join(f"{_q(col)} = {self.after.get(col)}" for col in self.changed)
+        return f"UPDATE {_q(self.table)} SET {sets} WHERE {_where(self.before)}"
+
+    def reverse(self) -> UpdateRow:
+        return UpdateRow(self.table, self.after, self.before, self.changed)
+
+
+@dataclass(frozen=True)
+class InsertRow(Op):
+    """A row of lookup data; ``columns``, when known, are the table's: values of others are
+    left out."""
+
+    table: str
+    row: Row
+    columns: frozenset[str] | None = None
+
+    @property
+    def sql(self) -> str:
+        pairs = [(k, v) for k, v in self.row.values if self.columns is None or k in self.columns]
+        values = [v for _, v in pairs]
+        assert None not in values, f"the values of a row of {self.table} are SQL literals"
+        return (f"INSERT INTO {_q(self.table)} (" + ", ".join(_q(k) for k, _ in pairs)
+                + ") VALUES (" + ", ".join(v for v in values if v is not None) + ")")
+
+    def reverse(self) -> DeleteRow:
+        return DeleteRow(self.table, self.row)
+
+
+# -- views, routines, triggers and events, per kind -----------------------------------------------
+
+@dataclass(frozen=True)
+class Dependent:
+    """How the objects of one dependent kind are dropped and created: a plan drops those
+    that go away or change first (``dropped_by``: the change classes that do) and creates
+    the new and changed ones last (``created_by``)."""
+
+    kind: str
+    dropped_by: tuple[type[Drop | Alter | Rename], ...]
+    created_by: tuple[type[Add | Alter | Rename], ...]
+    drop: Callable[[Any], str]
+    create: Callable[[Any], str]
+    # whether it is created under its own sql_mode (a view keeps none)
+    has_sql_mode: bool = True
+
+    def dropped(self, c: Change) -> TypeGuard[Drop | Alter | Rename]:
+        return c.kind == self.kind and isinstance(c, self.dropped_by)
+
+    def created(self, c: Change) -> TypeGuard[Add | Alter | Rename]:
+        return c.kind == self.kind and isinstance(c, self.created_by)
+
+
+DEPENDENTS = {d.kind: d for d in (
+    Dependent("view", (Drop, Alter), (Add, Alter), lambda v: f"DROP VIEW IF EXISTS {_q(v.name)}", create_view,
+              has_sql_mode=False),
+    # a routine renamed (in letter case) is dropped and created under its new name
+    Dependent("routine", (Drop, Alter, Rename), (Add, Alter, Rename),
+              lambda r: f"DROP {r.kind} IF EXISTS {_q(r.name)}", create_routine),
+    Dependent("trigger", (Drop, Alter), (Add, Alter), lambda t: f"DROP TRIGGER IF EXISTS {_q(t.name)}",
+              create_trigger),
+    # an event renamed is created under its new name, and its old name is not dropped
+    Dependent("event", (Drop, Alter), (Add, Alter, Rename), lambda e: f"DROP EVENT IF EXISTS {_q(e.name)}",
+              create_event),
+)}
