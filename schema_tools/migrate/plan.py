@@ -558,9 +558,7 @@ def _alter_ops(changes: list[Change], target: Table | None, before: Table | None
                 ops.append(ModifyColumn(change.after, explicit, change.after_place, "position" in change.changed))
             else:
                 continue
-            # what the statement has always carried for a column change: the table's last
-            # change (not the column's), which a revision's CONFIRM comments follow
-            carried.append(changes[-1])
+            carried.append(change)
     # indexes: new and replacement indexes are added before old ones are dropped
     for i in _of(changes, "index", Alter):
         # the server takes a drop and add of the same definition for no change
