@@ -73,7 +73,7 @@ from schema_tools.diff.compare import diff
 from schema_tools.migrate.commands import generate, run_alembic
 from schema_tools.migrate.revision import RevisionDir, widen
 from schema_tools.model import Schema, Snapshot
-from schema_tools.render.ddl import render_schema
+from schema_tools.dialect.ddl import render_schema
 from schema_tools.servers.local import LocalServer
 from schema_tools.sources.connection import parse_url
 from schema_tools.sources.introspect import MULTI_STATEMENTS, introspect

@@ -19,7 +19,7 @@ from schema_tools.migrate.revision import RevisionDir
 from schema_tools.online.plan import revision_statements
 from schema_tools.online.resume import OnlineStep, trigger_names
 from schema_tools.online.statements import parse_table_ddl
-from schema_tools.render.ddl import render_schema
+from schema_tools.dialect.ddl import render_schema
 from schema_tools.sources.loader import load_text
 from schema_tools.sources.resolve import snapshot_from_url
 from schema_tools.verify.seed import seed

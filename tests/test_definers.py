@@ -19,7 +19,7 @@ from schema_tools.diff.compare import diff
 from schema_tools.migrate.commands import run_alembic
 from schema_tools.migrate.revision import RevisionDir
 from schema_tools.model import Snapshot
-from schema_tools.render.ddl import render_schema
+from schema_tools.dialect.ddl import render_schema
 from schema_tools.sources.connection import parse_url
 from schema_tools.sources.introspect import MULTI_STATEMENTS
 from schema_tools.sources.loader import LOADER_ACCOUNT, load_text

@@ -13,7 +13,7 @@ from schema_tools.diff.compare import diff
 from schema_tools.migrate.commands import generate, revision_from_sql, run_alembic
 from schema_tools.migrate.revision import RevisionDir, widen
 from schema_tools.model import DataType, Snapshot
-from schema_tools.render.ddl import render_schema
+from schema_tools.dialect.ddl import render_schema
 from schema_tools.sources.introspect import MULTI_STATEMENTS, introspect
 from schema_tools.sources.loader import load_text
 from schema_tools.verify.seed import checksums, seed, surviving_columns

@@ -65,7 +65,7 @@ from ..online.child import Interrupted, interruptible
 from ..online.ptosc import OnlineInterrupted, OnlineOptions
 from ..online.resume import Found, OnlineStep
 from ..migrate.revision import recorded_fingerprints
-from ..render.ddl import quote_ident
+from ..dialect.ddl import quote_ident
 from ..render.diff_report import change_line, clean
 from ..sources.connection import ConnectionSpec
 from ..sources.sqlscript import first_keywords

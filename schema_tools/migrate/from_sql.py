@@ -31,7 +31,7 @@ import pymysql
 from ..diff.compare import DiffOptions, diff
 from ..errors import InputError, SqlError
 from ..model.objects import Schema
-from ..render.ddl import quote_ident
+from ..dialect.ddl import quote_ident
 from .plan import Step
 from ..sources.workspace import Workspace, open_workspace
 from .legacy import (LegacyScript, bookkeeping_undo, downgrade_steps, inserted_rows, read_rows, read_script,

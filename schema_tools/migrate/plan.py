@@ -17,7 +17,7 @@ The order, in phases (``Step.phase``):
 6. ``drop-tables``: children before parents;
 7. ``create-dependents``: views in dependency order, routines, triggers, events.
 
-Every identifier is quoted; definitions come from :mod:`schema_tools.render.ddl`, so a
+Every identifier is quoted; definitions come from :mod:`schema_tools.dialect.ddl`, so a
 ``MODIFY`` always carries the column's full definition and never drops an attribute.
 """
 
@@ -32,10 +32,10 @@ from typing import Any
 from ..model.objects import ForeignKey, Index, Row, Schema, Table
 from ..diff.changes import Add, Alter, Change, Drop, Rename
 from ..model.order import check_order, index_order, is_long_hash, server_sorted
-from ..render.ddl import (
+from ..dialect.ddl import (
     DatabaseCollation, alter_database, check_definition, column_definition, create_event, create_routine,
     create_table, create_trigger, create_view, foreign_key_definition, index_definition, page_checksum_clause,
-    quote_ident, table_order, trigger_order, view_order,
+    quote_ident, session_statements, table_order, trigger_order, view_order,
 )
 from ..model.objects import quote_string
 from ..flavour import ENGINES_WRITING_PAGE_CHECKSUM, table_option_reset
@@ -367,7 +367,7 @@ def _create_dependents(changes: Sequence[Change], source: Schema, target: Schema
         if view.name in wanted_views:
             c = next(c for c in changes if c.kind == "view" and c.name == view.name)
             steps.append(Step("create-dependents", create_view(view), (c,),
-                              session=_session(None, view.charset_client, view.collation_connection)))
+                              session=session_statements(None, view.charset_client, view.collation_connection)))
     # each is created under its own database collation: the default in effect now is the
     # target's when this plan changes it, else the source's
     in_effect = target if any(c.kind == "database" for c in changes) else source
@@ -384,14 +384,14 @@ def _create_dependents(changes: Sequence[Change], source: Schema, target: Schema
             sql = create_routine(obj) if c.kind == "routine" else create_event(obj)
             switch_for(obj)
             steps.append(Step("create-dependents", sql, (c,),
-                              session=_session(obj.sql_mode, obj.charset_client, obj.collation_connection)))
+                              session=session_statements(obj.sql_mode, obj.charset_client, obj.collation_connection)))
     new_triggers = [c for c in changes if c.kind == "trigger" and isinstance(c, (Add, Alter))]
     # in their order among the triggers of the same table, timing and event (each is created last)
     for c in sorted(new_triggers, key=lambda c: trigger_order(c.obj if isinstance(c, Add) else c.new)):
         trig = c.obj if isinstance(c, Add) else c.new
         switch_for(trig)
         steps.append(Step("create-dependents", create_trigger(trig), (c,), trig.table,
-                          session=_session(trig.sql_mode, trig.charset_client, trig.collation_connection)))
+                          session=session_statements(trig.sql_mode, trig.charset_client, trig.collation_connection)))
     restore = under.restore()
     if restore:
         steps.append(Step("create-dependents", restore))
@@ -491,17 +491,6 @@ def _data_steps(changes: Sequence[Change], tables: dict[str, Table],
     if counters is not None:
         steps = counters[0] + steps + counters[1]
     return steps
-
-
-def _session(sql_mode: str | None, charset_client: str | None, collation: str | None) -> tuple[str, ...]:
-    out = []
-    if sql_mode is not None:
-        out.append(f"SET SESSION sql_mode = {quote_string(sql_mode)}")
-    if charset_client:
-        out.append(f"SET SESSION character_set_client = {charset_client}")
-    if collation:
-        out.append(f"SET SESSION collation_connection = {collation}")
-    return tuple(out)
 
 
 def _page_checksums_restated(steps: Sequence[Step], tables: dict[str, Table],

@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 import pymysql
 
 from ..model.objects import Schema
-from ..render.ddl import quote_ident
+from ..dialect.ddl import quote_ident
 
 _PTOSC_TABLE = re.compile(r"^_+(.+)_(new|old)$", re.S)
 _PTOSC_TRIGGER = "pt_osc_"

@@ -34,7 +34,7 @@ from ..model.objects import (
     Schema, Table, TableData, Trigger, View,
 )
 from ..model.order import index_order, reproducible, server_sorted, with_order
-from ..render.ddl import create_table_lines, quote_ident, table_options
+from ..dialect.ddl import create_table_lines, quote_ident, table_options
 from .sqlscript import string_end
 
 MULTI_STATEMENTS = CLIENT.MULTI_STATEMENTS

@@ -33,7 +33,7 @@ import pymysql
 from ..errors import ConnectionFailed
 from ..flavour import detect
 from ..model.objects import Schema, quote_string
-from ..render.ddl import quote_ident, render_schema
+from ..dialect.ddl import quote_ident, render_schema
 from .connection import ConnectionSpec, parse_url, scrub
 from .introspect import MULTI_STATEMENTS, IntrospectionResult, introspect
 from .loader import LOADER_USER, LoadReport, execute_text, load_files

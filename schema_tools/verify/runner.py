@@ -43,7 +43,7 @@ from ..migrate.commands import MigrationFailed, run_alembic_with
 from ..migrate.revision import RevisionDir, recorded_fingerprints
 from ..model.objects import Schema, Table
 from ..model.snapshot import Snapshot
-from ..render.ddl import quote_ident
+from ..dialect.ddl import quote_ident
 from ..render.diff_report import change_line
 from ..sources.resolve import shown_source
 from ..sources.workspace import open_workspace

@@ -17,7 +17,7 @@ from collections.abc import Iterable, Sequence
 import pymysql
 
 from ..model.objects import Column, Schema, Table
-from ..render.ddl import quote_ident, table_order
+from ..dialect.ddl import quote_ident, table_order
 
 
 _SPATIAL = frozenset({"geometry", "point", "linestring", "polygon", "multipoint", "multilinestring",

@@ -247,14 +247,23 @@ def create_event(e: Event) -> str:
     return text + f" DO {e.definition}"
 
 
-def _session(sql_mode: str, charset_client: str | None, collation_connection: str | None) -> list[str]:
-    out = [f"SET sql_mode = {quote_string(sql_mode)};"]
+def session_statements(sql_mode: str | None, charset_client: str | None, collation_connection: str | None,
+                       *, script: bool = False) -> tuple[str, ...]:
+    """The ``SET`` statements that put a session back as an object was created under: its
+    ``sql_mode`` (left alone when ``None``), client character set and connection collation.
+    Run on a connection they are ``SET SESSION ...`` without ``;``; in a ``script`` for the
+    ``mariadb`` client they are ``SET ...;`` and set ``character_set_results`` too."""
+    head, end = ("SET ", ";") if script else ("SET SESSION ", "")
+    out = []
+    if sql_mode is not None:
+        out.append(f"{head}sql_mode = {quote_string(sql_mode)}{end}")
     if charset_client:
-        out.append(f"SET character_set_client = {charset_client};")
-        out.append(f"SET character_set_results = {charset_client};")
+        out.append(f"{head}character_set_client = {charset_client}{end}")
+        if script:
+            out.append(f"{head}character_set_results = {charset_client}{end}")
     if collation_connection:
-        out.append(f"SET collation_connection = {collation_connection};")
-    return out
+        out.append(f"{head}collation_connection = {collation_connection}{end}")
+    return tuple(out)
 
 
 # ---------------------------------------------------------------------------------------
@@ -349,7 +358,7 @@ def render_schema(schema: Schema, *, database: str | None = None) -> str:
     for data in schema.data:
         out += insert_rows(data)
     for view in view_order(schema):
-        out += _session("", view.charset_client, view.collation_connection)
+        out += session_statements("", view.charset_client, view.collation_connection, script=True)
         out.append(create_view(view) + ";")
     under = DatabaseCollation(schema.charset, schema.collation, database)
     for kind_objects in (schema.routines, sorted(schema.triggers, key=trigger_order), schema.events):
@@ -357,7 +366,7 @@ def render_schema(schema: Schema, *, database: str | None = None) -> str:
             switch = under.switch(obj)
             if switch:
                 out.append(switch + ";")
-            out += _session(obj.sql_mode, obj.charset_client, obj.collation_connection)
+            out += session_statements(obj.sql_mode, obj.charset_client, obj.collation_connection, script=True)
             out.append("DELIMITER ;;")
             out.append(_create(obj) + ";;")
             out.append("DELIMITER ;")
