@@ -78,7 +78,7 @@ from schema_tools.servers.local import LocalServer
 from schema_tools.sources.connection import parse_url
 from schema_tools.sources.introspect import MULTI_STATEMENTS, introspect
 from schema_tools.sources.loader import load_files, load_text
-from schema_tools.verify.seed import seed, surviving_columns, table_checksum
+from schema_tools.migrate.seed import seed, surviving_columns, table_checksum
 from tests.feature_cases import CASES
 
 DLS5 = ROOT / "snapshots" / "dls-v5.0.0.json"

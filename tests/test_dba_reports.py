@@ -22,7 +22,7 @@ from schema_tools.online.statements import parse_table_ddl
 from schema_tools.dialect.ddl import render_schema
 from schema_tools.sources.loader import load_text
 from schema_tools.sources.resolve import snapshot_from_url
-from schema_tools.verify.seed import seed
+from schema_tools.migrate.seed import seed
 
 from .conftest import _missing
 from .test_dba import _common, _run, chain, site_db  # noqa: F401 - fixtures, used as arguments

@@ -24,7 +24,7 @@ from schema_tools.sources.connection import parse_url
 from schema_tools.sources.introspect import MULTI_STATEMENTS
 from schema_tools.sources.loader import LOADER_ACCOUNT, load_text
 from schema_tools.sources.resolve import snapshot_from_sql, snapshot_from_url, snapshot_offline
-from schema_tools.verify.seed import checksums, seed, surviving_columns
+from schema_tools.migrate.seed import checksums, seed, surviving_columns
 
 from .conftest import PROJECT_ROOT
 from .feature_cases import CASES

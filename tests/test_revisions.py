@@ -16,7 +16,7 @@ from schema_tools.model import DataType, Snapshot
 from schema_tools.dialect.ddl import render_schema
 from schema_tools.sources.introspect import MULTI_STATEMENTS, introspect
 from schema_tools.sources.loader import load_text
-from schema_tools.verify.seed import checksums, seed, surviving_columns
+from schema_tools.migrate.seed import checksums, seed, surviving_columns
 
 ROOT = Path(__file__).resolve().parents[1]
 pytestmark = pytest.mark.server

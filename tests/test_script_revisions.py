@@ -25,7 +25,7 @@ from schema_tools.dialect.ddl import quote_ident
 from schema_tools.review.revfile import read_revision_file
 from schema_tools.sources.introspect import MULTI_STATEMENTS, introspect
 from schema_tools.sources.workspace import open_workspace
-from schema_tools.verify.seed import seed
+from schema_tools.migrate.seed import seed
 
 pytestmark = pytest.mark.server
 

@@ -24,7 +24,7 @@ import pymysql
 
 from ..diff.compare import DiffOptions, diff_apart
 from ..errors import InputError
-from ..migrate.revision import RevisionDir, recorded_fingerprints
+from ..migrate.revision import RevisionDir, read_versions, recorded_fingerprints
 from ..config import ISPYB_LOOKUP_TABLES
 from ..model.objects import Schema
 from ..model.snapshot import Snapshot, database_default_of, fingerprint, fingerprint_of
@@ -151,18 +151,6 @@ def require_known_versions(rdir: RevisionDir, versions: Sequence[str] | None, sp
 
 # ---------------------------------------------------------------------------------------
 # reading the live database
-
-
-def read_versions(conn) -> list[str] | None:
-    """The revisions in ``alembic_version``; None when the table does not exist."""
-    with conn.cursor() as cur:
-        try:
-            cur.execute("SELECT `version_num` FROM `alembic_version` ORDER BY `version_num`")
-        except pymysql.MySQLError as exc:
-            if exc.args[0] == 1146:
-                return None
-            raise
-        return [r[0] for r in cur.fetchall()]
 
 
 @dataclass

@@ -165,7 +165,7 @@ def _run(conn: pymysql.connections.Connection, steps: Sequence[tuple[StatementIn
 
 def _load(ws: Workspace, source: Schema, seed_tables: Sequence[str]) -> dict[str, list[str]]:
     """The scratch database anew: ``source`` loaded, the tables seeded; their rows."""
-    from ..verify.seed import seed, with_parents
+    from .seed import seed, with_parents
 
     reset_database(ws, source)
     if not seed_tables:
@@ -359,7 +359,7 @@ def _prove(ws: Workspace, conn_steps: Sequence[Step], source: Schema,
            before_rows: dict[str, list[str]] | None) -> str | None:
     """Run a downgrade on the upgraded scratch database; why it does not return to
     ``source`` (and, with ``before_rows``, to those rows), or None when it does."""
-    from ..verify.apply import StepFailed, apply_steps
+    from .apply import StepFailed, apply_steps
 
     conn = ws.connect(ws.database)
     try:

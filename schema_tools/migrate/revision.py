@@ -26,6 +26,8 @@ from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import pymysql
+
 from ..diff.changes import Add, Alter, Change, Drop, Rename
 from ..errors import InputError
 from ..model.objects import Column, DataType, Schema
@@ -230,6 +232,18 @@ def recorded_fingerprints(script: ScriptDirectory) -> list[tuple[str, _Down, str
         out.append((rev.revision, down, getattr(rev.module, "schema_before", None),
                     getattr(rev.module, "schema_after", None)))
     return out
+
+
+def read_versions(conn: pymysql.connections.Connection) -> list[str] | None:
+    """The revisions in ``alembic_version``; None when the table does not exist."""
+    with conn.cursor() as cur:
+        try:
+            cur.execute("SELECT `version_num` FROM `alembic_version` ORDER BY `version_num`")
+        except pymysql.MySQLError as exc:
+            if exc.args[0] == 1146:
+                return None
+            raise
+        return [r[0] for r in cur.fetchall()]
 
 
 # ---------------------------------------------------------------------------------------

@@ -31,8 +31,8 @@ from schema_tools.offline.reader import read_offline
 from schema_tools.dialect.ddl import quote_ident, render_schema
 from schema_tools.migrate.plan import plan
 from schema_tools.sources.introspect import MULTI_STATEMENTS, introspect
-from schema_tools.verify.apply import StepFailed, apply_steps
-from schema_tools.verify.seed import checksums, seed, surviving_columns
+from schema_tools.migrate.apply import StepFailed, apply_steps
+from schema_tools.migrate.seed import checksums, seed, surviving_columns
 
 REGRESSIONS = Path(__file__).resolve().parent / "regressions"
 
