@@ -12,7 +12,8 @@ import shutil
 
 import pytest
 
-from schema_tools.dba.upgrade import ProgressLog, _digest, tracked
+from schema_tools.dba.upgrade import _digest
+from schema_tools.online.progress import ProgressLog, tracked
 from schema_tools.migrate.commands import generate
 from schema_tools.migrate.from_sql import revision_from_sql
 from schema_tools.migrate.revision import RevisionDir

@@ -23,9 +23,6 @@ RANK = {pkg: i for i, layer in enumerate(LAYERS) for pkg in layer}
 # a cycle)
 KNOWN_UPWARD = {
     ("schema_tools.sources.resolve", "schema_tools.offline.reader"): "resolving a source may read it offline",
-    ("schema_tools.online.leftovers", "schema_tools.dba.upgrade"): "the progress the upgrade records",
-    ("schema_tools.online.plan", "schema_tools.dba.upgrade"): "the plan follows the upgrade's steps",
-    ("schema_tools.online.plan", "schema_tools.dba.identify"): "the name of a line's start",
 }
 
 

@@ -24,7 +24,7 @@ import pymysql
 
 from ..diff.compare import DiffOptions, diff_apart
 from ..errors import InputError
-from ..migrate.revision import RevisionDir, read_versions, recorded_fingerprints
+from ..migrate.revision import BASE, RevisionDir, read_versions, recorded_fingerprints
 from ..config import ISPYB_LOOKUP_TABLES
 from ..model.objects import Schema
 from ..model.snapshot import Snapshot, database_default_of, fingerprint, fingerprint_of
@@ -32,8 +32,6 @@ from ..dialect.ddl import alter_database
 from ..render.diff_report import clean
 from ..sources.connection import ConnectionSpec
 from ..sources.introspect import MULTI_STATEMENTS, introspect
-
-BASE = "base"
 
 
 @dataclass(frozen=True)

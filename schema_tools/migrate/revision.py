@@ -24,7 +24,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 import pymysql
 
@@ -41,6 +41,8 @@ if TYPE_CHECKING:
     from alembic.config import Config
     from alembic.script import ScriptDirectory
 
+# Alembic's name for the state before the first revision of a line
+BASE = "base"
 TEMPLATE_FILES = ("alembic.ini", "env.py", "script.py.mako")
 FIX_REVISION_FILE = "fix the revision file, or restore it from version control (`git diff`, `git checkout`)"
 POLICIES = ("exact", "additive")
@@ -181,6 +183,13 @@ class RevisionDir:
         if not self.versions.exists():
             return []
         return sorted(r.revision for r in self.script().walk_revisions() if not r.down_revision)
+
+    def down_target(self, rev: str) -> str:
+        """Where the downgrade of ``rev`` goes: its down revision, :data:`BASE` below the
+        first revision of a line."""
+        down = self.script().get_revision(rev).down_revision
+        # a merge's down revisions (a tuple) are passed on as they are
+        return BASE if down is None else cast(str, down)
 
     def root_state(self, root: str) -> Snapshot | None:
         """The state ``root`` starts from: ``states/<root>.before.json``, else ``base.json``."""

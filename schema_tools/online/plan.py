@@ -26,6 +26,7 @@ import pymysql
 
 from ..errors import InputError
 from ..flavour import Flavour, detect
+from ..migrate.revision import BASE
 from ..model.objects import Schema
 from ..review.algorithms import COPY, Algorithm, Prediction
 from ..sources.connection import ConnectionSpec
@@ -33,6 +34,7 @@ from ..sources.sqlscript import split_sql
 from .cost import Cost, Estimate, TableSize, about, estimate, table_sizes
 from .predict import StatementPredictor
 from .probe import ProbeError, Probed, Prober
+from .progress import tracked
 from .ptosc import OnlineOptions, run_online, table_triggers
 from .statements import TableDDL, one_line, parse_table_ddl, statement_hint
 
@@ -158,7 +160,6 @@ def revision_statements(rdir, rev: str, direction: str, prev: str) -> list[str]:
     """The statements of one revision step, as Alembic's offline mode writes them."""
     from alembic import command
 
-    from ..dba.upgrade import tracked
     from ..migrate.commands import _alembic_errors
 
     cfg = rdir.config()
@@ -185,11 +186,8 @@ def plan_statements(conn, spec: ConnectionSpec, rdir, plan, options: OnlineOptio
                     probe: bool = True, say: Callable[[str], None] = lambda _: None) -> list[StatementPlan]:
     """Every statement of ``plan`` (a :class:`~schema_tools.dba.upgrade.UpgradePlan`) that
     alters an existing table in place, with its algorithm, lock, cost and route."""
-    from ..dba.identify import BASE
-    from ..dba.upgrade import _down_target, _script, tracked
-
     flavour = _flavour(conn)
-    script = _script(rdir)
+    script = rdir.script()
     out: list[StatementPlan] = []
     prober_cm = Prober(conn) if probe else contextlib.nullcontext(None)
     try:
@@ -205,7 +203,7 @@ def plan_statements(conn, spec: ConnectionSpec, rdir, plan, options: OnlineOptio
             if plan.direction == "upgrade":
                 start, state_after = prev, rev
             else:
-                start, state_after = rev, _down_target(rdir, rev)
+                start, state_after = rev, rdir.down_target(rev)
             before = rdir.state(None if start == BASE else start)
             statements = revision_statements(rdir, rev, plan.direction, prev if plan.direction == "upgrade"
                                              else state_after)
