@@ -35,7 +35,7 @@ from schema_tools.review.algorithms import COPY, INPLACE, INSTANT, NONE, SHARED
 from schema_tools.servers.local import LocalServer
 from schema_tools.sources.loader import load_text
 from schema_tools.sources.resolve import snapshot_from_url
-from schema_tools.sources.sqlscript import split_sql
+from schema_tools.dialect.sqlscript import split_sql
 
 from .conftest import _missing
 from .feature_cases import CASES

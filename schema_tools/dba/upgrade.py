@@ -69,7 +69,7 @@ from ..online.progress import (
 from ..migrate.revision import recorded_fingerprints
 from ..render.diff_report import change_line, clean
 from ..sources.connection import ConnectionSpec
-from ..sources.sqlscript import first_keywords
+from ..dialect.sqlscript import first_keywords
 from .identify import (
     BASE, DefaultDifference, base_state, read_live, recorded_defaults, require_known_versions, tracked_tables,
     with_other_defaults,

@@ -266,6 +266,26 @@ def session_statements(sql_mode: str | None, charset_client: str | None, collati
     return tuple(out)
 
 
+# a string, or a chain of quoted names (`db`.`t`.`col`)
+_NAME_CHAIN = re.compile(r"'(?:[^'\\]|\\.|'')*'|`(?:[^`]|``)*`(?:\.`(?:[^`]|``)*`)*")
+
+
+def strip_database_qualifier(body: str, database: str, table_like_database: bool = False) -> str:
+    """A view's SELECT as the server prints it, without the qualifier of ``database``, the
+    view's own (see :func:`schema_tools.sources.introspect._view_body`).  The offline reader of mariadb-dump's views
+    (:mod:`schema_tools.offline.dump_views`) records the same text through it."""
+    qualifier = quote_ident(database) + "."
+    chains = [m for m in _NAME_CHAIN.finditer(body) if m.group(0).startswith(qualifier)]
+    if table_like_database and not any(m.group(0).count("`.`") >= 2 for m in chains):
+        return body  # no qualifier: `db`.`x` is a column of the table named like the database
+    out, i = [], 0
+    for m in chains:
+        out.append(body[i:m.start()])
+        i = m.start() + len(qualifier)
+    out.append(body[i:])
+    return "".join(out)
+
+
 # ---------------------------------------------------------------------------------------
 # Ordering
 

@@ -337,7 +337,7 @@ def _apply(ws: Workspace, steps: Sequence[tuple[StatementInfo | None, str]],
 
 
 def _created(sql: str) -> list[str]:
-    from ..sources.tokens import tokenize
+    from ..dialect.tokens import tokenize
     from .scripts import _name_at
 
     tokens = tokenize(sql)

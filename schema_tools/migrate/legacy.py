@@ -68,7 +68,7 @@ from ..model.objects import Schema, quote_string
 from ..model.snapshot import Snapshot
 from ..dialect.ddl import quote_ident
 from .plan import Step, plan
-from ..sources.sqlscript import Statement, client_strip, read_sql_file, split_sql, strip_comments
+from ..dialect.sqlscript import Statement, client_strip, read_sql_file, split_sql, strip_comments
 from ..sources.workspace import Workspace, open_workspace
 from .revision import RevisionDir, write_revision
 from .scripts import stated_renames

@@ -24,9 +24,8 @@ from ..errors import SqlError
 from ..flavour import Flavour
 from ..config import ISPYB_LOOKUP_TABLES
 from ..model.objects import Schema
-from ..sources.loader import find_stand_ins
-from ..sources.sqlscript import (
-    Statement, client_strip, expand_executable_comments, read_sql_file, split_sql,
+from ..dialect.sqlscript import (
+    Statement, client_strip, expand_executable_comments, find_stand_ins, read_sql_file, split_sql,
 )
 from .data import after_table_ddl, apply_dml, check_call
 from .dump_views import read_dump_header

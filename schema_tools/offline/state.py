@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING
 from ..errors import SqlError
 from ..flavour import Flavour
 from ..model.objects import Event, Routine, Schema, Table, TableData, Trigger, View
-from ..sources.loader import LOADER_ACCOUNT
+from ..servers.local import LOADER_ACCOUNT
 
 if TYPE_CHECKING:
     from .data import TableRows

@@ -30,7 +30,7 @@ from ..migrate.revision import BASE
 from ..model.objects import Schema
 from ..review.algorithms import COPY, Algorithm, Prediction
 from ..sources.connection import ConnectionSpec
-from ..sources.sqlscript import split_sql
+from ..dialect.sqlscript import split_sql
 from .cost import Cost, Estimate, TableSize, about, estimate, table_sizes
 from .predict import StatementPredictor
 from .probe import ProbeError, Probed, Prober
