@@ -123,7 +123,7 @@ def load_state(rdir: RevisionDir, rev: str) -> Snapshot:
 
 
 def known_revisions(rdir: RevisionDir) -> set[str]:
-    return {r.revision for r in rdir.script().walk_revisions()}
+    return rdir.revision_ids()
 
 
 def unknown_versions(rdir: RevisionDir, versions: Sequence[str] | None) -> list[str]:

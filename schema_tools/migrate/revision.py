@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
+import io
 import re
 import shutil
 import unicodedata
@@ -162,6 +163,29 @@ class RevisionDir:
                 found = (self.versions / path.name, frame.lineno)
         return found
 
+    def revision_ids(self) -> set[str]:
+        """The id of every revision."""
+        return {r.revision for r in self.script().walk_revisions()}
+
+    def offline_sql(self, rev: str, direction: str, prev: str) -> str:
+        """What Alembic's offline mode (``--sql``) writes for one step: ``rev``'s upgrade
+        from ``prev``, or (``direction`` ``downgrade``) its downgrade to ``prev``."""
+        from alembic import command
+
+        from .commands import _alembic_errors
+
+        cfg = self.config()
+        buf = io.StringIO()
+        cfg.output_buffer = buf
+        cfg.set_main_option("sqlalchemy.url", "mysql+pymysql://localhost/db")
+        if direction == "upgrade":
+            rng = f"{prev}:{rev}"
+            _alembic_errors("upgrade", rev, lambda: command.upgrade(cfg, rng, sql=True))
+        else:
+            rng = f"{rev}:{prev}"
+            _alembic_errors("downgrade", rev, lambda: command.downgrade(cfg, rng, sql=True))
+        return buf.getvalue()
+
     def heads(self) -> list[str]:
         if not self.versions.exists():
             return []
@@ -217,7 +241,7 @@ class RevisionDir:
         state; an ``rev_id`` that exists already is refused."""
         if rev_id is not None and ((self.states / f"{rev_id}.json").exists() or (
                 self.versions.is_dir() and any(self.versions.glob("*.py"))
-                and rev_id in {r.revision for r in self.script().walk_revisions()})):
+                and rev_id in self.revision_ids())):
             raise InputError(f"{self.path}: revision {rev_id} exists already; choose another --rev-id")
         head, head_snap = self.head_state(branch)
         if source is None:

@@ -17,7 +17,6 @@ fails if pt-osc cannot run it); ``forbidden`` always runs a plain ALTER.
 from __future__ import annotations
 
 import contextlib
-import io
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -26,7 +25,7 @@ import pymysql
 
 from ..errors import InputError
 from ..flavour import Flavour, detect
-from ..migrate.revision import BASE
+from ..migrate.revision import BASE, RevisionDir
 from ..model.objects import Schema
 from ..review.algorithms import COPY, Algorithm, Prediction
 from ..sources.connection import ConnectionSpec
@@ -156,25 +155,10 @@ def decide(target: TableDDL, blocks: bool, size: TableSize, hint: str | None,
 # the plan: every statement of every revision, without running anything
 
 
-def revision_statements(rdir, rev: str, direction: str, prev: str) -> list[str]:
+def revision_statements(rdir: RevisionDir, rev: str, direction: str, prev: str) -> list[str]:
     """The statements of one revision step, as Alembic's offline mode writes them."""
-    from alembic import command
-
-    from ..migrate.commands import _alembic_errors
-
-    cfg = rdir.config()
-    buf = io.StringIO()
-    cfg.output_buffer = buf
-    cfg.set_main_option("sqlalchemy.url", "mysql+pymysql://localhost/db")
-    base = "base"
-    if direction == "upgrade":
-        rng = f"{prev if prev != 'base' else base}:{rev}"
-        _alembic_errors("upgrade", rev, lambda: command.upgrade(cfg, rng, sql=True))
-    else:
-        rng = f"{rev}:{prev if prev != 'base' else base}"
-        _alembic_errors("downgrade", rev, lambda: command.downgrade(cfg, rng, sql=True))
     out = []
-    for st in split_sql(buf.getvalue()):
+    for st in split_sql(rdir.offline_sql(rev, direction, prev)):
         sql = st.sql.strip()
         if not sql or re.match(r"(BEGIN|COMMIT|START\s+TRANSACTION|ROLLBACK)\b", sql, re.I):
             continue
