@@ -52,7 +52,7 @@ from alembic.migration import MigrationContext
 
 from revisions import OPTS, engine, run_script, script
 from schema_tools.model import Snapshot
-from schema_tools.render.ddl import render_schema
+from schema_tools.dialect.ddl import render_schema
 from schema_tools.servers.local import LocalServer
 from schema_tools.sources.loader import load_text
 

@@ -73,12 +73,12 @@ from schema_tools.diff.compare import diff
 from schema_tools.migrate.commands import generate, run_alembic
 from schema_tools.migrate.revision import RevisionDir, widen
 from schema_tools.model import Schema, Snapshot
-from schema_tools.render.ddl import render_schema
+from schema_tools.dialect.ddl import render_schema
 from schema_tools.servers.local import LocalServer
 from schema_tools.sources.connection import parse_url
 from schema_tools.sources.introspect import MULTI_STATEMENTS, introspect
 from schema_tools.sources.loader import load_files, load_text
-from schema_tools.verify.seed import seed, surviving_columns, table_checksum
+from schema_tools.migrate.seed import seed, surviving_columns, table_checksum
 from tests.feature_cases import CASES
 
 DLS5 = ROOT / "snapshots" / "dls-v5.0.0.json"

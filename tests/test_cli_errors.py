@@ -9,7 +9,7 @@ import pytest
 from click.testing import CliRunner
 
 from schema_tools.cli.main import cli
-from schema_tools.render.ddl import render_schema
+from schema_tools.dialect.ddl import render_schema
 from schema_tools.sources.loader import load_text
 
 from .conftest import PROJECT_ROOT

@@ -8,7 +8,7 @@ import pytest
 
 from schema_tools.config import ISPYB_LOOKUP_TABLES
 from schema_tools.model import Snapshot
-from schema_tools.render.ddl import render_schema
+from schema_tools.dialect.ddl import render_schema
 from schema_tools.sources.introspect import MULTI_STATEMENTS, introspect
 from schema_tools.sources.resolve import snapshot_from_sql
 

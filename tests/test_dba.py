@@ -15,10 +15,10 @@ from click.testing import CliRunner
 from schema_tools.cli.main import cli
 from schema_tools.migrate.commands import generate
 from schema_tools.migrate.revision import RevisionDir
-from schema_tools.render.ddl import render_schema
+from schema_tools.dialect.ddl import render_schema
 from schema_tools.sources.loader import load_text
 from schema_tools.sources.resolve import snapshot_from_url
-from schema_tools.verify.seed import checksums, seed, surviving_columns
+from schema_tools.migrate.seed import checksums, seed, surviving_columns
 
 from .conftest import PROJECT_ROOT
 from .test_verify import ADD_BEAMLINE, BASE_SQL, _insert_in_upgrade, _snapshot

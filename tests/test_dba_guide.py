@@ -16,7 +16,7 @@ from schema_tools.dba.identify import load_legacy_map, read_live, tracked_tables
 from schema_tools.migrate.commands import generate
 from schema_tools.migrate.revision import RevisionDir
 from schema_tools.model.snapshot import Snapshot
-from schema_tools.render.ddl import render_schema
+from schema_tools.dialect.ddl import render_schema
 from schema_tools.sources.connection import parse_url
 from schema_tools.sources.loader import load_text
 from schema_tools.sources.resolve import snapshot_from_url

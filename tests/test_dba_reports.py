@@ -12,17 +12,18 @@ import shutil
 
 import pytest
 
-from schema_tools.dba.upgrade import ProgressLog, _digest, tracked
+from schema_tools.dba.upgrade import _digest
+from schema_tools.online.progress import ProgressLog, tracked
 from schema_tools.migrate.commands import generate
 from schema_tools.migrate.from_sql import revision_from_sql
 from schema_tools.migrate.revision import RevisionDir
 from schema_tools.online.plan import revision_statements
 from schema_tools.online.resume import OnlineStep, trigger_names
 from schema_tools.online.statements import parse_table_ddl
-from schema_tools.render.ddl import render_schema
+from schema_tools.dialect.ddl import render_schema
 from schema_tools.sources.loader import load_text
 from schema_tools.sources.resolve import snapshot_from_url
-from schema_tools.verify.seed import seed
+from schema_tools.migrate.seed import seed
 
 from .conftest import _missing
 from .test_dba import _common, _run, chain, site_db  # noqa: F401 - fixtures, used as arguments

@@ -19,12 +19,13 @@ from schema_tools.diff.compare import diff
 from schema_tools.migrate.commands import run_alembic
 from schema_tools.migrate.revision import RevisionDir
 from schema_tools.model import Snapshot
-from schema_tools.render.ddl import render_schema
+from schema_tools.dialect.ddl import render_schema
 from schema_tools.sources.connection import parse_url
 from schema_tools.sources.introspect import MULTI_STATEMENTS
-from schema_tools.sources.loader import LOADER_ACCOUNT, load_text
+from schema_tools.servers.local import LOADER_ACCOUNT
+from schema_tools.sources.loader import load_text
 from schema_tools.sources.resolve import snapshot_from_sql, snapshot_from_url, snapshot_offline
-from schema_tools.verify.seed import checksums, seed, surviving_columns
+from schema_tools.migrate.seed import checksums, seed, surviving_columns
 
 from .conftest import PROJECT_ROOT
 from .feature_cases import CASES

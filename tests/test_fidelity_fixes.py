@@ -22,7 +22,7 @@ from schema_tools.migrate.revision import RevisionDir
 from schema_tools.model import Snapshot
 from schema_tools.model.objects import Index, IndexColumn, Schema, Table
 from schema_tools.model.snapshot import to_dict
-from schema_tools.render.ddl import render_schema
+from schema_tools.dialect.ddl import render_schema
 from schema_tools.sources.introspect import MULTI_STATEMENTS, introspect
 from schema_tools.sources.loader import load_text
 from tests.test_offline_tables import Case

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from schema_tools.dba.upgrade import tracked
+from schema_tools.online.progress import tracked
 from schema_tools.model.objects import Index, IndexColumn
 from schema_tools.online.statements import statement_hint
 from schema_tools.migrate.plan import _index_add_clause

@@ -21,19 +21,7 @@ RANK = {pkg: i for i, layer in enumerate(LAYERS) for pkg in layer}
 
 # (importing module, imported module): why it still points up (or, within a layer, closes
 # a cycle)
-KNOWN_UPWARD = {
-    ("schema_tools.sources.resolve", "schema_tools.offline.reader"): "resolving a source may read it offline",
-    ("schema_tools.diff.matrix", "schema_tools.render"): "a matrix cell shows a definition as DDL",
-    ("schema_tools.sources.introspect", "schema_tools.render.ddl"): "the self-check renders each table",
-    ("schema_tools.sources.workspace", "schema_tools.render.ddl"): "a workspace loads a rendered schema",
-    ("schema_tools.migrate.commands", "schema_tools.verify.apply"): "a revision is applied on a scratch copy",
-    ("schema_tools.migrate.commands", "schema_tools.dba.identify"): "the versions a database records",
-    ("schema_tools.migrate.from_sql", "schema_tools.verify.seed"): "a script runs on seeded rows",
-    ("schema_tools.migrate.from_sql", "schema_tools.verify.apply"): "a script runs on a scratch copy",
-    ("schema_tools.online.leftovers", "schema_tools.dba.upgrade"): "the progress the upgrade records",
-    ("schema_tools.online.plan", "schema_tools.dba.upgrade"): "the plan follows the upgrade's steps",
-    ("schema_tools.online.plan", "schema_tools.dba.identify"): "the name of a line's start",
-}
+KNOWN_UPWARD: dict[tuple[str, str], str] = {}
 
 
 def _module(path: Path) -> str:

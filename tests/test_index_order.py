@@ -15,7 +15,7 @@ from schema_tools.model import Snapshot
 from schema_tools.model.objects import Check, Column, DataType, Index, IndexColumn, Table
 from schema_tools.model.order import default_index_order, index_order, server_sorted, with_order
 from schema_tools.offline.reader import OfflineReader
-from schema_tools.render.ddl import create_table, render_schema
+from schema_tools.dialect.ddl import create_table, render_schema
 from schema_tools.migrate.plan import plan
 from schema_tools.review.algorithms import change_ops
 from schema_tools.sources.introspect import MULTI_STATEMENTS, introspect

@@ -8,7 +8,7 @@ import re
 import pytest
 
 from schema_tools.model import Snapshot
-from schema_tools.render.ddl import create_table, render_schema
+from schema_tools.dialect.ddl import create_table, render_schema
 from schema_tools.sources.introspect import MULTI_STATEMENTS, introspect
 from schema_tools.sources.loader import load_text
 

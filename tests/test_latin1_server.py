@@ -20,7 +20,7 @@ from schema_tools.errors import ServerError
 from schema_tools.migrate.commands import generate
 from schema_tools.migrate.revision import RevisionDir
 from schema_tools.model.snapshot import Snapshot
-from schema_tools.render.ddl import quote_ident, render_schema
+from schema_tools.dialect.ddl import quote_ident, render_schema
 from schema_tools.servers.local import LocalServer, find_server_binaries
 from schema_tools.sources.connection import parse_url
 from schema_tools.sources.loader import load_text
@@ -341,7 +341,7 @@ def test_alter_database_is_ddl_whose_effect_the_schema_shows():
     """The database default is part of the schema: an interrupted run that committed only an
     ALTER DATABASE, undone by hand, is seen as not started (no data statement to keep)."""
     from schema_tools.dba.upgrade import changes_data
-    from schema_tools.render.ddl import alter_database
+    from schema_tools.dialect.ddl import alter_database
 
     assert changes_data(alter_database("utf8mb4", "utf8mb4_general_ci")) is False
     assert changes_data("ALTER SCHEMA `x` COLLATE latin1_swedish_ci") is False

@@ -17,7 +17,7 @@ from schema_tools.migrate.legacy import import_legacy, load_legacy_map, read_scr
 from schema_tools.migrate.revision import RevisionDir
 from schema_tools.model import Snapshot
 from schema_tools.config import ISPYB_LOOKUP_TABLES
-from schema_tools.render.ddl import render_schema
+from schema_tools.dialect.ddl import render_schema
 from schema_tools.sources.introspect import MULTI_STATEMENTS, introspect
 from schema_tools.sources.loader import load_text
 from schema_tools.sources.workspace import open_workspace

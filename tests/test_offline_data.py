@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 from schema_tools.errors import SqlError
 from schema_tools.offline.reader import OfflineReader, read_offline
 from schema_tools.sources.introspect import introspect
-from schema_tools.sources.sqlscript import split_sql
+from schema_tools.dialect.sqlscript import split_sql
 
 from .test_offline_tables import Case as ServerCase
 

@@ -28,8 +28,8 @@ from schema_tools.offline.routines import (
 )
 from schema_tools.offline.state import OfflineError, Session, State, resolve_charset
 from schema_tools.sources.introspect import MULTI_STATEMENTS, introspect
-from schema_tools.sources.loader import LOADER_ACCOUNT, LOADER_USER
-from schema_tools.sources.sqlscript import client_strip, split_sql
+from schema_tools.servers.local import LOADER_ACCOUNT, LOADER_USER
+from schema_tools.dialect.sqlscript import client_strip, split_sql
 
 FLAVOUR = Flavour("mariadb", (10, 11, 0))
 # server-backed property tests do not shrink: each example loads a script, and a failing
@@ -352,7 +352,7 @@ def test_server_preprocess():
 
 def test_raw_text_gives_the_server_body():
     raw = "CREATE PROCEDURE p() BEGIN SELECT 1/*!50003 +1*/+1; SELECT /*M!100100 3*/; END"
-    from schema_tools.sources.sqlscript import expand_executable_comments
+    from schema_tools.dialect.sqlscript import expand_executable_comments
     sql = expand_executable_comments(raw, flavour="mariadb", version=(10, 11, 0))
     padded = apply(sql).routines[("PROCEDURE", "p")].body
     exact = apply(sql, raw=raw).routines[("PROCEDURE", "p")].body
@@ -366,7 +366,7 @@ def test_raw_text_matches_the_server(server):
               "SELECT /*!99999 hidden */ 2; SELECT /*M!100100 3*/; END;;\n")
     schema = live(server, script)
     raw = client_strip(split_sql(script)[0].sql)
-    from schema_tools.sources.sqlscript import expand_executable_comments
+    from schema_tools.dialect.sqlscript import expand_executable_comments
     sql = expand_executable_comments(raw, flavour="mariadb", version=(10, 11, 0)).strip()
     state = apply(sql, raw=raw)
     assert state.routines[("PROCEDURE", "p")].body == schema.routines[0].body

@@ -32,7 +32,7 @@ from schema_tools.offline.state import OfflineError, Session, State
 from schema_tools.offline.tables import apply_table_ddl
 from schema_tools.sources.introspect import MULTI_STATEMENTS, introspect
 from schema_tools.sources.resolve import snapshot_from_sql
-from schema_tools.sources.sqlscript import split_sql
+from schema_tools.dialect.sqlscript import split_sql
 
 EXAMPLES = int(os.environ.get("OFFLINE_TABLES_EXAMPLES", "300"))
 STATS = {"cases": 0, "statements": 0, "server_ok": 0, "gaps": 0}
@@ -1011,7 +1011,7 @@ def _sqlglot_tokens(sql: str):
 def test_fast_tokens_of_the_corpus_table_statements_are_sqlglot_tokens(corpus):
     from schema_tools.offline.ddl_tokens import _fast_tokens
     from schema_tools.offline.tables import is_table_ddl
-    from schema_tools.sources.sqlscript import client_strip, expand_executable_comments, read_sql_file
+    from schema_tools.dialect.sqlscript import client_strip, expand_executable_comments, read_sql_file
 
     fast = 0
     for path in sorted((corpus / "ispyb").rglob("*.sql")):

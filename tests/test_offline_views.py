@@ -27,7 +27,7 @@ from schema_tools.model import Snapshot
 from schema_tools.offline.reader import read_offline
 from schema_tools.servers.local import find_server_binaries
 from schema_tools.sources.introspect import MULTI_STATEMENTS, introspect
-from schema_tools.sources.loader import LOADER_ACCOUNT, LOADER_USER
+from schema_tools.servers.local import LOADER_ACCOUNT, LOADER_USER
 from schema_tools.sources.resolve import snapshot_from_url, snapshot_offline
 
 from .conftest import _missing

@@ -30,12 +30,12 @@ from schema_tools.online.probe import Prober, probe_algorithm
 from schema_tools.online.ptosc import OnlineOptions, ptosc_name
 from schema_tools.online.statements import parse_table_ddl, statement_hint
 from schema_tools.online.cost import TableSize
-from schema_tools.render.ddl import render_schema
+from schema_tools.dialect.ddl import render_schema
 from schema_tools.review.algorithms import COPY, INPLACE, INSTANT, NONE, SHARED
 from schema_tools.servers.local import LocalServer
 from schema_tools.sources.loader import load_text
 from schema_tools.sources.resolve import snapshot_from_url
-from schema_tools.sources.sqlscript import split_sql
+from schema_tools.dialect.sqlscript import split_sql
 
 from .conftest import _missing
 from .feature_cases import CASES

@@ -405,7 +405,7 @@ def test_forced_over_drift_a_failed_end_check_is_not_recorded(server, chain, sit
 
 
 def test_a_progress_table_of_an_earlier_version_gets_the_online_column(server, scratch_db):
-    from schema_tools.dba.upgrade import ProgressLog
+    from schema_tools.online.progress import ProgressLog
 
     with contextlib.closing(server.connect(scratch_db)) as conn:
         with conn.cursor() as cur:

@@ -14,7 +14,7 @@ from schema_tools.cli.main import cli
 from schema_tools.dba.upgrade import changes_data
 from schema_tools.migrate.commands import generate
 from schema_tools.migrate.revision import RevisionDir
-from schema_tools.render.ddl import render_schema
+from schema_tools.dialect.ddl import render_schema
 from schema_tools.sources.loader import load_text
 
 from .conftest import PROJECT_ROOT

@@ -26,7 +26,7 @@ from schema_tools.review.depends import gone_names, references
 from schema_tools.review.docs import render_rules_doc
 from schema_tools.review.registry import DuplicateRuleError
 from schema_tools.review.revfile import read_revision_file
-from schema_tools.sources.tokens import tokenize
+from schema_tools.dialect.tokens import tokenize
 from tests.feature_cases import CASES
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -13,10 +13,10 @@ from schema_tools.diff.compare import diff
 from schema_tools.migrate.commands import generate, revision_from_sql, run_alembic
 from schema_tools.migrate.revision import RevisionDir, widen
 from schema_tools.model import DataType, Snapshot
-from schema_tools.render.ddl import render_schema
+from schema_tools.dialect.ddl import render_schema
 from schema_tools.sources.introspect import MULTI_STATEMENTS, introspect
 from schema_tools.sources.loader import load_text
-from schema_tools.verify.seed import checksums, seed, surviving_columns
+from schema_tools.migrate.seed import checksums, seed, surviving_columns
 
 ROOT = Path(__file__).resolve().parents[1]
 pytestmark = pytest.mark.server

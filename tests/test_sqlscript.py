@@ -1,4 +1,4 @@
-"""Tests for schema_tools.sources.sqlscript (no server needed)."""
+"""Tests for schema_tools.dialect.sqlscript (no server needed)."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from schema_tools.errors import InputError, SqlError
-from schema_tools.sources.sqlscript import (
+from schema_tools.dialect.sqlscript import (
     Statement,
     expand_executable_comments,
     first_keywords,

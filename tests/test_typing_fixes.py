@@ -7,7 +7,7 @@ from decimal import Decimal
 import pytest
 
 from schema_tools.offline.state import OfflineError
-from schema_tools.offline import data as offline_data
+from schema_tools.offline import values as offline_values
 from schema_tools.online import ptosc
 from schema_tools.online.resume import Found
 from schema_tools.sources.connection import ConnectionSpec
@@ -38,10 +38,10 @@ def test_a_failed_dry_run_cleans_up_and_reports_the_failure(monkeypatch, tmp_pat
 def test_a_double_out_of_range_is_refused_offline(value):
     """An infinite or NaN double is refused as the server refuses it, not a TypeError."""
     with pytest.raises(OfflineError, match="out of the DOUBLE range"):
-        offline_data.format_double(value)
+        offline_values.format_double(value)
 
 
 def test_finite_doubles_print_as_before():
-    assert offline_data.format_double(1.5) == "1.5"
-    assert offline_data.format_float(0.1) == "0.1"
-    assert offline_data._digits(Decimal("0.0012")) == (False, "12", -2)
+    assert offline_values.format_double(1.5) == "1.5"
+    assert offline_values.format_float(0.1) == "0.1"
+    assert offline_values._digits(Decimal("0.0012")) == (False, "12", -2)

@@ -25,7 +25,7 @@ from schema_tools.model.objects import (
     Column, DataType, Event, Parameter, Routine, Schema, Table, Trigger, View,
 )
 from schema_tools.model.snapshot import Snapshot
-from schema_tools.render.ddl import render_schema
+from schema_tools.dialect.ddl import render_schema
 from schema_tools.render.diff_report import render_diff
 from schema_tools.render.matrix_report import render_matrix
 from schema_tools.sources.loader import load_text

@@ -163,7 +163,7 @@ def drift_command(url, directory, strict_unstated, defaults_file):
         click.echo(f"  {apart_line(apart)}")
     _echo_leftovers(left_lines)
     if any(c.kind == "database" for c in changes) and expected.schema.charset:
-        from ..render.ddl import alter_database
+        from ..dialect.ddl import alter_database
 
         click.echo(f"the recorded database default, which `upgrade` sets before anything else: "
                    f"{alter_database(expected.schema.charset, expected.schema.collation, spec.database)};")
@@ -287,7 +287,7 @@ def _forget_progress(spec) -> None:
     import pymysql
 
     from ..dba.upgrade import PROGRESS_TABLE
-    from ..render.ddl import quote_ident
+    from ..dialect.ddl import quote_ident
 
     conn = spec.connect(autocommit=True)
     try:
@@ -384,7 +384,7 @@ def _default_statement(rdir, spec, current: str, target: str) -> str | None:
     ``current`` (``upgrade`` runs it first), when the database has another one."""
     from ..dba.identify import BASE
     from ..model.snapshot import database_default_of
-    from ..render.ddl import alter_database
+    from ..dialect.ddl import alter_database
 
     path = rdir.states / f"{current}.json"
     if current == BASE:  # the starting state of the line ``target`` is on

@@ -14,7 +14,7 @@ import click
 from .. import __version__
 from ..errors import EXIT_ERROR, InputError, SchemaToolsError
 from ..model.snapshot import Snapshot
-from ..render.ddl import render_schema
+from ..dialect.ddl import render_schema
 from .options import (
     check_read_mode, defaults_file_option, dir_option, ignore_option, offline_option, report_format_option,
     server_option, tables_option, write_or_echo,

@@ -40,7 +40,7 @@ from ..diff.matrix import definition_sql
 from ..errors import InputError
 from ..migrate.revision import holds, widen
 from ..model.objects import Column, DataType, ForeignKey, Index, Schema, Table
-from ..render import ddl
+from ..dialect import ddl
 from .decisions import Decision, DecisionError
 
 KINDS = ("table", "column", "index", "foreign_key", "check", "view", "routine", "trigger", "event")

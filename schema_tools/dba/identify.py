@@ -24,16 +24,14 @@ import pymysql
 
 from ..diff.compare import DiffOptions, diff_apart
 from ..errors import InputError
-from ..migrate.revision import RevisionDir, recorded_fingerprints
+from ..migrate.revision import BASE, RevisionDir, read_versions, recorded_fingerprints
 from ..config import ISPYB_LOOKUP_TABLES
 from ..model.objects import Schema
 from ..model.snapshot import Snapshot, database_default_of, fingerprint, fingerprint_of
-from ..render.ddl import alter_database
+from ..dialect.ddl import alter_database
 from ..render.diff_report import clean
 from ..sources.connection import ConnectionSpec
 from ..sources.introspect import MULTI_STATEMENTS, introspect
-
-BASE = "base"
 
 
 @dataclass(frozen=True)
@@ -125,7 +123,7 @@ def load_state(rdir: RevisionDir, rev: str) -> Snapshot:
 
 
 def known_revisions(rdir: RevisionDir) -> set[str]:
-    return {r.revision for r in rdir.script().walk_revisions()}
+    return rdir.revision_ids()
 
 
 def unknown_versions(rdir: RevisionDir, versions: Sequence[str] | None) -> list[str]:
@@ -151,18 +149,6 @@ def require_known_versions(rdir: RevisionDir, versions: Sequence[str] | None, sp
 
 # ---------------------------------------------------------------------------------------
 # reading the live database
-
-
-def read_versions(conn) -> list[str] | None:
-    """The revisions in ``alembic_version``; None when the table does not exist."""
-    with conn.cursor() as cur:
-        try:
-            cur.execute("SELECT `version_num` FROM `alembic_version` ORDER BY `version_num`")
-        except pymysql.MySQLError as exc:
-            if exc.args[0] == 1146:
-                return None
-            raise
-        return [r[0] for r in cur.fetchall()]
 
 
 @dataclass

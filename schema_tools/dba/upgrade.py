@@ -59,34 +59,28 @@ import sqlalchemy as sa
 from ..diff.compare import diff
 from ..errors import ConnectionFailed, InputError, SchemaToolsError
 from ..migrate.commands import MigrationFailed, _alembic_errors
-from ..migrate.revision import RevisionDir, not_a_revision_directory
+from ..migrate.revision import RevisionDir
 from ..model.snapshot import Snapshot
 from ..online.child import Interrupted, interruptible
 from ..online.ptosc import OnlineInterrupted, OnlineOptions
-from ..online.resume import Found, OnlineStep
+from ..online.progress import (
+    PROGRESS_TABLE, OnlineLeftover, ProgressLog, interrupted_online, tracked, without_leftovers,
+)
 from ..migrate.revision import recorded_fingerprints
-from ..render.ddl import quote_ident
 from ..render.diff_report import change_line, clean
 from ..sources.connection import ConnectionSpec
-from ..sources.sqlscript import first_keywords
+from ..dialect.sqlscript import first_keywords
 from .identify import (
     BASE, DefaultDifference, base_state, read_live, recorded_defaults, require_known_versions, tracked_tables,
     with_other_defaults,
 )
 
-PROGRESS_TABLE = "schema_tools_progress"
 _RAN = 0  # the progress row, numbered 0, that says every statement of the revision ran
 
 # the server's "the change is already there" answers, for a statement that was interrupted:
 # table/column/key/constraint exists, or the thing to drop is gone
 ALREADY_APPLIED = frozenset({1050, 1060, 1061, 1068, 1091, 1826, 1304, 1359, 1022, 4031, 1146, 1051,
                              1305, 1360, 1054})
-
-# statements that leave the database as it is: queries and session settings (PREPARE too:
-# the EXECUTE of the prepared statement is tracked)
-_UNTRACKED = re.compile(r"^\s*(?:(?:/\*.*?\*/|--[^\n]*\n|#[^\n]*\n)\s*)*"
-                        r"(SET|SELECT|DO|SHOW|DESCRIBE|DESC|EXPLAIN|PREPARE|DEALLOCATE)\b", re.I | re.S)
-
 
 class DriftError(SchemaToolsError):
     """The live schema is not the state its recorded revision says."""
@@ -123,20 +117,8 @@ class ResumeConflict(SchemaToolsError):
 # Alembic's writes of the revision (held back until the revision's end state is checked)
 _VERSION_WRITE = re.compile(r"^\s*(?:INSERT\s+INTO|UPDATE|DELETE\s+FROM)\s+`?alembic_version`?(?=[\s(]|$)", re.I)
 
-# Alembic's statements on its version table (a table merely named like it is tracked)
-_VERSION_TABLE = re.compile(r"^\s*(?:INSERT\s+INTO|UPDATE|DELETE\s+FROM|DROP\s+TABLE|"
-                            r"CREATE\s+TABLE(?:\s+IF\s+NOT\s+EXISTS)?)\s+`?alembic_version`?(?=[\s(]|$)",
-                            re.I)
-
-
 def _digest(statement: str) -> str:
     return hashlib.sha256(statement.strip().encode("utf-8")).hexdigest()
-
-
-def tracked(statement: str) -> bool:
-    """Whether a statement changes the database (and is recorded): session settings,
-    queries and Alembic's own version table are not."""
-    return not (_UNTRACKED.match(statement) or _VERSION_TABLE.match(statement))
 
 
 # DDL on the database's own objects: its whole effect shows in the schema
@@ -159,109 +141,6 @@ def changes_data(statement: str) -> bool:
     if words[0] == "ALTER" and obj in ("DATABASE", "SCHEMA"):
         return False
     return obj is None or obj in _NOT_IN_SCHEMA
-
-
-# ---------------------------------------------------------------------------------------
-# the progress table
-
-
-@dataclass
-class Recorded:
-    digest: str
-    status: str  # running | done | failed
-    text: str
-    online: str | None = None  # an online step (online.resume.OnlineStep as JSON), if it was one
-
-
-class ProgressLog:
-    """``schema_tools_progress`` in the database being upgraded, written on a connection of
-    its own in autocommit mode, so that a record survives whatever happens next."""
-
-    def __init__(self, conn, *, create: bool = True) -> None:
-        """``create``: make the table if missing (a pre-flight only reads it, changing nothing)."""
-        self.conn = conn
-        if not create:
-            return
-        with conn.cursor() as cur:
-            cur.execute(
-                f"CREATE TABLE IF NOT EXISTS {quote_ident(PROGRESS_TABLE)} ("
-                "`revision` varchar(64) NOT NULL, `direction` varchar(10) NOT NULL, "
-                "`statement` int NOT NULL, `digest` char(64) NOT NULL, "
-                "`status` varchar(10) NOT NULL, `sql_text` mediumtext, `error` text, "
-                "`updated` timestamp(6) NOT NULL DEFAULT current_timestamp(6), "
-                "`online` mediumtext, "
-                "PRIMARY KEY (`revision`, `direction`, `statement`)"
-                ") ENGINE=InnoDB DEFAULT CHARSET=utf8mb4")
-        if not self._has_online():  # a table made by an earlier version of schema-tools
-            with conn.cursor() as cur:
-                cur.execute(f"ALTER TABLE {quote_ident(PROGRESS_TABLE)} ADD COLUMN `online` mediumtext")
-            self._online_column = True
-
-    _online_column: bool | None = None
-
-    def _has_online(self) -> bool:
-        """Whether the table has the ``online`` column (added in a later version)."""
-        if self._online_column is None:
-            rows = self._select("SELECT COUNT(*) FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = DATABASE() "
-                                "AND TABLE_NAME = %s AND COLUMN_NAME = 'online'", (PROGRESS_TABLE,))
-            self._online_column = bool(rows and rows[0][0])
-        return self._online_column
-
-    def _select(self, sql: str, args=()) -> list[tuple]:
-        with self.conn.cursor() as cur:
-            try:
-                cur.execute(sql, args)
-            except pymysql.MySQLError as exc:
-                if exc.args[0] == 1146:  # no table yet: no progress recorded
-                    return []
-                raise
-            return list(cur.fetchall())
-
-    def read(self, revision: str, direction: str) -> dict[int, Recorded]:
-        online = "`online`" if self._has_online() else "NULL"
-        rows = self._select(f"SELECT `statement`, `digest`, `status`, `sql_text`, {online} FROM "
-                            f"{quote_ident(PROGRESS_TABLE)} WHERE `revision` = %s AND `direction` = %s",
-                            (revision, direction))
-        return {n: Recorded(d, s, t or "", o) for n, d, s, t, o in rows}
-
-    def interrupted_online(self) -> list[tuple[str, str, int, str, str]]:
-        """(revision, direction, statement, status, online step as JSON) of each statement
-        recorded as an online step and not done: pt-osc's run may have left its tables and
-        triggers."""
-        if not self._has_online():
-            return []
-        return self._select(f"SELECT `revision`, `direction`, `statement`, `status`, `online` FROM "
-                            f"{quote_ident(PROGRESS_TABLE)} WHERE `online` IS NOT NULL AND `status` <> 'done' "
-                            "ORDER BY `revision`, `direction`, `statement`")
-
-    def mark_online(self, revision: str, direction: str, n: int, step: str) -> None:
-        """Record the online step (its names, its phase, pt-osc's process) of a statement."""
-        with self.conn.cursor() as cur:
-            cur.execute(f"UPDATE {quote_ident(PROGRESS_TABLE)} SET `online` = %s, `updated` = current_timestamp(6) "
-                        "WHERE `revision` = %s AND `direction` = %s AND `statement` = %s",
-                        (step, revision, direction, n))
-
-    def pending(self) -> list[tuple[str, str]]:
-        return self._select(f"SELECT DISTINCT `revision`, `direction` FROM {quote_ident(PROGRESS_TABLE)}")
-
-    def mark(self, revision: str, direction: str, n: int, digest: str, status: str, text: str,
-             error: str | None = None) -> None:
-        """Record a statement's status (what is recorded of its online step stays)."""
-        with self.conn.cursor() as cur:
-            cur.execute(f"INSERT INTO {quote_ident(PROGRESS_TABLE)} (`revision`, `direction`, "
-                        "`statement`, `digest`, `status`, `sql_text`, `error`, `updated`) "
-                        "VALUES (%s, %s, %s, %s, %s, %s, %s, current_timestamp(6)) ON DUPLICATE KEY UPDATE "
-                        "`digest` = VALUES(`digest`), `status` = VALUES(`status`), `sql_text` = VALUES(`sql_text`), "
-                        "`error` = VALUES(`error`), `updated` = VALUES(`updated`)",
-                        (revision, direction, n, digest, status, text, error))
-
-    def clear(self, revision: str, direction: str | None = None) -> None:
-        with self.conn.cursor() as cur:
-            if direction is None:
-                cur.execute(f"DELETE FROM {quote_ident(PROGRESS_TABLE)} WHERE `revision` = %s", (revision,))
-            else:
-                cur.execute(f"DELETE FROM {quote_ident(PROGRESS_TABLE)} WHERE `revision` = %s "
-                            "AND `direction` = %s", (revision, direction))
 
 
 class _Tracker:
@@ -456,40 +335,6 @@ class UpgradePlan:
     ran: list[str] = field(default_factory=list)
 
 
-@dataclass(frozen=True)
-class OnlineLeftover:
-    """A statement recorded as an online step and not done, with what it left on the server."""
-
-    revision: str
-    direction: str
-    statement: int
-    step: OnlineStep
-    found: Found
-
-
-def _interrupted_online(log: ProgressLog, database: str) -> list[OnlineLeftover]:
-    from ..online import resume
-
-    out = []
-    for rev, direction, n, _status, text in log.interrupted_online():
-        try:
-            step = resume.OnlineStep.from_json(text)
-        except (ValueError, TypeError, KeyError):
-            continue
-        out.append(OnlineLeftover(rev, direction, n, step, resume.inspect(log.conn, database, step)))
-    return out
-
-
-def _without_leftovers(schema, leftovers: Sequence[OnlineLeftover]):
-    """The live schema without exactly what the interrupted online steps left (their tables,
-    triggers, foreign key names): not drift, but the interrupted statement."""
-    from ..online import resume
-
-    for item in leftovers:
-        schema = resume.normalise(schema, item.step, item.found)
-    return schema
-
-
 def _online_notes(plan: UpgradePlan, leftovers: Sequence[OnlineLeftover], force: bool) -> None:
     """What the run does about the interrupted online steps of the revision it resumes."""
     from ..online import resume
@@ -513,12 +358,6 @@ def _online_notes(plan: UpgradePlan, leftovers: Sequence[OnlineLeftover], force:
                 else "the statement runs again" if found.state == "unchanged"
                 else "the run finishes it, and the statement counts as committed")
         plan.notes.append(f"{what}: {resume.describe(step, found)}: {todo}")
-
-
-def _script(rdir: RevisionDir):
-    if not rdir.versions.is_dir():
-        raise not_a_revision_directory(rdir.path)
-    return rdir.script()
 
 
 def _alembic_lookup(rdir: RevisionDir, run):
@@ -551,7 +390,7 @@ def line_fingerprint(rdir: RevisionDir, schema) -> str:
     starts: its own, or, when that is no line's starting state, the one it has under the
     database default of a recorded state, if that one is."""
     own = Snapshot(schema).fingerprint
-    starts = {before for _, down, before, _ in recorded_fingerprints(_script(rdir)) if not down and before}
+    starts = {before for _, down, before, _ in recorded_fingerprints(rdir.script()) if not down and before}
     if own in starts:
         return own
     return next((fp for _, fp in with_other_defaults(schema, recorded_defaults(rdir)) if fp in starts), own)
@@ -575,7 +414,7 @@ def resolve_target(rdir: RevisionDir, current: str, target: str,
     chosen).  ``head`` is the head of the database's own line: the line of the revision in
     ``alembic_version``, or, with none recorded, the line whose starting state the schema
     (``fingerprint``) is.  Refused when that leaves several heads (--to names one)."""
-    script = _script(rdir)
+    script = rdir.script()
 
     def lookup():
         if target == BASE:
@@ -612,7 +451,7 @@ def resolve_target(rdir: RevisionDir, current: str, target: str,
 def _revision_steps(rdir: RevisionDir, current: str, target: str) -> tuple[str, list[tuple[str, str]]]:
     """(direction, [(revision, the state it leads to)]) from ``current`` to ``target`` (a
     resolved revision id, or base)."""
-    script = _script(rdir)
+    script = rdir.script()
 
     def steps():
         if target == current:
@@ -622,7 +461,7 @@ def _revision_steps(rdir: RevisionDir, current: str, target: str) -> tuple[str, 
             for rev in _ancestry(script, current):
                 if rev == target:
                     break
-                down.append((rev, _down_target(rdir, rev)))
+                down.append((rev, rdir.down_target(rev)))
             return "downgrade", down
         chain = list(reversed(_ancestry(script, target)))
         if current != BASE:
@@ -837,11 +676,11 @@ def prepare(session: Session, target: str, conn) -> UpgradePlan:
     require_known_versions(rdir, versions, spec)
     # what an interrupted online step left is that step's, not drift (checked below)
     try:
-        leftovers = _interrupted_online(ProgressLog(conn, create=False), spec.database_name)
+        leftovers = interrupted_online(ProgressLog(conn, create=False), spec.database_name)
     except pymysql.MySQLError as exc:
         raise SchemaToolsError(f"{spec.redacted()}: the recorded progress cannot be read (ERROR "
                                f"{exc.args[0]}: {exc.args[-1]}); nothing was changed") from None
-    raw, schema = schema, _without_leftovers(schema, leftovers)
+    raw, schema = schema, without_leftovers(schema, leftovers)
     fp = Snapshot(schema).fingerprint
     target, chosen = resolve_target(rdir, current, target,
                                     line_fingerprint(rdir, schema) if current == BASE else fp)
@@ -849,7 +688,7 @@ def prepare(session: Session, target: str, conn) -> UpgradePlan:
     plan = UpgradePlan(current, target if not steps else steps[-1][1], direction)
     mine = [o for o in leftovers if steps and (o.revision, o.direction) == (steps[0][0], direction)]
     if len(mine) != len(leftovers):  # of another revision: what they left is drift
-        schema = _without_leftovers(raw, mine)
+        schema = without_leftovers(raw, mine)
         fp = Snapshot(schema).fingerprint
     _online_notes(plan, mine, session.force)
     if chosen and steps:
@@ -900,7 +739,7 @@ def prepare(session: Session, target: str, conn) -> UpgradePlan:
                 hint="see `schema-tools drift`" + _unrecorded_ptosc(conn, spec.database_name, schema)
                      + "; --force goes on anyway")
     _ran_before(plan, log, steps, fp, rdir)
-    script = _script(rdir)
+    script = rdir.script()
     touched: set[str] = set()
     prev = current
     for rev, to_state in steps:
@@ -1127,9 +966,9 @@ def _run_revisions(session: Session, plan: UpgradePlan, log: ProgressLog, cfg, f
     recorded = plan.current  # what alembic_version records
     for i, planned in enumerate(plan.revisions, 1):
         rev = planned.revision
-        target = rev if plan.direction == "upgrade" else _down_target(rdir, rev)
+        target = rev if plan.direction == "upgrade" else rdir.down_target(rev)
         if runner is not None:
-            runner.start_revision(_script(rdir).get_revision(rev).module)
+            runner.start_revision(rdir.script().get_revision(rev).module)
         tracker = _Tracker(log, rev, plan.direction, say, online=runner, ran=rev in plan.ran)
         engine = sa.create_engine("mysql+pymysql://", poolclass=sa.pool.NullPool,
                                   creator=lambda: spec.connect(), isolation_level="AUTOCOMMIT")
@@ -1153,7 +992,7 @@ def _run_revisions(session: Session, plan: UpgradePlan, log: ProgressLog, cfg, f
         if tracker.online_run:
             extra += f", {tracker.online_run} of them through pt-online-schema-change"
         say(f"    done: {tracker.executed} statement(s) run{extra} ({time.monotonic() - t0:.1f} s)")
-        state_rev = rev if plan.direction == "upgrade" else _down_target(rdir, rev)
+        state_rev = rev if plan.direction == "upgrade" else rdir.down_target(rev)
         try:
             changes = _check_state(session, plan.direction, rev)
         except (pymysql.MySQLError, ConnectionFailed) as exc:
@@ -1273,7 +1112,7 @@ def _check_state(session: Session, direction: str, rev: str) -> list | None:
     """After each revision: None when the schema is the recorded state it must be, else
     what separates them."""
     rdir, spec, say = session.rdir, session.spec, session.say
-    state_rev = rev if direction == "upgrade" else _down_target(rdir, rev)
+    state_rev = rev if direction == "upgrade" else rdir.down_target(rev)
     expected = base_state(rdir, rev) if state_rev == BASE else rdir.state(state_rev)
     if expected is None:
         return None
@@ -1283,11 +1122,6 @@ def _check_state(session: Session, direction: str, rev: str) -> list | None:
     say(f"    the schema is the recorded state of {state_rev} ({expected.fingerprint[:19]}...)")
     return None
 
-
-
-def _down_target(rdir: RevisionDir, rev: str) -> str:
-    down = _script(rdir).get_revision(rev).down_revision
-    return BASE if down is None else down
 
 
 def _ranges(numbers: Sequence[int]) -> str:

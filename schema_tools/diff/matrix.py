@@ -280,7 +280,7 @@ def _jsonable(value: Any) -> Any:
 def definition_sql(kind: str, obj: Any) -> str | None:
     """The DDL of a column, index, foreign key or check as a table definition writes it
     (None for other kinds)."""
-    from ..render import ddl
+    from ..dialect import ddl
 
     if kind == "column":
         return ddl.column_definition(obj, Table(name="", columns=(), collation=None))

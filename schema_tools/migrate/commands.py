@@ -31,7 +31,7 @@ def _apply_on_scratch(source: Schema, steps: Sequence[Step], server: str | None,
                       target: Schema | None = None) -> Schema:
     """Load ``source`` into a scratch database, run ``steps``, return what results (with
     the rows of the lookup tables either state tracks)."""
-    from ..verify.apply import apply_steps
+    from .apply import apply_steps
 
     data_tables = sorted({d.table for d in source.data} | {d.table for d in (target.data if target else ())})
     with open_workspace(server) as ws:
@@ -193,7 +193,7 @@ def _recorded_revisions(spec: ConnectionSpec) -> list[str]:
     """The revisions ``alembic_version`` of ``spec``'s database records (none without it)."""
     import pymysql
 
-    from ..dba.identify import read_versions
+    from .revision import read_versions
 
     if not spec.database:
         raise InputError(f"{spec.redacted()}: the URL names no database")

@@ -31,7 +31,7 @@ import pymysql
 from ..diff.compare import DiffOptions, diff
 from ..errors import InputError, SqlError
 from ..model.objects import Schema
-from ..render.ddl import quote_ident
+from ..dialect.ddl import quote_ident
 from .plan import Step
 from ..sources.workspace import Workspace, open_workspace
 from .legacy import (LegacyScript, bookkeeping_undo, downgrade_steps, inserted_rows, read_rows, read_script,
@@ -165,7 +165,7 @@ def _run(conn: pymysql.connections.Connection, steps: Sequence[tuple[StatementIn
 
 def _load(ws: Workspace, source: Schema, seed_tables: Sequence[str]) -> dict[str, list[str]]:
     """The scratch database anew: ``source`` loaded, the tables seeded; their rows."""
-    from ..verify.seed import seed, with_parents
+    from .seed import seed, with_parents
 
     reset_database(ws, source)
     if not seed_tables:
@@ -337,7 +337,7 @@ def _apply(ws: Workspace, steps: Sequence[tuple[StatementInfo | None, str]],
 
 
 def _created(sql: str) -> list[str]:
-    from ..sources.tokens import tokenize
+    from ..dialect.tokens import tokenize
     from .scripts import _name_at
 
     tokens = tokenize(sql)
@@ -359,7 +359,7 @@ def _prove(ws: Workspace, conn_steps: Sequence[Step], source: Schema,
            before_rows: dict[str, list[str]] | None) -> str | None:
     """Run a downgrade on the upgraded scratch database; why it does not return to
     ``source`` (and, with ``before_rows``, to those rows), or None when it does."""
-    from ..verify.apply import StepFailed, apply_steps
+    from .apply import StepFailed, apply_steps
 
     conn = ws.connect(ws.database)
     try:

@@ -66,9 +66,9 @@ from ..diff.compare import DiffOptions, diff, reverse_changes
 from ..errors import InputError, SqlError
 from ..model.objects import Schema, quote_string
 from ..model.snapshot import Snapshot
-from ..render.ddl import quote_ident
+from ..dialect.ddl import quote_ident
 from .plan import Step, plan
-from ..sources.sqlscript import Statement, client_strip, read_sql_file, split_sql, strip_comments
+from ..dialect.sqlscript import Statement, client_strip, read_sql_file, split_sql, strip_comments
 from ..sources.workspace import Workspace, open_workspace
 from .revision import RevisionDir, write_revision
 from .scripts import stated_renames

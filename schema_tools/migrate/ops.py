@@ -19,7 +19,7 @@ from typing import Any, ClassVar, TypeGuard
 from ..diff.changes import Add, Alter, Change, Drop, Rename
 from ..flavour import table_option_reset
 from ..model.objects import Check, Column, ForeignKey, Index, Row, Table, quote_string
-from ..render.ddl import (
+from ..dialect.ddl import (
     alter_database, column_definition, create_event, create_routine, create_table, create_trigger, create_view,
     foreign_key_definition, index_definition, quote_ident,
 )

@@ -19,7 +19,7 @@ The order, in phases (``Step.phase``):
 
 Each statement and ``ALTER TABLE`` clause is an operation of :mod:`schema_tools.migrate.ops`
 that renders itself; this module only chooses them and orders them.  Every identifier is
-quoted; definitions come from :mod:`schema_tools.render.ddl`, so a ``MODIFY`` always
+quoted; definitions come from :mod:`schema_tools.dialect.ddl`, so a ``MODIFY`` always
 carries the column's full definition and never drops an attribute.
 """
 
@@ -33,7 +33,10 @@ from typing import Any, TypeVar, overload
 from ..model.objects import Check, ForeignKey, Index, Schema, Table
 from ..diff.changes import Add, Alter, Change, Drop, Rename
 from ..model.order import check_order, index_order, is_long_hash, server_sorted
-from ..render.ddl import DatabaseCollation, page_checksum_clause, quote_ident, table_order, trigger_order, view_order
+from ..dialect.ddl import (
+    DatabaseCollation, page_checksum_clause, quote_ident, session_statements, table_order, trigger_order,
+    view_order,
+)
 from ..model.objects import quote_string
 from ..flavour import ENGINES_WRITING_PAGE_CHECKSUM
 from .ops import (
@@ -315,8 +318,8 @@ def _create_dependents(changes: Sequence[Change], source: Schema, target: Schema
 
     def create(c: Change, obj: Any, table: str | None = None) -> None:
         kind = DEPENDENTS[c.kind]
-        session = _session(obj.sql_mode if kind.has_sql_mode else None, obj.charset_client,
-                           obj.collation_connection)
+        session = session_statements(obj.sql_mode if kind.has_sql_mode else None, obj.charset_client,
+                                     obj.collation_connection)
         steps.append(Step("create-dependents", kind.create(obj), (c,), table, session=session))
 
     views = DEPENDENTS["view"]
@@ -436,17 +439,6 @@ def _data_steps(changes: Sequence[Change], tables: dict[str, Table],
     if counters is not None:
         steps = counters[0] + steps + counters[1]
     return steps
-
-
-def _session(sql_mode: str | None, charset_client: str | None, collation: str | None) -> tuple[str, ...]:
-    out = []
-    if sql_mode is not None:
-        out.append(f"SET SESSION sql_mode = {quote_string(sql_mode)}")
-    if charset_client:
-        out.append(f"SET SESSION character_set_client = {charset_client}")
-    if collation:
-        out.append(f"SET SESSION collation_connection = {collation}")
-    return tuple(out)
 
 
 def _page_checksums_restated(steps: Sequence[Step], tables: dict[str, Table],

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
+import io
 import re
 import shutil
 import unicodedata
@@ -24,7 +25,9 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
+
+import pymysql
 
 from ..diff.changes import Add, Alter, Change, Drop, Rename
 from ..errors import InputError
@@ -39,6 +42,8 @@ if TYPE_CHECKING:
     from alembic.config import Config
     from alembic.script import ScriptDirectory
 
+# Alembic's name for the state before the first revision of a line
+BASE = "base"
 TEMPLATE_FILES = ("alembic.ini", "env.py", "script.py.mako")
 FIX_REVISION_FILE = "fix the revision file, or restore it from version control (`git diff`, `git checkout`)"
 POLICIES = ("exact", "additive")
@@ -68,6 +73,11 @@ class RevisionDir:
         self.path = Path(path)
         # the loaded ScriptDirectory, by the names, times and sizes of the files it loaded
         self._script: tuple[tuple[tuple[str, int, int], ...], ScriptDirectory] | None = None
+
+    def __getstate__(self) -> dict[str, object]:
+        """What a worker process receives (``verify --jobs``): the loaded scripts hold
+        modules, which do not pickle; the worker loads them again."""
+        return dict(self.__dict__, _script=None)
 
     @property
     def versions(self) -> Path:
@@ -171,6 +181,29 @@ class RevisionDir:
                 found = (self.versions / path.name, frame.lineno)
         return found
 
+    def revision_ids(self) -> set[str]:
+        """The id of every revision."""
+        return {r.revision for r in self.script().walk_revisions()}
+
+    def offline_sql(self, rev: str, direction: str, prev: str) -> str:
+        """What Alembic's offline mode (``--sql``) writes for one step: ``rev``'s upgrade
+        from ``prev``, or (``direction`` ``downgrade``) its downgrade to ``prev``."""
+        from alembic import command
+
+        from .commands import _alembic_errors
+
+        cfg = self.config()
+        buf = io.StringIO()
+        cfg.output_buffer = buf
+        cfg.set_main_option("sqlalchemy.url", "mysql+pymysql://localhost/db")
+        if direction == "upgrade":
+            rng = f"{prev}:{rev}"
+            _alembic_errors("upgrade", rev, lambda: command.upgrade(cfg, rng, sql=True))
+        else:
+            rng = f"{rev}:{prev}"
+            _alembic_errors("downgrade", rev, lambda: command.downgrade(cfg, rng, sql=True))
+        return buf.getvalue()
+
     def heads(self) -> list[str]:
         if not self.versions.exists():
             return []
@@ -192,6 +225,13 @@ class RevisionDir:
         if not self.versions.exists():
             return []
         return sorted(r.revision for r in self.script().walk_revisions() if not r.down_revision)
+
+    def down_target(self, rev: str) -> str:
+        """Where the downgrade of ``rev`` goes: its down revision, :data:`BASE` below the
+        first revision of a line."""
+        down = self.script().get_revision(rev).down_revision
+        # a merge's down revisions (a tuple) are passed on as they are
+        return BASE if down is None else cast(str, down)
 
     def root_state(self, root: str) -> Snapshot | None:
         """The state ``root`` starts from: ``states/<root>.before.json``, else ``base.json``."""
@@ -219,7 +259,7 @@ class RevisionDir:
         state; an ``rev_id`` that exists already is refused."""
         if rev_id is not None and ((self.states / f"{rev_id}.json").exists() or (
                 self.versions.is_dir() and any(self.versions.glob("*.py"))
-                and rev_id in {r.revision for r in self.script().walk_revisions()})):
+                and rev_id in self.revision_ids())):
             raise InputError(f"{self.path}: revision {rev_id} exists already; choose another --rev-id")
         head, head_snap = self.head_state(branch)
         if source is None:
@@ -243,6 +283,18 @@ def recorded_fingerprints(script: ScriptDirectory) -> list[tuple[str, _Down, str
         out.append((rev.revision, down, getattr(rev.module, "schema_before", None),
                     getattr(rev.module, "schema_after", None)))
     return out
+
+
+def read_versions(conn: pymysql.connections.Connection) -> list[str] | None:
+    """The revisions in ``alembic_version``; None when the table does not exist."""
+    with conn.cursor() as cur:
+        try:
+            cur.execute("SELECT `version_num` FROM `alembic_version` ORDER BY `version_num`")
+        except pymysql.MySQLError as exc:
+            if exc.args[0] == 1146:
+                return None
+            raise
+        return [r[0] for r in cur.fetchall()]
 
 
 # ---------------------------------------------------------------------------------------

@@ -23,8 +23,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..errors import SqlError
-from ..sources.sqlscript import Statement, client_strip, read_sql_file, split_sql
-from ..sources.tokens import Token, tokenize
+from ..dialect.sqlscript import Statement, client_strip, read_sql_file, split_sql
+from ..dialect.tokens import Token, tokenize
 
 BOOKKEEPING_TABLE = "SchemaStatus"
 

@@ -23,7 +23,7 @@ takes it as it is, and only when everything says it is that text:
   keywords, every name back-quoted, each selected column ``AS `name```, strings escaped;
 * the tables, views and stored functions it names exist, in the database the dump is of
   (its header's ``Database:``, or USE); that database's qualifier is dropped as
-  introspection drops it (:func:`~schema_tools.sources.introspect.strip_database_qualifier`);
+  introspection drops it (:func:`~schema_tools.dialect.ddl.strip_database_qualifier`);
 * a view WITH CHECK OPTION does not read a view the server made not updatable when it
   created it (mariadb-dump's stand-ins, and views created over one: the dump cannot be
   loaded then, ERROR 1368; :mod:`.routines` keeps that in ``State.not_updatable``).
@@ -160,7 +160,7 @@ def dumped_definition(view: DumpedView, toks: Sequence, session: Session,
     reads = _check_references(name, toks, database, state)
     if database is None:
         return view.body, reads
-    from ..sources.introspect import strip_database_qualifier
+    from ..dialect.ddl import strip_database_qualifier
 
     return strip_database_qualifier(view.body, database, database in state.tables), reads
 

@@ -24,12 +24,12 @@ from ..errors import SqlError
 from ..flavour import Flavour
 from ..config import ISPYB_LOOKUP_TABLES
 from ..model.objects import Schema
-from ..sources.loader import find_stand_ins
-from ..sources.sqlscript import (
-    Statement, client_strip, expand_executable_comments, read_sql_file, split_sql,
+from ..dialect.sqlscript import (
+    Statement, client_strip, expand_executable_comments, find_stand_ins, read_sql_file, split_sql,
 )
-from .data import after_table_ddl, apply_dml, check_call
+from .data import apply_dml, check_call
 from .dump_views import read_dump_header
+from .rows import after_table_ddl, schema_of, state_from_schema
 from .state import OfflineError, Session, State, charset_alias, resolve_charset
 
 DEFAULT_FLAVOUR = Flavour("mariadb", (10, 11, 0))
@@ -86,7 +86,7 @@ class OfflineReader:
         if base is not None:
             self.session.db_charset = base.charset or self.session.db_charset
             self.session.db_collation = base.collation or self.session.db_collation
-            self.state = State.from_schema(base, tracked)
+            self.state = state_from_schema(base, tracked)
         else:
             self.state = State(tracked=tracked)
         self.lenient = lenient
@@ -127,7 +127,7 @@ class OfflineReader:
              self.session.database, self.session.dump) = saved
 
     def result(self) -> OfflineResult:
-        return OfflineResult(self.state.to_schema(self.session), list(self.result_skipped),
+        return OfflineResult(schema_of(self.state, self.session), list(self.result_skipped),
                              list(self.ignored), list(self.notes), list(self.missing_views))
 
     # -- one statement ----------------------------------------------------------------

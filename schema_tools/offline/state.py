@@ -17,11 +17,10 @@ from typing import TYPE_CHECKING
 
 from ..errors import SqlError
 from ..flavour import Flavour
-from ..model.objects import Event, Routine, Schema, Table, TableData, Trigger, View
-from ..sources.loader import LOADER_ACCOUNT
+from ..model.objects import Event, Routine, Table, TableData, Trigger, View
+from ..servers.local import LOADER_ACCOUNT
 
 if TYPE_CHECKING:
-    from .data import TableRows
     from .dump_views import DumpOrigin
 
 DEFAULT_SQL_MODE = "STRICT_TRANS_TABLES,ERROR_FOR_DIVISION_BY_ZERO,NO_AUTO_CREATE_USER,NO_ENGINE_SUBSTITUTION"
@@ -104,6 +103,16 @@ class Session:
 
 
 @dataclass
+class TableRows:
+    """The rows of one tracked table: per row, column name (lower case) -> QUOTE() text."""
+
+    rows: list[dict[str, str]] = field(default_factory=list)
+    auto_increment: int = 1
+    # rows not known (a base snapshot without them, a rename from an untracked table)
+    unknown: str | None = None
+
+
+@dataclass
 class State:
     """The schema being built, keyed for fast lookup.  Names are kept as written."""
 
@@ -112,6 +121,8 @@ class State:
     routines: dict[tuple[str, str], Routine] = field(default_factory=dict)
     triggers: dict[str, Trigger] = field(default_factory=dict)
     events: dict[str, Event] = field(default_factory=dict)
+    # the base schema's rows, passed through as they are when no table is tracked (the
+    # rows of tracked tables are in ``rows``)
     data: dict[str, TableData] = field(default_factory=dict)
     # per table, the names of indexes the server created implicitly for a foreign key;
     # the server drops such an index when another index can serve the key
@@ -119,7 +130,7 @@ class State:
     # views the server made not updatable (it decides when it creates a view): a view
     # WITH CHECK OPTION cannot read one (see .routines, .dump_views)
     not_updatable: set[str] = field(default_factory=set)
-    # the lookup tables whose rows are tracked (see .data), their rows, and what the
+    # the lookup tables whose rows are tracked (see .rows), their rows, and what the
     # last table DDL statement did that the rows follow (created, altered, renamed...)
     tracked: frozenset[str] = frozenset()
     rows: dict[str, TableRows] = field(default_factory=dict)
@@ -134,36 +145,6 @@ class State:
             raise OfflineError(f"Table '{name}' doesn't exist")
         return self.tables[name]
 
-    def to_schema(self, session: Session) -> Schema:
-        return Schema(
-            flavour=session.flavour.name, charset=session.db_charset,
-            collation=session.db_collation, tables=tuple(self.tables.values()),
-            views=tuple(self.views.values()), routines=tuple(self.routines.values()),
-            triggers=tuple(self.triggers.values()), events=tuple(self.events.values()),
-            data=self.table_data(),
-        )
 
-    def table_data(self) -> tuple[TableData, ...]:
-        if not self.tracked:
-            return tuple(self.data.values())
-        from .data import table_data
-
-        return table_data(self)
-
-    @classmethod
-    def from_schema(cls, schema: Schema, tracked: frozenset[str] = frozenset()) -> State:
-        state = cls(
-            tables={t.name: t for t in schema.tables}, views={v.name: v for v in schema.views},
-            routines={(r.kind, r.name.lower()): r for r in schema.routines},
-            triggers={t.name: t for t in schema.triggers}, events={e.name: e for e in schema.events},
-            data={d.table: d for d in schema.data}, tracked=tracked,
-        )
-        if tracked:
-            from .data import rows_from_schema
-
-            rows_from_schema(state, schema)
-        return state
-
-
-__all__ = ["OfflineError", "Session", "State", "SqlError", "resolve_charset", "default_collation",
+__all__ = ["OfflineError", "Session", "State", "TableRows", "SqlError", "resolve_charset", "default_collation",
            "charset_of", "charset_alias", "collation_alias", "charset_maxlen", "DEFAULT_SQL_MODE"]

@@ -25,7 +25,8 @@ from dataclasses import dataclass, field
 import pymysql
 
 from ..model.objects import Schema
-from ..render.ddl import quote_ident
+from ..dialect.ddl import quote_ident
+from .progress import ProgressLog, interrupted_online, without_leftovers
 
 _PTOSC_TABLE = re.compile(r"^_+(.+)_(new|old)$", re.S)
 _PTOSC_TRIGGER = "pt_osc_"
@@ -36,7 +37,7 @@ class Leftovers:
     """pt-osc's leftovers in one database."""
 
     database: str
-    recorded: list = field(default_factory=list)  # dba.upgrade.OnlineLeftover of each recorded step
+    recorded: list = field(default_factory=list)  # progress.OnlineLeftover of each recorded step
     tables: list[str] = field(default_factory=list)  # not recorded: _<table>_new / _<table>_old
     triggers: list[str] = field(default_factory=list)  # not recorded: pt_osc_*
 
@@ -88,11 +89,9 @@ def _left(item) -> bool:
 def find(conn, database: str, schema: Schema) -> Leftovers:
     """pt-osc's leftovers in ``database`` (``schema`` is its introspected schema): what the
     recorded online steps left, and the tables and triggers named as pt-osc names them."""
-    from ..dba.upgrade import ProgressLog, _interrupted_online
-
     found = Leftovers(database)
     try:
-        found.recorded = _interrupted_online(ProgressLog(conn, create=False), database)
+        found.recorded = interrupted_online(ProgressLog(conn, create=False), database)
     except pymysql.MySQLError:
         found.recorded = []
     known_tables = {t for item in found.recorded for t in item.found.tables}
@@ -111,9 +110,7 @@ def find(conn, database: str, schema: Schema) -> Leftovers:
 def without(schema: Schema, leftovers: Leftovers) -> Schema:
     """``schema`` without the leftovers: each recorded step's normalised away (its tables,
     triggers, the foreign key names pt-osc changed), the others dropped by name."""
-    from ..dba.upgrade import _without_leftovers
-
-    schema = _without_leftovers(schema, [i for i in leftovers.recorded if i.found.state != "unknown"])
+    schema = without_leftovers(schema, [i for i in leftovers.recorded if i.found.state != "unknown"])
     tables = set(leftovers.tables) | {t for i in leftovers.recorded if i.found.state == "unknown"
                                       for t in i.found.tables}
     triggers = set(leftovers.triggers) | {t for i in leftovers.recorded if i.found.state == "unknown"

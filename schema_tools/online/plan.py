@@ -17,7 +17,6 @@ fails if pt-osc cannot run it); ``forbidden`` always runs a plain ALTER.
 from __future__ import annotations
 
 import contextlib
-import io
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -26,13 +25,15 @@ import pymysql
 
 from ..errors import InputError
 from ..flavour import Flavour, detect
+from ..migrate.revision import BASE, RevisionDir
 from ..model.objects import Schema
 from ..review.algorithms import COPY, Algorithm, Prediction
 from ..sources.connection import ConnectionSpec
-from ..sources.sqlscript import split_sql
+from ..dialect.sqlscript import split_sql
 from .cost import Cost, Estimate, TableSize, about, estimate, table_sizes
 from .predict import StatementPredictor
 from .probe import ProbeError, Probed, Prober
+from .progress import tracked
 from .ptosc import OnlineOptions, run_online, table_triggers
 from .statements import TableDDL, one_line, parse_table_ddl, statement_hint
 
@@ -154,26 +155,10 @@ def decide(target: TableDDL, blocks: bool, size: TableSize, hint: str | None,
 # the plan: every statement of every revision, without running anything
 
 
-def revision_statements(rdir, rev: str, direction: str, prev: str) -> list[str]:
+def revision_statements(rdir: RevisionDir, rev: str, direction: str, prev: str) -> list[str]:
     """The statements of one revision step, as Alembic's offline mode writes them."""
-    from alembic import command
-
-    from ..dba.upgrade import tracked
-    from ..migrate.commands import _alembic_errors
-
-    cfg = rdir.config()
-    buf = io.StringIO()
-    cfg.output_buffer = buf
-    cfg.set_main_option("sqlalchemy.url", "mysql+pymysql://localhost/db")
-    base = "base"
-    if direction == "upgrade":
-        rng = f"{prev if prev != 'base' else base}:{rev}"
-        _alembic_errors("upgrade", rev, lambda: command.upgrade(cfg, rng, sql=True))
-    else:
-        rng = f"{rev}:{prev if prev != 'base' else base}"
-        _alembic_errors("downgrade", rev, lambda: command.downgrade(cfg, rng, sql=True))
     out = []
-    for st in split_sql(buf.getvalue()):
+    for st in split_sql(rdir.offline_sql(rev, direction, prev)):
         sql = st.sql.strip()
         if not sql or re.match(r"(BEGIN|COMMIT|START\s+TRANSACTION|ROLLBACK)\b", sql, re.I):
             continue
@@ -185,11 +170,8 @@ def plan_statements(conn, spec: ConnectionSpec, rdir, plan, options: OnlineOptio
                     probe: bool = True, say: Callable[[str], None] = lambda _: None) -> list[StatementPlan]:
     """Every statement of ``plan`` (a :class:`~schema_tools.dba.upgrade.UpgradePlan`) that
     alters an existing table in place, with its algorithm, lock, cost and route."""
-    from ..dba.identify import BASE
-    from ..dba.upgrade import _down_target, _script, tracked
-
     flavour = _flavour(conn)
-    script = _script(rdir)
+    script = rdir.script()
     out: list[StatementPlan] = []
     prober_cm = Prober(conn) if probe else contextlib.nullcontext(None)
     try:
@@ -205,7 +187,7 @@ def plan_statements(conn, spec: ConnectionSpec, rdir, plan, options: OnlineOptio
             if plan.direction == "upgrade":
                 start, state_after = prev, rev
             else:
-                start, state_after = rev, _down_target(rdir, rev)
+                start, state_after = rev, rdir.down_target(rev)
             before = rdir.state(None if start == BASE else start)
             statements = revision_statements(rdir, rev, plan.direction, prev if plan.direction == "upgrade"
                                              else state_after)

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 import pymysql
 
 from ..errors import SchemaToolsError
-from ..render.ddl import quote_ident
+from ..dialect.ddl import quote_ident
 from ..review.algorithms import COPY, EXCLUSIVE, INPLACE, INSTANT, NONE, SHARED, Algorithm, probe_order
 from .statements import TableDDL, parse_table_ddl
 

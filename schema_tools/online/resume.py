@@ -34,7 +34,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from ..model.objects import Schema
-from ..render.ddl import quote_ident
+from ..dialect.ddl import quote_ident
 
 # what pt-osc was doing when last recorded; "stopped": it stopped early and what it left was
 # dropped by the upgrade that ran it

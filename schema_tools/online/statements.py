@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from ..render.ddl import quote_ident
+from ..dialect.ddl import quote_ident
 
 _IDENT = r"(?:`(?:[^`]|``)+`|[A-Za-z0-9_$]+)"
 _NAME = rf"(?:{_IDENT}\s*\.\s*)?{_IDENT}"

@@ -37,7 +37,7 @@ from ..model.objects import (
     quote_string,
 )
 from ..model.snapshot import encode_value, to_dict
-from .ddl import (
+from ..dialect.ddl import (
     column_definition, create_event, create_routine, create_table, create_trigger, create_view,
     foreign_key_definition, index_definition, quote_ident,
 )

@@ -15,7 +15,7 @@ from ..flavour import MARIADB, Flavour
 from ..model.objects import Schema, Table
 from ..render.diff_report import change_line, clean
 from .revfile import Call, RevisionFile
-from ..sources.tokens import Token, tokenize
+from ..dialect.tokens import Token, tokenize
 
 if TYPE_CHECKING:
     from .data import DataProbe

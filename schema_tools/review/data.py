@@ -18,7 +18,7 @@ from dataclasses import dataclass
 
 from ..flavour import Flavour, detect
 from ..model.objects import DataType
-from ..render.ddl import quote_ident as q
+from ..dialect.ddl import quote_ident as q
 from .config import DEFAULT_COUNT_TIMEOUT
 from .context import TableStats
 from .stats import read_table_stats

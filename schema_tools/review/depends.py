@@ -21,7 +21,7 @@ from dataclasses import dataclass
 
 from ..diff.changes import Drop, Rename
 from ..model.objects import Schema
-from ..sources.tokens import Token, tokenize
+from ..dialect.tokens import Token, tokenize
 
 # words after a table name that are not its alias
 _NOT_ALIAS = frozenset("""

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..errors import InputError
-from ..render.ddl import quote_ident
+from ..dialect.ddl import quote_ident
 
 
 @dataclass(frozen=True)

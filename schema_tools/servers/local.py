@@ -43,6 +43,14 @@ DEFAULT_SQL_MODE = (
 )
 """MariaDB 10.11's compiled-in default (``mariadbd --verbose --help``)."""
 
+LOADER_USER = "schema_tools_loader"
+LOADER_ACCOUNT = f"{LOADER_USER}@localhost"
+"""The account SQL is loaded as on a throwaway server (every privilege, root's equal: see
+:meth:`LocalServer.create_account`).  An object a script creates without a DEFINER gets
+it, and introspection records that as no definer; a DEFINER the script states,
+``root@localhost`` included, is kept as stated.  Offline reading
+(:mod:`schema_tools.offline`) records the same."""
+
 DIR_PREFIX = "schema-tools-server-"
 SERVER_HINT = "install it: apt-get install mariadb-server"
 CLIENT_HINT = "install it: apt-get install mariadb-client"

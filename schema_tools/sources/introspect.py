@@ -34,8 +34,8 @@ from ..model.objects import (
     Schema, Table, TableData, Trigger, View,
 )
 from ..model.order import index_order, reproducible, server_sorted, with_order
-from ..render.ddl import create_table_lines, quote_ident, table_options
-from .sqlscript import string_end
+from ..dialect.ddl import create_table_lines, quote_ident, strip_database_qualifier, table_options
+from ..dialect.sqlscript import string_end
 
 MULTI_STATEMENTS = CLIENT.MULTI_STATEMENTS
 
@@ -452,9 +452,6 @@ def _event_bodies(conn, db: str, flavour: Flavour) -> dict[str, str]:
             (b.decode("utf-8", "surrogateescape") if isinstance(b, bytes) else b) for n, b in rows}
 
 
-_NAME_CHAIN = re.compile(r"'(?:[^'\\]|\\.|'')*'|`(?:[^`]|``)*`(?:\.`(?:[^`]|``)*`)*")
-
-
 def _view_body(name: str, create: str, database: str, table_like_database: bool = False) -> str | None:
     """The SELECT of ``SHOW CREATE VIEW``: after ``VIEW `name` AS``, without the check
     option, and without the qualifier of the view's own database (MariaDB may write
@@ -470,22 +467,6 @@ def _view_body(name: str, create: str, database: str, table_like_database: bool 
         return None
     body = re.sub(r" WITH (?:CASCADED|LOCAL) CHECK OPTION$", "", create[pos + len(marker):])
     return strip_database_qualifier(body, database, table_like_database)
-
-
-def strip_database_qualifier(body: str, database: str, table_like_database: bool = False) -> str:
-    """A view's SELECT as the server prints it, without the qualifier of ``database``, the
-    view's own (see :func:`_view_body`).  The offline reader of mariadb-dump's views
-    (:mod:`schema_tools.offline.dump_views`) records the same text through it."""
-    qualifier = quote_ident(database) + "."
-    chains = [m for m in _NAME_CHAIN.finditer(body) if m.group(0).startswith(qualifier)]
-    if table_like_database and not any(m.group(0).count("`.`") >= 2 for m in chains):
-        return body  # no qualifier: `db`.`x` is a column of the table named like the database
-    out, i = [], 0
-    for m in chains:
-        out.append(body[i:m.start()])
-        i = m.start() + len(qualifier)
-    out.append(body[i:])
-    return "".join(out)
 
 
 def _group(rows: list[tuple], key: int = 0) -> dict[Any, list[tuple]]:

@@ -25,17 +25,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..errors import SqlError, ServerError
-from .sqlscript import Statement, read_sql_file, split_sql
-from .tokens import Token, tokenize
+from ..dialect.sqlscript import Statement, find_stand_ins, read_sql_file, split_sql
+from ..dialect.tokens import Token, tokenize
 
-LOADER_USER = "schema_tools_loader"
-LOADER_ACCOUNT = f"{LOADER_USER}@localhost"
-"""The account SQL is loaded as on a throwaway server (every privilege, root's equal).
-An object a script creates without a DEFINER gets it, and introspection records that as
-no definer; a DEFINER the script states, ``root@localhost`` included, is kept as stated.
-Offline reading (:mod:`schema_tools.offline`) records the same."""
 
-_STAND_IN = re.compile(r"Stand-in structure for view `((?:[^`]|``)+)`", re.I)
 _MISSING_VIEW = re.compile(r"Structure for view `((?:[^`]|``)+)`", re.I)
 _CREATE_DB = re.compile(
     r"^CREATE\s+(?:DATABASE|SCHEMA)\s+(?:IF\s+NOT\s+EXISTS\s+)?(`(?:[^`]|``)+`|\w+)\s*(.*)$",
@@ -65,26 +58,6 @@ def _blank(text: str, start: int, end: int, replacement: str = "") -> str:
 
 def _ident(token: str) -> str:
     return token[1:-1].replace("``", "`") if token.startswith("`") else token
-
-
-def find_stand_ins(text: str, statements: Sequence[Statement]) -> tuple[dict[str, Statement], list[str]]:
-    """phpMyAdmin's stand-in tables for views, by view name, and the views among them
-    whose definition the dump lacks."""
-    stand_ins: dict[str, Statement] = {}
-    created_views: set[str] = set()
-    prev_end = 0
-    for st in statements:
-        gap = text[prev_end:st.start]
-        prev_end = st.end
-        head = st.sql.lstrip()
-        m = _STAND_IN.search(gap)
-        if m and re.match(r"CREATE\s+TABLE", head, re.I):
-            stand_ins[m.group(1).replace("``", "`")] = st
-        elif re.match(r"CREATE\b.*?\bVIEW\s", head[:300], re.I | re.S):
-            vm = re.search(r"\bVIEW\s+(`(?:[^`]|``)+`|\w+)", head, re.I)
-            if vm:
-                created_views.add(_ident(vm.group(1)))
-    return stand_ins, sorted(n for n in stand_ins if n not in created_views)
 
 
 @dataclass(frozen=True)

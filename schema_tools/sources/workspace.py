@@ -7,7 +7,7 @@ existing server it works in a scratch database with a unique name, which is drop
 exit even when loading failed.
 
 SQL is loaded, and the scratch database read, as an account of the workspace's own,
-never one a schema can name: on a throwaway server :data:`~.loader.LOADER_ACCOUNT`, on an
+never one a schema can name: on a throwaway server :data:`~schema_tools.servers.local.LOADER_ACCOUNT`, on an
 existing server a scratch account ``schema_tools_<hex>`` made for the workspace and
 dropped with it.  An object created without a DEFINER gets that account, which
 introspection records as no definer; a DEFINER the source states (``root@localhost``,
@@ -33,10 +33,11 @@ import pymysql
 from ..errors import ConnectionFailed
 from ..flavour import detect
 from ..model.objects import Schema, quote_string
-from ..render.ddl import quote_ident, render_schema
+from ..dialect.ddl import quote_ident, render_schema
 from .connection import ConnectionSpec, parse_url, scrub
 from .introspect import BOOKKEEPING_TABLES, MULTI_STATEMENTS, IntrospectionResult, introspect
-from .loader import LOADER_USER, LoadReport, execute_text, load_files
+from ..servers.local import LOADER_USER
+from .loader import LoadReport, execute_text, load_files
 
 
 class Workspace:
@@ -67,7 +68,7 @@ class Workspace:
 
     def load_files(self, paths) -> LoadReport:
         if self._create_accounts is not None:
-            from .sqlscript import read_sql_file
+            from ..dialect.sqlscript import read_sql_file
 
             self._create_accounts(sorted(set().union(*(definers_in(read_sql_file(p)) for p in paths))))
         return load_files(paths, client=self.client, env=self.env, database=self.database)

@@ -7,7 +7,7 @@ For one site (a snapshot that is the starting state of some revision):
    :func:`~schema_tools.sources.workspace.open_workspace`, one code path after that);
 2. load the baseline by rendering its snapshot, and check that it introspects back to the
    same fingerprint;
-3. seed deterministic rows into every table (:mod:`schema_tools.verify.seed`);
+3. seed deterministic rows into every table (:mod:`schema_tools.migrate.seed`);
 4. upgrade one revision at a time; after each, introspect and require the fingerprint of
    the revision's expected state (``states/<rev>.json``), reporting any residual diff; then
    compare the rows: the same row counts and the same values in every column that survives,
@@ -43,12 +43,12 @@ from ..migrate.commands import MigrationFailed, run_alembic_with
 from ..migrate.revision import RevisionDir, recorded_fingerprints
 from ..model.objects import Schema, Table
 from ..model.snapshot import Snapshot, fingerprint_of
-from ..render.ddl import quote_ident
+from ..dialect.ddl import quote_ident
 from ..render.diff_report import change_line
 from ..sources.resolve import shown_source
 from ..sources.workspace import open_workspace
 from .drops import Dropped, Ledger, judge, recreated
-from .seed import seed
+from ..migrate.seed import seed
 
 RESIDUAL_LINES = 20  # differences listed per step; the count is always complete
 _WORD = re.compile(r"[\w$]+")

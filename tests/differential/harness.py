@@ -28,11 +28,11 @@ from schema_tools.diff.compare import diff, reverse_changes
 from schema_tools.model.snapshot import Snapshot
 from schema_tools.model.order import reproducible
 from schema_tools.offline.reader import read_offline
-from schema_tools.render.ddl import quote_ident, render_schema
+from schema_tools.dialect.ddl import quote_ident, render_schema
 from schema_tools.migrate.plan import plan
 from schema_tools.sources.introspect import MULTI_STATEMENTS, introspect
-from schema_tools.verify.apply import StepFailed, apply_steps
-from schema_tools.verify.seed import checksums, seed, surviving_columns
+from schema_tools.migrate.apply import StepFailed, apply_steps
+from schema_tools.migrate.seed import checksums, seed, surviving_columns
 
 REGRESSIONS = Path(__file__).resolve().parent / "regressions"
 

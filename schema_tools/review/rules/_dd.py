@@ -40,7 +40,7 @@ def non_nulls(ctx, table: str, old_column) -> Count | None:
     """Rows of ``table`` holding a value (not NULL) in ``old_column`` (the column as it was)."""
     if ctx.data is None:
         return None
-    from ...render.ddl import quote_ident
+    from ...dialect.ddl import quote_ident
 
     return ctx.data.where(ctx.before_name(table), f"{quote_ident(old_column.name)} IS NOT NULL")
 

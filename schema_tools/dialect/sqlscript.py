@@ -36,6 +36,7 @@ from __future__ import annotations
 
 import bisect
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from os import PathLike
 from pathlib import Path
@@ -50,6 +51,7 @@ __all__ = [
     "strip_comments",
     "first_keywords",
     "client_strip",
+    "find_stand_ins",
 ]
 
 _WS = " \t\n\r\x0b\x0c"
@@ -676,3 +678,31 @@ def client_strip(  # noqa: C901 - one character pass reproducing the client's co
     while end and (text[end - 1] <= " " or text[end - 1] == "\x7f"):
         end -= 1
     return text[:end]
+
+
+# phpMyAdmin's comment before the stand-in table of a view
+_STAND_IN = re.compile(r"Stand-in structure for view `((?:[^`]|``)+)`", re.I)
+
+
+def _unquoted(token: str) -> str:
+    return token[1:-1].replace("``", "`") if token.startswith("`") else token
+
+
+def find_stand_ins(text: str, statements: Sequence[Statement]) -> tuple[dict[str, Statement], list[str]]:
+    """phpMyAdmin's stand-in tables for views, by view name, and the views among them
+    whose definition the dump lacks."""
+    stand_ins: dict[str, Statement] = {}
+    created_views: set[str] = set()
+    prev_end = 0
+    for st in statements:
+        gap = text[prev_end:st.start]
+        prev_end = st.end
+        head = st.sql.lstrip()
+        m = _STAND_IN.search(gap)
+        if m and re.match(r"CREATE\s+TABLE", head, re.I):
+            stand_ins[m.group(1).replace("``", "`")] = st
+        elif re.match(r"CREATE\b.*?\bVIEW\s", head[:300], re.I | re.S):
+            vm = re.search(r"\bVIEW\s+(`(?:[^`]|``)+`|\w+)", head, re.I)
+            if vm:
+                created_views.add(_unquoted(vm.group(1)))
+    return stand_ins, sorted(n for n in stand_ins if n not in created_views)

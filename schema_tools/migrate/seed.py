@@ -13,11 +13,12 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Iterable, Sequence
+from typing import cast
 
 import pymysql
 
 from ..model.objects import Column, Schema, Table
-from ..render.ddl import quote_ident, table_order
+from ..dialect.ddl import quote_ident, table_order
 
 
 _SPATIAL = frozenset({"geometry", "point", "linestring", "polygon", "multipoint", "multilinestring",
@@ -126,11 +127,13 @@ def seed_statements(schema: Schema, rows: int = 10, tables: Iterable[str] | None
                 and not (c.nullable and c.name.lower() in new_fk)
                 and not (c.name in lookup_keys and not lookup_keys[c.name])]
 
-        def value(c, i, lookup_keys=lookup_keys, twin=twin):
+        def value(c: Column, i: int, lookup_keys: dict[str, list[str | None]] = lookup_keys,
+                  twin: dict[str, Column] = twin) -> str:
+            # a column kept in ``cols`` has a value in every row
             keys = lookup_keys.get(c.name)
             if keys:
-                return keys[(i - 1) % len(keys)]
-            return value_for(c, i, twin.get(c.name.lower()), wide)
+                return cast(str, keys[(i - 1) % len(keys)])
+            return cast(str, value_for(c, i, twin.get(c.name.lower()), wide))
 
         if not cols:
             continue
@@ -162,7 +165,7 @@ def _order_by(table: Table, columns: Sequence[str]) -> str:
     return ", ".join(quote_ident(k) for k in keys)
 
 
-def table_checksum(conn, table: Table, columns: Sequence[str]) -> tuple[int, str]:
+def table_checksum(conn: pymysql.connections.Connection, table: Table, columns: Sequence[str]) -> tuple[int, str]:
     """(row count, sha256 of the rows' values in ``columns``, ordered by primary key)."""
     if not columns:
         return 0, ""
@@ -181,7 +184,8 @@ def table_checksum(conn, table: Table, columns: Sequence[str]) -> tuple[int, str
     return n, h.hexdigest()
 
 
-def checksums(conn, schema: Schema, columns_of: dict[str, Sequence[str]]) -> dict[str, tuple[int, str]]:
+def checksums(conn: pymysql.connections.Connection, schema: Schema,
+              columns_of: dict[str, Sequence[str]]) -> dict[str, tuple[int, str]]:
     """Checksums of ``columns_of[table]`` for each table named there."""
     by_name = {t.name: t for t in schema.tables}
     return {name: table_checksum(conn, by_name[name], cols)

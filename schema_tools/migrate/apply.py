@@ -8,7 +8,7 @@ from dataclasses import dataclass
 import pymysql
 
 from ..errors import SchemaToolsError
-from ..migrate.plan import Step
+from .plan import Step
 
 
 class StepFailed(SchemaToolsError):

@@ -247,14 +247,43 @@ def create_event(e: Event) -> str:
     return text + f" DO {e.definition}"
 
 
-def _session(sql_mode: str, charset_client: str | None, collation_connection: str | None) -> list[str]:
-    out = [f"SET sql_mode = {quote_string(sql_mode)};"]
+def session_statements(sql_mode: str | None, charset_client: str | None, collation_connection: str | None,
+                       *, script: bool = False) -> tuple[str, ...]:
+    """The ``SET`` statements that put a session back as an object was created under: its
+    ``sql_mode`` (left alone when ``None``), client character set and connection collation.
+    Run on a connection they are ``SET SESSION ...`` without ``;``; in a ``script`` for the
+    ``mariadb`` client they are ``SET ...;`` and set ``character_set_results`` too."""
+    head, end = ("SET ", ";") if script else ("SET SESSION ", "")
+    out = []
+    if sql_mode is not None:
+        out.append(f"{head}sql_mode = {quote_string(sql_mode)}{end}")
     if charset_client:
-        out.append(f"SET character_set_client = {charset_client};")
-        out.append(f"SET character_set_results = {charset_client};")
+        out.append(f"{head}character_set_client = {charset_client}{end}")
+        if script:
+            out.append(f"{head}character_set_results = {charset_client}{end}")
     if collation_connection:
-        out.append(f"SET collation_connection = {collation_connection};")
-    return out
+        out.append(f"{head}collation_connection = {collation_connection}{end}")
+    return tuple(out)
+
+
+# a string, or a chain of quoted names (`db`.`t`.`col`)
+_NAME_CHAIN = re.compile(r"'(?:[^'\\]|\\.|'')*'|`(?:[^`]|``)*`(?:\.`(?:[^`]|``)*`)*")
+
+
+def strip_database_qualifier(body: str, database: str, table_like_database: bool = False) -> str:
+    """A view's SELECT as the server prints it, without the qualifier of ``database``, the
+    view's own (see :func:`schema_tools.sources.introspect._view_body`).  The offline reader of mariadb-dump's views
+    (:mod:`schema_tools.offline.dump_views`) records the same text through it."""
+    qualifier = quote_ident(database) + "."
+    chains = [m for m in _NAME_CHAIN.finditer(body) if m.group(0).startswith(qualifier)]
+    if table_like_database and not any(m.group(0).count("`.`") >= 2 for m in chains):
+        return body  # no qualifier: `db`.`x` is a column of the table named like the database
+    out, i = [], 0
+    for m in chains:
+        out.append(body[i:m.start()])
+        i = m.start() + len(qualifier)
+    out.append(body[i:])
+    return "".join(out)
 
 
 # ---------------------------------------------------------------------------------------
@@ -349,7 +378,7 @@ def render_schema(schema: Schema, *, database: str | None = None) -> str:
     for data in schema.data:
         out += insert_rows(data)
     for view in view_order(schema):
-        out += _session("", view.charset_client, view.collation_connection)
+        out += session_statements("", view.charset_client, view.collation_connection, script=True)
         out.append(create_view(view) + ";")
     under = DatabaseCollation(schema.charset, schema.collation, database)
     for kind_objects in (schema.routines, sorted(schema.triggers, key=trigger_order), schema.events):
@@ -357,7 +386,7 @@ def render_schema(schema: Schema, *, database: str | None = None) -> str:
             switch = under.switch(obj)
             if switch:
                 out.append(switch + ";")
-            out += _session(obj.sql_mode, obj.charset_client, obj.collation_connection)
+            out += session_statements(obj.sql_mode, obj.charset_client, obj.collation_connection, script=True)
             out.append("DELIMITER ;;")
             out.append(_create(obj) + ";;")
             out.append("DELIMITER ;")

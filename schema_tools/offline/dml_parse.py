@@ -1,0 +1,359 @@
+"""DML statements on tracked tables, tokenized and parsed (see :mod:`.data`): the
+tokenizer follows the session's sql_mode (backslash escapes or not), the parser reads
+names and expressions (each expression a tuple, which :mod:`.data` evaluates).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from .state import OfflineError, Session
+
+
+# ---------------------------------------------------------------------------------------
+# Tokens
+
+
+def _token_re(backslash: bool) -> re.Pattern:
+    sq = r"'(?:[^'\\]|\\.|'')*'" if backslash else r"'(?:[^']|'')*'"
+    dq = r'"(?:[^"\\]|\\.|"")*"' if backslash else r'"(?:[^"]|"")*"'
+    return re.compile(
+        r"(?P<ws>\s+)"
+        r"|(?P<bq>`(?:[^`]|``)*`)"
+        r"|(?P<hex>[xX]'[0-9a-fA-F]*'|0x[0-9a-fA-F]+(?![\w$]))"
+        r"|(?P<bit>[bB]'[01]*'|0b[01]+(?![\w$]))"
+        r"|(?P<intro>_[A-Za-z0-9]+(?=\s*')|[nN](?='))"
+        rf"|(?P<sq>{sq})"
+        rf"|(?P<dq>{dq})"
+        r"|(?P<num>(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?(?![\w$]))"
+        r"|(?P<word>[A-Za-z0-9_$\u0080-\uffff]+)"
+        r"|(?P<op><=>|<>|!=|<=|>=|\|\||&&|:=|[(),=<>+\-*/.;@!%])",
+        re.S,
+    )
+
+
+_TOKENS = {True: _token_re(True), False: _token_re(False)}
+_ESCAPES = {"0": "\0", "b": "\b", "n": "\n", "r": "\r", "t": "\t", "Z": "\x1a",
+            "%": "\\%", "_": "\\_"}
+
+
+def _unquote(text: str, backslash: bool) -> str:
+    q = text[0]
+    body = text[1:-1]
+    if not backslash:
+        return body.replace(q + q, q)
+    out = []
+    i, n = 0, len(body)
+    while i < n:
+        ch = body[i]
+        if ch == "\\" and i + 1 < n:
+            nxt = body[i + 1]
+            out.append(_ESCAPES.get(nxt, nxt))
+            i += 2
+        elif ch == q and i + 1 < n and body[i + 1] == q:
+            out.append(q)
+            i += 2
+        else:
+            out.append(ch)
+            i += 1
+    return "".join(out)
+
+
+@dataclass
+class _Tok:
+    kind: str  # str, hex, bit, num, id, op
+    value: Any
+    quoted: bool = False
+
+    @property
+    def word(self) -> str:
+        return self.value.upper() if self.kind == "id" and not self.quoted else ""
+
+
+def _tokenize(sql: str, session: Session) -> list[_Tok]:
+    modes = set(session.sql_mode.split(","))
+    backslash = "NO_BACKSLASH_ESCAPES" not in modes
+    ansi = "ANSI_QUOTES" in modes
+    out: list[_Tok] = []
+    pos, n = 0, len(sql)
+    rx = _TOKENS[backslash]
+    while pos < n:
+        m = rx.match(sql, pos)
+        if m is None:
+            raise OfflineError(f"syntax error near {sql[pos:pos + 20]!r}")
+        pos = m.end()
+        kind = m.lastgroup
+        text = m.group()
+        if kind in ("ws", "intro"):
+            if kind == "intro" and text.startswith("_") and text.lower() not in (
+                    "_utf8", "_utf8mb3", "_utf8mb4", "_latin1", "_binary", "_ascii"):
+                raise OfflineError(f"character set introducer {text} is not supported offline")
+            continue
+        if kind == "bq":
+            out.append(_Tok("id", text[1:-1].replace("``", "`"), True))
+        elif kind == "dq" and ansi:
+            out.append(_Tok("id", text[1:-1].replace('""', '"'), True))
+        elif kind in ("sq", "dq"):
+            s = _unquote(text, backslash)
+            if out and out[-1].kind == "str":  # 'a' 'b' is 'ab'
+                out[-1].value += s
+            else:
+                out.append(_Tok("str", s))
+        elif kind == "hex":
+            digits = text[2:-1] if text[1] == "'" else text[2:]
+            if len(digits) % 2:
+                if text[1] == "'":
+                    raise OfflineError("syntax error: odd number of hex digits")
+                digits = "0" + digits
+            out.append(_Tok("hex", bytes.fromhex(digits)))
+        elif kind == "bit":
+            digits = text[2:-1] if text[1] == "'" else text[2:]
+            value = int(digits or "0", 2)
+            out.append(_Tok("hex", value.to_bytes((len(digits) + 7) // 8, "big")))
+        elif kind == "num":
+            if re.fullmatch(r"\d+", text):
+                out.append(_Tok("num", int(text)))
+            elif "e" in text.lower():
+                out.append(_Tok("num", float(text)))
+            else:
+                out.append(_Tok("num", Decimal(text)))
+        elif kind == "word":
+            out.append(_Tok("id", text))
+        else:
+            out.append(_Tok("op", text))
+    while out and out[-1].kind == "op" and out[-1].value == ";":
+        out.pop()
+    return out
+
+
+class _Parser:
+    def __init__(self, toks: list[_Tok]) -> None:
+        self.toks = toks
+        self.i = 0
+
+    def peek(self, k: int = 0) -> _Tok | None:
+        j = self.i + k
+        return self.toks[j] if j < len(self.toks) else None
+
+    def word(self, k: int = 0) -> str:
+        t = self.peek(k)
+        return t.word if t is not None else ""
+
+    def is_op(self, op: str, k: int = 0) -> bool:
+        t = self.peek(k)
+        return t is not None and t.kind == "op" and t.value == op
+
+    def take_word(self, *words: str) -> str | None:
+        w = self.word()
+        if w in words:
+            self.i += 1
+            return w
+        return None
+
+    def take_op(self, op: str) -> bool:
+        if self.is_op(op):
+            self.i += 1
+            return True
+        return False
+
+    def expect_op(self, op: str) -> None:
+        if not self.take_op(op):
+            raise OfflineError(f"syntax error: expected {op!r} {self.near()}")
+
+    def near(self) -> str:
+        t = self.peek()
+        return "at the end" if t is None else f"near {t.value!r}"
+
+    def ident(self) -> str:
+        t = self.peek()
+        if t is None or t.kind != "id":
+            raise OfflineError(f"syntax error: expected a name {self.near()}")
+        self.i += 1
+        return t.value
+
+    def table_name(self) -> str:
+        name = self.ident()
+        if self.take_op("."):
+            name = self.ident()
+        return name
+
+    def column_ref(self) -> str:
+        name = self.ident()
+        while self.take_op("."):  # t.c or db.t.c: the one table of the statement
+            name = self.ident()
+        return name
+
+    def at_end(self) -> bool:
+        return self.i >= len(self.toks)
+
+    # ---- expressions: tuples ("lit", v) ("col", name) ("default",) ("values", col)
+    # ("func", NAME, args) ("trim", mode, remstr, e) ("not", e) ("and"/"or", a, b)
+    # ("cmp", op, a, b) ("isnull", e, neg) ("in", e, items, neg) ("between", e, lo, hi, neg)
+    # ("like", e, pattern, neg, escape) ("neg", e)
+
+    def expr(self) -> tuple:
+        left = self.and_expr()
+        while self.take_word("OR", "XOR") or self.take_op("||"):
+            if self.toks[self.i - 1].word == "XOR":
+                raise OfflineError("XOR is not computed offline")
+            left = ("or", left, self.and_expr())
+        return left
+
+    def and_expr(self) -> tuple:
+        left = self.not_expr()
+        while self.take_word("AND") or self.take_op("&&"):
+            left = ("and", left, self.not_expr())
+        return left
+
+    def not_expr(self) -> tuple:
+        if self.take_word("NOT") or self.take_op("!"):
+            return ("not", self.not_expr())
+        return self.predicate()
+
+    def predicate(self) -> tuple:
+        left = self.operand()
+        while True:
+            t = self.peek()
+            if t is not None and t.kind == "op" and t.value in ("=", "<>", "!=", "<", ">", "<=", ">=", "<=>"):
+                self.i += 1
+                left = ("cmp", t.value, left, self.operand())
+                continue
+            if self.take_word("IS"):
+                neg = bool(self.take_word("NOT"))
+                w = self.take_word("NULL", "TRUE", "FALSE", "UNKNOWN")
+                if w is None:
+                    raise OfflineError(f"syntax error {self.near()}")
+                if w == "NULL" or w == "UNKNOWN":
+                    left = ("isnull", left, neg)
+                else:
+                    e = ("truth", left, w == "TRUE")
+                    left = ("not", e) if neg else e
+                continue
+            neg = False
+            if self.word() == "NOT" and self.word(1) in ("IN", "BETWEEN", "LIKE"):
+                self.i += 1
+                neg = True
+            if self.take_word("IN"):
+                self.expect_op("(")
+                if self.word() == "SELECT":
+                    raise OfflineError("a subquery is not computed offline")
+                items = [self.expr()]
+                while self.take_op(","):
+                    items.append(self.expr())
+                self.expect_op(")")
+                left = ("in", left, items, neg)
+                continue
+            if self.take_word("BETWEEN"):
+                lo = self.operand()
+                if not self.take_word("AND"):
+                    raise OfflineError(f"syntax error {self.near()}")
+                left = ("between", left, lo, self.operand(), neg)
+                continue
+            if self.take_word("LIKE"):
+                pattern = self.operand()
+                escape = None
+                if self.take_word("ESCAPE"):
+                    escape = self.operand()
+                left = ("like", left, pattern, neg, escape)
+                continue
+            if neg:
+                raise OfflineError(f"syntax error {self.near()}")
+            return left
+
+    def operand(self) -> tuple:
+        left = self.unary()
+        t = self.peek()
+        if t is not None and t.kind == "op" and t.value in ("+", "-", "*", "/", "%"):
+            raise OfflineError("arithmetic is not computed offline")
+        if self.word() in ("DIV", "MOD", "COLLATE", "REGEXP", "RLIKE", "SOUNDS"):
+            raise OfflineError(f"{self.word()} is not computed offline")
+        return left
+
+    def unary(self) -> tuple:
+        if self.take_op("-"):
+            inner = self.unary()
+            return ("neg", inner)
+        if self.take_op("+"):
+            return self.unary()
+        return self.primary()
+
+    def primary(self) -> tuple:  # noqa: C901 - a recursive-descent rule, one branch per primary expression
+        t = self.peek()
+        if t is None:
+            raise OfflineError("syntax error: unexpected end of statement")
+        if t.kind in ("str", "hex", "num"):
+            self.i += 1
+            return ("lit", t.value)
+        if t.kind == "op" and t.value == "(":
+            self.i += 1
+            if self.word() == "SELECT":
+                raise OfflineError("a subquery is not computed offline")
+            e = self.expr()
+            if self.is_op(","):
+                raise OfflineError("row constructors are not computed offline")
+            self.expect_op(")")
+            return e
+        if t.kind == "op" and t.value == "@":
+            raise OfflineError("variables are not computed offline")
+        if t.kind != "id":
+            raise OfflineError(f"syntax error {self.near()}")
+        w = t.word
+        if w in ("NULL",):
+            self.i += 1
+            return ("lit", None)
+        if w in ("TRUE", "FALSE"):
+            self.i += 1
+            return ("lit", 1 if w == "TRUE" else 0)
+        if w == "DEFAULT" and not self.is_op("(", 1):
+            self.i += 1
+            return ("default",)
+        if w in ("SELECT", "EXISTS"):
+            raise OfflineError("a subquery is not computed offline")
+        if w in ("DATE", "TIME", "TIMESTAMP") and (nxt := self.peek(1)) is not None and nxt.kind == "str":
+            raise OfflineError(f"{w} literals are not computed offline")
+        if w in ("BINARY", "INTERVAL", "CASE", "ROW"):
+            raise OfflineError(f"{w} is not computed offline")
+        if self.is_op("(", 1) and not t.quoted:
+            self.i += 2
+            if w == "TRIM":
+                return self.trim()
+            if w == "VALUES" or w == "VALUE":
+                col = self.column_ref()
+                self.expect_op(")")
+                return ("values", col)
+            if w == "DEFAULT":
+                col = self.column_ref()
+                self.expect_op(")")
+                return ("defaultof", col)
+            args = []
+            if not self.is_op(")"):
+                args.append(self.expr())
+                while self.take_op(","):
+                    args.append(self.expr())
+            self.expect_op(")")
+            return ("func", w, args)
+        self.i += 1
+        name = t.value
+        while self.take_op("."):
+            name = self.ident()
+        return ("col", name)
+
+    def trim(self) -> tuple:
+        mode = self.take_word("BOTH", "LEADING", "TRAILING") or "BOTH"
+        explicit_mode = self.toks[self.i - 1].word in ("BOTH", "LEADING", "TRAILING")
+        remstr = None
+        if explicit_mode and self.take_word("FROM"):
+            e = self.expr()
+        else:
+            first = self.expr()
+            if self.take_word("FROM"):
+                remstr, e = first, self.expr()
+            elif explicit_mode:
+                raise OfflineError(f"syntax error {self.near()}")
+            else:
+                e = first
+        self.expect_op(")")
+        return ("trim", mode, remstr, e)
