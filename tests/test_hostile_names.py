@@ -8,7 +8,7 @@ import pytest
 from schema_tools.online.progress import tracked
 from schema_tools.model.objects import Index, IndexColumn
 from schema_tools.online.statements import statement_hint
-from schema_tools.migrate.plan import _index_add_clause
+from schema_tools.migrate.ops import AddIndex
 from schema_tools.review.revfile import read_revision_file
 
 
@@ -18,7 +18,7 @@ from schema_tools.review.revfile import read_revision_file
     ("fulltext", "ADD FULLTEXT INDEX `new KEY idx` (`a`)"),
 ])
 def test_an_added_index_keeps_a_name_that_holds_key(kind, expected):
-    assert _index_add_clause(Index("new KEY idx", (IndexColumn("a"),), kind=kind)) == expected
+    assert AddIndex(Index("new KEY idx", (IndexColumn("a"),), kind=kind)).sql == expected
 
 
 def test_only_alembics_own_version_table_statements_go_unrecorded():
