@@ -44,6 +44,12 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from typing import Any, Literal, NoReturn, overload
 
+from ..dialect.types import (
+    BIT_MAX_LENGTH, BLOB_TYPES, CHAR_MAX_LENGTH, DECIMAL_MAX_PRECISION, DECIMAL_MAX_SCALE,
+    DECIMAL_TYPES, DISPLAY_WIDTH, FLOAT_MAX_PRECISION, FLOAT_MAX_SCALE,
+    FLOAT_SINGLE_MAX_PRECISION, INTEGER_TYPES, MAX_DISPLAY_WIDTH, MAX_FSP, PLUGIN_TYPES,
+    SPATIAL_TYPES, TEMPORAL_FSP, TEXT_TO_BLOB, TEXT_TYPES, VARCHAR_MAX_BYTES, sized_lob,
+)
 from ..model.objects import Event, Parameter, Routine, Table, Trigger, View
 from .dump_views import DumpedView, dumped_definition, match_dump_form
 from .reserved import RESERVED
@@ -516,35 +522,10 @@ def _parse_definer(cur: _Cursor, session: Session) -> str | None:
 # Data types of parameters and RETURNS
 
 
-_INT_TYPES = {
-    "TINYINT": ("tinyint", 4), "INT1": ("tinyint", 4),
-    "SMALLINT": ("smallint", 6), "INT2": ("smallint", 6),
-    "MEDIUMINT": ("mediumint", 9), "INT3": ("mediumint", 9), "MIDDLEINT": ("mediumint", 9),
-    "INT": ("int", 11), "INTEGER": ("int", 11), "INT4": ("int", 11),
-    "BIGINT": ("bigint", 20), "INT8": ("bigint", 20),
-}
-_SIMPLE_TYPES = {
+_SIMPLE_TYPES = {  # as written: the type
     "DATE": "date", "TINYBLOB": "tinyblob", "MEDIUMBLOB": "mediumblob", "LONGBLOB": "longblob",
-    "GEOMETRY": "geometry", "POINT": "point", "LINESTRING": "linestring", "POLYGON": "polygon",
-    "MULTIPOINT": "multipoint", "MULTILINESTRING": "multilinestring",
-    "MULTIPOLYGON": "multipolygon", "GEOMETRYCOLLECTION": "geometrycollection",
-    "INET4": "inet4", "INET6": "inet6", "UUID": "uuid",
+    **{name.upper(): name for name in (*SPATIAL_TYPES, *PLUGIN_TYPES)},
 }
-_TEXT_TYPES = {"TINYTEXT": "tinytext", "TEXT": "text", "MEDIUMTEXT": "mediumtext",
-               "LONGTEXT": "longtext"}
-_TEXT_TO_BLOB = {"tinytext": "tinyblob", "text": "blob", "mediumtext": "mediumblob",
-                 "longtext": "longblob"}
-_VARCHAR_MAX_BYTES = 65532
-
-
-def _by_size(nbytes: int, names: tuple[str, str, str, str]) -> str:
-    if nbytes < 256:
-        return names[0]
-    if nbytes < 65536:
-        return names[1]
-    if nbytes < 1 << 24:
-        return names[2]
-    return names[3]
 
 
 @overload
@@ -726,39 +707,37 @@ def parse_type(  # noqa: C901 - the data type grammar of routines, one branch pe
         cs, coll = _string_attrs(cur, session, national)
         maxlen = charset_maxlen(cs)
         if base in ("char", "varchar"):
-            if base == "char" and length is not None and length > 255:
-                raise OfflineError("Column length too big (max = 255); use BLOB or TEXT instead")
-            if base == "varchar" and (length or 0) * maxlen > _VARCHAR_MAX_BYTES:
-                raise OfflineError(f"Column length too big (max = {_VARCHAR_MAX_BYTES // maxlen});"
+            if base == "char" and length is not None and length > CHAR_MAX_LENGTH:
+                raise OfflineError(f"Column length too big (max = {CHAR_MAX_LENGTH}); "
+                                   f"use BLOB or TEXT instead")
+            if base == "varchar" and (length or 0) * maxlen > VARCHAR_MAX_BYTES:
+                raise OfflineError(f"Column length too big (max = {VARCHAR_MAX_BYTES // maxlen});"
                                    f" use BLOB or TEXT instead")
             if cs == "binary":
                 return f"{'binary' if base == 'char' else 'varbinary'}({length})"
             return f"{base}({length}) CHARSET {cs} COLLATE {coll}"
         if base == "text" and length:            # TEXT(n): the smallest type that fits
-            base = _by_size(length * maxlen, ("tinytext", "text", "mediumtext", "longtext"))
-        if base in _TEXT_TO_BLOB:
+            base = sized_lob(length * maxlen, TEXT_TYPES)
+        if base in TEXT_TO_BLOB:
             if cs == "binary":
-                return _TEXT_TO_BLOB[base]
+                return TEXT_TO_BLOB[base]
             return f"{base} CHARSET {cs} COLLATE {coll}"
         raise AssertionError(base)
 
-    if w in _INT_TYPES:
-        name, width = _INT_TYPES[w]
-        length = _length(cur)
-        unsigned, zerofill = _num_attrs(cur)
-        if length is not None and length > 255:
-            raise OfflineError("Display width out of range (max = 255)")
-        if not length:
-            width = width - 1 if unsigned and name != "bigint" else width
-        else:
-            width = length
-        return f"{name}({width}){_num_suffix(unsigned, zerofill)}"
     if w in ("BOOL", "BOOLEAN"):
         return "tinyint(1)"
+    if w.lower() in INTEGER_TYPES:
+        name = INTEGER_TYPES[w.lower()]
+        length = _length(cur)
+        unsigned, zerofill = _num_attrs(cur)
+        if length is not None and length > MAX_DISPLAY_WIDTH:
+            raise OfflineError(f"Display width out of range (max = {MAX_DISPLAY_WIDTH})")
+        width = length or DISPLAY_WIDTH[name][unsigned]
+        return f"{name}({width}){_num_suffix(unsigned, zerofill)}"
     if w == "BIT":
         length = _length(cur)
-        if length is not None and length > 64:
-            raise OfflineError("Display width out of range (max = 64)")
+        if length is not None and length > BIT_MAX_LENGTH:
+            raise OfflineError(f"Display width out of range (max = {BIT_MAX_LENGTH})")
         return f"bit({length or 1})"
     if w in ("FLOAT", "DOUBLE", "REAL"):
         if w == "DOUBLE":
@@ -769,43 +748,42 @@ def parse_type(  # noqa: C901 - the data type grammar of routines, one branch pe
         name = "float" if w == "FLOAT" or (w == "REAL" and modes.real_as_float) else "double"
         if d is None:
             if m is not None and w == "FLOAT":
-                if m > 53:
+                if m > FLOAT_MAX_PRECISION:
                     raise OfflineError("Incorrect column specifier")
-                name = "float" if m <= 24 else "double"
+                name = "float" if m <= FLOAT_SINGLE_MAX_PRECISION else "double"
             elif m is not None:
                 raise OfflineError(f"{w}({m}) not understood")
             return name + suffix
         assert m is not None, "a scale comes with a precision"
-        if m > 255 or d > 30:
+        if m > MAX_DISPLAY_WIDTH or d > FLOAT_MAX_SCALE:
             raise OfflineError("Too big precision or scale")
         if m < d:
             raise OfflineError("For float(M,D), double(M,D) or decimal(M,D), M must be >= D")
         if m == 0:                        # (0,0): as if no precision was given
             return name + suffix
         return f"{name}({m},{d}){suffix}"
-    if w in ("DECIMAL", "DEC", "NUMERIC", "FIXED"):
+    if w.lower() in DECIMAL_TYPES:
         m, d = _precision(cur)
         unsigned, zerofill = _num_attrs(cur)
         m = 10 if m is None else m
         d = 0 if d is None else d
-        if m > 65:
-            raise OfflineError("Too big precision specified. Maximum is 65")
-        if d > 38:
-            raise OfflineError("Too big scale specified. Maximum is 38")
+        if m > DECIMAL_MAX_PRECISION:
+            raise OfflineError(f"Too big precision specified. Maximum is {DECIMAL_MAX_PRECISION}")
+        if d > DECIMAL_MAX_SCALE:
+            raise OfflineError(f"Too big scale specified. Maximum is {DECIMAL_MAX_SCALE}")
         if m < d:
             raise OfflineError("For float(M,D), double(M,D) or decimal(M,D), M must be >= D")
         return f"decimal({m or 10},{d}){_num_suffix(unsigned, zerofill)}"
-    if w in ("TIME", "DATETIME", "TIMESTAMP"):
+    if w.lower() in TEMPORAL_FSP:
         fsp = _length(cur)
-        if fsp is not None and fsp > 6:
-            raise OfflineError("Too big precision specified. Maximum is 6")
+        if fsp is not None and fsp > MAX_FSP:
+            raise OfflineError(f"Too big precision specified. Maximum is {MAX_FSP}")
         return w.lower() + (f"({fsp})" if fsp else "")
     if w == "YEAR":
         length = _length(cur)
         _num_attrs(cur)
         return "year(2)" if length == 2 else "year(4)"
-    if w in ("INET4", "INET6", "UUID", "GEOMETRY", "POINT", "LINESTRING", "POLYGON",
-             "MULTIPOINT", "MULTILINESTRING", "MULTIPOLYGON", "GEOMETRYCOLLECTION"):
+    if w.lower() in PLUGIN_TYPES or w.lower() in SPATIAL_TYPES:
         _length(cur)                      # accepted and ignored by the server
         return _SIMPLE_TYPES[w]
     if w in _SIMPLE_TYPES:
@@ -815,17 +793,19 @@ def parse_type(  # noqa: C901 - the data type grammar of routines, one branch pe
     if w == "BLOB":
         length = _length(cur)
         if length:
-            return _by_size(length, ("tinyblob", "blob", "mediumblob", "longblob"))
+            return sized_lob(length, BLOB_TYPES)
         return "blob"
     if w == "BINARY":
         length = _default1(_length(cur))
-        if length > 255:
-            raise OfflineError("Column length too big (max = 255); use BLOB or TEXT instead")
+        if length > CHAR_MAX_LENGTH:
+            raise OfflineError(f"Column length too big (max = {CHAR_MAX_LENGTH}); "
+                               f"use BLOB or TEXT instead")
         return f"binary({length})"
     if w == "VARBINARY":
         length = _length(cur, required=True)
-        if length > _VARCHAR_MAX_BYTES:
-            raise OfflineError(f"Column length too big (max = {_VARCHAR_MAX_BYTES}); use BLOB or TEXT instead")
+        if length > VARCHAR_MAX_BYTES:
+            raise OfflineError(f"Column length too big (max = {VARCHAR_MAX_BYTES}); "
+                               f"use BLOB or TEXT instead")
         return f"varbinary({length})"
     if w == "LONG":
         if cur.accept_kw("VARBINARY"):
@@ -833,9 +813,9 @@ def parse_type(  # noqa: C901 - the data type grammar of routines, one branch pe
         # LONG, LONG VARCHAR, LONG CHAR VARYING, LONG CHARACTER VARYING: all mediumtext
         cur.accept_kw("VARCHAR") or cur.accept_kw("CHAR", "VARYING") or cur.accept_kw("CHARACTER", "VARYING")
         return string_type("mediumtext", None)
-    if w in _TEXT_TYPES:
+    if w.lower() in TEXT_TYPES:
         length = _length(cur) if w == "TEXT" else None
-        return string_type("text" if w == "TEXT" else _TEXT_TYPES[w], length)
+        return string_type(w.lower(), length)
     if w in ("NCHAR", "NATIONAL", "NVARCHAR"):
         if w == "NATIONAL":
             if not (cur.accept_kw("CHAR") or cur.accept_kw("CHARACTER") or cur.accept_kw("VARCHAR")):

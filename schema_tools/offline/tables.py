@@ -54,6 +54,7 @@ from typing import Any
 
 from sqlglot import exp
 
+from ..dialect.types import BLOB_TYPES, INTEGER_BYTES, TEXT_LIMITS, TEXT_TYPES, type_kind
 from ..flavour import ENGINES_WRITING_PAGE_CHECKSUM, TABLE_OPTION_ORDER
 from ..model.objects import Check, Column, DataType, ForeignKey, Index, IndexColumn, Table
 from ..model.order import index_order, ordered_checks, ordered_indexes, server_sorted, with_order
@@ -63,10 +64,7 @@ from .state import (
     OfflineError, Session, State, charset_alias, charset_maxlen, charset_of, collation_alias,
     default_collation, resolve_charset,
 )
-from .types import (
-    BLOB_TYPES, TEXT_LIMITS, TEXT_TYPES, InvalidDefault, ResolvedType, constant_of,
-    literal_default, resolve_type, type_kind,
-)
+from .types import InvalidDefault, ResolvedType, constant_of, literal_default, resolve_type
 
 # ---------------------------------------------------------------------------------------
 # Data tables (MariaDB 10.11)
@@ -2305,9 +2303,8 @@ def _key_part_bytes(col: Column, length: int | None, mb: int) -> int:
         return (t.length or 0) * (mb if kind == "string" else 1)
     if kind == "enum" or kind == "set":
         return 8
-    return {"tinyint": 1, "smallint": 2, "mediumint": 3, "int": 4, "bigint": 8,
-            "float": 4, "double": 8, "date": 3, "time": 6, "datetime": 8, "timestamp": 7,
-            "year": 1, "bit": 8, "decimal": 32}.get(t.name, 16)
+    return {**INTEGER_BYTES, "float": 4, "double": 8, "date": 3, "time": 6, "datetime": 8,
+            "timestamp": 7, "year": 1, "bit": 8, "decimal": 32}.get(t.name, 16)
 
 
 def _adjust_prefix(old: Column | None, new: Column, length: int) -> int | None:
