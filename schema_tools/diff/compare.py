@@ -22,6 +22,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from ..dialect.types import INTEGER_NAMES
 from ..model.objects import Check, Column, ForeignKey, Index, Row, Schema, Table, TableData
 from ..model.order import check_order, index_order
 from .changes import Add, Alter, Change, Drop, Rename, object_name
@@ -146,10 +147,6 @@ def _field_names(cls: type) -> tuple[str, ...]:
     return names
 
 
-_TYPE_PARTS = {"length": "length", "scale": "scale", "values": "values", "unsigned": "unsigned",
-               "zerofill": "zerofill"}
-
-
 def changed_attrs(old: Any, new: Any, ignore: frozenset[str] = frozenset(),
                   skip: Iterable[str] = ("name",)) -> tuple[str, ...]:
     """Names of the attributes that differ, with a column type broken down into its parts."""
@@ -173,12 +170,10 @@ def changed_attrs(old: Any, new: Any, ignore: frozenset[str] = frozenset(),
             ta, tb = va, vb
             parts = [p for p in ("name", "length", "scale", "values", "unsigned", "zerofill")
                      if getattr(ta, p) != getattr(tb, p)]
-            if "display-width" in ignore and parts == ["length"] and ta.name in (
-                    "tinyint", "smallint", "mediumint", "int", "bigint"):
+            if "display-width" in ignore and parts == ["length"] and ta.name in INTEGER_NAMES:
                 continue
             out.append("type")
-            out += [_TYPE_PARTS.get(p, "type_name") for p in parts
-                    if p != "name"] + (["type_name"] if "name" in parts else [])
+            out += [p for p in parts if p != "name"] + (["type_name"] if "name" in parts else [])
         else:
             out.append(key)
     return tuple(sorted(set(out)))

@@ -16,6 +16,7 @@ from collections.abc import Iterable, Sequence
 
 import pymysql
 
+from ..dialect.types import INTEGER_NAMES
 from ..model.objects import Column, Schema, Table
 from ..render.ddl import quote_ident, table_order
 
@@ -36,7 +37,7 @@ def value_for(col: Column, i: int, prefer: Column | None = None, wide: bool = Fa
     if col.generated is not None:
         return None
     name = t.name
-    if name in ("tinyint", "smallint", "mediumint", "int", "bigint", "integer"):
+    if name in INTEGER_NAMES or name == "integer":
         if t.length == 1 and name == "tinyint":
             return str(i % 2)
         return str(i)
