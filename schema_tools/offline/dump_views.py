@@ -26,10 +26,10 @@ takes it as it is, and only when everything says it is that text:
   introspection drops it (:func:`~schema_tools.sources.introspect.strip_database_qualifier`);
 * a view WITH CHECK OPTION does not read a view the server made not updatable when it
   created it (mariadb-dump's stand-ins, and views created over one: the dump cannot be
-  loaded then, ERROR 1368; :mod:`.routines` keeps that in ``State.not_updatable``).
+  loaded then, ERROR 1368; :mod:`.views` keeps that in ``State.not_updatable``).
 
 Anything else is refused with :class:`OfflineError`, never guessed: a view written by
-hand goes through :mod:`.routines`' reader of the SELECT subset it reproduces.
+hand goes through :mod:`.views`' reader of the SELECT subset it reproduces.
 """
 
 from __future__ import annotations
@@ -131,7 +131,7 @@ class _NotPrinted(Exception):
 def dumped_definition(view: DumpedView, toks: Sequence, session: Session,
                       state: State) -> tuple[str, set[str]]:
     """The definition the server records for ``view`` (its SELECT, tokenized as ``toks``
-    by :func:`~.routines.tokenize`) and the tables and views it reads; or
+    by :func:`~.lexer.tokenize`) and the tables and views it reads; or
     :class:`OfflineError` when it cannot be taken as the server's text."""
     name = view.name
     origin = session.dump

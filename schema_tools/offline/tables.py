@@ -226,7 +226,7 @@ def _table_of(w: _Work) -> tuple[Table, set[str]]:
 def _store(state: State, w: _Work, old_name: str | None = None) -> None:
     table, implicit = _table_of(w)
     if old_name is not None and old_name != w.name:
-        from .routines import rename_table_triggers
+        from .triggers import rename_table_triggers
 
         state.tables.pop(old_name, None)
         state.implicit_indexes.pop(old_name, None)
@@ -1190,7 +1190,7 @@ class _Applier:
                 if other.name != name and any(fk.ref_table == name for fk in other.foreign_keys):
                     raise OfflineError("Cannot delete or update a parent row: a foreign key "
                                        "constraint fails")
-        from .routines import drop_table_triggers
+        from .triggers import drop_table_triggers
 
         self.state.tables.pop(name, None)
         self.state.implicit_indexes.pop(name, None)
