@@ -38,6 +38,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from ..dialect.types import quote_ident
 from .state import OfflineError, Session, State
 
 __all__ = ["DumpOrigin", "DumpedView", "read_dump_header", "match_dump_form", "dumped_definition"]
@@ -341,7 +342,7 @@ def _check_references(name: str, toks: Sequence, database: str | None, state: St
 
 
 def _own_database(name: str, parts: list[str], database: str | None) -> None:
-    shown = ".".join("`" + p.replace("`", "``") + "`" for p in parts)
+    shown = ".".join(quote_ident(p) for p in parts)
     if database is None:
         raise OfflineError(f"view {name}: its definition names a database ({shown}) and the "
                            f"dump does not say which database it is of (no 'Database:' in its "

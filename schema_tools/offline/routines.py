@@ -414,7 +414,11 @@ def _values(cur: Cursor) -> list[str]:
 def parse_type(  # noqa: C901 - the data type grammar of routines, one branch per type family
         cur: Cursor, session: Session, modes: Modes) -> str:
     """A data type, spelled as information_schema's DTD_IDENTIFIER plus
-    `` CHARSET x COLLATE y`` for string types (what introspection records)."""
+    `` CHARSET x COLLATE y`` for string types (what introspection records).
+
+    Column types are read by :func:`~.types.resolve_type`, with the same tables
+    (:mod:`schema_tools.dialect.types`); its module docstring says why the two stay
+    separate parsers."""
     t = cur.next()
     if t.kind != "word":
         raise OfflineError(f"data type expected {cur.near()}")

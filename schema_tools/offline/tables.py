@@ -54,7 +54,9 @@ from typing import Any
 
 from sqlglot import exp
 
-from ..dialect.types import BLOB_TYPES, INTEGER_BYTES, TEXT_LIMITS, TEXT_TYPES, type_kind
+from ..dialect.types import (
+    BLOB_TYPES, INTEGER_BYTES, LOB_MAX_BYTES, TEXT_LIMITS, TEXT_TYPES, VARCHAR_MAX_BYTES, type_kind,
+)
 from ..flavour import ENGINES_WRITING_PAGE_CHECKSUM, TABLE_OPTION_ORDER
 from ..model.objects import Check, Column, DataType, ForeignKey, Index, IndexColumn, Table
 from ..model.order import index_order, ordered_checks, ordered_indexes, server_sorted, with_order
@@ -1603,13 +1605,13 @@ class _Applier:
             dtype = c.type
             if dtype.name in TEXT_TYPES:
                 idx = TEXT_TYPES.index(dtype.name)
-                limits = TEXT_LIMITS + (2 ** 32 - 1,)
+                limits = (*TEXT_LIMITS, LOB_MAX_BYTES)
                 chars = limits[idx] // old_mb
                 need = chars * new_mb
                 new_idx = next((i for i, lim in enumerate(limits) if need <= lim), 3)
                 dtype = DataType(TEXT_TYPES[max(idx, new_idx)])
             elif dtype.name == "varchar":
-                limit = 65532 // new_mb
+                limit = VARCHAR_MAX_BYTES // new_mb
                 if (dtype.length or 0) > limit:
                     raise OfflineError(f"Column length too big for column '{c.name}' "
                                        f"(max = {limit}); use BLOB or TEXT instead")

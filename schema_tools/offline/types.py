@@ -130,10 +130,9 @@ def resolve_type(  # noqa: C901 - the server's type table, one branch per type
         if spec.unsigned or spec.zerofill or spec.signed:
             raise OfflineError(f"syntax error: UNSIGNED/ZEROFILL on column '{col}' of type {name}")
 
-    if spec.compressed and name not in ("tinytext", "text", "mediumtext", "longtext", "varchar",
-                                        "varbinary", "tinyblob", "blob", "mediumblob", "longblob",
-                                        "long", "long varchar", "long varbinary", "json",
-                                        "varchar2", "nvarchar", "national varchar"):
+    if spec.compressed and name not in (*TEXT_TYPES, *BLOB_TYPES, "varchar", "varbinary", "long",
+                                        "long varchar", "long varbinary", "json", "varchar2",
+                                        "nvarchar", "national varchar"):
         raise OfflineError(f"Incorrect column specifier for column '{col}'")
 
     if spec.serial:

@@ -16,15 +16,14 @@ from collections.abc import Iterable, Sequence
 
 import pymysql
 
-from ..dialect.types import INTEGER_NAMES
+from ..dialect.types import BLOB_TYPES, INTEGER_NAMES, TEXT_TYPES
 from ..model.objects import Column, Schema, Table
 from ..render.ddl import quote_ident, table_order
 
 
 _SPATIAL = frozenset({"geometry", "point", "linestring", "polygon", "multipoint", "multilinestring",
                       "multipolygon", "geometrycollection"})
-_STRINGS = frozenset({"char", "varchar", "binary", "varbinary", "tinytext", "text", "mediumtext",
-                      "longtext", "tinyblob", "blob", "mediumblob", "longblob"})
+_STRINGS = frozenset({"char", "varchar", "binary", "varbinary", *TEXT_TYPES, *BLOB_TYPES})
 
 
 def value_for(col: Column, i: int, prefer: Column | None = None, wide: bool = False) -> str | None:
