@@ -103,6 +103,7 @@ def _event_options(cur: Cursor, out: dict, *, alter: bool) -> None:
 
 
 def create_event(cur: Cursor, head: Head, session: Session, state: State, modes: Modes) -> None:
+    """CREATE [OR REPLACE] EVENT; an event already over is dropped or disabled as the server does."""
     if_not_exists = accept_if_not_exists(cur, head)
     name = cur.object_name("event")
     opts: dict = {}
@@ -134,6 +135,7 @@ def create_event(cur: Cursor, head: Head, session: Session, state: State, modes:
 
 
 def alter_event(cur: Cursor, head: Head, session: Session, state: State, modes: Modes) -> None:
+    """ALTER EVENT: schedule, completion, status, comment, body or name."""
     name = cur.object_name("event")
     opts: dict = {}
     _event_options(cur, opts, alter=True)
@@ -172,6 +174,7 @@ def alter_event(cur: Cursor, head: Head, session: Session, state: State, modes: 
 
 
 def drop_event(cur: Cursor, head: Head, session: Session, state: State, modes: Modes) -> None:
+    """DROP EVENT."""
     if_exists = accept_if_exists(cur)
     name = cur.object_name("event")
     end_statement(cur)

@@ -54,6 +54,8 @@ _ESCAPES = {"0": "\0", "b": "\b", "n": "\n", "r": "\r", "t": "\t", "Z": "\x1a"}
 
 
 class Modes:
+    """The ``sql_mode`` flags the lexer and the type parser read."""
+
     def __init__(self, sql_mode: str) -> None:
         modes = set(sql_mode.split(","))
         self.ansi_quotes = "ANSI_QUOTES" in modes
@@ -112,6 +114,7 @@ _SCAN = re.compile(
 
 
 def tokenize(sql: str, modes: Modes) -> list[Tok]:
+    """All the tokens of ``sql``, comments and white space left out."""
     return list(_token_stream(sql, modes))
 
 

@@ -300,6 +300,8 @@ _WORD_AT = re.compile(rf"{_NAME_CHARS}+")
 
 @dataclass
 class Head:
+    """What comes before the object's name: verb, kind and the clauses in between."""
+
     verb: str                    # CREATE / ALTER / DROP
     kind: str                    # PROCEDURE FUNCTION TRIGGER EVENT VIEW
     or_replace: bool = False
@@ -314,6 +316,8 @@ _KINDS = ("PROCEDURE", "FUNCTION", "TRIGGER", "EVENT", "VIEW")
 
 
 def read_head(cur: Cursor, session: Session) -> Head | None:
+    """The head up to the object kind; None when it is no routine, trigger, event or view
+    statement (or one these modules leave to the table reader)."""
     verb = cur.next().value
     h = Head(verb, "")
     if verb == "CREATE" and cur.accept_kw("OR", "REPLACE"):
@@ -351,6 +355,7 @@ def read_head(cur: Cursor, session: Session) -> Head | None:
 
 
 def accept_if_not_exists(cur: Cursor, h: Head) -> bool:
+    """Accept ``IF NOT EXISTS``, which ``OR REPLACE`` excludes."""
     if cur.accept_kw("IF", "NOT", "EXISTS"):
         if h.or_replace:
             raise OfflineError("Incorrect usage of OR REPLACE and IF NOT EXISTS")
@@ -359,10 +364,12 @@ def accept_if_not_exists(cur: Cursor, h: Head) -> bool:
 
 
 def accept_if_exists(cur: Cursor) -> bool:
+    """Accept ``IF EXISTS``."""
     return cur.accept_kw("IF", "EXISTS")
 
 
 def end_statement(cur: Cursor) -> None:
+    """The statement must end here (trailing ``;`` aside)."""
     while cur.accept_op(";"):
         pass
     if not cur.done():
@@ -370,10 +377,12 @@ def end_statement(cur: Cursor) -> None:
 
 
 def session_fields(session: Session) -> dict:
+    """The session settings recorded with a stored object."""
     return dict(sql_mode=session.sql_mode, charset_client=session.charset_client,
                 collation_connection=session.collation_connection,
                 database_collation=session.db_collation)
 
 
 def definer_of(head: Head) -> str | None:
+    """The DEFINER recorded: the account, or None for the loader or none given."""
     return head.definer if isinstance(head.definer, str) else None

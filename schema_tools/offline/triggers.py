@@ -31,6 +31,7 @@ def _renumber(state: State, group: list[Trigger]) -> None:
 
 
 def create_trigger(cur: Cursor, head: Head, session: Session, state: State, modes: Modes) -> None:
+    """CREATE [OR REPLACE] TRIGGER, placed in its group's ACTION_ORDER."""
     if_not_exists = accept_if_not_exists(cur, head)
     name = cur.object_name("trigger")
     t = cur.next()
@@ -82,6 +83,7 @@ def create_trigger(cur: Cursor, head: Head, session: Session, state: State, mode
 
 
 def drop_trigger(cur: Cursor, head: Head, session: Session, state: State, modes: Modes) -> None:
+    """DROP TRIGGER; the rest of its group is renumbered."""
     if_exists = accept_if_exists(cur)
     name = cur.object_name("trigger")
     end_statement(cur)

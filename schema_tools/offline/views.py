@@ -436,6 +436,7 @@ def _order_items(p: _ViewParser, items: list[tuple[str, str]], *, allow_desc: bo
 
 
 def create_view(cur: Cursor, head: Head, session: Session, state: State, modes: Modes) -> None:
+    """CREATE [OR REPLACE] VIEW and ALTER VIEW."""
     if head.dumped is not None:
         _dumped_view(cur, head, session, state, modes)
         return
@@ -526,6 +527,7 @@ def _mark_updatable(state: State, name: str, updatable: bool) -> None:
 
 
 def drop_view(cur: Cursor, head: Head, session: Session, state: State, modes: Modes) -> None:
+    """DROP VIEW of one or more views."""
     if_exists = accept_if_exists(cur)
     names = [cur.object_name("view")]
     while cur.accept_op(","):
