@@ -23,10 +23,10 @@ from schema_tools.errors import SqlError
 from schema_tools.flavour import Flavour
 from schema_tools.model.objects import Column, DataType, Schema, Table
 from schema_tools.model.snapshot import Snapshot
-from schema_tools.offline.routines import (
-    apply_routine_ddl, drop_table_triggers, rename_table_triggers, server_preprocess,
-)
+from schema_tools.offline.lexer import server_preprocess
+from schema_tools.offline.routines import apply_routine_ddl
 from schema_tools.offline.state import OfflineError, Session, State, resolve_charset
+from schema_tools.offline.triggers import drop_table_triggers, rename_table_triggers
 from schema_tools.sources.introspect import MULTI_STATEMENTS, introspect
 from schema_tools.servers.local import LOADER_ACCOUNT, LOADER_USER
 from schema_tools.dialect.sqlscript import client_strip, split_sql
@@ -1205,17 +1205,17 @@ def test_dls_routines_equal_live(server, corpus, release):
 
 
 def _body_both_ways(text: str):
-    from schema_tools.offline import routines as R
+    from schema_tools.offline import lexer, routines, statements
 
     session = Session(Flavour("mariadb", (10, 11, 0)))
     out = []
     for fast in (True, False):
-        cur = R._Cursor(text, modes=R._Modes(""))
+        cur = lexer.Cursor(text, modes=lexer.Modes(""))
         try:
-            head = R._head(cur, session)
+            head = statements.read_head(cur, session)
             if head is None or head.kind not in ("PROCEDURE", "FUNCTION"):
                 return None
-            R._if_not_exists(cur, head)
+            statements.accept_if_not_exists(cur, head)
             cur.object_name("procedure")
             cur.expect_op("(")
             depth = 1
@@ -1224,11 +1224,11 @@ def _body_both_ways(text: str):
                 depth += (t.kind == "op" and t.text == "(") - (t.kind == "op" and t.text == ")")
             if head.kind == "FUNCTION":
                 cur.expect_kw("RETURNS")
-                R.parse_type(cur, session, R._Modes(""))
-            R._characteristics(cur, allow_deterministic=True)
+                routines.parse_type(cur, session, lexer.Modes(""))
+            routines._characteristics(cur, allow_deterministic=True)
             if not fast:
                 _ = cur.toks  # every token read: the token walk
-            out.append(R._take_body(cur, "body", with_tokens=not fast)[0])
+            out.append(statements.take_body(cur, "body", with_tokens=not fast)[0])
         except OfflineError as exc:
             out.append(("error", str(exc)))
     return out

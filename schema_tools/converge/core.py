@@ -35,6 +35,7 @@ from dataclasses import dataclass, field
 from typing import Any
 from collections.abc import Callable, Mapping, Sequence
 
+from ..dialect.types import INTEGER_NAMES
 from ..diff.compare import UNSTATED_ATTRS
 from ..diff.matrix import definition_sql
 from ..errors import InputError
@@ -154,13 +155,10 @@ def merge_types(types: Sequence[DataType]) -> DataType | None:
 
 def _holds_value(a: DataType, b: DataType) -> bool:
     """:func:`holds`, integer display widths aside."""
-    if a.name in _INTS and b.name in _INTS:
+    if a.name in INTEGER_NAMES and b.name in INTEGER_NAMES:
         wide = widen(a, b)
         return (wide.name, wide.unsigned) == (a.name, a.unsigned)
     return holds(a, b)
-
-
-_INTS = frozenset({"tinyint", "smallint", "mediumint", "int", "bigint"})
 
 
 def _widest_charset(objs: Sequence[Any]) -> tuple[str | None, str | None] | None:
@@ -579,7 +577,7 @@ def _harmonized(tables: dict[str, Table]) -> dict[str, Table]:
     types: dict[tuple[str, str], DataType] = {}
     for members in groups.values():
         cols = [next(c for c in tables[t].columns if c.name.lower() == n) for t, n in members]
-        if not all(c.type.name in ("tinyint", "smallint", "mediumint", "int", "bigint") for c in cols):
+        if not all(c.type.name in INTEGER_NAMES for c in cols):
             continue
         wide = cols[0].type
         for c in cols[1:]:

@@ -14,14 +14,10 @@ import re
 
 from ..flavour import AFTER_ROW_FORMAT, ENGINES_WRITING_PAGE_CHECKSUM
 from ..model.order import ordered_checks, ordered_indexes
+from .types import quote_ident
 from ..model.objects import (
     Check, Column, Event, ForeignKey, Index, Routine, Schema, Table, Trigger, View, quote_string,
 )
-
-
-def quote_ident(name: str) -> str:
-    """Backtick-quote an identifier; names from a schema are treated as hostile."""
-    return "`" + name.replace("`", "``") + "`"
 
 
 def _word_or_quoted(name: str) -> str:

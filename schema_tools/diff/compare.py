@@ -22,7 +22,8 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from ..model.objects import Check, Column, ForeignKey, Index, Row, Schema, Table, TableData
+from ..dialect.types import INTEGER_NAMES
+from ..model.objects import Column, Index, Row, Schema, Table, TableData
 from ..model.order import check_order, index_order
 from .changes import Add, Alter, Change, DatabaseDefaults, Drop, Rename, object_name
 
@@ -146,10 +147,6 @@ def _field_names(cls: type) -> tuple[str, ...]:
     return names
 
 
-_TYPE_PARTS = {"length": "length", "scale": "scale", "values": "values", "unsigned": "unsigned",
-               "zerofill": "zerofill"}
-
-
 def changed_attrs(old: Any, new: Any, ignore: frozenset[str] = frozenset(),
                   skip: Iterable[str] = ("name",)) -> tuple[str, ...]:
     """Names of the attributes that differ, with a column type broken down into its parts."""
@@ -173,12 +170,10 @@ def changed_attrs(old: Any, new: Any, ignore: frozenset[str] = frozenset(),
             ta, tb = va, vb
             parts = [p for p in ("name", "length", "scale", "values", "unsigned", "zerofill")
                      if getattr(ta, p) != getattr(tb, p)]
-            if "display-width" in ignore and parts == ["length"] and ta.name in (
-                    "tinyint", "smallint", "mediumint", "int", "bigint"):
+            if "display-width" in ignore and parts == ["length"] and ta.name in INTEGER_NAMES:
                 continue
             out.append("type")
-            out += [_TYPE_PARTS.get(p, "type_name") for p in parts
-                    if p != "name"] + (["type_name"] if "name" in parts else [])
+            out += [p for p in parts if p != "name"] + (["type_name"] if "name" in parts else [])
         else:
             out.append(key)
     return tuple(sorted(set(out)))
@@ -220,21 +215,21 @@ def _match(old: Sequence[Any], new: Sequence[Any], key: Callable[[Any], str] = o
     return pairs, case_renames, rest_old, rest_new
 
 
-# model classes whose repr is the one @dataclass writes, ``name`` first, and that build no
-# attribute from another (no __post_init__): the repr of a copy without the name is
-# their repr with the name cut out
-_PLAIN_REPR = frozenset({Column, Index, ForeignKey, Check, Table})
+def _typed(value: Any) -> Any:
+    """``value`` with the type of every scalar in it beside the scalar: ``1`` and ``True``
+    (equal in Python) differ here, as they do in a printed definition."""
+    if isinstance(value, (tuple, list)):
+        return type(value), tuple(_typed(v) for v in value)
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return type(value), tuple(_typed(getattr(value, n)) for n in _field_names(type(value)))
+    return type(value), value
 
 
-def _definition(o: Any) -> str:
-    """The printed definition of an object without its name: ``repr(replace(o, name=""))``."""
+def _definition(o: Any) -> tuple[Any, ...]:
+    """Everything but the name, every value typed (:func:`_typed`): objects with equal
+    definitions are the same object under two names."""
     cls = type(o)
-    if cls in _PLAIN_REPR:
-        text = repr(o)
-        head = f"{cls.__qualname__}(name={o.name!r}"
-        if text.startswith(head):
-            return f"{cls.__qualname__}(name=''{text[len(head):]}"
-    return repr(dataclasses.replace(o, name=""))
+    return cls, tuple(_typed(getattr(o, n)) for n in _field_names(cls) if n != "name")
 
 
 _SIGNATURE_GETTERS: dict[type, Callable[[Any], Any]] = {}
@@ -272,7 +267,7 @@ def _pairs_by(only_old: list[Any], only_new: list[Any],
 def _pairs_by_definition(only_old: list[Any], only_new: list[Any]) -> list[tuple[Any, Any]]:
     """:func:`_pairs_by` with :func:`_definition` as the signature, computed on the cheap
     :func:`_signature` first.  Equal values of different types (``1`` and ``True``) compare
-    equal but print differently, so the printed definition still decides among the
+    equal but are different definitions, so the typed definition still decides among the
     objects that share a signature; it is computed only for those."""
     old_sigs: dict[Any, list[Any]] = {}
     for o in only_old:

@@ -54,6 +54,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from ..dialect.types import INTEGER_NAMES
 from ..errors import InputError
 from ..model.objects import DataType, Index, Schema, Table
 from .changes import Add, Alter, Drop, Rename
@@ -69,7 +70,6 @@ CLASSES = ("core", "shared", "conflict", "site-specific")
 _TABLE_PARTS = ("columns", "primary_key", "indexes", "foreign_keys", "checks")
 _SUB_KINDS = ("column", "index", "foreign_key", "check")
 _CASE_INSENSITIVE = frozenset({"column", "index", "foreign_key", "check", "routine", "event"})
-_INT_TYPES = frozenset({"tinyint", "smallint", "mediumint", "int", "bigint"})
 _KIND_FOR_IGNORE = {"view": "views", "routine": "routines", "trigger": "triggers",
                     "event": "events"}
 
@@ -211,7 +211,7 @@ def _norm_value(value: Any, ignore: frozenset[str], display_width: bool) -> Any:
     if value is None or isinstance(value, (str, int, float)):
         return value
     if isinstance(value, DataType):
-        if display_width and value.name in _INT_TYPES:
+        if display_width and value.name in INTEGER_NAMES:
             value = dataclasses.replace(value, length=None)
         return value.sql()
     if dataclasses.is_dataclass(value):

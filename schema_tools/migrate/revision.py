@@ -29,6 +29,7 @@ from typing import TYPE_CHECKING, Any, cast
 
 import pymysql
 
+from ..dialect.types import DISPLAY_WIDTH, INTEGER_NAMES, TEXT_TYPES
 from ..diff.changes import Add, Alter, Change, Drop, Rename
 from ..errors import InputError
 from ..model.objects import Column, DataType, Schema
@@ -301,32 +302,25 @@ def read_versions(conn: pymysql.connections.Connection) -> list[str] | None:
 # additive policy
 
 
-_INT_ORDER = ["tinyint", "smallint", "mediumint", "int", "bigint"]
-_TEXT_ORDER = ["tinytext", "text", "mediumtext", "longtext"]
-_INT_WIDTH = {("tinyint", False): 4, ("tinyint", True): 3, ("smallint", False): 6,
-              ("smallint", True): 5, ("mediumint", False): 9, ("mediumint", True): 8,
-              ("int", False): 11, ("int", True): 10, ("bigint", False): 20, ("bigint", True): 20}
-
-
 def widen(a: DataType, b: DataType) -> DataType:
     """A type that holds every value of both ``a`` and ``b`` (for the additive policy).
     Types of different families cannot be widened: ``a`` is kept."""
     if a == b:
         return a
-    if a.name in _INT_ORDER and b.name in _INT_ORDER:
-        rank = max(_INT_ORDER.index(a.name), _INT_ORDER.index(b.name))
+    if a.name in INTEGER_NAMES and b.name in INTEGER_NAMES:
+        rank = max(INTEGER_NAMES.index(a.name), INTEGER_NAMES.index(b.name))
         if a.unsigned != b.unsigned:
-            rank = min(rank + 1, len(_INT_ORDER) - 1)
+            rank = min(rank + 1, len(INTEGER_NAMES) - 1)
             unsigned = False
         else:
             unsigned = a.unsigned
-        name = _INT_ORDER[rank]
-        return DataType(name, _INT_WIDTH[(name, unsigned)], unsigned=unsigned)
+        name = INTEGER_NAMES[rank]
+        return DataType(name, DISPLAY_WIDTH[name][unsigned], unsigned=unsigned)
     if a.name in ("varchar", "char") and b.name in ("varchar", "char"):
         name = "varchar" if "varchar" in (a.name, b.name) else "char"
         return DataType(name, max(a.length or 1, b.length or 1))
-    if a.name in _TEXT_ORDER and b.name in _TEXT_ORDER:
-        return DataType(_TEXT_ORDER[max(_TEXT_ORDER.index(a.name), _TEXT_ORDER.index(b.name))])
+    if a.name in TEXT_TYPES and b.name in TEXT_TYPES:
+        return DataType(TEXT_TYPES[max(TEXT_TYPES.index(a.name), TEXT_TYPES.index(b.name))])
     if a.name == b.name and a.name in ("enum", "set"):
         return DataType(a.name, values=a.values + tuple(v for v in b.values if v not in a.values))
     if a.name == b.name == "decimal":
@@ -569,7 +563,7 @@ def _harmonize_fk_types(  # noqa: C901 - a fixed point over the foreign-key grap
     wanted: dict[tuple[str, str], dict[str, Any]] = {}  # column -> attributes to override
     for members in groups.values():
         group = [final[m] for m in members]
-        if all(col.type.name in _INT_ORDER for col in group):
+        if all(col.type.name in INTEGER_NAMES for col in group):
             wide = group[0].type
             for col in group[1:]:
                 wide = widen(wide, col.type)

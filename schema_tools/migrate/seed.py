@@ -17,14 +17,14 @@ from typing import cast
 
 import pymysql
 
+from ..dialect.types import BLOB_TYPES, INTEGER_NAMES, TEXT_TYPES
 from ..model.objects import Column, Schema, Table
 from ..dialect.ddl import quote_ident, table_order
 
 
 _SPATIAL = frozenset({"geometry", "point", "linestring", "polygon", "multipoint", "multilinestring",
                       "multipolygon", "geometrycollection"})
-_STRINGS = frozenset({"char", "varchar", "binary", "varbinary", "tinytext", "text", "mediumtext",
-                      "longtext", "tinyblob", "blob", "mediumblob", "longblob"})
+_STRINGS = frozenset({"char", "varchar", "binary", "varbinary", *TEXT_TYPES, *BLOB_TYPES})
 
 
 def value_for(col: Column, i: int, prefer: Column | None = None, wide: bool = False) -> str | None:
@@ -37,7 +37,7 @@ def value_for(col: Column, i: int, prefer: Column | None = None, wide: bool = Fa
     if col.generated is not None:
         return None
     name = t.name
-    if name in ("tinyint", "smallint", "mediumint", "int", "bigint", "integer"):
+    if name in INTEGER_NAMES or name == "integer":
         if t.length == 1 and name == "tinyint":
             return str(i % 2)
         return str(i)

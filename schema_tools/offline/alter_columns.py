@@ -24,7 +24,10 @@ from .ddl_parse import parse_expression
 from .exprs import DEFAULT_P, ExprContext, print_expression
 from .keys import KeyApplier
 from .state import OfflineError, charset_maxlen, default_collation, resolve_charset
-from .types import BLOB_TYPES, TEXT_LIMITS, TEXT_TYPES, InvalidDefault, ResolvedType, type_kind
+from ..dialect.types import (
+    BLOB_TYPES, LOB_MAX_BYTES, TEXT_LIMITS, TEXT_TYPES, VARCHAR_MAX_BYTES, quote_ident, type_kind,
+)
+from .types import InvalidDefault, ResolvedType
 from .work import Work, ident
 
 
@@ -49,13 +52,13 @@ class ColumnAlterApplier(KeyApplier):
             dtype = c.type
             if dtype.name in TEXT_TYPES:
                 idx = TEXT_TYPES.index(dtype.name)
-                limits = TEXT_LIMITS + (2 ** 32 - 1,)
+                limits = (*TEXT_LIMITS, LOB_MAX_BYTES)
                 chars = limits[idx] // old_mb
                 need = chars * new_mb
                 new_idx = next((i for i, lim in enumerate(limits) if need <= lim), 3)
                 dtype = DataType(TEXT_TYPES[max(idx, new_idx)])
             elif dtype.name == "varchar":
-                limit = 65532 // new_mb
+                limit = VARCHAR_MAX_BYTES // new_mb
                 if (dtype.length or 0) > limit:
                     raise OfflineError(f"Column length too big for column '{c.name}' "
                                        f"(max = {limit}); use BLOB or TEXT instead")
@@ -366,7 +369,7 @@ def _rename_idents(text: str, renamed: dict[str, str]) -> str:
         new = renamed.get(name.lower())
         if new is None:
             return m.group(0)
-        return "`" + new.replace("`", "``") + "`"
+        return quote_ident(new)
 
     # only backquoted identifiers outside string literals
     out = []

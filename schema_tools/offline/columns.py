@@ -16,10 +16,8 @@ from ..model.objects import Column, DataType, Table
 from . import ddl_objects as P
 from .exprs import DEFAULT_P, ExprContext, print_expression
 from .state import OfflineError, Session, State, charset_alias, charset_of
-from .types import (
-    BLOB_TYPES, TEXT_TYPES, InvalidDefault, ResolvedType, constant_of, literal_default,
-    resolve_type, type_kind,
-)
+from ..dialect.types import BLOB_TYPES, TEXT_TYPES, type_kind
+from .types import InvalidDefault, ResolvedType, constant_of, literal_default, resolve_type
 from .work import Work, ident
 
 COLUMN_COMMENT_MAX = 1024

@@ -26,10 +26,10 @@ takes it as it is, and only when everything says it is that text:
   introspection drops it (:func:`~schema_tools.dialect.ddl.strip_database_qualifier`);
 * a view WITH CHECK OPTION does not read a view the server made not updatable when it
   created it (mariadb-dump's stand-ins, and views created over one: the dump cannot be
-  loaded then, ERROR 1368; :mod:`.routines` keeps that in ``State.not_updatable``).
+  loaded then, ERROR 1368; :mod:`.views` keeps that in ``State.not_updatable``).
 
 Anything else is refused with :class:`OfflineError`, never guessed: a view written by
-hand goes through :mod:`.routines`' reader of the SELECT subset it reproduces.
+hand goes through :mod:`.views`' reader of the SELECT subset it reproduces.
 """
 
 from __future__ import annotations
@@ -38,6 +38,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from ..dialect.types import quote_ident
 from .state import OfflineError, Session, State
 
 __all__ = ["DumpOrigin", "DumpedView", "read_dump_header", "match_dump_form", "dumped_definition"]
@@ -131,7 +132,7 @@ class _NotPrinted(Exception):
 def dumped_definition(view: DumpedView, toks: Sequence, session: Session,
                       state: State) -> tuple[str, set[str]]:
     """The definition the server records for ``view`` (its SELECT, tokenized as ``toks``
-    by :func:`~.routines.tokenize`) and the tables and views it reads; or
+    by :func:`~.lexer.tokenize`) and the tables and views it reads; or
     :class:`OfflineError` when it cannot be taken as the server's text."""
     name = view.name
     origin = session.dump
@@ -341,7 +342,7 @@ def _check_references(name: str, toks: Sequence, database: str | None, state: St
 
 
 def _own_database(name: str, parts: list[str], database: str | None) -> None:
-    shown = ".".join("`" + p.replace("`", "``") + "`" for p in parts)
+    shown = ".".join(quote_ident(p) for p in parts)
     if database is None:
         raise OfflineError(f"view {name}: its definition names a database ({shown}) and the "
                            f"dump does not say which database it is of (no 'Database:' in its "

@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 
 from sqlglot import exp
 
+from ..dialect.types import quote_ident
 from .state import OfflineError
 
 # precedence levels of MariaDB's item.h (enum precedence)
@@ -185,7 +186,7 @@ class _Printer:
         if real is None:
             raise OfflineError(f"Unknown column '{name}' in '{self.ctx.clause}'")
         self.ctx.used_columns.add(real)
-        return "`" + real.replace("`", "``") + "`", DEFAULT_P
+        return quote_ident(real), DEFAULT_P
 
     def p_Identifier(self, e: exp.Identifier) -> tuple[str, int]:
         return self.p_Column(exp.Column(this=e))

@@ -32,7 +32,7 @@ from .columns import (
 from .ddl_parse import parse_expression
 from .exprs import ExprContext, print_expression
 from .state import OfflineError, charset_maxlen
-from .types import BLOB_TYPES, TEXT_TYPES, type_kind
+from ..dialect.types import BLOB_TYPES, INTEGER_BYTES, TEXT_TYPES, type_kind
 from .work import Work, WorkKey, ident, work_of
 
 MAX_KEY_LENGTH = {"InnoDB": 3072, "MyISAM": 1000, "Aria": 2300, "MEMORY": 3072}
@@ -589,6 +589,5 @@ def _key_part_bytes(col: Column, length: int | None, mb: int) -> int:
         return (t.length or 0) * (mb if kind == "string" else 1)
     if kind == "enum" or kind == "set":
         return 8
-    return {"tinyint": 1, "smallint": 2, "mediumint": 3, "int": 4, "bigint": 8,
-            "float": 4, "double": 8, "date": 3, "time": 6, "datetime": 8, "timestamp": 7,
-            "year": 1, "bit": 8, "decimal": 32}.get(t.name, 16)
+    return {**INTEGER_BYTES, "float": 4, "double": 8, "date": 3, "time": 6, "datetime": 8,
+            "timestamp": 7, "year": 1, "bit": 8, "decimal": 32}.get(t.name, 16)

@@ -14,7 +14,7 @@ from typing import Any
 from ..flavour import ENGINES_WRITING_PAGE_CHECKSUM
 from .columns import P_SPATIAL_OR_PLUGIN
 from .state import OfflineError, charset_alias, collation_alias
-from .types import BLOB_TYPES, TEXT_TYPES
+from ..dialect.types import BLOB_TYPES, TEXT_TYPES
 from .work import Work
 
 ENGINES = {  # lower-case name or alias -> the server's spelling

@@ -246,7 +246,7 @@ class _Applier(AlterApplier):
                 if other.name != name and any(fk.ref_table == name for fk in other.foreign_keys):
                     raise OfflineError("Cannot delete or update a parent row: a foreign key "
                                        "constraint fails")
-        from .routines import drop_table_triggers
+        from .triggers import drop_table_triggers
 
         self.state.tables.pop(name, None)
         self.state.implicit_indexes.pop(name, None)

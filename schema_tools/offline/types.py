@@ -5,6 +5,14 @@
 aliases, default display widths, length limits and error messages.  ``literal_default``
 converts a constant DEFAULT into the text information_schema reports for it.
 
+The type tables (names, aliases, widths, limits) are :mod:`schema_tools.dialect.types`.
+:func:`~.routines.parse_type` reads the same types in a routine's parameters and RETURNS
+with those tables, but is a parser of its own: it reads the routine's tokens (not a
+:class:`~.ddl_parse.TypeSpec`), returns the text ``information_schema.PARAMETERS`` shows
+(``int(11)``, ``varchar(10) CHARSET x COLLATE y``) rather than a :class:`DataType`, takes
+its character set defaults from the database (not a table), and raises the server's
+messages for stored programs, which name no column.
+
 The rules were read off a MariaDB 10.11 server; they are checked against one by
 tests/test_offline_tables.py.  Values the module cannot convert exactly raise
 :class:`OfflineError` saying so.
@@ -20,45 +28,18 @@ from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
 from sqlglot import exp
 
+from ..dialect.types import (
+    BIT_MAX_LENGTH, BLOB_TYPES, CHAR_MAX_LENGTH, CHAR_TYPES, DECIMAL_MAX_PRECISION,
+    DECIMAL_MAX_SCALE, DECIMAL_TYPES, DISPLAY_WIDTH, FLOAT_MAX_PRECISION, FLOAT_MAX_SCALE,
+    FLOAT_SINGLE_MAX_PRECISION, FLOAT_TYPES, INTEGER_TYPES, MAX_DISPLAY_WIDTH, MAX_FSP,
+    PLUGIN_TYPES, SET_MAX_MEMBERS, SPATIAL_TYPES, TEMPORAL_TYPES, TEXT_TYPES,
+    VARCHAR_MAX_BYTES, format_real, integer_range, sized_lob, type_kind,
+)
 from ..model.objects import DataType, quote_string
 from .ddl_objects import TypeSpec
 from .state import (
     OfflineError, charset_alias, charset_maxlen, charset_of, collation_alias, default_collation,
 )
-
-# ---------------------------------------------------------------------------------------
-# Type tables
-
-INTEGER_TYPES = {
-    # written name: (type, default display width signed, unsigned)
-    "tinyint": "tinyint", "int1": "tinyint", "bool": "tinyint", "boolean": "tinyint",
-    "smallint": "smallint", "int2": "smallint",
-    "mediumint": "mediumint", "int3": "mediumint", "middleint": "mediumint",
-    "int": "int", "integer": "int", "int4": "int",
-    "bigint": "bigint", "int8": "bigint",
-}
-DISPLAY_WIDTH = {  # MariaDB's default display widths: (signed, unsigned)
-    "tinyint": (4, 3), "smallint": (6, 5), "mediumint": (9, 8), "int": (11, 10),
-    "bigint": (20, 20),
-}
-INTEGER_RANGE = {
-    "tinyint": 8, "smallint": 16, "mediumint": 24, "int": 32, "bigint": 64,
-}
-DECIMAL_TYPES = {"decimal", "dec", "numeric", "fixed"}
-FLOAT_TYPES = {"float": "float", "float4": "float", "double": "double", "float8": "double",
-               "real": "double", "double precision": "double"}
-TEMPORAL_FSP = {"time", "datetime", "timestamp"}
-TEXT_TYPES = ("tinytext", "text", "mediumtext", "longtext")
-BLOB_TYPES = ("tinyblob", "blob", "mediumblob", "longblob")
-TEXT_LIMITS = (255, 65535, 16777215)  # byte limits of tiny/normal/medium
-SPATIAL_TYPES = {"geometry", "point", "linestring", "polygon", "multipoint",
-                 "multilinestring", "multipolygon", "geometrycollection"}
-PLUGIN_TYPES = {"uuid", "inet4", "inet6"}
-CHAR_TYPES = {"char", "character", "varchar", "varchar2", "nchar", "nvarchar", "national char",
-              "national varchar", "long varchar", "tinytext", "text", "mediumtext", "longtext",
-              "long", "enum", "set", "json"}
-VARCHAR_MAX_BYTES = 65532
-
 
 @dataclass
 class ResolvedType:
@@ -71,28 +52,6 @@ class ResolvedType:
     @property
     def kind(self) -> str:
         return type_kind(self.type.name)
-
-
-def type_kind(name: str) -> str:
-    if name in DISPLAY_WIDTH:
-        return "int"
-    if name == "decimal":
-        return "decimal"
-    if name in ("float", "double"):
-        return "float"
-    if name == "bit":
-        return "bit"
-    if name in ("date", "time", "datetime", "timestamp", "year"):
-        return name
-    if name in ("char", "varchar", "tinytext", "text", "mediumtext", "longtext"):
-        return "string"
-    if name in ("binary", "varbinary") or name in BLOB_TYPES:
-        return "binary"
-    if name in ("enum", "set"):
-        return name
-    if name in SPATIAL_TYPES:
-        return "spatial"
-    return "other"
 
 
 def _int_arg(text: str, col: str, maximum: int, code_msg: str) -> int:
@@ -171,10 +130,9 @@ def resolve_type(  # noqa: C901 - the server's type table, one branch per type
         if spec.unsigned or spec.zerofill or spec.signed:
             raise OfflineError(f"syntax error: UNSIGNED/ZEROFILL on column '{col}' of type {name}")
 
-    if spec.compressed and name not in ("tinytext", "text", "mediumtext", "longtext", "varchar",
-                                        "varbinary", "tinyblob", "blob", "mediumblob", "longblob",
-                                        "long", "long varchar", "long varbinary", "json",
-                                        "varchar2", "nvarchar", "national varchar"):
+    if spec.compressed and name not in (*TEXT_TYPES, *BLOB_TYPES, "varchar", "varbinary", "long",
+                                        "long varchar", "long varbinary", "json", "varchar2",
+                                        "nvarchar", "national varchar"):
         raise OfflineError(f"Incorrect column specifier for column '{col}'")
 
     if spec.serial:
@@ -190,8 +148,8 @@ def resolve_type(  # noqa: C901 - the server's type table, one branch per type
         if args is not None and len(args) != 1:
             raise OfflineError(f"syntax error: {name}({','.join(args)})")
         width = int(args[0]) if args else 0
-        if width > 255:
-            raise OfflineError(f"Display width out of range for '{col}' (max = 255)")
+        if width > MAX_DISPLAY_WIDTH:
+            raise OfflineError(f"Display width out of range for '{col}' (max = {MAX_DISPLAY_WIDTH})")
         if width == 0:
             width = DISPLAY_WIDTH[base][1 if unsigned else 0]
         return ResolvedType(DataType(base, width, unsigned=unsigned, zerofill=zerofill))
@@ -204,10 +162,11 @@ def resolve_type(  # noqa: C901 - the server's type table, one branch per type
                 raise OfflineError(f"syntax error: {name}({','.join(args)})")
             precision = int(args[0])
             scale = int(args[1]) if len(args) > 1 else 0
-            if precision > 65:
-                raise OfflineError(f"Too big precision specified for '{col}'. Maximum is 65")
-            if scale > 38:
-                raise OfflineError(f"Too big scale specified for '{col}'. Maximum is 38")
+            if precision > DECIMAL_MAX_PRECISION:
+                raise OfflineError(f"Too big precision specified for '{col}'. "
+                                   f"Maximum is {DECIMAL_MAX_PRECISION}")
+            if scale > DECIMAL_MAX_SCALE:
+                raise OfflineError(f"Too big scale specified for '{col}'. Maximum is {DECIMAL_MAX_SCALE}")
             if precision == 0:
                 precision = 10
             if precision < scale:
@@ -227,17 +186,17 @@ def resolve_type(  # noqa: C901 - the server's type table, one branch per type
             if name != "float":
                 raise OfflineError(f"syntax error: {name}({args[0]})")
             p = int(args[0])
-            if p > 53:
+            if p > FLOAT_MAX_PRECISION:
                 raise OfflineError(f"Incorrect column specifier for column '{col}'")
-            return ResolvedType(DataType("float" if p <= 24 else "double", unsigned=unsigned,
+            return ResolvedType(DataType("float" if p <= FLOAT_SINGLE_MAX_PRECISION else "double", unsigned=unsigned,
                                          zerofill=zerofill))
         if len(args) != 2:
             raise OfflineError(f"syntax error: {name}({','.join(args)})")
         m, d = int(args[0]), int(args[1])
-        if m > 255:
-            raise OfflineError(f"Display width out of range for '{col}' (max = 255)")
-        if d > 30:
-            raise OfflineError(f"Too big scale specified for '{col}'. Maximum is 30")
+        if m > MAX_DISPLAY_WIDTH:
+            raise OfflineError(f"Display width out of range for '{col}' (max = {MAX_DISPLAY_WIDTH})")
+        if d > FLOAT_MAX_SCALE:
+            raise OfflineError(f"Too big scale specified for '{col}'. Maximum is {FLOAT_MAX_SCALE}")
         if m < d:
             raise OfflineError(f"For float(M,D), double(M,D) or decimal(M,D), M must be >= D "
                                f"(column '{col}')")
@@ -251,11 +210,11 @@ def resolve_type(  # noqa: C901 - the server's type table, one branch per type
         n = int(args[0]) if args else 1
         if args is not None and len(args) != 1:
             raise OfflineError("syntax error: bit(M,D)")
-        if n > 64:
-            raise OfflineError(f"Display width out of range for '{col}' (max = 64)")
+        if n > BIT_MAX_LENGTH:
+            raise OfflineError(f"Display width out of range for '{col}' (max = {BIT_MAX_LENGTH})")
         return ResolvedType(DataType("bit", n or 1))
 
-    if name in ("date", "time", "datetime", "timestamp", "year"):
+    if name in TEMPORAL_TYPES:
         no_charset()
         no_sign()
         if name == "date":
@@ -272,8 +231,8 @@ def resolve_type(  # noqa: C901 - the server's type table, one branch per type
         if args is not None and len(args) != 1:
             raise OfflineError(f"syntax error: {name}(M,D)")
         fsp = int(args[0]) if args else 0
-        if fsp > 6:
-            raise OfflineError(f"Too big precision specified for '{col}'. Maximum is 6")
+        if fsp > MAX_FSP:
+            raise OfflineError(f"Too big precision specified for '{col}'. Maximum is {MAX_FSP}")
         return ResolvedType(DataType(name, fsp or None))
 
     if name in SPATIAL_TYPES or name in PLUGIN_TYPES:
@@ -312,8 +271,8 @@ def resolve_type(  # noqa: C901 - the server's type table, one branch per type
             if name not in ("char", "character"):
                 raise OfflineError("syntax error: BYTE")
             n = int(args[0]) if args else 1
-            if n > 255:
-                raise OfflineError(f"Column length too big for column '{col}' (max = 255); "
+            if n > CHAR_MAX_LENGTH:
+                raise OfflineError(f"Column length too big for column '{col}' (max = {CHAR_MAX_LENGTH}); "
                                    f"use BLOB or TEXT instead")
             return ResolvedType(DataType("binary", n))
         cs, coll = resolve_charset_pair(spec, table_charset, table_collation, col)
@@ -322,7 +281,7 @@ def resolve_type(  # noqa: C901 - the server's type table, one branch per type
             if args is not None:
                 raise OfflineError("syntax error")
             values = spec.values
-            if name == "set" and len(values) > 64:
+            if name == "set" and len(values) > SET_MAX_MEMBERS:
                 raise OfflineError(f"Too many strings for column {col} and SET")
             return ResolvedType(DataType(name, values=values), cs, coll)
         maxlen = 1 if binary else charset_maxlen(cs)
@@ -330,8 +289,8 @@ def resolve_type(  # noqa: C901 - the server's type table, one branch per type
             if args is not None and len(args) != 1:
                 raise OfflineError("syntax error")
             n = int(args[0]) if args else 1
-            if n > 255:
-                raise OfflineError(f"Column length too big for column '{col}' (max = 255); "
+            if n > CHAR_MAX_LENGTH:
+                raise OfflineError(f"Column length too big for column '{col}' (max = {CHAR_MAX_LENGTH}); "
                                    f"use BLOB or TEXT instead")
             if binary:
                 return ResolvedType(DataType("binary", n))
@@ -353,7 +312,7 @@ def resolve_type(  # noqa: C901 - the server's type table, one branch per type
         elif name == "text" and args:
             if len(args) != 1:
                 raise OfflineError("syntax error")
-            base = _sized_lob(int(args[0]) * maxlen, TEXT_TYPES)
+            base = sized_lob(int(args[0]) * maxlen, TEXT_TYPES)
         else:
             if args is not None:
                 raise OfflineError(f"syntax error: {name}(N)")
@@ -365,20 +324,11 @@ def resolve_type(  # noqa: C901 - the server's type table, one branch per type
     raise OfflineError(f"data type {name} is not supported offline")
 
 
-def _sized_lob(nbytes: int, names: tuple[str, ...]) -> str:
-    if nbytes == 0:
-        return names[1]
-    for limit, name in zip(TEXT_LIMITS, names, strict=False):
-        if nbytes <= limit:
-            return name
-    return names[3]
-
-
 def _binary_type(name: str, args: tuple[str, ...] | None, col: str) -> DataType:
     if name == "binary":
         n = int(args[0]) if args else 1
-        if n > 255:
-            raise OfflineError(f"Column length too big for column '{col}' (max = 255); "
+        if n > CHAR_MAX_LENGTH:
+            raise OfflineError(f"Column length too big for column '{col}' (max = {CHAR_MAX_LENGTH}); "
                                f"use BLOB or TEXT instead")
         return DataType("binary", n)
     if name == "varbinary":
@@ -392,7 +342,7 @@ def _binary_type(name: str, args: tuple[str, ...] | None, col: str) -> DataType:
     if name == "long varbinary":
         return DataType("mediumblob")
     if name == "blob" and args:
-        return DataType(_sized_lob(int(args[0]), BLOB_TYPES))
+        return DataType(sized_lob(int(args[0]), BLOB_TYPES))
     if args is not None:
         raise OfflineError(f"syntax error: {name}(N)")
     return DataType(name)
@@ -494,58 +444,14 @@ def _round_half_up(value: Decimal, places: int) -> Decimal:
 
 
 def format_double(x: float, is_float: bool) -> str:
-    """``my_gcvt`` as MariaDB's Field_float/Field_double::val_str uses it."""
-    if x == 0:
-        return "0" if math.copysign(1, x) > 0 or True else "-0"
-    if math.isinf(x) or math.isnan(x):
-        raise OfflineError("cannot print an infinite number")
-    neg = x < 0
-    ax = -x if neg else x
-    if is_float:
-        digits_exp = format(ax, ".5e")  # 6 significant digits
-        mant, exponent = digits_exp.split("e")
-        digits = mant.replace(".", "").rstrip("0") or "0"
-        decpt = int(exponent) + 1
-    else:
-        r = repr(ax)
-        m = re.match(r"^(\d+)(?:\.(\d*))?(?:e([+-]\d+))?$", r)
-        if not m:
-            raise OfflineError(f"cannot print number {r}")
-        ip, fp, ex = m.group(1), m.group(2) or "", int(m.group(3) or 0)
-        alldigits = (ip + fp).lstrip("0")
-        lead_zeros = len(ip + fp) - len((ip + fp).lstrip("0"))
-        decpt = len(ip) + ex - lead_zeros
-        digits = alldigits.rstrip("0") or "0"
-    width = 68 if is_float else 329
-    if neg:
-        width -= 1
-    n = len(digits)
-    if decpt <= 0:
-        flen = n - decpt + 2
-    elif decpt < n:
-        flen = n + 1
-    else:
-        flen = decpt
-    have_space = flen <= width
-    if have_space and decpt >= -14 and (decpt <= 15 or n > decpt):
-        if decpt <= 0:
-            out = "0." + "0" * (-decpt) + digits
-        elif decpt < n:
-            out = digits[:decpt] + "." + digits[decpt:]
-        else:
-            out = digits + "0" * (decpt - n)
-    elif have_space or decpt > width:
-        e = decpt - 1
-        out = digits[0] + ("." + digits[1:] if n > 1 else "") + "e" + ("-" if e < 0 else "") + str(abs(e))
-    else:
-        raise OfflineError("cannot print this floating-point default offline")
-    return ("-" if neg else "") + out
+    """:func:`~schema_tools.dialect.types.format_real`, refusing what it cannot print."""
+    try:
+        return format_real(x, is_float)
+    except ValueError as exc:
+        raise OfflineError(str(exc)) from None
 
 
 def _float_value(lit: Literal, col: str) -> float:
-    if lit.kind in ("int", "decimal", "float", "string"):
-        value = _number_of(lit, col)
-        return float(value)
     return float(_number_of(lit, col))
 
 
@@ -616,11 +522,8 @@ def _literal_default(  # noqa: C901 - one branch per literal kind and type famil
         return "NULL"
     kind = type_kind(dtype.name)
     if kind == "int":
-        if lit.kind == "float" and lit.text.lower().count("e") and False:
-            pass
         value = _round_half_up(_number_of(lit, col), 0)
-        bits = INTEGER_RANGE[dtype.name]
-        lo, hi = (0, 2 ** bits - 1) if dtype.unsigned else (-(2 ** (bits - 1)), 2 ** (bits - 1) - 1)
+        lo, hi = integer_range(dtype.name, dtype.unsigned)
         if not lo <= value <= hi:
             raise invalid
         return str(int(value))
@@ -860,4 +763,4 @@ def _enum_set_value(value: str, dtype: DataType, charset: str | None,
 
 
 __all__ = ["ResolvedType", "resolve_type", "resolve_charset_pair", "literal_default",
-           "constant_of", "Literal", "InvalidDefault", "format_double", "type_kind"]
+           "constant_of", "Literal", "InvalidDefault", "format_double"]

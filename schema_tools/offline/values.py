@@ -6,12 +6,14 @@ comparisons, truth and collation keys an expression over them needs (see :mod:`.
 from __future__ import annotations
 
 import calendar
+import math
 import re
 import struct
 from collections.abc import Callable
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
+from ..dialect.types import BLOB_BYTES, INTEGER_BITS, TEXT_BYTES, format_real
 from ..model.objects import Column
 from .state import OfflineError
 
@@ -150,9 +152,7 @@ def _like(s: str, pat: str, esc: str, coll: str | None) -> bool:
 # ---------------------------------------------------------------------------------------
 # Values: QUOTE() texts to Python values and back
 
-_INT_BITS = {"tinyint": 8, "smallint": 16, "mediumint": 24, "int": 32, "integer": 32, "bigint": 64}
-_TEXT_BYTES = {"tinytext": 255, "text": 65535, "mediumtext": 16777215, "longtext": 4294967295}
-_BLOB_BYTES = {"tinyblob": 255, "blob": 65535, "mediumblob": 16777215, "longblob": 4294967295}
+_INT_BITS = {**INTEGER_BITS, "integer": INTEGER_BITS["int"]}
 _CODECS = {"latin1": "cp1252", "utf8mb4": "utf-8", "utf8mb3": "utf-8", "utf8": "utf-8",
            "ascii": "ascii"}
 
@@ -260,12 +260,12 @@ def to_text(col: Column, v: Any, strict: bool) -> str:  # noqa: C901 - one branc
         if f in (float("inf"), float("-inf")) or f != f:
             raise out_of_range()
         return quote(format_double(f))
-    if name in ("char", "varchar") or name in _TEXT_BYTES:
+    if name in ("char", "varchar") or name in TEXT_BYTES:
         text = _to_str(v, col)
         if name in ("char", "varchar"):
             if len(text) > (t.length or 0):
                 raise OfflineError(f"Data too long for column '{col.name}' at row 1{adjusted}")
-        elif len(text.encode("utf-8")) > _TEXT_BYTES[name]:
+        elif len(text.encode("utf-8")) > TEXT_BYTES[name]:
             raise OfflineError(f"Data too long for column '{col.name}' at row 1{adjusted}")
         if name == "char":
             text = text.rstrip(" ")
@@ -288,9 +288,9 @@ def to_text(col: Column, v: Any, strict: bool) -> str:  # noqa: C901 - one branc
         if len(chosen) != len(wanted):
             raise OfflineError(f"Data truncated for column '{col.name}' at row 1{adjusted}")
         return quote(",".join(chosen))
-    if name in ("binary", "varbinary") or name in _BLOB_BYTES:
+    if name in ("binary", "varbinary") or name in BLOB_BYTES:
         b = v if isinstance(v, bytes) else _as_text(v).encode("utf-8")
-        limit = _BLOB_BYTES.get(name, t.length or 0)
+        limit = BLOB_BYTES.get(name, t.length or 0)
         if len(b) > limit:
             raise OfflineError(f"Data too long for column '{col.name}' at row 1{adjusted}")
         if name == "binary":
@@ -356,44 +356,19 @@ def _float32(f: float, err: Callable[[], OfflineError]) -> float:
         raise err() from None
 
 
-def _digits(d: Decimal) -> tuple[bool, str, int]:
-    """Sign, significant digits and decimal point position (0.DIGITS x 10^decpt)."""
-    sign, digits, exp = d.as_tuple()
-    if not isinstance(exp, int):  # an infinity or a NaN: the server refuses the value
-        raise OfflineError(f"the value {d} is out of the DOUBLE range: not computed offline")
-    text = "".join(map(str, digits)).rstrip("0")
-    return bool(sign), text or "0", len(digits) + exp
-
-
-def _format_digits(neg: bool, digits: str, decpt: int) -> str:
-    if digits == "0":
-        return "0"
-    if decpt > 15:
-        mant = digits[0] + ("." + digits[1:] if len(digits) > 1 else "")
-        out = f"{mant}e{decpt - 1}"
-    elif decpt < -14:
-        raise OfflineError("printing a number this small is not computed offline")
-    elif decpt <= 0:
-        out = "0." + "0" * (-decpt) + digits
-    elif decpt >= len(digits):
-        out = digits + "0" * (decpt - len(digits))
-    else:
-        out = digits[:decpt] + "." + digits[decpt:]
-    return ("-" if neg else "") + out
-
-
 def format_double(f: float) -> str:
-    """A DOUBLE as the server prints it: the shortest digits that read back the same."""
-    if f == 0:
-        return "0"
-    return _format_digits(*_digits(Decimal(repr(f))))
+    """A DOUBLE as the server prints it (:func:`~schema_tools.dialect.types.format_real`);
+    an infinity or a NaN is refused, as the server refuses the value."""
+    if math.isinf(f) or math.isnan(f):
+        raise OfflineError(f"the value {Decimal(repr(f))} is out of the DOUBLE range: not computed offline")
+    return format_real(f)
 
 
 def format_float(f: float) -> str:
     """A FLOAT as the server prints it: six significant digits."""
-    if f == 0:
-        return "0"
-    return _format_digits(*_digits(Decimal(f"{f:.5e}")))
+    if math.isinf(f) or math.isnan(f):
+        raise OfflineError(f"the value {Decimal(repr(f))} is out of the DOUBLE range: not computed offline")
+    return format_real(f, single=True)
 
 
 def _decimal_text(d: Decimal) -> str:
@@ -473,7 +448,7 @@ def default_text(col: Column) -> str:
                 out.append(ch)
                 i += 1
         value: Any = "".join(out)
-        if col.type.name in ("binary", "varbinary") or col.type.name in _BLOB_BYTES:
+        if col.type.name in ("binary", "varbinary") or col.type.name in BLOB_BYTES:
             value = value.encode("utf-8")
         return to_text(col, value, True)
     if re.fullmatch(r"-?\d+", d):
@@ -488,12 +463,12 @@ def implicit_default(col: Column) -> str:
     name = col.type.name
     if name in _INT_BITS or name in ("decimal", "numeric", "float", "double", "real"):
         return to_text(col, 0, True)
-    if name in ("char", "varchar") or name in _TEXT_BYTES:
+    if name in ("char", "varchar") or name in TEXT_BYTES:
         return "''"
     if name == "enum":
         return quote(col.type.values[0]) if col.type.values else "''"
     if name == "set":
         return "''"
-    if name in ("binary", "varbinary") or name in _BLOB_BYTES:
+    if name in ("binary", "varbinary") or name in BLOB_BYTES:
         return to_text(col, b"", True)
     raise OfflineError(f"the implicit default of column '{col.name}' is not computed offline")

@@ -133,7 +133,7 @@ def table_of(w: Work) -> tuple[Table, set[str]]:
 def store(state: State, w: Work, old_name: str | None = None) -> None:
     table, implicit = table_of(w)
     if old_name is not None and old_name != w.name:
-        from .routines import rename_table_triggers
+        from .triggers import rename_table_triggers
 
         state.tables.pop(old_name, None)
         state.implicit_indexes.pop(old_name, None)

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from ..dialect.types import INTEGER_NAMES
 from ..diff.changes import Add, Alter, Change, Drop, Rename
 from ..flavour import Flavour
 from ..model.objects import Column, Table
@@ -194,7 +195,7 @@ def column_ops(c: Alter, table: Table | None) -> list[tuple[str, str]]:
                 same = _length_bytes(old, table) == _length_bytes(new, table)
                 ops.append(("varchar-extend" if same else "varchar-extend-length-bytes",
                             f"{old.type} -> {new.type}"))
-            elif old.type.name in ("tinyint", "smallint", "mediumint", "int", "bigint"):
+            elif old.type.name in INTEGER_NAMES:
                 ops.append(("column-comment", "display width"))
             else:
                 ops.append(("type-change", f"{old.type} -> {new.type}"))

@@ -16,6 +16,7 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 
+from ..dialect.types import BLOB_TYPES, TEXT_TYPES
 from ..flavour import Flavour, detect
 from ..model.objects import DataType
 from ..dialect.ddl import quote_ident as q
@@ -144,8 +145,8 @@ class DataProbe:
 # the values a column change cannot keep, as conditions
 
 
-_CHAR, _TEXTS = ("char", "varchar"), ("tinytext", "text", "mediumtext", "longtext")
-_VARBINARY, _BINARY_ALL = ("varbinary",), ("binary", "varbinary", "tinyblob", "blob", "mediumblob", "longblob")
+_CHAR, _TEXTS = ("char", "varchar"), TEXT_TYPES
+_VARBINARY, _BINARY_ALL = ("varbinary",), ("binary", "varbinary", *BLOB_TYPES)
 
 
 def narrowing_misfit(column: str, old: DataType, new: DataType) -> Misfit | None:

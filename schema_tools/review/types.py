@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
+from ..dialect.types import BLOB_BYTES, BLOB_TYPES, INTEGER_BITS, TEXT_BYTES as _TEXT_BYTES, TEXT_TYPES
 from ..model.objects import DataType
 
-INT_BITS = {"tinyint": 8, "smallint": 16, "mediumint": 24, "int": 32, "integer": 32, "bigint": 64}
-TEXT_BYTES = {"tinytext": 255, "text": 65535, "mediumtext": 16777215, "longtext": 4294967295,
-              "tinyblob": 255, "blob": 65535, "mediumblob": 16777215, "longblob": 4294967295}
+INT_BITS = {**INTEGER_BITS, "integer": INTEGER_BITS["int"]}
+TEXT_BYTES = {**_TEXT_BYTES, **BLOB_BYTES}  # of text and blob types
 _CHAR = ("char", "varchar")
 _BINARY = ("binary", "varbinary")
-_TEXTS = ("tinytext", "text", "mediumtext", "longtext")
-_BLOBS = ("tinyblob", "blob", "mediumblob", "longblob")
+_TEXTS = TEXT_TYPES
+_BLOBS = BLOB_TYPES
 _TEMPORAL_ORDER = {"year": 0, "date": 1, "datetime": 2}
 
 # how much of Unicode a character set can store: a conversion to a smaller one loses data

@@ -35,6 +35,7 @@ from urllib.parse import quote
 
 import pymysql
 
+from schema_tools.dialect.types import quote_ident
 from schema_tools.errors import ServerError
 from schema_tools.processes import bound_to
 
@@ -255,7 +256,7 @@ class LocalServer:
                         collation: str | None = None) -> str:
         """Create a database (a unique ``st_<hex>`` scratch name by default); return its name."""
         name = name or f"st_{secrets.token_hex(6)}"
-        sql = f"CREATE DATABASE {quote_identifier(name)}"
+        sql = f"CREATE DATABASE {quote_ident(name)}"
         if charset:
             sql += f" CHARACTER SET {_word(charset)}"
         if collation:
@@ -265,14 +266,14 @@ class LocalServer:
 
     def drop_database(self, name: str) -> None:
         """Drop a database if it exists."""
-        self._execute(f"DROP DATABASE IF EXISTS {quote_identifier(name)}")
+        self._execute(f"DROP DATABASE IF EXISTS {quote_ident(name)}")
 
     def create_account(self, user: str) -> str:
         """Create ``user@localhost`` without a password and with every privilege, root's
         equal (``WITH GRANT OPTION``, ``SET USER`` included), unless it exists; return
         ``user@localhost``.  Connect as it with ``connect(user=...)`` and
         ``client_command(user=...)``: objects created without a DEFINER get it."""
-        account = f"{quote_identifier(user)}@'localhost'"
+        account = f"{quote_ident(user)}@'localhost'"
         self._execute(f"CREATE USER IF NOT EXISTS {account}")
         self._execute(f"GRANT ALL PRIVILEGES ON *.* TO {account} WITH GRANT OPTION")
         return f"{user}@localhost"
@@ -364,11 +365,6 @@ class LocalServer:
         self.flavour = "mariadb" if "mariadb" in self.version.lower() else "mysql"
         numbers = re.match(r"(\d+)\.(\d+)\.(\d+)", self.version)
         self.version_tuple = (int(numbers[1]), int(numbers[2]), int(numbers[3])) if numbers else (0, 0, 0)
-
-
-def quote_identifier(name: str) -> str:
-    """Backtick-quote an identifier, doubling any backtick inside it."""
-    return "`" + name.replace("`", "``") + "`"
 
 
 def _word(value: str) -> str:

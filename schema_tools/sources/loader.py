@@ -27,6 +27,7 @@ from pathlib import Path
 from ..errors import SqlError, ServerError
 from ..dialect.sqlscript import Statement, find_stand_ins, read_sql_file, split_sql
 from ..dialect.tokens import Token, tokenize
+from ..dialect.types import quote_ident
 
 
 _MISSING_VIEW = re.compile(r"Structure for view `((?:[^`]|``)+)`", re.I)
@@ -66,10 +67,6 @@ class _Span:
 
     start: int
     end: int
-
-
-def _quote(name: str) -> str:
-    return "`" + name.replace("`", "``") + "`"
 
 
 def _token_end(tok: Token) -> int:
@@ -119,7 +116,7 @@ def prepare_script(text: str, *, source: str, database: str, report: LoadReport)
         m = _CREATE_DB.match(head)
         if m:
             options = m.group(2).strip()
-            target = _quote(database)
+            target = quote_ident(database)
             report.notes.append(f"{st.location}: CREATE DATABASE {_ident(m.group(1))} "
                                 f"applied to the target database {database}")
             edits.append((st, f"ALTER DATABASE {target} {options}" if options else ""))
@@ -132,7 +129,7 @@ def prepare_script(text: str, *, source: str, database: str, report: LoadReport)
             continue
         if report.declared is not None and report.declared != database and st not in stand_ins.values():
             for start, end in _qualifiers(st.sql, report.declared):
-                edits.append((_Span(st.start + start, st.start + end), _quote(database)))
+                edits.append((_Span(st.start + start, st.start + end), quote_ident(database)))
                 qualified += 1
     if qualified:
         report.notes.append(f"{source}: {qualified} name(s) qualified with {report.declared} "

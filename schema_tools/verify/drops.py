@@ -27,12 +27,13 @@ import decimal
 from dataclasses import dataclass
 from pathlib import Path
 
+from ..dialect.types import INTEGER_NAMES
 from ..model.objects import Column
 from ..render.diff_report import clean
 
 CODES = {"table": "DS101", "column": "DS102"}
-_NUMBERS = frozenset({"tinyint", "smallint", "mediumint", "int", "integer", "bigint", "decimal",
-                       "numeric", "float", "double", "real", "year"})
+_NUMBERS = frozenset({*INTEGER_NAMES, "integer", "decimal", "numeric", "float", "double", "real",
+                      "year"})
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,429 @@
+"""The MariaDB 10.11 lexer for stored programs and views, and a cursor over its tokens.
+
+:func:`tokenize` reads a statement the way the server's lexer does (``sql_mode`` decides
+what ``"`` quotes and whether ``\\`` escapes); :func:`server_preprocess` is the text the
+server keeps of a statement the client sent, executable comments resolved; :class:`Cursor`
+is the read position the statement parsers of :mod:`.routines`, :mod:`.triggers`,
+:mod:`.events` and :mod:`.views` move.  Introducers are known from the character sets of
+:mod:`.state`, and errors are :class:`~.state.OfflineError`: the lexer is the offline
+reader's.
+"""
+
+from __future__ import annotations
+
+import re
+
+from .state import OfflineError, _charset_data
+
+WHITESPACE = " \t\n\r\x0b\x0c"
+NAME_MAX = 64
+
+
+class Tok:
+    """One token: ``kind`` is word, qident, string, nstring, hexbin, number, op or intro;
+    ``text`` the token as written; ``value`` for a word its upper-cased text, for a
+    qident/string the unquoted value."""
+
+    __slots__ = ("kind", "text", "start", "end", "value")
+
+    def __init__(self, kind: str, text: str, start: int, end: int, value: str = "") -> None:
+        self.kind = kind
+        self.text = text
+        self.start = start
+        self.end = end
+        self.value = value
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Tok) and (self.kind, self.text, self.start, self.end, self.value) \
+            == (other.kind, other.text, other.start, other.end, other.value)
+
+    __hash__ = None  # type: ignore[assignment]  # compared by value, never hashed (as object says)
+
+    def __repr__(self) -> str:
+        return f"Tok({self.kind!r}, {self.text!r}, {self.start}, {self.end}, {self.value!r})"
+
+    def is_kw(self, *words: str) -> bool:
+        return self.kind == "word" and self.value in words
+
+
+_IDENT_CHARS = re.compile(r"[0-9A-Za-z_$\u0080-\U0010ffff]+")
+_NUMBER = re.compile(r"(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][-+]?[0-9]+)?")
+_HEXBIN = re.compile(r"(?:[xX]'[0-9a-fA-F]*'|[bB]'[01]*'|0x[0-9a-fA-F]+|0b[01]+)(?![0-9A-Za-z_$])")
+_OPS = ("<=>", "->>", ":=", "<=", ">=", "<>", "!=", "||", "&&", "<<", ">>", "->")
+_ESCAPES = {"0": "\0", "b": "\b", "n": "\n", "r": "\r", "t": "\t", "Z": "\x1a"}
+
+
+class Modes:
+    """The ``sql_mode`` flags the lexer and the type parser read."""
+
+    def __init__(self, sql_mode: str) -> None:
+        modes = set(sql_mode.split(","))
+        self.ansi_quotes = "ANSI_QUOTES" in modes
+        self.no_backslash = "NO_BACKSLASH_ESCAPES" in modes
+        self.real_as_float = "REAL_AS_FLOAT" in modes
+        self.oracle = "ORACLE" in modes
+
+
+def _read_quoted(sql: str, i: int, escapes: bool) -> tuple[str, int]:
+    """Parse the quoted literal opening at ``sql[i]``: (value, end offset)."""
+    q = sql[i]
+    n = len(sql)
+    out: list[str] = []
+    j = i + 1
+    while j < n:
+        c = sql[j]
+        if c == "\\" and escapes:
+            if j + 1 >= n:
+                break
+            e = sql[j + 1]
+            if e in _ESCAPES:
+                out.append(_ESCAPES[e])
+            elif e in "%_":
+                out.append("\\" + e)
+            else:
+                out.append(e)
+            j += 2
+            continue
+        if c == q:
+            if j + 1 < n and sql[j + 1] == q:
+                out.append(q)
+                j += 2
+                continue
+            return "".join(out), j + 1
+        out.append(c)
+        j += 1
+    raise OfflineError(f"unterminated quoted text: {sql[i:i + 30]}")
+
+
+def _charset_names() -> set[str]:
+    return set(_charset_data()["charsets"]) | {"utf8"}
+
+
+# One alternative per token class, in the order the server's lexer tries them; quoted
+# text, hex/bit literals, N'...' and words that start with a digit are finished in Python.
+_SCAN = re.compile(
+    r"(?P<ws>[ \t\n\r\x0b\x0c]+)"
+    r"|(?P<line>#[^\n]*\n?|--(?:\Z|\n|[\x00-\x09\x0b-\x20][^\n]*\n?))"
+    r"|(?P<block>/\*(?![!]|M!)(?:[^*]|\*(?!/))*\*/)"
+    r"|(?P<special>/\*|['\"`]|[nNxXbB]'|0[xb])"
+    r"|(?P<word>[A-Za-z_$\u0080-\U0010ffff][0-9A-Za-z_$\u0080-\U0010ffff]*)"
+    r"|(?P<digit>[0-9])"
+    r"|(?P<number>\.[0-9]+(?:[eE][-+]?[0-9]+)?)"
+    r"|(?P<op><=>|->>|:=|<=|>=|<>|!=|\|\||&&|<<|>>|->|[\s\S])"
+)
+
+
+def tokenize(sql: str, modes: Modes) -> list[Tok]:
+    """All the tokens of ``sql``, comments and white space left out."""
+    return list(_token_stream(sql, modes))
+
+
+def _token_stream(sql: str, modes: Modes):
+    """The tokens of ``sql``, one by one (a statement's head is read before its body is
+    tokenized, and a procedure body is often never tokenized: see :func:`.statements._fast_body`)."""
+    toks: list[Tok] = []
+    n = len(sql)
+    i = 0
+    charsets = None
+    scan = _SCAN.match
+    while i < n:
+        if toks:
+            yield from toks
+            toks.clear()
+        m = scan(sql, i)
+        assert m is not None, "the scanner's last alternative takes any character"
+        kind = m.lastgroup
+        if kind == "ws" or kind == "line" or kind == "block":
+            i = m.end()
+            continue
+        if kind == "word":
+            word = m.group(0)
+            e = m.end()
+            wkind = "word"
+            if word[0] == "_":
+                if charsets is None:
+                    charsets = _charset_names()
+                if word[1:].lower() in charsets:
+                    wkind = "intro"
+            yield Tok(wkind, word, i, e, word.upper())
+            i = e
+            continue
+        if kind == "op":
+            op = m.group(0)
+            e = m.end()
+            yield Tok("op", op, i, e, op)
+            i = e
+            continue
+        if kind == "number":
+            e = m.end()
+            text = m.group(0)
+            yield Tok("number", text, i, e, text)
+            i = e
+            continue
+        i = _scan_special(sql, i, modes, toks)
+    yield from toks
+
+
+def _scan_special(sql: str, i: int, modes: Modes, toks: list[Tok]) -> int:
+    """Tokens the scanner leaves to Python: comments that are not plain, quoted text,
+    hex/bit literals, N'..', and what starts with a digit (a number or a word)."""
+    c = sql[i]
+    if c == "/" and sql.startswith("/*", i):
+        if sql[i + 2:i + 3] == "!" or sql[i + 2:i + 4] == "M!":
+            raise OfflineError("executable comment left in a stored program statement")
+        raise OfflineError("unterminated comment")
+    if c == "`" or (c == '"' and modes.ansi_quotes):
+        value, e = _read_quoted(sql, i, escapes=False)
+        toks.append(Tok("qident", sql[i:e], i, e, value))
+        return e
+    if c in "'\"":
+        value, e = _read_quoted(sql, i, escapes=not modes.no_backslash)
+        toks.append(Tok("string", sql[i:e], i, e, value))
+        return e
+    m = _HEXBIN.match(sql, i)
+    if m:
+        toks.append(Tok("hexbin", m.group(0), i, m.end(), m.group(0)))
+        return m.end()
+    if c in "nN" and sql[i + 1:i + 2] == "'":
+        value, e = _read_quoted(sql, i + 1, escapes=not modes.no_backslash)
+        toks.append(Tok("nstring", sql[i:e], i, e, value))
+        return e
+    m = _IDENT_CHARS.match(sql, i)
+    number = _NUMBER.match(sql, i)
+    if m and not (c.isdigit() and number is not None and number.end() >= m.end()):
+        word = m.group(0)
+        kind = "word"
+        if word.startswith("_") and word[1:].lower() in _charset_names():
+            kind = "intro"
+        toks.append(Tok(kind, word, i, m.end(), word.upper()))
+        return m.end()
+    assert number is not None, "what is left starts with a digit"
+    toks.append(Tok("number", number.group(0), i, number.end(), number.group(0)))
+    return number.end()
+
+
+# =======================================================================================
+# What the server makes of the text
+
+
+def server_preprocess(sql: str, *, version: tuple[int, int, int] = (10, 11, 0),
+                      no_backslash_escapes: bool = False) -> str:
+    """The server lexer's pre-processed text of a statement the client sent.
+
+    Executable comments that apply to MariaDB ``version`` lose their markers (the content
+    stays, nothing is added around it: ``1/*!50003 +1*/+1`` gives ``1 +1+1``); the others
+    disappear.  This is the text routine bodies are cut from.  (The offline reader's
+    :func:`expand_executable_comments` adds a space where markers alone separated two
+    tokens, which is right for parsing but not for stored bodies.)
+    """
+    current = version[0] * 10000 + version[1] * 100 + version[2]
+    out: list[str] = []
+    n = len(sql)
+    pos = 0
+    i = 0
+    in_exec = False
+    escapes = not no_backslash_escapes
+    search = _PRE_SPECIAL.search
+    while i < n:
+        m = search(sql, i)
+        if m is None:
+            break
+        i = m.start()
+        c = m.group(0)
+        if c in ("'", '"', "`"):
+            i = _quoted_end(sql, i, escapes=escapes)
+            continue
+        if c == "*/":
+            if in_exec:
+                out.append(sql[pos:i])
+                i += 2
+                pos = i
+                in_exec = False
+            else:
+                i += 1
+            continue
+        maria = sql[i + 2:i + 4] == "M!"
+        if sql[i + 2:i + 3] == "!" or maria:
+            if in_exec:
+                raise OfflineError("nested executable comment in a stored program statement")
+            j = i + (4 if maria else 3)
+            m = _VERSION_DIGITS.match(sql, j)
+            keep = True
+            if m:
+                v = int(m.group(0))
+                keep = v <= current and (maria or not 50700 <= v <= 99999)
+                j = m.end()
+            out.append(sql[pos:i])
+            if keep:
+                in_exec = True
+                i = pos = j
+            else:
+                e = sql.find("*/", j)
+                if e < 0:
+                    raise OfflineError("unterminated executable comment")
+                i = pos = e + 2
+            continue
+        e = sql.find("*/", i + 2)
+        i = n if e < 0 else e + 2
+    out.append(sql[pos:])
+    return "".join(out)
+
+
+_PRE_SPECIAL = re.compile(r"['\"`]|/\*|\*/")
+_VERSION_DIGITS = re.compile(r"[0-9]{5}[0-9]?")
+QUOTED = {  # a quote followed by another is a doubled quote, never the end
+    ("'", True): re.compile(r"'(?:[^'\\]|\\[\s\S]|'')*'(?!')"),
+    ('"', True): re.compile(r'"(?:[^"\\]|\\[\s\S]|"")*"(?!")'),
+    ("'", False): re.compile(r"'(?:[^']|'')*'(?!')"),
+    ('"', False): re.compile(r'"(?:[^"]|"")*"(?!")'),
+    ("`", True): re.compile(r"`(?:[^`]|``)*`(?!`)"),
+    ("`", False): re.compile(r"`(?:[^`]|``)*`(?!`)"),
+}
+
+
+def _quoted_end(sql: str, i: int, escapes: bool = True) -> int:
+    q = sql[i]
+    m = QUOTED[(q, escapes)].match(sql, i)
+    if m is not None:
+        return m.end()
+    j = i + 1
+    n = len(sql)
+    while j < n:
+        c = sql[j]
+        if c == "\\" and q != "`" and escapes:
+            j += 2
+            continue
+        if c == q:
+            if j + 1 < n and sql[j + 1] == q:
+                j += 2
+                continue
+            return j + 1
+        j += 1
+    return n
+
+
+# =======================================================================================
+# A small recursive-descent cursor
+
+
+class Cursor:
+    """Tokens of one statement with a read position.  Built from a token list, or from
+    the text and modes: then tokens are read as far as the parser looks (``toks``
+    reads them all)."""
+
+    def __init__(self, sql: str, toks: list[Tok] | None = None, modes: Modes | None = None) -> None:
+        self.sql = sql
+        self.i = 0
+        self.modes = modes
+        if toks is None:
+            self._toks: list[Tok] = []
+            self._stream = _token_stream(sql, modes or Modes(""))
+        else:
+            self._toks = toks
+            self._stream = None
+
+    @property
+    def toks(self) -> list[Tok]:
+        if self._stream is not None:
+            self._toks.extend(self._stream)
+            self._stream = None
+        return self._toks
+
+    @toks.setter
+    def toks(self, value: list[Tok]) -> None:
+        self._toks = value
+        self._stream = None
+
+    def peek(self, k: int = 0) -> Tok | None:
+        j = self.i + k
+        toks = self._toks
+        if j < len(toks):
+            return toks[j]
+        stream = self._stream
+        if stream is None:
+            return None
+        for t in stream:
+            toks.append(t)
+            if j < len(toks):
+                return t
+        self._stream = None
+        return None
+
+    def next(self) -> Tok:
+        t = self.peek()
+        if t is None:
+            raise OfflineError("statement ends too early")
+        self.i += 1
+        return t
+
+    def at_kw(self, *words: str) -> bool:
+        t = self.peek()
+        return t is not None and t.is_kw(*words)
+
+    def at_op(self, op: str) -> bool:
+        t = self.peek()
+        return t is not None and t.kind == "op" and t.text == op
+
+    def accept_kw(self, *words: str) -> bool:
+        """Accept the keyword sequence ``words`` if it is next."""
+        for k, w in enumerate(words):
+            t = self.peek(k)
+            if t is None or not t.is_kw(w):
+                return False
+        self.i += len(words)
+        return True
+
+    def accept_op(self, op: str) -> bool:
+        if self.at_op(op):
+            self.i += 1
+            return True
+        return False
+
+    def expect_kw(self, *words: str) -> None:
+        if not self.accept_kw(*words):
+            raise OfflineError(f"expected {' '.join(words)} {self.near()}")
+
+    def expect_op(self, op: str) -> None:
+        if not self.accept_op(op):
+            raise OfflineError(f"expected '{op}' {self.near()}")
+
+    def near(self) -> str:
+        t = self.peek()
+        if t is None:
+            return "at the end of the statement"
+        return f"near '{self.sql[t.start:t.start + 30]}'"
+
+    def done(self) -> bool:
+        return self.peek() is None
+
+    def ident(self, what: str = "name") -> str:
+        t = self.peek()
+        if t is None or t.kind not in ("word", "qident"):
+            raise OfflineError(f"expected a {what} {self.near()}")
+        self.i += 1
+        return t.text if t.kind == "word" else t.value
+
+    def object_name(self, what: str) -> str:
+        """``name`` or ``db.name``; a qualified name is refused (one database is read)."""
+        name = self.ident(f"{what} name")
+        if self.at_op("."):
+            self.i += 1
+            self.ident(f"{what} name")
+            raise OfflineError(f"{what} name qualified with a database: offline reading "
+                               f"reads one database and cannot tell which one that is")
+        _check_name(name, what)
+        return name
+
+    def string(self, what: str) -> str:
+        t = self.peek()
+        if t is None or t.kind != "string":
+            raise OfflineError(f"expected a string for {what} {self.near()}")
+        self.i += 1
+        return t.value
+
+
+def _check_name(name: str, what: str) -> None:
+    if not name or name.endswith(" "):
+        raise OfflineError(f"Incorrect {what} name '{name}'")
+    if len(name) > NAME_MAX:
+        raise OfflineError(f"Identifier name '{name[:20]}...' is too long")
