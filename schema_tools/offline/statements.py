@@ -14,7 +14,7 @@ fields recorded with the object, and the body as the server cuts it.
 * ``sql_mode``, ``character_set_client``, ``collation_connection`` and the database
   collation are those of the session at creation time; ``CURRENT_USER``, no DEFINER at
   all, or one naming the throwaway server's loading account
-  (:data:`~schema_tools.sources.loader.LOADER_ACCOUNT`) is recorded as ``None``, any
+  (:data:`~schema_tools.servers.local.LOADER_ACCOUNT`) is recorded as ``None``, any
   other DEFINER (``root@localhost`` included) as stated.
 """
 

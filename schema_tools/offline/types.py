@@ -1,6 +1,6 @@
 """MariaDB 10.11 column types and literal defaults, reproduced without a server.
 
-``resolve_type`` turns a type as written (:class:`~.ddl_parse.TypeSpec`) into the model's
+``resolve_type`` turns a type as written (:class:`~.ddl_objects.TypeSpec`) into the model's
 :class:`DataType` plus the column's character set and collation, with the server's
 aliases, default display widths, length limits and error messages.  ``literal_default``
 converts a constant DEFAULT into the text information_schema reports for it.
@@ -8,7 +8,7 @@ converts a constant DEFAULT into the text information_schema reports for it.
 The type tables (names, aliases, widths, limits) are :mod:`schema_tools.dialect.types`.
 :func:`~.routines.parse_type` reads the same types in a routine's parameters and RETURNS
 with those tables, but is a parser of its own: it reads the routine's tokens (not a
-:class:`~.ddl_parse.TypeSpec`), returns the text ``information_schema.PARAMETERS`` shows
+:class:`~.ddl_objects.TypeSpec`), returns the text ``information_schema.PARAMETERS`` shows
 (``int(11)``, ``varchar(10) CHARSET x COLLATE y``) rather than a :class:`DataType`, takes
 its character set defaults from the database (not a table), and raises the server's
 messages for stored programs, which name no column.
