@@ -173,6 +173,9 @@ FORMS = {
     "insert ignore": [LOOKUP, SEED, "INSERT IGNORE INTO u (id, name) VALUES (3, 'dup'), (4, 'PUCK'), "
                       "(20, 'x')", "INSERT IGNORE INTO u (name) VALUES ('grid'), ('new')",
                       "INSERT INTO u (name) VALUES ('after')"],
+    # a row IGNORE skips leaves the counter where it was, whatever id it gave
+    "insert ignore of a given id": [LOOKUP, SEED, "INSERT IGNORE INTO u (id, name) VALUES (50, 'Puck')",
+                                    "INSERT INTO u (name) VALUES ('after')"],
     "generated values and duplicates": [
         LOOKUP, SEED, "INSERT IGNORE INTO u (name) VALUES ('Grid')",
         "INSERT INTO u (name, capacity) VALUES ('Grid', 1), ('new', 2) ON DUPLICATE KEY UPDATE capacity = 99",

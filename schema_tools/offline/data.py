@@ -365,11 +365,15 @@ class _Apply:
                 out[low] = to_text(col, v, self.strict)
             else:
                 out[low] = self.default_text(col)
-            if col is auto:
-                n = _typed(col, out[low])
-                if isinstance(n, int) and n >= self.auto:
-                    self.auto = n + 1
         return out
+
+    def note_given_auto(self, row: dict[str, str], auto: Column | None) -> None:
+        """A row stored with an AUTO_INCREMENT value of its own moves the counter past it
+        (a row IGNORE skips does not)."""
+        if auto is not None:
+            n = _typed(auto, row[auto.name.lower()])
+            if isinstance(n, int) and n >= self.auto:
+                self.auto = n + 1
 
     def default_text(self, col: Column) -> str:
         if col.default is None:
@@ -400,6 +404,7 @@ class _Apply:
                     if value is None and not col.nullable:
                         raise self.fail(f"Column '{col.name}' cannot be null")
                     updated[col.name.lower()] = to_text(col, value, self.strict)
+                self.note_given_auto(new, auto)
                 self.replace_row(i, updated, ignore=False)
                 return
             elif ignore:
@@ -408,6 +413,7 @@ class _Apply:
                 raise OfflineError(self.duplicate_message(new, conflicts[0]))
         self.check_child(new)
         self.rows.append(new)
+        self.note_given_auto(new, auto)
         if generated:
             self.next_generated += 1
 
