@@ -48,7 +48,9 @@ class Tok:
 
 _IDENT_CHARS = re.compile(r"[0-9A-Za-z_$\u0080-\U0010ffff]+")
 _NUMBER = re.compile(r"(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][-+]?[0-9]+)?")
-_HEXBIN = re.compile(r"(?:[xX]'[0-9a-fA-F]*'|[bB]'[01]*'|0x[0-9a-fA-F]+|0b[01]+)(?![0-9A-Za-z_$])")
+# x'..' and b'..' end at their quote; 0x.. and 0b.. followed by a name character are a name
+_HEXBIN = re.compile(r"[xX]'[0-9a-fA-F]*'|[bB]'[01]*'"
+                     r"|(?:0x[0-9a-fA-F]+|0b[01]+)(?![0-9A-Za-z_$\u0080-\U0010ffff])")
 _OPS = ("<=>", "->>", ":=", "<=", ">=", "<>", "!=", "||", "&&", "<<", ">>", "->")
 _ESCAPES = {"0": "\0", "b": "\b", "n": "\n", "r": "\r", "t": "\t", "Z": "\x1a"}
 
