@@ -1,12 +1,13 @@
-"""The MariaDB 10.11 lexer for stored programs and views, and a cursor over its tokens.
+"""The MariaDB 10.11 lexer for stored programs, views and the DML on tracked rows, and a
+cursor over its tokens.
 
 :func:`tokenize` reads a statement the way the server's lexer does (``sql_mode`` decides
 what ``"`` quotes and whether ``\\`` escapes); :func:`server_preprocess` is the text the
 server keeps of a statement the client sent, executable comments resolved; :class:`Cursor`
 is the read position the statement parsers of :mod:`.routines`, :mod:`.triggers`,
-:mod:`.events` and :mod:`.views` move.  Introducers are known from the character sets of
-:mod:`.state`, and errors are :class:`~.state.OfflineError`: the lexer is the offline
-reader's.
+:mod:`.events`, :mod:`.views` and :mod:`.dml_parse` move.  Introducers are known from the
+character sets of :mod:`.state`, and errors are :class:`~.state.OfflineError`: the lexer is
+the offline reader's.
 """
 
 from __future__ import annotations
