@@ -32,6 +32,9 @@ def toks(sql: str, sql_mode: str = "") -> list[tuple]:
                                         ("hex", b"\x01"), ("hex", b"")]),
     ("0x1g 12 1.50 1e3 .5", "", [("id", "0x1g"), ("num", 12), ("num", Decimal("1.50")),
                                  ("num", 1000.0), ("num", Decimal(".5"))]),
+    ("a=.5AND b", "", [("id", "a"), ("op", "="), ("num", Decimal(".5")), ("id", "AND"),
+                       ("id", "b")]),
+    (r""""a\" 'x'""", "ANSI_QUOTES", [("id", "a\\", "quoted"), ("str", "x")]),
     ("a->b <<= c;;", "", [("id", "a"), ("op", "-"), ("op", ">"), ("id", "b"), ("op", "<"),
                           ("op", "<="), ("id", "c")]),
 ])
