@@ -1,6 +1,7 @@
-"""DML statements on tracked tables, tokenized and parsed (see :mod:`.data`): the
-tokenizer follows the session's sql_mode (backslash escapes or not), the parser reads
-names and expressions (each expression a tuple, which :mod:`.data` evaluates).
+"""DML statements on tracked tables, read and parsed (see :mod:`.data`): the tokens are
+those of the offline reader's lexer (:mod:`.lexer`, which follows the session's sql_mode),
+turned into the values the parser reads; the parser reads names and expressions (each
+expression a tuple, which :mod:`.data` evaluates).
 """
 
 from __future__ import annotations
@@ -10,61 +11,23 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
+from .lexer import Cursor, Modes, Tok
 from .state import OfflineError, Session
 
 
 # ---------------------------------------------------------------------------------------
 # Tokens
 
-
-def _token_re(backslash: bool) -> re.Pattern:
-    sq = r"'(?:[^'\\]|\\.|'')*'" if backslash else r"'(?:[^']|'')*'"
-    dq = r'"(?:[^"\\]|\\.|"")*"' if backslash else r'"(?:[^"]|"")*"'
-    return re.compile(
-        r"(?P<ws>\s+)"
-        r"|(?P<bq>`(?:[^`]|``)*`)"
-        r"|(?P<hex>[xX]'[0-9a-fA-F]*'|0x[0-9a-fA-F]+(?![\w$]))"
-        r"|(?P<bit>[bB]'[01]*'|0b[01]+(?![\w$]))"
-        r"|(?P<intro>_[A-Za-z0-9]+(?=\s*')|[nN](?='))"
-        rf"|(?P<sq>{sq})"
-        rf"|(?P<dq>{dq})"
-        r"|(?P<num>(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?(?![\w$]))"
-        r"|(?P<word>[A-Za-z0-9_$\u0080-\uffff]+)"
-        r"|(?P<op><=>|<>|!=|<=|>=|\|\||&&|:=|[(),=<>+\-*/.;@!%])",
-        re.S,
-    )
-
-
-_TOKENS = {True: _token_re(True), False: _token_re(False)}
-_ESCAPES = {"0": "\0", "b": "\b", "n": "\n", "r": "\r", "t": "\t", "Z": "\x1a",
-            "%": "\\%", "_": "\\_"}
-
-
-def _unquote(text: str, backslash: bool) -> str:
-    q = text[0]
-    body = text[1:-1]
-    if not backslash:
-        return body.replace(q + q, q)
-    out = []
-    i, n = 0, len(body)
-    while i < n:
-        ch = body[i]
-        if ch == "\\" and i + 1 < n:
-            nxt = body[i + 1]
-            out.append(_ESCAPES.get(nxt, nxt))
-            i += 2
-        elif ch == q and i + 1 < n and body[i + 1] == q:
-            out.append(q)
-            i += 2
-        else:
-            out.append(ch)
-            i += 1
-    return "".join(out)
+# The operators the parser reads; the lexer's others (``<<``, ``->`` ...) are read as these.
+_OP = re.compile(r"<=>|<>|!=|<=|>=|\|\||&&|:=|[(),=<>+\-*/.;@!%]")
+_OPS = frozenset(("<=>", "<>", "!=", "<=", ">=", "||", "&&", ":=", *"(),=<>+-*/.;@!%"))
+_INTRODUCERS = frozenset(("_utf8", "_utf8mb3", "_utf8mb4", "_latin1", "_binary", "_ascii"))
+_INTRODUCER_NAME = re.compile(r"_[A-Za-z0-9]+")
 
 
 @dataclass
 class _Tok:
-    kind: str  # str, hex, bit, num, id, op
+    kind: str  # str, hex, num, id, op
     value: Any
     quoted: bool = False
 
@@ -74,59 +37,80 @@ class _Tok:
 
 
 def _tokenize(sql: str, session: Session) -> list[_Tok]:
-    modes = set(session.sql_mode.split(","))
-    backslash = "NO_BACKSLASH_ESCAPES" not in modes
-    ansi = "ANSI_QUOTES" in modes
+    """The tokens of a DML statement: strings unquoted (adjacent ones joined, introducers
+    dropped), hex and bit literals as bytes, numbers as int, Decimal or float, names."""
+    cur = Cursor(sql, modes=Modes(session.sql_mode))
     out: list[_Tok] = []
-    pos, n = 0, len(sql)
-    rx = _TOKENS[backslash]
-    while pos < n:
-        m = rx.match(sql, pos)
-        if m is None:
-            raise OfflineError(f"syntax error near {sql[pos:pos + 20]!r}")
-        pos = m.end()
-        kind = m.lastgroup
-        text = m.group()
-        if kind in ("ws", "intro"):
-            if kind == "intro" and text.startswith("_") and text.lower() not in (
-                    "_utf8", "_utf8mb3", "_utf8mb4", "_latin1", "_binary", "_ascii"):
-                raise OfflineError(f"character set introducer {text} is not supported offline")
-            continue
-        if kind == "bq":
-            out.append(_Tok("id", text[1:-1].replace("``", "`"), True))
-        elif kind == "dq" and ansi:
-            out.append(_Tok("id", text[1:-1].replace('""', '"'), True))
-        elif kind in ("sq", "dq"):
-            s = _unquote(text, backslash)
+    while (t := cur.peek()) is not None:
+        cur.i += 1
+        kind = t.kind
+        if kind == "string" or kind == "nstring":
             if out and out[-1].kind == "str":  # 'a' 'b' is 'ab'
-                out[-1].value += s
+                out[-1].value += t.value
             else:
-                out.append(_Tok("str", s))
-        elif kind == "hex":
-            digits = text[2:-1] if text[1] == "'" else text[2:]
-            if len(digits) % 2:
-                if text[1] == "'":
-                    raise OfflineError("syntax error: odd number of hex digits")
-                digits = "0" + digits
-            out.append(_Tok("hex", bytes.fromhex(digits)))
-        elif kind == "bit":
-            digits = text[2:-1] if text[1] == "'" else text[2:]
-            value = int(digits or "0", 2)
-            out.append(_Tok("hex", value.to_bytes((len(digits) + 7) // 8, "big")))
-        elif kind == "num":
-            if re.fullmatch(r"\d+", text):
-                out.append(_Tok("num", int(text)))
-            elif "e" in text.lower():
-                out.append(_Tok("num", float(text)))
-            else:
-                out.append(_Tok("num", Decimal(text)))
-        elif kind == "word":
-            out.append(_Tok("id", text))
-        else:
-            out.append(_Tok("op", text))
+                out.append(_Tok("str", t.value))
+        elif kind == "qident":
+            out.append(_Tok("id", t.value, True))
+        elif kind == "hexbin":
+            out.append(_Tok("hex", _literal_bytes(t.text)))
+        elif kind == "number":
+            out.append(_Tok("num", _number(t.text)))
+        elif kind == "op":
+            out.extend(_Tok("op", op) for op in _operators(sql, t, cur))
+        elif not _introducer(sql, t, cur.peek()):
+            out.append(_Tok("id", t.text))
     while out and out[-1].kind == "op" and out[-1].value == ";":
         out.pop()
     return out
+
+
+def _introducer(sql: str, t: Tok, nxt: Tok | None) -> bool:
+    """Whether the word ``t`` introduces the '...' string after it (refused unless it
+    names one of the character sets the offline values are computed in)."""
+    if nxt is None or nxt.kind != "string" or nxt.text[0] != "'" \
+            or not _INTRODUCER_NAME.fullmatch(t.text) or sql[t.end:nxt.start].strip():
+        return False
+    if t.text.lower() not in _INTRODUCERS:
+        raise OfflineError(f"character set introducer {t.text} is not supported offline")
+    return True
+
+
+def _operators(sql: str, t: Tok, cur: Cursor) -> list[str]:
+    """The parser's operators for the lexer's ``t``: itself, or its characters read again
+    with the ones after it (``<<=`` is ``<`` ``<=``), the tokens they take skipped."""
+    if t.text in _OPS:
+        return [t.text]
+    ops: list[str] = []
+    pos, end = t.start, t.end
+    while pos < end:
+        m = _OP.match(sql, pos)
+        if m is None:
+            raise OfflineError(f"syntax error near {sql[pos:pos + 20]!r}")
+        ops.append(m.group())
+        pos = m.end()
+        while pos > end:
+            end = cur.next().end
+    return ops
+
+
+def _literal_bytes(text: str) -> bytes:
+    """The bytes of a hex (``x'4A'``, ``0x4A``) or bit (``b'01'``, ``0b01``) literal."""
+    digits = text[2:-1] if text[1] == "'" else text[2:]
+    if text[0] in "xX" or text.startswith("0x"):
+        if len(digits) % 2:
+            if text[1] == "'":
+                raise OfflineError("syntax error: odd number of hex digits")
+            digits = "0" + digits
+        return bytes.fromhex(digits)
+    return int(digits or "0", 2).to_bytes((len(digits) + 7) // 8, "big")
+
+
+def _number(text: str) -> int | Decimal | float:
+    if text.isdigit():
+        return int(text)
+    if "e" in text or "E" in text:
+        return float(text)
+    return Decimal(text)
 
 
 class _Parser:

@@ -1,12 +1,13 @@
-"""The MariaDB 10.11 lexer for stored programs and views, and a cursor over its tokens.
+"""The MariaDB 10.11 lexer for stored programs, views and the DML on tracked rows, and a
+cursor over its tokens.
 
 :func:`tokenize` reads a statement the way the server's lexer does (``sql_mode`` decides
 what ``"`` quotes and whether ``\\`` escapes); :func:`server_preprocess` is the text the
 server keeps of a statement the client sent, executable comments resolved; :class:`Cursor`
 is the read position the statement parsers of :mod:`.routines`, :mod:`.triggers`,
-:mod:`.events` and :mod:`.views` move.  Introducers are known from the character sets of
-:mod:`.state`, and errors are :class:`~.state.OfflineError`: the lexer is the offline
-reader's.
+:mod:`.events`, :mod:`.views` and :mod:`.dml_parse` move.  Introducers are known from the
+character sets of :mod:`.state`, and errors are :class:`~.state.OfflineError`: the lexer is
+the offline reader's.
 """
 
 from __future__ import annotations
@@ -48,7 +49,9 @@ class Tok:
 
 _IDENT_CHARS = re.compile(r"[0-9A-Za-z_$\u0080-\U0010ffff]+")
 _NUMBER = re.compile(r"(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][-+]?[0-9]+)?")
-_HEXBIN = re.compile(r"(?:[xX]'[0-9a-fA-F]*'|[bB]'[01]*'|0x[0-9a-fA-F]+|0b[01]+)(?![0-9A-Za-z_$])")
+# x'..' and b'..' end at their quote; 0x.. and 0b.. followed by a name character are a name
+_HEXBIN = re.compile(r"[xX]'[0-9a-fA-F]*'|[bB]'[01]*'"
+                     r"|(?:0x[0-9a-fA-F]+|0b[01]+)(?![0-9A-Za-z_$\u0080-\U0010ffff])")
 _OPS = ("<=>", "->>", ":=", "<=", ">=", "<>", "!=", "||", "&&", "<<", ">>", "->")
 _ESCAPES = {"0": "\0", "b": "\b", "n": "\n", "r": "\r", "t": "\t", "Z": "\x1a"}
 
