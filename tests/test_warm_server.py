@@ -114,3 +114,31 @@ def test_only_the_warm_server_pools_and_a_failed_verify_keeps_nothing(warm, tmp_
     rdir, snaps, _ = _site(warm, tmp_path / "other", "ALTER TABLE `Proposal` ADD COLUMN `code` int;", "code")
     assert verify(rdir, snapshots=snaps, servers=[warm.url()], rows=12).ok
     assert _pooled(warm) == [], "a server named by URL is not the warm server: nothing is kept there"
+
+
+def test_revision_sql_on_the_warm_server_hands_the_head_state_to_verify(warm, tmp_path):
+    """revision --sql with a data statement ends its check back at the head state: the
+    database is kept, and the verify of the new revision (from that state) takes it."""
+    from click.testing import CliRunner
+
+    from schema_tools.cli.main import cli
+    from schema_tools.review.ledger import record_approval
+    from schema_tools.review.revfile import RevisionSet
+
+    from .test_verify import ADD_BEAMLINE, _site
+
+    rdir, snaps, first = _site(warm, tmp_path, ADD_BEAMLINE, "BLSession beamline")
+    rset = RevisionSet(rdir.path)
+    record_approval(rset, rset.by_id[first.rev_id], by="Jane", accepted=(), findings=())
+    change = tmp_path / "change.sql"
+    change.write_text("ALTER TABLE `Proposal` ADD COLUMN `code` varchar(20) DEFAULT NULL;\n"
+                      "UPDATE `Proposal` SET `code` = LEFT(`title`, 20);\n")
+    result = CliRunner().invoke(cli, ["revision", "--sql", str(change), "-m", "code", "--dir", str(rdir.path)])
+    assert result.exit_code == 0, result.output
+    head = rdir.state(first.rev_id).fingerprint.partition(":")[2][:16]
+    (kept,) = _pooled(warm)
+    assert kept.startswith("st_pool_" + head), "kept at the head state the script started from"
+    result = CliRunner().invoke(cli, ["verify", "--dir", str(rdir.path), "--snapshots", str(snaps)])
+    assert result.exit_code == 0, result.output
+    assert f"from the state of {first.rev_id}" in result.output
+    assert _pooled(warm) == [kept], "verify took the database revision --sql kept"

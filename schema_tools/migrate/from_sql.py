@@ -31,6 +31,7 @@ import pymysql
 from ..diff.compare import DiffOptions, diff
 from ..errors import InputError, SqlError
 from ..model.objects import Schema
+from ..model.snapshot import fingerprint
 from ..dialect.ddl import quote_ident
 from .plan import Step
 from ..sources.workspace import Workspace, open_workspace
@@ -163,11 +164,19 @@ def _run(conn: pymysql.connections.Connection, steps: Sequence[tuple[StatementIn
     conn.commit()
 
 
-def _load(ws: Workspace, source: Schema, seed_tables: Sequence[str]) -> dict[str, list[str]]:
-    """The scratch database anew: ``source`` loaded, the tables seeded; their rows."""
+def _load(ws: Workspace, source: Schema, seed_tables: Sequence[str],
+          pooled: str | None = None) -> dict[str, list[str]]:
+    """The scratch database anew: ``source`` loaded, the tables seeded; their rows.
+    ``pooled`` (``source``'s fingerprint, on a new workspace): a database the warm server
+    kept at that state is taken, its rows cleared, once it reads back as ``source``."""
     from .seed import seed, with_parents
 
-    reset_database(ws, source)
+    if pooled is None:
+        reset_database(ws, source)
+    elif ws.load_schema(source, fingerprint=pooled):
+        back = ws.introspect(self_check=False, data_tables=[d.table for d in source.data]).schema
+        if fingerprint(back) != pooled:  # changed since: load it anew
+            reset_database(ws, source)
     if not seed_tables:
         return {}
     conn = ws.connect(ws.database)
@@ -242,8 +251,9 @@ def revision_from_sql(rdir: RevisionDir, sql_files: Sequence[str | Path], *, mes
         account.notes.append("no data statement: the script was read offline, as MariaDB runs it "
                              "(no server started); verify runs the revision on one")
     else:
-        with open_workspace(server) as ws:
-            before_rows = _load(ws, source, touched)
+        source_fp = fingerprint(source)
+        with open_workspace(server, pool=source_fp) as ws:
+            before_rows = _load(ws, source, touched, pooled=source_fp)
             before_values = read_rows(ws, source, untracked)
             _apply(ws, steps, account.effects)
             target = ws.introspect(data_tables=data_tables).schema
@@ -287,6 +297,9 @@ def revision_from_sql(rdir: RevisionDir, sql_files: Sequence[str | Path], *, mes
                     problem = _prove(ws, generated, source, None)
                     if problem:
                         raise InputError(f"the generated downgrade does not return to the head state: {problem}")
+                    # back at the head state: a warm server keeps the database for the next
+                    # command that loads it (verify of the new revision)
+                    ws.keep = True
     account.irreversible = lost
     extra = {"script_files": tuple(s.name for s in scripts),
              # tables it creates and fills with literal rows: their rows belong to the schema
