@@ -179,16 +179,17 @@ _RULES_HASH: list[str] = []
 
 
 def _rules_hash() -> str:
-    """A hash of the code that a review's result depends on (this package's review, diff
-    and model modules), computed once per process."""
+    """A hash of the code that a review's result depends on (this package's review, diff,
+    model, dialect, migrate and render modules, and flavour.py), computed once per process."""
     if not _RULES_HASH:
         import hashlib
 
         h = hashlib.sha256()
         root = Path(__file__).resolve().parent.parent
-        for sub in ("review", "diff", "model", "render"):
+        for sub in ("review", "diff", "model", "render", "dialect", "migrate"):
             for path in sorted((root / sub).rglob("*.py")):
                 h.update(path.relative_to(root).as_posix().encode() + b"\0" + path.read_bytes())
+        h.update((root / "flavour.py").read_bytes())
         _RULES_HASH.append(h.hexdigest())
     return _RULES_HASH[0]
 
