@@ -21,6 +21,7 @@ import argparse
 import os
 import statistics
 import subprocess
+import tempfile
 import sys
 import time
 from pathlib import Path
@@ -36,12 +37,16 @@ def _ours() -> tuple[float, int]:
     """Seconds and peak RSS (KiB) of one ``schema-tools verify`` process."""
     cmd = [sys.executable, "-m", "schema_tools.cli.main", "verify", "--site", "dls-v4.0.0",
            "--dir", str(ROOT / "revisions"), "--snapshots", str(ROOT / "snapshots")]
-    t0 = time.perf_counter()
-    proc = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-    _, _, rusage = os.wait4(proc.pid, 0)
-    seconds = time.perf_counter() - t0
-    out, err = proc.stdout.read().decode(), proc.stderr.read().decode()
-    proc.returncode = 0
+    # the output goes to files: a pipe nobody reads while the process runs fills and stalls it
+    with tempfile.TemporaryFile() as out_file, tempfile.TemporaryFile() as err_file:
+        t0 = time.perf_counter()
+        proc = subprocess.Popen(cmd, cwd=ROOT, stdout=out_file, stderr=err_file)
+        _, _, rusage = os.wait4(proc.pid, 0)
+        seconds = time.perf_counter() - t0
+        proc.returncode = 0
+        out_file.seek(0)
+        err_file.seek(0)
+        out, err = out_file.read().decode(), err_file.read().decode()
     if "1 of 1 site run(s) passed" not in out:
         raise SystemExit(f"verify did not pass:\n{out}\n{err}")
     return seconds, rusage.ru_maxrss
