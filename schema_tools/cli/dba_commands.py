@@ -191,7 +191,7 @@ def _echo_leftovers(lines) -> None:
 def stamp_command(url, directory, revision, auto, from_legacy, force, strict_unstated, defaults_file):
     """Record a revision in alembic_version without running anything."""
     from ..dba.identify import BASE
-    from ..migrate.commands import _alembic_errors
+    from ..migrate.commands import alembic_errors
 
     if sum(bool(x) for x in (revision, auto, from_legacy)) != 1:
         raise InputError("give exactly one of REVISION, --auto or --from-schemastatus")
@@ -246,7 +246,7 @@ def stamp_command(url, directory, revision, auto, from_legacy, force, strict_uns
     try:
         with engine.begin() as conn:
             cfg.attributes["connection"] = conn
-            _alembic_errors("stamp", chosen, lambda: command.stamp(cfg, "base" if chosen == BASE else chosen,
+            alembic_errors("stamp", chosen, lambda: command.stamp(cfg, "base" if chosen == BASE else chosen,
                                                                   purge=True))
     finally:
         engine.dispose()
@@ -363,12 +363,12 @@ def _sql_target(rdir, url, to, defaults_file) -> tuple[str, str | None]:
     database is on."""
     from ..dba.identify import BASE, require_known_versions
     from ..dba.upgrade import _current, line_fingerprint, resolve_target
-    from ..migrate.commands import _recorded_revisions
+    from ..migrate.commands import recorded_revisions
 
     if ":" in to:
         return to, None
     spec = _spec(url, defaults_file)
-    versions = _recorded_revisions(spec)
+    versions = recorded_revisions(spec)
     require_known_versions(rdir, versions, spec)
     if len(versions) > 1:
         return to, None  # run_alembic asks for FROM:TO

@@ -33,12 +33,12 @@ def throwaway_server(schemas: Sequence[Schema]) -> Iterator[str]:
     """One throwaway local server for every path (its URL), with the accounts the sites'
     views, routines, triggers and events name as definers, as a throwaway workspace has."""
     from ..servers.local import LocalServer
-    from ..sources.workspace import _account, _create_accounts
+    from ..sources.workspace import account_of, create_accounts
 
     with LocalServer() as server:
         named = {o.definer for s in schemas for kind in (s.views, s.routines, s.triggers, s.events)
                  for o in kind if o.definer and "@" in o.definer}
-        _create_accounts(server, sorted(_account(d) for d in named))
+        create_accounts(server, sorted(account_of(d) for d in named))
         yield server.url()
 
 

@@ -58,7 +58,7 @@ import sqlalchemy as sa
 
 from ..diff.compare import diff
 from ..errors import ConnectionFailed, InputError, SchemaToolsError
-from ..migrate.commands import MigrationFailed, _alembic_errors
+from ..migrate.commands import MigrationFailed, alembic_errors
 from ..migrate.revision import RevisionDir
 from ..model.snapshot import Snapshot
 from ..online.child import Interrupted, interruptible
@@ -979,7 +979,7 @@ def _run_revisions(session: Session, plan: UpgradePlan, log: ProgressLog, cfg, f
         try:
             with engine.connect() as c:
                 cfg.attributes["connection"] = c
-                _alembic_errors(plan.direction, rev, functools.partial(fn, cfg, target))
+                alembic_errors(plan.direction, rev, functools.partial(fn, cfg, target))
         except BaseException as exc:
             error = _reported(plan.direction, rev, tracker, log, tracker.raised or exc)
             if error is None:

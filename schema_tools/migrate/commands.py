@@ -104,7 +104,7 @@ def run_alembic(rdir: RevisionDir, url: str, action: str, target: str, *, sql: b
         cfg = rdir.config()
         spec = parse_url(url, defaults_file=defaults_file)
         if ":" not in target:  # the SQL starts from the revision the database is at
-            current = _recorded_revisions(spec)
+            current = recorded_revisions(spec)
             if len(current) > 1:
                 raise InputError(f"{spec.redacted()}: alembic_version records several revisions "
                                  f"({', '.join(current)}); give --to FROM:TO")
@@ -115,7 +115,7 @@ def run_alembic(rdir: RevisionDir, url: str, action: str, target: str, *, sql: b
                                  f"nothing to downgrade")
         cfg.set_main_option("sqlalchemy.url", "mysql+pymysql://localhost/" + (spec.database or ""))
         fn = command.upgrade if action == "upgrade" else command.downgrade
-        _alembic_errors(action, target, lambda: fn(cfg, target, sql=True))
+        alembic_errors(action, target, lambda: fn(cfg, target, sql=True))
         return
     spec = parse_url(url, defaults_file=defaults_file)
     if not spec.database:
@@ -174,7 +174,7 @@ def run_alembic_with(rdir: RevisionDir, connect: Callable[[], Any], action: str,
                     cfg.attributes["connection"] = conn
                     scripts.run_env()
 
-        _alembic_errors(action, target, run)
+        alembic_errors(action, target, run)
 
     if connection is not None:
         run_on(connection, True)
@@ -189,7 +189,7 @@ def run_alembic_with(rdir: RevisionDir, connect: Callable[[], Any], action: str,
         engine.dispose()
 
 
-def _recorded_revisions(spec: ConnectionSpec) -> list[str]:
+def recorded_revisions(spec: ConnectionSpec) -> list[str]:
     """The revisions ``alembic_version`` of ``spec``'s database records (none without it)."""
     import pymysql
 
@@ -206,7 +206,7 @@ def _recorded_revisions(spec: ConnectionSpec) -> list[str]:
         conn.close()
 
 
-def _alembic_errors(action: str, target: str, run: Callable[[], object]) -> None:
+def alembic_errors(action: str, target: str, run: Callable[[], object]) -> None:
     from alembic.util import CommandError
 
     try:

@@ -191,7 +191,7 @@ class RevisionDir:
         from ``prev``, or (``direction`` ``downgrade``) its downgrade to ``prev``."""
         from alembic import command
 
-        from .commands import _alembic_errors
+        from .commands import alembic_errors
 
         cfg = self.config()
         buf = io.StringIO()
@@ -199,10 +199,10 @@ class RevisionDir:
         cfg.set_main_option("sqlalchemy.url", "mysql+pymysql://localhost/db")
         if direction == "upgrade":
             rng = f"{prev}:{rev}"
-            _alembic_errors("upgrade", rev, lambda: command.upgrade(cfg, rng, sql=True))
+            alembic_errors("upgrade", rev, lambda: command.upgrade(cfg, rng, sql=True))
         else:
             rng = f"{rev}:{prev}"
-            _alembic_errors("downgrade", rev, lambda: command.downgrade(cfg, rng, sql=True))
+            alembic_errors("downgrade", rev, lambda: command.downgrade(cfg, rng, sql=True))
         return buf.getvalue()
 
     def heads(self) -> list[str]:

@@ -129,7 +129,7 @@ class Workspace:
         if self._create_accounts is not None:
             named = {o.definer for kind in (schema.views, schema.routines, schema.triggers, schema.events)
                      for o in kind if o.definer}
-            self._create_accounts(sorted(_account(d) for d in named if "@" in d))
+            self._create_accounts(sorted(account_of(d) for d in named if "@" in d))
         conn = self.connect(self.database)
         try:
             execute_text(conn, render_schema(schema), source="<rendered snapshot>")
@@ -167,7 +167,7 @@ def local_workspace(*, sql_mode: str | None = None, database: str | None = None)
                                                          client_flag=MULTI_STATEMENTS),
             client=server.client_command(user=LOADER_USER), env=None, database=db,
             describe=f"throwaway {server.flavour} {server.version}", server_pid=server.pid,
-            create_accounts=lambda accounts: _create_accounts(server, accounts),
+            create_accounts=lambda accounts: create_accounts(server, accounts),
         )
 
 
@@ -188,12 +188,12 @@ def definers_in(text: str) -> set[tuple[str, str]]:
     return {(_unquote(m.group(1)), _unquote(m.group(2))) for m in _DEFINER.finditer(text)}
 
 
-def _account(definer: str) -> tuple[str, str]:
+def account_of(definer: str) -> tuple[str, str]:
     user, _, host = definer.rpartition("@")
     return user, host
 
 
-def _create_accounts(server, accounts: Sequence[tuple[str, str]]) -> None:
+def create_accounts(server, accounts: Sequence[tuple[str, str]]) -> None:
     """Create each ``(user, host)`` account on the throwaway ``server``, with every
     privilege, unless it exists: a view, routine or trigger defined by it then works as on
     the site whose scripts name it."""
