@@ -281,7 +281,7 @@ def test_self_check_reports_a_misplaced_column_check(server, scratch_db):
     # a model whose column CHECK sits on the wrong column is reported, never kept quietly
     from dataclasses import replace
 
-    from schema_tools.sources.introspect import self_check_tables
+    from schema_tools.sources.show_create import self_check_tables
 
     _load(server, scratch_db, RENAMED_CHECKS)
     result = _snap(server, scratch_db)

@@ -268,7 +268,7 @@ _NAME_CHAIN = re.compile(r"'(?:[^'\\]|\\.|'')*'|`(?:[^`]|``)*`(?:\.`(?:[^`]|``)*
 
 def strip_database_qualifier(body: str, database: str, table_like_database: bool = False) -> str:
     """A view's SELECT as the server prints it, without the qualifier of ``database``, the
-    view's own (see :func:`schema_tools.sources.introspect._view_body`).  The offline reader of mariadb-dump's views
+    view's own (see :func:`schema_tools.sources.show_create.view_body`).  The offline reader of mariadb-dump's views
     (:mod:`schema_tools.offline.dump_views`) records the same text through it."""
     qualifier = quote_ident(database) + "."
     chains = [m for m in _NAME_CHAIN.finditer(body) if m.group(0).startswith(qualifier)]

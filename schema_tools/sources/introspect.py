@@ -33,9 +33,11 @@ from ..model.objects import (
     Check, Column, DataType, Event, ForeignKey, Index, IndexColumn, Parameter, Routine,
     Schema, Table, TableData, Trigger, View,
 )
-from ..model.order import index_order, reproducible, server_sorted, with_order
-from ..dialect.ddl import create_table_lines, quote_ident, strip_database_qualifier, table_options
-from ..dialect.sqlscript import string_end
+from ..model.order import with_order
+from ..dialect.ddl import quote_ident
+from .show_create import (
+    Unsupported, column_checks, self_check_tables, show_create_parts, shown_order, trigger_body, view_body,
+)
 
 MULTI_STATEMENTS = CLIENT.MULTI_STATEMENTS
 
@@ -45,19 +47,6 @@ from before, for its downgrade to restore (:func:`schema_tools.migrate.plan.plan
 
 # bookkeeping tables of the migration tools, not part of the schema they manage
 BOOKKEEPING_TABLES = frozenset({"alembic_version", "schema_tools_progress", AUTO_INCREMENT_TABLE})
-
-
-@dataclass
-class Unsupported:
-    """One table whose regenerated CREATE differs from the server's."""
-
-    table: str
-    feature: str
-    expected: str
-    actual: str
-
-    def __str__(self) -> str:
-        return f"{self.table}: unsupported {self.feature}: server has {self.actual!r}, model gives {self.expected!r}"
 
 
 @dataclass
@@ -384,43 +373,6 @@ def _text(value: bytes | str | None) -> str:
     return value.decode("utf-8", "surrogateescape") if isinstance(value, bytes) else (value or "")
 
 
-def _tokens(text: str):
-    """(start, end, WORD) of each token of ``text``: WORD upper-cased for a bare word, None
-    for a quoted name or string (passed over whole)."""
-    i, n = 0, len(text)
-    while i < n:
-        ch = text[i]
-        if ch.isspace():
-            i += 1
-        elif ch in "`\"'":
-            end = string_end(text, i)
-            end = n if end < 0 else end
-            yield i, end, None
-            i = end
-        else:
-            j = i
-            while j < n and not text[j].isspace() and text[j] not in "`\"'":
-                j += 1
-            yield i, j, text[i:j].upper()
-            i = j
-
-
-def _trigger_body(create: str) -> str | None:
-    """The body of a ``CREATE TRIGGER`` statement: what follows ``FOR EACH ROW`` and an
-    optional ``FOLLOWS``/``PRECEDES`` clause."""
-    toks = _tokens(create)
-    last: list[str | None] = []
-    for _start, _end, word in toks:
-        last = (last + [word])[-3:]
-        if last == ["FOR", "EACH", "ROW"]:
-            nxt = next(toks, None)
-            if nxt is not None and nxt[2] in ("FOLLOWS", "PRECEDES"):
-                next(toks, None)  # the other trigger's name
-                nxt = next(toks, None)
-            return create[nxt[0]:].rstrip() if nxt is not None else None
-    return None
-
-
 def _trigger_bodies(conn, db: str, names: Sequence[str]) -> dict[str, str]:
     """Trigger bodies as written, from SHOW CREATE TRIGGER (information_schema's
     ACTION_STATEMENT rewrites string literals and loses backslashes).  A trigger whose
@@ -433,7 +385,7 @@ def _trigger_bodies(conn, db: str, names: Sequence[str]) -> dict[str, str]:
         return {}
     out = {}
     for name, rows in zip(names, results, strict=True):
-        body = _trigger_body(rows[0][2] or "") if rows and len(rows[0]) > 2 else None
+        body = trigger_body(rows[0][2] or "") if rows and len(rows[0]) > 2 else None
         if body:
             out[name] = body
     return out
@@ -452,23 +404,6 @@ def _event_bodies(conn, db: str, flavour: Flavour) -> dict[str, str]:
             (b.decode("utf-8", "surrogateescape") if isinstance(b, bytes) else b) for n, b in rows}
 
 
-def _view_body(name: str, create: str, database: str, table_like_database: bool = False) -> str | None:
-    """The SELECT of ``SHOW CREATE VIEW``: after ``VIEW `name` AS``, without the check
-    option, and without the qualifier of the view's own database (MariaDB may write
-    ```db`.`t`.`col``` and ```db`.`t```), so that the view can be created elsewhere.
-    Where a table is named like the database (``table_like_database``), ```db`.`x``` may
-    be that table's column: the qualifier is dropped then only from a body that shows it
-    (a name of three parts, ```db`.`t`.`col```)."""
-    for marker in (f" VIEW {quote_ident(name)} AS ", f" VIEW {quote_ident(database)}.{quote_ident(name)} AS "):
-        pos = create.find(marker)
-        if pos >= 0:
-            break
-    else:
-        return None
-    body = re.sub(r" WITH (?:CASCADED|LOCAL) CHECK OPTION$", "", create[pos + len(marker):])
-    return strip_database_qualifier(body, database, table_like_database)
-
-
 def _group(rows: list[tuple], key: int = 0) -> dict[Any, list[tuple]]:
     out: dict[Any, list[tuple]] = {}
     for row in rows:
@@ -485,43 +420,6 @@ def _typed(dtd: str, charset: str | None, collation: str | None) -> str:
 _USING_RE = re.compile(r"^\s*(?:PRIMARY KEY|(?:UNIQUE |FULLTEXT |SPATIAL )?KEY `((?:[^`]|``)*)`)"
                        r" .* USING (BTREE|HASH|RTREE)")
 _OPTION_TAIL = re.compile(r"^\)\s*(.*)$", re.S)
-
-
-_CREATE_TOKENS = re.compile(r"`(?:[^`]|``)*`|'(?:[^'\\]|\\.|'')*'|[^`']+|[`']")
-
-
-def _create_lines(text: str) -> list[str]:
-    """SHOW CREATE TABLE's lines: split at the newlines outside backtick-quoted names (a name
-    may hold one; a string's is printed as ``\\n``)."""
-    tokens = _CREATE_TOKENS.findall(text)
-    if not any(t.startswith("`") and "\n" in t for t in tokens):
-        return text.split("\n")
-    lines, current = [], []
-    for token in tokens:
-        if token[0] in "`'":
-            current.append(token)
-            continue
-        first, *others = token.split("\n")
-        current.append(first)
-        for part in others:
-            lines.append("".join(current))
-            current = [part]
-    lines.append("".join(current))
-    return lines
-
-
-def _show_create_parts(text: str) -> tuple[list[str], str, str | None]:
-    """Split SHOW CREATE TABLE into definition lines, the options line, and partitioning."""
-    lines = _create_lines(text)
-    defs: list[str] = []
-    i = 1
-    while i < len(lines) and not lines[i].startswith(")"):
-        defs.append(lines[i].strip().rstrip(","))
-        i += 1
-    options = lines[i][1:].strip() if i < len(lines) else ""
-    rest = "\n".join(lines[i + 1:]) if i + 1 < len(lines) else ""
-    options = re.sub(r"\s*AUTO_INCREMENT=\d+", "", options)
-    return defs, options, (rest if rest.strip() else None)
 
 
 def introspect(conn: pymysql.connections.Connection, database: str, *,
@@ -565,7 +463,7 @@ def _build(fetched: Fetched, self_check: bool, loader_account: str | None) -> In
     tables = [r for r in tables if r[5] != "VIEW" and r[0] not in BOOKKEEPING_TABLES]
     # SHOW CREATE VIEW, unlike information_schema, leaves out the database qualifier
     table_like_database = any(r[0] == database for r in tables)
-    view_defs = {name: _view_body(name, text, database, table_like_database)
+    view_defs = {name: view_body(name, text, database, table_like_database)
                  for name, text in fetched.view_creates.items()}
 
     cols_by_table = _group(columns)
@@ -579,7 +477,7 @@ def _build(fetched: Fetched, self_check: bool, loader_account: str | None) -> In
 
     model_tables = []
     odd_tables = []
-    parsed = {name: _show_create_parts(text) for name, text in creates.items()}
+    parsed = {name: show_create_parts(text) for name, text in creates.items()}
     for name, engine, collation, create_options, comment, table_type in tables:
         if table_type != "BASE TABLE":
             odd_tables.append(Unsupported(name, f"table type {table_type}", "BASE TABLE", table_type))
@@ -640,41 +538,6 @@ def _build(fetched: Fetched, self_check: bool, loader_account: str | None) -> In
 # the ON UPDATE of information_schema's EXTRA: ``on update current_timestamp(3)``, maybe
 # followed by more attributes (MariaDB: ``, INVISIBLE``; MySQL: `` INVISIBLE``)
 _ON_UPDATE_RE = re.compile(r"\bon update (\w+(?:\(\d*\))?)", re.I)
-_COLUMN_LINE_RE = re.compile(r"`((?:[^`]|``)*)` ")
-
-
-def _column_checks(checks: list[tuple], defs: list[str]) -> dict[str, str]:
-    """Column CHECK clauses by column name.
-
-    MariaDB names a column CHECK after its column and keeps that name when the column is
-    renamed (``RENAME COLUMN a TO b`` leaves constraint ``a`` on column ``b``), and
-    information_schema does not say which column a constraint belongs to.  A check goes
-    to the column of its name when that column's line of ``SHOW CREATE TABLE`` carries
-    it, otherwise to the first other column whose line carries it.  A check no line
-    carries stays under its name, where the self-check reports it."""
-    if not checks:
-        return {}
-    lines = {}
-    for line in defs:
-        m = _COLUMN_LINE_RE.match(line)
-        if m:
-            lines[m.group(1).replace("``", "`")] = line
-    out: dict[str, str] = {}
-    orphans = []
-    for cname, clause in checks:
-        if lines.get(cname, "").endswith(f" CHECK ({clause})") and cname not in out:
-            out[cname] = clause
-        else:
-            orphans.append((cname, clause))
-    for cname, clause in orphans:
-        suffix = f" CHECK ({clause})"
-        owner = next((c for c, line in lines.items() if c not in out and line.endswith(suffix)),
-                     None)
-        if owner is None and cname not in out:
-            owner = cname
-        if owner is not None:
-            out[owner] = clause
-    return out
 
 
 def _plain_frozen_dataclass(cls) -> bool:
@@ -715,7 +578,7 @@ def _table(name, engine, collation, charset, create_options, comment, cols, stat
             column_level.append((cname, clause))
         else:
             table_checks.append(Check(cname, clause))
-    column_checks = _column_checks(column_level, defs)
+    checks_by_column = column_checks(column_level, defs)
 
     columns = []
     for (_, cname, ctype, nullable, default, extra, cs, coll, ccomment, gen, data_type) in cols:
@@ -738,7 +601,7 @@ def _table(name, engine, collation, charset, create_options, comment, cols, stat
             "charset": cs, "collation": coll, "comment": ccomment or "",
             "generated": generated, "generated_stored": "STORED GENERATED" in extra_u,
             "invisible": "INVISIBLE" in extra_u, "compressed": "COMPRESSED" in ctype,
-            "check": column_checks.get(cname),
+            "check": checks_by_column.get(cname),
         }))
 
     primary = None
@@ -790,23 +653,7 @@ def _table(name, engine, collation, charset, create_options, comment, cols, stat
     )
     if not defs:
         return table
-    return with_order(table, *_shown_order(defs))
-
-
-_KEY_LINE_RE = re.compile(r"(?:UNIQUE |FULLTEXT |SPATIAL )?KEY `((?:[^`]|``)*)` ")
-_CHECK_LINE_RE = re.compile(r"CONSTRAINT `((?:[^`]|``)*)` CHECK ")
-
-
-def _shown_order(defs: list[str]) -> tuple[list[str], list[str]]:
-    """The names of the indexes (but the primary key) and of the table checks in the
-    order the definition lines of ``SHOW CREATE TABLE`` list them."""
-    indexes, checks = [], []
-    for line in defs:
-        if (m := _KEY_LINE_RE.match(line)) is not None:
-            indexes.append(m.group(1).replace("``", "`"))
-        elif (m := _CHECK_LINE_RE.match(line)) is not None:
-            checks.append(m.group(1).replace("``", "`"))
-    return indexes, checks
+    return with_order(table, *shown_order(defs))
 
 
 _SHOWN_HEAD = re.compile(r"ENGINE=\S+(?: DEFAULT CHARSET=\S+)?(?: COLLATE=\S+)?")
@@ -922,57 +769,3 @@ def _drop_definer(schema: Schema, account: str) -> Schema:
 
     return replace(schema, views=fix(schema.views), routines=fix(schema.routines),
                    triggers=fix(schema.triggers), events=fix(schema.events))
-
-
-def _feature(line: str) -> str:
-    m = re.match(r"`((?:[^`]|``)*)`", line)
-    if m:
-        return f"column `{m.group(1)}`"
-    m = re.match(r"(?:UNIQUE |FULLTEXT |SPATIAL )?KEY `((?:[^`]|``)*)`", line)
-    if m:
-        return f"index `{m.group(1)}`"
-    if line.startswith("PRIMARY KEY"):
-        return "primary key"
-    m = re.match(r"CONSTRAINT `((?:[^`]|``)*)` (FOREIGN KEY|CHECK)", line)
-    if m:
-        return ("foreign key" if m.group(2) == "FOREIGN KEY" else "check") + f" `{m.group(1)}`"
-    return "definition"
-
-
-def self_check_tables(schema: Schema, creates: dict[str, str],
-                      parsed: dict[str, tuple] | None = None) -> list[Unsupported]:
-    """Compare each table's regenerated CREATE with the server's ``SHOW CREATE TABLE``.
-
-    ``parsed`` may hold :func:`_show_create_parts` of ``creates``, already computed."""
-    problems: list[Unsupported] = []
-    for table in schema.tables:
-        actual = creates.get(table.name)
-        if actual is None:
-            problems.append(Unsupported(table.name, "table", "", "(no SHOW CREATE TABLE)"))
-            continue
-        parts = parsed.get(table.name) if parsed is not None else None
-        defs, options, _ = parts if parts is not None else _show_create_parts(actual)
-        expected = create_table_lines(table)
-        if defs != expected and sorted(defs) != sorted(expected):
-            exp_set, act_set = set(expected), set(defs)
-            missing = sorted(act_set - exp_set)
-            extra = sorted(exp_set - act_set)
-            for line in missing or ["(column order)"]:
-                match = next((e for e in extra if _feature(e) == _feature(line)), "")
-                problems.append(Unsupported(table.name, _feature(line), match, line))
-        elif defs != expected:
-            # the same lines in another order: of the columns, indexes, or checks
-            for what in ("column", "index", "check", "foreign key"):
-                exp = [_feature(e) for e in expected if _feature(e).startswith(what)]
-                act = [_feature(d) for d in defs if _feature(d).startswith(what)]
-                if exp != act:
-                    problems.append(Unsupported(table.name, f"{what} order", ", ".join(exp),
-                                                ", ".join(act)))
-        if not reproducible(table):
-            problems.append(Unsupported(
-                table.name, "index order", ", ".join(server_sorted(table, index_order(table))),
-                ", ".join(index_order(table)) + " (no CREATE TABLE gives this order)"))
-        exp_options = table_options(table)
-        if options != exp_options:
-            problems.append(Unsupported(table.name, "table options", exp_options, options))
-    return problems

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from xml.etree import ElementTree as ET
 
-from .runner import SiteResult, StepResult, VerifyReport
+from .results import SiteResult, StepResult, VerifyReport
 
 
 def to_json(report: VerifyReport) -> str:

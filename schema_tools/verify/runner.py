@@ -32,7 +32,7 @@ import threading
 import time
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ProcessPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -40,14 +40,16 @@ from ..diff.changes import Add, Change, Drop, Rename
 from ..diff.compare import DiffOptions, diff, reversed_renames
 from ..errors import InputError, SchemaToolsError
 from ..migrate.commands import MigrationFailed, run_alembic_with
-from ..migrate.revision import RevisionDir, recorded_fingerprints
+from ..migrate.revision import RevisionDir
 from ..model.objects import Schema, Table
-from ..model.snapshot import Snapshot, fingerprint_of
+from ..model.snapshot import Snapshot
 from ..dialect.ddl import quote_ident
 from ..render.diff_report import change_line
 from ..sources.resolve import shown_source
 from ..sources.workspace import open_workspace
+from .baselines import Baseline, find_baselines, revision_path
 from .drops import Dropped, Ledger, judge, recreated
+from .results import DataCheck, SiteResult, StepResult, VerifyReport
 from ..migrate.seed import seed
 
 RESIDUAL_LINES = 20  # differences listed per step; the count is always complete
@@ -55,241 +57,11 @@ _WORD = re.compile(r"[\w$]+")
 _QUOTED_NAME = re.compile(r"`((?:[^`]|``)+)`")
 _CREATED_ROUTINE = re.compile(r"(?:PROCEDURE|FUNCTION)\s+(?:IF\s+NOT\s+EXISTS\s+)?`?([A-Za-z0-9_$]+)", re.I)
 
-
-# ---------------------------------------------------------------------------------------
-# results
-
-
-@dataclass
-class DataCheck:
-    """What happened to the seeded rows in one step."""
-
-    tables: int = 0  # tables compared
-    rows: int = 0  # rows compared
-    lost: list[str] = field(default_factory=list)  # failures: rows or values gone or changed
-    dropped: list[Dropped] = field(default_factory=list)  # tables and columns whose values went
-    written: list[str] = field(default_factory=list)  # rows the revision writes on purpose
-
-    @property
-    def accepted(self) -> list[Dropped]:
-        return [d for d in self.dropped if d.accepted]
-
-    def to_dict(self) -> dict:
-        out = dataclasses.asdict(self)
-        out["dropped"] = [d.to_dict() for d in self.dropped]
-        return out
-
-
 # a statement that writes rows (the bookkeeping of alembic_version and of the AUTO_INCREMENT
 # counters is not one of the revision's)
 _DATA_STATEMENT = re.compile(r"\s*(INSERT|REPLACE|UPDATE|DELETE|BEGIN|CALL|LOAD)\b", re.I)
 _BOOKKEEPING = re.compile(r"\s*(?:INSERT\s+INTO|REPLACE\s+INTO|UPDATE|DELETE\s+FROM)\s+"
                           r"`?(?:alembic_version|schema_tools_auto_increment)\b", re.I)
-
-
-@dataclass
-class StepResult:
-    """One revision applied in one direction."""
-
-    revision: str
-    direction: str  # "upgrade" | "downgrade"
-    target: str  # the state the step must reach (a revision id, or "base")
-    source: str = ""  # the state the step starts from (a revision id, or "base")
-    seconds: float = 0.0
-    ok: bool = False
-    error: str | None = None
-    statement: str | None = None
-    residual: list[str] = field(default_factory=list)
-    residual_count: int = 0
-    left_in: str | None = None  # after a failure: what the scratch database holds
-    data: DataCheck | None = None
-    # each data statement the revision ran (INSERT, UPDATE, DELETE, loops...), with the rows
-    # the server says it affected on the seeded database (-1: the server does not say)
-    statements: list[dict] = field(default_factory=list)
-
-    @property
-    def name(self) -> str:
-        return f"{self.direction} {self.revision}"
-
-    @property
-    def span(self) -> str:
-        """``upgrade A -> B``: from the state it starts from to the one it must reach."""
-        return f"{self.direction} {self.source or '?'} -> {self.target}"
-
-    def to_dict(self) -> dict:
-        out = dataclasses.asdict(self)
-        out["data"] = self.data.to_dict() if self.data is not None else None
-        return out
-
-
-@dataclass
-class SiteResult:
-    site: str
-    backend: str
-    start: str  # the revision the site's baseline is the state of ("base" before the first)
-    path: list[str] = field(default_factory=list)
-    steps: list[StepResult] = field(default_factory=list)
-    seconds: float = 0.0
-    server: str | None = None  # flavour and version of the server used
-    error: str | None = None  # a failure outside the steps (server, baseline)
-    error_code: int = 0  # with ``error``: its exit code (2: the site could not be verified)
-
-    @property
-    def ok(self) -> bool:
-        return self.error is None and all(s.ok for s in self.steps)
-
-    def to_dict(self) -> dict:
-        out = {k: v for k, v in dataclasses.asdict(self).items() if k != "steps"}
-        out["ok"] = self.ok
-        out["steps"] = [s.to_dict() for s in self.steps]
-        return out
-
-
-@dataclass
-class VerifyReport:
-    sites: list[SiteResult]
-    skipped: list[str] = field(default_factory=list)  # snapshots that start no revision
-
-    @property
-    def ok(self) -> bool:
-        return all(s.ok for s in self.sites)
-
-    @property
-    def exit_code(self) -> int:
-        """0 all passed, 1 a step failed, 2 a site could not be verified (an error)."""
-        if any(s.error is not None for s in self.sites):
-            return max([s.error_code for s in self.sites if s.error is not None] + [1])
-        return 0 if self.ok else 1
-
-    def to_dict(self) -> dict:
-        return {"ok": self.ok, "sites": [s.to_dict() for s in self.sites],
-                "skipped": list(self.skipped)}
-
-
-# ---------------------------------------------------------------------------------------
-# what to verify
-
-
-@dataclass(frozen=True)
-class Baseline:
-    site: str
-    snapshot: Snapshot
-    start: str | None  # revision id whose state this is; None for a root's starting state
-    root: str | None = None  # with start None: the root whose states/<root>.before.json this is
-
-
-def _state_index(rdir: RevisionDir, script) -> dict[str, tuple[str | None, str | None]]:
-    """fingerprint -> (revision id, root) of every recorded state: (rev, None) for
-    ``states/<rev>.json``, (None, None) for ``base.json``, (None, root) for
-    ``<root>.before.json`` (the starting state of a further root).  Read from the revision
-    files' headers, which name both states of each revision."""
-    out: dict[str, tuple[str | None, str | None]] = {}
-    if not rdir.versions.is_dir():
-        return out
-    headers = sorted(recorded_fingerprints(script))
-    for rev, down, before, _ in headers:
-        if not down and before:
-            own = (rdir.states / f"{rev}.before.json").exists()
-            out.setdefault(before, (None, rev if own else None))
-    for rev, _, _, after in headers:
-        if after:
-            out.setdefault(after, (rev, None))
-    return out
-
-
-def find_baselines(rdir: RevisionDir, snapshots: Path, sites: Sequence[str] = (),
-                   start: str | None = None, *, script=None) -> tuple[list[Baseline], list[str]]:
-    """The site snapshots that are the state of some revision (or of the base).
-
-    With ``start`` (``--from``), the baseline is that revision's recorded state, named after
-    the site snapshot that matches it if there is one.  Returns (baselines, skipped)."""
-    script = script or rdir.script()
-    index = _state_index(rdir, script)
-    if not index:
-        raise InputError(f"{rdir.path}: no recorded states (states/*.json); is it a revision directory?")
-    files = sorted(p for p in snapshots.glob("*.json") if not p.name.endswith(".meta.json")) \
-        if snapshots.is_dir() else []
-    by_site = {p.stem: p for p in files}
-    unknown = [s for s in sites if s not in by_site]
-    if unknown and start is None:
-        raise InputError(f"no snapshot named {', '.join(unknown)} in {snapshots} "
-                         f"(have: {', '.join(by_site) or 'none'})")
-    if start is not None:
-        rev = None if start == "base" else _resolve(rdir, script, start)
-        state = rdir.state(rev)
-        if state is None:
-            raise InputError(f"{rdir.path}: no recorded state for revision {start}")
-        named = [n for n, p in by_site.items() if (not sites or n in sites)
-                 and fingerprint_of(p) == state.fingerprint]
-        label = named[0] if named else (sites[0] if sites else f"state-{rev or 'base'}")
-        return [Baseline(label, state, rev)], []
-    out, skipped = [], []
-    for name, path in by_site.items():
-        if sites and name not in sites:
-            continue
-        fingerprint = fingerprint_of(path)  # the sidecar's, when it matches the file
-        if fingerprint in index:
-            rev, root = index[fingerprint]
-            out.append(Baseline(name, Snapshot.read(path), rev, root))
-        else:
-            skipped.append(name)
-    if not out:
-        raise InputError(f"no snapshot in {snapshots} is the starting state of a revision in "
-                         f"{rdir.path}" + (f" (looked at {', '.join(skipped)})" if skipped else ""))
-    return out, skipped
-
-
-def _resolve(rdir: RevisionDir, script, rev: str) -> str:
-    from alembic.util import CommandError
-
-    try:
-        found = script.get_revision(rev)
-    except CommandError as exc:
-        raise InputError(f"{rdir.path}: {exc}") from None
-    if found is None:
-        raise InputError(f"{rdir.path}: unknown revision {rev}")
-    return found.revision
-
-
-def _roots_from_base(rdir: RevisionDir, script) -> set[str]:
-    """The roots that start from ``base.json`` (those without a ``<root>.before.json``)."""
-    return {r.revision for r in script.walk_revisions() if not r.down_revision
-            and not (rdir.states / f"{r.revision}.before.json").exists()}
-
-
-def revision_path(rdir: RevisionDir, start: str | None, to: str | None,
-                  root: str | None = None, *, script=None) -> list[tuple[str, str | None]]:
-    """(revision, its down revision) from just after ``start`` up to ``to`` (default: the
-    single head above ``start``), oldest first.  With ``start`` None, only the lines that
-    begin at ``root`` (default: at the roots that start from ``base.json``) are followed."""
-    script = script or rdir.script()
-    roots = {root} if root else _roots_from_base(rdir, script)
-
-    def above(h: str) -> bool:
-        chain = [r.revision for r in script.iterate_revisions(h, "base")]
-        return start in chain if start is not None else bool(roots & set(chain))
-
-    if to in (None, "head", "heads"):
-        heads = [h for h in script.get_heads() if above(h)]
-        if len(heads) != 1:
-            raise InputError(f"{rdir.path}: {len(heads)} heads above {start or 'base'} "
-                             f"({', '.join(sorted(heads))}); name one with --to")
-        to = heads[0]
-    else:
-        to = _resolve(rdir, script, to)
-    chain = []
-    for r in script.iterate_revisions(to, "base"):
-        if r.revision == start:
-            break
-        down = r.down_revision
-        if isinstance(down, (tuple, list)):
-            raise InputError(f"{rdir.path}: revision {r.revision} merges several branches; "
-                             f"verify follows one line of revisions")
-        chain.append((r.revision, down))
-    else:
-        if start is not None:
-            raise InputError(f"{rdir.path}: revision {to} does not descend from {start}")
-    return list(reversed(chain))
 
 
 # ---------------------------------------------------------------------------------------
@@ -934,12 +706,3 @@ def _run_site(site: _Site) -> tuple[SiteResult, list[str]]:
     lines: list[str] = []
     site.progress = lines.append
     return site.run(), lines
-
-
-def iter_failures(report: VerifyReport) -> Iterable[str]:
-    for site in report.sites:
-        if site.error:
-            yield f"{site.site} [{site.backend}]: {site.error}"
-        for step in site.steps:
-            if not step.ok:
-                yield f"{site.site} [{site.backend}]: {step.name}"
