@@ -107,7 +107,7 @@ def drift_command(url, directory, strict_unstated, defaults_file):
     from ..diff.compare import DiffOptions, diff_apart
     from ..model.snapshot import Snapshot
     from ..online import leftovers as ptosc
-    from ..render.diff_report import apart_line, change_line
+    from ..render.change_lines import apart_line, change_line
 
     rdir = _revisions(directory)
     spec = _spec(url, defaults_file)
@@ -319,7 +319,7 @@ def _run_migration(direction, url, directory, to, dry_run, sql, yes, force, lock
         run_alembic(rdir, url, direction, target, sql=True, defaults_file=defaults_file)
         return 0
     spec = _spec(url, defaults_file)
-    from ..render.diff_report import clean
+    from ..render.change_lines import clean
 
     # every progress line names tables, statements, findings: escaped, one line each
     session = Session(rdir, spec, say=lambda line: click.echo(clean(line), err=True),

@@ -67,7 +67,7 @@ from ..online.progress import (
     PROGRESS_TABLE, OnlineLeftover, ProgressLog, interrupted_online, tracked, without_leftovers,
 )
 from ..migrate.revision import recorded_fingerprints
-from ..render.diff_report import change_line, clean
+from ..render.change_lines import change_line, clean
 from ..sources.connection import ConnectionSpec
 from ..dialect.sqlscript import first_keywords
 from .identify import (

@@ -234,7 +234,7 @@ def describe_statements(rows: list[StatementPlan]) -> str:
     and lock, the route (pt-osc or a plain ALTER, and why), how long writes to the table may
     wait, and how long it takes (an estimate); then the totals.  Names are escaped: one
     statement's lines stay its lines."""
-    from ..render.diff_report import clean
+    from ..render.change_lines import clean
 
     if not rows:
         return "statements: none alters an existing table\n"

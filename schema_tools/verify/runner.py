@@ -44,7 +44,7 @@ from ..migrate.revision import RevisionDir, recorded_fingerprints
 from ..model.objects import Schema, Table
 from ..model.snapshot import Snapshot, fingerprint_of
 from ..dialect.ddl import quote_ident
-from ..render.diff_report import change_line
+from ..render.change_lines import change_line
 from ..sources.resolve import shown_source
 from ..sources.workspace import open_workspace
 from .drops import Dropped, Ledger, judge, recreated
