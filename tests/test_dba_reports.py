@@ -12,7 +12,7 @@ import shutil
 
 import pytest
 
-from schema_tools.dba.upgrade import _digest
+from schema_tools.dba.upgrade_statements import _digest
 from schema_tools.online.progress import ProgressLog, tracked
 from schema_tools.migrate.commands import generate
 from schema_tools.migrate.from_sql import revision_from_sql

@@ -99,3 +99,25 @@ def test_no_cycle_between_packages():
         if state.get(node) is None and visit(node, []):
             break
     assert cycle == [], " -> ".join(cycle)
+
+
+def test_no_private_name_is_imported_across_packages():
+    """A name with a leading underscore belongs to its package: another package that needs
+    it gets a public name."""
+    crossing = []
+    for path in sorted(PACKAGE.rglob("*.py")):
+        module = _module(path)
+        package = module.split(".") if path.name == "__init__.py" else module.split(".")[:-1]
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if not isinstance(node, ast.ImportFrom):
+                continue
+            if node.level:
+                base = package[:len(package) - (node.level - 1)]
+                target = ".".join(base + ([node.module] if node.module else []))
+            else:
+                target = node.module or ""
+            if not target.startswith("schema_tools") or _package(target) == _package(module):
+                continue
+            crossing += [f"{module}:{node.lineno} imports {target}.{a.name}" for a in node.names
+                         if a.name.startswith("_") and not a.name.startswith("__")]
+    assert not crossing, "\n".join(crossing)

@@ -340,7 +340,7 @@ def test_a_dls_v4_database_at_the_latin1_default_follows_the_dls_line(latin1_ser
 def test_alter_database_is_ddl_whose_effect_the_schema_shows():
     """The database default is part of the schema: an interrupted run that committed only an
     ALTER DATABASE, undone by hand, is seen as not started (no data statement to keep)."""
-    from schema_tools.dba.upgrade import changes_data
+    from schema_tools.dba.upgrade_statements import changes_data
     from schema_tools.dialect.ddl import alter_database
 
     assert changes_data(alter_database("utf8mb4", "utf8mb4_general_ci")) is False

@@ -11,7 +11,7 @@ import pytest
 from click.testing import CliRunner
 
 from schema_tools.cli.main import cli
-from schema_tools.dba.upgrade import changes_data
+from schema_tools.dba.upgrade_statements import changes_data
 from schema_tools.migrate.commands import generate
 from schema_tools.migrate.revision import RevisionDir
 from schema_tools.dialect.ddl import render_schema

@@ -107,7 +107,7 @@ def drift_command(url, directory, strict_unstated, defaults_file):
     from ..diff.compare import DiffOptions, diff_apart
     from ..model.snapshot import Snapshot
     from ..online import leftovers as ptosc
-    from ..render.diff_report import apart_line, change_line
+    from ..render.change_lines import apart_line, change_line
 
     rdir = _revisions(directory)
     spec = _spec(url, defaults_file)
@@ -125,7 +125,7 @@ def drift_command(url, directory, strict_unstated, defaults_file):
     rev = versions[0] if versions else BASE
     expected = load_state(rdir, rev)
     if rev == BASE:
-        from ..dba.upgrade import line_fingerprint
+        from ..dba.upgrade_plan import line_fingerprint
 
         # no revision applied yet: the starting state of any line of revisions (the one the
         # schema is, if need be but for the database default)
@@ -302,7 +302,8 @@ def _forget_progress(spec) -> None:
 
 def _run_migration(direction, url, directory, to, dry_run, sql, yes, force, lock_timeout,
                    allow_unreviewed, defaults_file, plan_view=False, online=None):
-    from ..dba.upgrade import AdvisoryLock, Session, describe_plan, execute, prepare
+    from ..dba.upgrade import AdvisoryLock, execute
+    from ..dba.upgrade_plan import Session, describe_plan, prepare
     from ..migrate.commands import run_alembic
     from ..sources.introspect import MULTI_STATEMENTS
 
@@ -319,7 +320,7 @@ def _run_migration(direction, url, directory, to, dry_run, sql, yes, force, lock
         run_alembic(rdir, url, direction, target, sql=True, defaults_file=defaults_file)
         return 0
     spec = _spec(url, defaults_file)
-    from ..render.diff_report import clean
+    from ..render.change_lines import clean
 
     # every progress line names tables, statements, findings: escaped, one line each
     session = Session(rdir, spec, say=lambda line: click.echo(clean(line), err=True),
@@ -362,7 +363,7 @@ def _sql_target(rdir, url, to, defaults_file) -> tuple[str, str | None]:
     that is not one).  The schema is read only when nothing else says which line the
     database is on."""
     from ..dba.identify import BASE, require_known_versions
-    from ..dba.upgrade import _current, line_fingerprint, resolve_target
+    from ..dba.upgrade_plan import current_state, line_fingerprint, resolve_target
     from ..migrate.commands import recorded_revisions
 
     if ":" in to:
@@ -375,7 +376,7 @@ def _sql_target(rdir, url, to, defaults_file) -> tuple[str, str | None]:
     current = versions[0] if versions else BASE
     fingerprint = None
     if to in ("head", "heads") and current == BASE and len(rdir.heads()) > 1:
-        fingerprint = line_fingerprint(rdir, _current(spec, rdir)[0])
+        fingerprint = line_fingerprint(rdir, current_state(spec, rdir)[0])
     return resolve_target(rdir, current, to, fingerprint)[0], current
 
 

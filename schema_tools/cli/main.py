@@ -34,7 +34,7 @@ class _Group(click.Group):
             if debug:
                 raise
             # a name with a newline stays on its line
-            from ..render.diff_report import clean
+            from ..render.change_lines import clean
 
             click.echo(f"schema-tools: error: {clean(str(exc))}", err=True)
             excerpt = getattr(exc, "excerpt", None)
@@ -135,7 +135,7 @@ def snapshot(sources, output, site, server, defaults_file, offline, lenient, fla
         for key in ("taken_at", "seconds"):
             meta.pop(key, None)
     # names from the schema: one report line each
-    from ..render.diff_report import clean
+    from ..render.change_lines import clean
 
     for update in meta.get("updates") or []:
         if update["status"] != "applied":

@@ -12,7 +12,7 @@ import html
 from pathlib import Path
 from collections.abc import Sequence
 
-from ..render.diff_report import clean
+from ..render.change_lines import clean
 from .core import KINDS, Core
 from .paths import SitePath
 

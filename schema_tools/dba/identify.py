@@ -29,7 +29,7 @@ from ..config import ISPYB_LOOKUP_TABLES
 from ..model.objects import Schema
 from ..model.snapshot import Snapshot, database_default_of, fingerprint, fingerprint_of
 from ..dialect.ddl import alter_database
-from ..render.diff_report import clean
+from ..render.change_lines import clean
 from ..sources.connection import ConnectionSpec
 from ..sources.introspect import MULTI_STATEMENTS, introspect
 

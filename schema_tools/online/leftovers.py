@@ -47,7 +47,7 @@ class Leftovers:
     def lines(self, upgrade_command: str) -> list[str]:
         """One line per leftover (names escaped), each with what resolves it; ``upgrade_command``
         is the plain ``schema-tools upgrade`` of this database."""
-        from ..render.diff_report import clean
+        from ..render.change_lines import clean
         from . import resume
 
         out = []

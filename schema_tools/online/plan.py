@@ -168,7 +168,7 @@ def revision_statements(rdir: RevisionDir, rev: str, direction: str, prev: str) 
 
 def plan_statements(conn, spec: ConnectionSpec, rdir, plan, options: OnlineOptions | None,
                     probe: bool = True, say: Callable[[str], None] = lambda _: None) -> list[StatementPlan]:
-    """Every statement of ``plan`` (a :class:`~schema_tools.dba.upgrade.UpgradePlan`) that
+    """Every statement of ``plan`` (a :class:`~schema_tools.dba.upgrade_plan.UpgradePlan`) that
     alters an existing table in place, with its algorithm, lock, cost and route."""
     flavour = _flavour(conn)
     script = rdir.script()
@@ -234,7 +234,7 @@ def describe_statements(rows: list[StatementPlan]) -> str:
     and lock, the route (pt-osc or a plain ALTER, and why), how long writes to the table may
     wait, and how long it takes (an estimate); then the totals.  Names are escaped: one
     statement's lines stay its lines."""
-    from ..render.diff_report import clean
+    from ..render.change_lines import clean
 
     if not rows:
         return "statements: none alters an existing table\n"
@@ -261,7 +261,7 @@ def describe_statements(rows: list[StatementPlan]) -> str:
 
 class OnlineRunner:
     """Decides, for each statement the upgrade is about to send, whether it goes through
-    pt-online-schema-change, and runs it there.  Used by ``dba.upgrade._Tracker``."""
+    pt-online-schema-change, and runs it there.  Used by ``dba.upgrade_statements.Tracker``."""
 
     def __init__(self, spec: ConnectionSpec, options: OnlineOptions, say: Callable[[str], None],
                  hold: int | None = None) -> None:

@@ -130,6 +130,6 @@ def one_line(sql: str) -> str:
     """``sql`` on one report line: the whitespace between tokens folded to one space, and the
     control characters inside quoted names and strings escaped (a name holding a newline
     stays one name)."""
-    from ..render.diff_report import clean
+    from ..render.change_lines import clean
 
     return "".join(" " if m.group(0).isspace() else clean(m.group(0)) for m in _REPORT_TOKENS.finditer(sql.strip()))

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, TypeGuard
 from ..diff.changes import Add, Change, Drop, Rename
 from ..flavour import MARIADB, Flavour
 from ..model.objects import Schema, Table
-from ..render.diff_report import change_line, clean
+from ..render.change_lines import change_line, clean
 from .revfile import Call, RevisionFile
 from ..dialect.tokens import Token, tokenize
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 
-from ..render.diff_report import clean
+from ..render.change_lines import clean
 from .context import _size
 from .engine import Review
 from .registry import SEVERITIES, severity_rank

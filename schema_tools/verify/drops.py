@@ -29,7 +29,7 @@ from pathlib import Path
 
 from ..dialect.types import INTEGER_NAMES
 from ..model.objects import Column
-from ..render.diff_report import clean
+from ..render.change_lines import clean
 
 CODES = {"table": "DS101", "column": "DS102"}
 _NUMBERS = frozenset({*INTEGER_NAMES, "integer", "decimal", "numeric", "float", "double", "real",

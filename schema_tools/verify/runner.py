@@ -44,7 +44,7 @@ from ..migrate.revision import RevisionDir
 from ..model.objects import Schema, Table
 from ..model.snapshot import Snapshot
 from ..dialect.ddl import quote_ident
-from ..render.diff_report import change_line
+from ..render.change_lines import change_line
 from ..sources.resolve import shown_source
 from ..sources.workspace import open_workspace
 from .baselines import Baseline, find_baselines, revision_path

@@ -316,7 +316,7 @@ _DATA_ERROR = re.compile(r"ERROR (1062|1264|1265|1292|1366|1452|1451|1048|1138|4
 
 
 def _line(change) -> str:
-    from schema_tools.render.diff_report import change_line
+    from schema_tools.render.change_lines import change_line
 
     return change_line(change)
 
