@@ -275,55 +275,64 @@ def _pool_name(fingerprint: str, hexid: str) -> str:
     return f"{POOL_PREFIX}{fingerprint.partition(':')[2][:16]}_{hexid}"
 
 
-def _pool_account(db: str, host: str) -> str:
-    """The scratch account of a pooled database (the objects loaded by it name it as their
-    definer, so it lives as long as the database)."""
-    return f"{quote_string('schema_tools_' + db.rpartition('_')[2])}@{quote_string(host)}"
+def _pool_user(db: str) -> str:
+    """The scratch account's user of a pooled database (the objects loaded by it name it as
+    their definer, so it lives as long as the database)."""
+    return "schema_tools_" + db.rpartition("_")[2]
 
 
-def _claim_pooled(admin: pymysql.connections.Connection, spec: ConnectionSpec,
-                  fingerprint: str) -> tuple[str, str, ConnectionSpec] | None:
-    """A pooled database kept at ``fingerprint``, locked for this workspace, with its
-    account (a new password) and the spec that connects as it; None when none is free."""
-    prefix = _pool_name(fingerprint, "")
-    pattern = prefix.replace("\\", "\\\\").replace("_", "\\_").replace("%", "\\%") + "%"
+def _pooled(admin: pymysql.connections.Connection, prefix: str) -> tuple[list[str], str]:
+    """The pooled databases whose names start with ``prefix``, sorted, and the host part of
+    the admin account (the one the scratch accounts share)."""
+    pattern = _like_literal(prefix) + "%"
     with admin.cursor() as cur:
         cur.execute("SELECT SCHEMA_NAME FROM information_schema.SCHEMATA WHERE SCHEMA_NAME LIKE %s "
                     "ORDER BY SCHEMA_NAME", (pattern,))
         names = [r[0] for r in cur.fetchall()]
         cur.execute("SELECT CURRENT_USER()")
         host = cur.fetchone()[0].rpartition("@")[2]
+    return names, host
+
+
+def _account_sql(user: str, host: str) -> str:
+    return f"{quote_string(user)}@{quote_string(host)}"
+
+
+def _like_literal(text: str) -> str:
+    """``text`` as a LIKE pattern (or a database-level grant) that matches only itself."""
+    return text.replace("\\", "\\\\").replace("_", "\\_").replace("%", "\\%")
+
+
+def _claim_pooled(admin: pymysql.connections.Connection, spec: ConnectionSpec,
+                  fingerprint: str) -> tuple[str, str, ConnectionSpec] | None:
+    """A pooled database kept at ``fingerprint``, locked for this workspace, with its
+    account (a new password) and the spec that connects as it; None when none is free."""
+    names, host = _pooled(admin, _pool_name(fingerprint, ""))
     for db in names:
+        user, password = _pool_user(db), f"St-{secrets.token_hex(16)}-Q"
         with admin.cursor() as cur:
             cur.execute("SELECT GET_LOCK(%s, 0)", (db,))
             if cur.fetchone()[0] != 1:
                 continue  # another command holds it
-            user = "schema_tools_" + db.rpartition("_")[2]
-            password = f"St-{secrets.token_hex(16)}-Q"
             try:
-                cur.execute(f"ALTER USER {_pool_account(db, host)} IDENTIFIED BY {quote_string(password)}")
+                cur.execute(f"ALTER USER {_account_sql(user, host)} IDENTIFIED BY {quote_string(password)}")
             except pymysql.MySQLError:
                 cur.execute("SELECT RELEASE_LOCK(%s)", (db,))
                 continue
-        return db, _pool_account(db, host), dataclasses.replace(spec, user=user, password=password)
+        return db, _account_sql(user, host), dataclasses.replace(spec, user=user, password=password)
     return None
 
 
 def _trim_pool(admin: pymysql.connections.Connection, keep: str) -> None:
     """Leave at most :data:`POOL_SIZE` pooled databases: the free ones beyond, other than
     ``keep``, are dropped with their accounts."""
-    pattern = POOL_PREFIX.replace("_", "\\_") + "%"
-    with admin.cursor() as cur:
-        cur.execute("SELECT SCHEMA_NAME FROM information_schema.SCHEMATA WHERE SCHEMA_NAME LIKE %s",
-                    (pattern,))
-        others = sorted(r[0] for r in cur.fetchall() if r[0] != keep)
-        cur.execute("SELECT CURRENT_USER()")
-        host = cur.fetchone()[0].rpartition("@")[2]
+    names, host = _pooled(admin, POOL_PREFIX)
+    others = [db for db in names if db != keep]
     for db in others[:max(0, len(others) + 1 - POOL_SIZE)]:
         with admin.cursor() as cur:
             cur.execute("SELECT IS_FREE_LOCK(%s)", (db,))
             if cur.fetchone()[0] == 1:
-                _drop_scratch(admin, db, _pool_account(db, host))
+                _drop_scratch(admin, db, _account_sql(_pool_user(db), host))
 
 
 def _drop_scratch(admin: pymysql.connections.Connection, db: str, account: str | None) -> None:
@@ -350,9 +359,8 @@ def _scratch_account(admin: pymysql.connections.Connection, spec: ConnectionSpec
         current, version = cur.fetchone()
     user, host = "schema_tools_" + hexid, current.rpartition("@")[2]
     password = f"St-{secrets.token_hex(16)}-Q"  # passes the usual password-strength plugins
-    account = f"{quote_string(user)}@{quote_string(host)}"
-    # _ and % are wildcards in a database-level grant
-    pattern = db.replace("\\", "\\\\").replace("_", "\\_").replace("%", "\\%")
+    account = _account_sql(user, host)
+    pattern = _like_literal(db)  # _ and % are wildcards in a database-level grant
     created = False
     try:
         with admin.cursor() as cur:
