@@ -10,7 +10,7 @@ import pytest
 
 from schema_tools.flavour import Flavour
 from schema_tools.offline.dml_parse import _tokenize
-from schema_tools.offline.lexer import Modes, tokenize
+from schema_tools.dialect.lexer import Modes, tokenize
 from schema_tools.offline.state import OfflineError, Session
 
 

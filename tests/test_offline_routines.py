@@ -23,7 +23,7 @@ from schema_tools.errors import SqlError
 from schema_tools.flavour import Flavour
 from schema_tools.model.objects import Column, DataType, Schema, Table
 from schema_tools.model.snapshot import Snapshot
-from schema_tools.offline.lexer import server_preprocess
+from schema_tools.dialect.lexer import server_preprocess
 from schema_tools.offline.routines import apply_routine_ddl
 from schema_tools.offline.state import OfflineError, Session, State, resolve_charset
 from schema_tools.offline.triggers import drop_table_triggers, rename_table_triggers
@@ -1205,7 +1205,8 @@ def test_dls_routines_equal_live(server, corpus, release):
 
 
 def _body_both_ways(text: str):
-    from schema_tools.offline import lexer, routines, statements
+    from schema_tools.dialect import lexer
+    from schema_tools.offline import routines, statements
 
     session = Session(Flavour("mariadb", (10, 11, 0)))
     out = []

@@ -26,7 +26,7 @@ from schema_tools.review.depends import gone_names, references
 from schema_tools.review.docs import render_rules_doc
 from schema_tools.review.registry import DuplicateRuleError
 from schema_tools.review.revfile import read_revision_file
-from schema_tools.dialect.tokens import tokenize
+from schema_tools.dialect.lexer import UnreadableSql, tokenize
 from tests.feature_cases import CASES
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -120,11 +120,18 @@ def test_duplicate_code_fails_at_import():
 
 
 def test_tokenizer_skips_strings_and_comments():
-    toks = tokenize("SELECT 'GridInfo.x' -- GridInfo\n, `a``b` /* c */ /*!50001 d */ FROM t # e\n")
-    assert [(t.kind, t.value) for t in toks] == [
-        ("word", "SELECT"), ("string", "GridInfo.x"), ("op", ","), ("qident", "a`b"),
-        ("word", "d"), ("word", "FROM"), ("word", "t")]
-    assert tokenize("'unterminated")[0].kind == "string"
+    toks = tokenize("SELECT 'GridInfo.x' -- GridInfo\n, `a``b` /* c */ /*!50001 d */ FROM t # e\n",
+                    lenient=True)
+    assert [(t.kind, t.name) for t in toks if t.kind != "string"] == [
+        ("word", "SELECT"), ("op", ","), ("qident", "a`b"), ("word", "d"), ("word", "FROM"),
+        ("word", "t")]
+    assert [t.value for t in toks if t.kind == "string"] == ["GridInfo.x"]
+    assert [(t.kind, t.value) for t in tokenize("'unterminated", lenient=True)] == [("string", "unterminated")]
+    assert tokenize("a /* open", lenient=True)[-1].name == "a"
+    assert [(t.kind, t.text) for t in tokenize("SET @x = @@sql_mode, u = 'r'@'h'", lenient=True)
+            if t.kind == "var"] == [("var", "@x"), ("var", "@@sql_mode"), ("var", "@")]
+    with pytest.raises(UnreadableSql, match="unterminated"):
+        tokenize("'unterminated")
 
 
 def test_references_are_case_insensitive_for_columns_and_respect_other_tables(dls5):

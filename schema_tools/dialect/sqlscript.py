@@ -43,6 +43,8 @@ from pathlib import Path
 
 from schema_tools.errors import InputError, SqlError
 
+from .lexer import QUOTED, quoted_end
+
 __all__ = [
     "Statement",
     "split_sql",
@@ -91,31 +93,6 @@ def _is_dash_comment(text: str, i: int) -> bool:
     return c in _WS or ord(c) < 32 or c == "\x7f"
 
 
-def string_end(text: str, i: int) -> int:
-    """Offset just after the quoted string/identifier opening at *i*, or -1."""
-    q = text[i]
-    n = len(text)
-    escapes = q != "`"
-    j = i + 1
-    k = text.find(q, j)
-    while k >= 0:
-        if escapes:
-            b = text.find("\\", j, k)
-            if b >= 0:                          # skip the escaped character
-                if b + 1 >= n:
-                    return -1
-                j = b + 2
-                if j > k:
-                    k = text.find(q, j)
-                continue
-        if k + 1 < n and text[k + 1] == q:       # doubled quote
-            j = k + 2
-            k = text.find(q, j)
-            continue
-        return k + 1
-    return -1
-
-
 def _exec_marker_len(text: str, i: int) -> int:
     """Length of ``/*!`` or ``/*M!`` at *i* (0 if neither); *i* points at ``/*``."""
     c = text[i + 2:i + 3]
@@ -157,11 +134,7 @@ _NAMES = {"'": "string '...'", '"': 'string "..."', "`": "identifier `...`"}
 
 # Skippable tokens are consumed whole by the regex; what is left for Python is
 # the delimiter, an executable-comment boundary or an unterminated construct.
-_STRINGS = (
-    r"'[^'\\]*(?:(?:\\[\s\S]|'')[^'\\]*)*'(?!')"
-    r'|"[^"\\]*(?:(?:\\[\s\S]|"")[^"\\]*)*"(?!")'
-    r"|`[^`]*(?:``[^`]*)*`(?!`)"
-)
+_STRINGS = "|".join(QUOTED[(q, True)].pattern for q in "'\"`")
 _LINE_COMMENT = r"\#[^\n]*|--(?=[\x00-\x20\x7f]|\Z)[^\n]*"
 
 _pattern_cache: dict[tuple[str, bool], re.Pattern[str]] = {}
@@ -338,7 +311,7 @@ def _skip_exec_body(sql: str, j: int) -> tuple[int, int]:
         if tok == "*/":
             return i, i + 2
         if tok in ("'", '"', "`"):
-            e = string_end(sql, i)
+            e = quoted_end(sql, i)
             j = n if e < 0 else e
         elif tok == "#" or (tok == "--" and _is_dash_comment(sql, i)):
             e = sql.find("\n", i)
@@ -372,7 +345,7 @@ def _walk(sql: str, keep_exec) -> str:
             break
         i, tok = m.start(), m.group(0)
         if tok in ("'", '"', "`"):
-            e = string_end(sql, i)
+            e = quoted_end(sql, i)
             e = n if e < 0 else e
             parts.append(sql[pos:e])
             pos = e

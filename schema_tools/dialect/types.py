@@ -1,5 +1,6 @@
-"""MariaDB 10.11 column types as facts: names and families, sizes and limits, and how the
-server prints a floating-point number and quotes an identifier.
+"""MariaDB 10.11 column types as facts: names and families, sizes and limits, the
+character sets and collations, and how the server prints a floating-point number and
+quotes an identifier.
 
 These are the tables the offline reader resolves types with
 (:func:`schema_tools.offline.types.resolve_type` for columns,
@@ -11,8 +12,11 @@ names as written.
 
 from __future__ import annotations
 
+import json
 import math
 import re
+from functools import cache
+from importlib import resources
 
 # ---------------------------------------------------------------------------------------
 # Integers
@@ -182,3 +186,15 @@ def format_real(x: float, single: bool = False) -> str:
     else:
         raise ValueError("cannot print this floating-point value offline")
     return ("-" if neg else "") + out
+
+
+# ---------------------------------------------------------------------------------------
+# Character sets and collations
+
+
+@cache
+def charset_data() -> dict:
+    """MariaDB 10.11's character sets (``charsets``: name -> facts, ``maxlen`` among them)
+    and collations (``collations``: name -> its character set)."""
+    text = resources.files("schema_tools.data").joinpath("mariadb-10.11-charsets.json").read_text()
+    return json.loads(text)

@@ -350,10 +350,10 @@ def _apply(ws: Workspace, steps: Sequence[tuple[StatementInfo | None, str]],
 
 
 def _created(sql: str) -> list[str]:
-    from ..dialect.tokens import tokenize
+    from ..dialect.lexer import tokenize
     from .scripts import _name_at
 
-    tokens = tokenize(sql)
+    tokens = tokenize(sql, lenient=True)
     if len(tokens) < 3 or not tokens[0].is_kw("CREATE"):
         return []
     i = 1

@@ -24,7 +24,7 @@ from pathlib import Path
 
 from ..errors import SqlError
 from ..dialect.sqlscript import Statement, client_strip, read_sql_file, split_sql
-from ..dialect.tokens import Token, tokenize
+from ..dialect.lexer import Tok, tokenize
 
 BOOKKEEPING_TABLE = "SchemaStatus"
 
@@ -56,28 +56,28 @@ class StatementInfo:
         return one if len(one) <= limit else one[:limit - 3] + "..."
 
 
-def _words(tokens: Sequence[Token]) -> list[str]:
-    return [t.value.upper() if t.kind == "word" else "" for t in tokens]
+def _words(tokens: Sequence[Tok]) -> list[str]:
+    return [t.value if t.kind == "word" else "" for t in tokens]
 
 
-def _name_at(tokens: Sequence[Token], i: int) -> tuple[str | None, int]:
+def _name_at(tokens: Sequence[Tok], i: int) -> tuple[str | None, int]:
     """The (possibly ``db.``-qualified) name starting at ``i``: its last part, and the
     index after it."""
     if i >= len(tokens) or not tokens[i].is_name:
         return None, i
-    name, j = tokens[i].value, i + 1
+    name, j = tokens[i].name, i + 1
     while j + 1 < len(tokens) and tokens[j].kind == "op" and tokens[j].value == "." and tokens[j + 1].is_name:
-        name, j = tokens[j + 1].value, j + 2
+        name, j = tokens[j + 1].name, j + 2
     return name, j
 
 
-def _target_after(tokens: Sequence[Token], i: int) -> str | None:
+def _target_after(tokens: Sequence[Tok], i: int) -> str | None:
     while i < len(tokens) and tokens[i].is_kw(*_TABLE_PREFIX):
         i += 1
     return _name_at(tokens, i)[0]
 
 
-def _referenced(tokens: Sequence[Token]) -> list[str]:
+def _referenced(tokens: Sequence[Tok]) -> list[str]:
     """Names that follow FROM, JOIN, INTO, UPDATE, TABLE (a lenient superset of the tables a
     statement reads or writes; names that are no table are ignored by the caller)."""
     out: list[str] = []
@@ -102,7 +102,7 @@ def _referenced(tokens: Sequence[Token]) -> list[str]:
     return out
 
 
-def _writes(tokens: Sequence[Token]) -> list[str]:
+def _writes(tokens: Sequence[Tok]) -> list[str]:
     """The tables that the INSERT, REPLACE, UPDATE and DELETE statements in ``tokens`` write
     (one statement, or the body of a compound statement)."""
     out: list[str] = []
@@ -122,7 +122,7 @@ def _writes(tokens: Sequence[Token]) -> list[str]:
 
 def classify(sql: str, *, file: str = "<script>", line: int = 0) -> StatementInfo:
     """What one statement (as the client sends it) is to a revision."""
-    tokens = tokenize(sql)
+    tokens = tokenize(sql, lenient=True)
     words = _words(tokens)
     first = words[0] if words else ""
     if first in _SESSION_FIRST:
@@ -156,9 +156,9 @@ def read_statements(path: str | Path) -> list[StatementInfo]:
 # renames
 
 
-def _clauses(tokens: Sequence[Token]) -> list[list[Token]]:
+def _clauses(tokens: Sequence[Tok]) -> list[list[Tok]]:
     """Top-level comma-separated clauses."""
-    out: list[list[Token]] = [[]]
+    out: list[list[Tok]] = [[]]
     depth = 0
     for t in tokens:
         if t.kind == "op" and t.value == "(":
@@ -172,13 +172,13 @@ def _clauses(tokens: Sequence[Token]) -> list[list[Token]]:
     return [c for c in out if c]
 
 
-def _skip(tokens: Sequence[Token], i: int, *words: str) -> int:
+def _skip(tokens: Sequence[Tok], i: int, *words: str) -> int:
     while i < len(tokens) and tokens[i].is_kw(*words):
         i += 1
     return i
 
 
-def _if_exists(tokens: Sequence[Token], i: int) -> int:
+def _if_exists(tokens: Sequence[Tok], i: int) -> int:
     if i + 1 < len(tokens) and tokens[i].is_kw("IF") and tokens[i + 1].is_kw("EXISTS"):
         return i + 2
     return i
@@ -187,7 +187,7 @@ def _if_exists(tokens: Sequence[Token], i: int) -> int:
 def statement_renames(sql: str) -> list[tuple[str, str | None, str, str]]:
     """The renames one statement states, in order: (kind, table, old, new), ``table`` named
     as at that statement (None for a table rename)."""
-    tokens = tokenize(sql)
+    tokens = tokenize(sql, lenient=True)
     out: list[tuple[str, str | None, str, str]] = []
     if not tokens:
         return out

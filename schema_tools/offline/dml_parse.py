@@ -1,5 +1,5 @@
 """DML statements on tracked tables, read and parsed (see :mod:`.data`): the tokens are
-those of the offline reader's lexer (:mod:`.lexer`, which follows the session's sql_mode),
+those of the offline reader's lexer (:mod:`schema_tools.dialect.lexer`, which follows the session's sql_mode),
 turned into the values the parser reads; the parser reads names and expressions (each
 expression a tuple, which :mod:`.data` evaluates).
 """
@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from .lexer import Cursor, Modes, Tok
+from ..dialect.lexer import Cursor, Modes, Tok
 from .state import OfflineError, Session
 
 

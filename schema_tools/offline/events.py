@@ -8,7 +8,7 @@ import re
 from dataclasses import replace
 
 from ..model.objects import Event
-from .lexer import Cursor, Modes
+from ..dialect.lexer import Cursor, Modes
 from .state import OfflineError, Session, State
 from .statements import (
     Head, accept_if_exists, accept_if_not_exists, definer_of, end_statement, session_fields,

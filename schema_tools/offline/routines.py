@@ -27,14 +27,15 @@ from ..dialect.types import (
     BIT_MAX_LENGTH, BLOB_TYPES, CHAR_MAX_LENGTH, DECIMAL_MAX_PRECISION, DECIMAL_MAX_SCALE,
     DECIMAL_TYPES, DISPLAY_WIDTH, FLOAT_MAX_PRECISION, FLOAT_MAX_SCALE,
     FLOAT_SINGLE_MAX_PRECISION, INTEGER_TYPES, MAX_DISPLAY_WIDTH, MAX_FSP, PLUGIN_TYPES,
-    SPATIAL_TYPES, TEMPORAL_FSP, TEXT_TO_BLOB, TEXT_TYPES, VARCHAR_MAX_BYTES, sized_lob,
+    SPATIAL_TYPES, TEMPORAL_FSP, TEXT_TO_BLOB, TEXT_TYPES, VARCHAR_MAX_BYTES, charset_data,
+    sized_lob,
 )
 from ..model.objects import Parameter, Routine
 from .dump_views import match_dump_form
 from .events import alter_event, create_event, drop_event
-from .lexer import WHITESPACE, Cursor, Modes, server_preprocess
+from ..dialect.lexer import WHITESPACE, Cursor, Modes, server_preprocess
 from .state import (
-    OfflineError, Session, State, _charset_data, charset_alias, charset_maxlen,
+    OfflineError, Session, State, charset_alias, charset_maxlen,
     collation_alias, default_collation,
 )
 from .statements import (
@@ -309,13 +310,13 @@ def _bin_collation(cs: str) -> str:
     if cs == "binary":
         raise OfflineError("BINARY attribute with the binary character set")
     coll = f"{cs}_bin"
-    if coll not in _charset_data()["collations"]:
+    if coll not in charset_data()["collations"]:
         raise OfflineError(f"character set {cs} has no binary collation")
     return coll
 
 
 def _known_charset(cs: str) -> str:
-    if cs not in _charset_data()["charsets"]:
+    if cs not in charset_data()["charsets"]:
         raise OfflineError(f"Unknown character set: '{cs}'")
     return cs
 
@@ -366,7 +367,7 @@ def _string_attrs(  # noqa: C901 - the CHARSET/COLLATE/BINARY/ASCII/UNICODE gram
         coll = default_collation(cs)
     if coll:
         coll = collation_alias(coll)
-        owner = _charset_data()["collations"].get(coll)
+        owner = charset_data()["collations"].get(coll)
         if owner is None:
             raise OfflineError(f"Unknown collation: '{coll}'")
         if cs is not None and owner != cs:

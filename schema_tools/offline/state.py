@@ -9,12 +9,11 @@ live one.
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
-from functools import cache
-from importlib import resources
 from typing import TYPE_CHECKING
 
+from ..dialect.lexer import UnreadableSql
+from ..dialect.types import charset_data
 from ..errors import SqlError
 from ..flavour import Flavour
 from ..model.objects import Event, Routine, Table, TableData, Trigger, View
@@ -26,14 +25,9 @@ if TYPE_CHECKING:
 DEFAULT_SQL_MODE = "STRICT_TRANS_TABLES,ERROR_FOR_DIVISION_BY_ZERO,NO_AUTO_CREATE_USER,NO_ENGINE_SUBSTITUTION"
 
 
-class OfflineError(Exception):
-    """A statement the offline reader cannot apply.  The reader adds ``file:line``."""
-
-
-@cache
-def _charset_data() -> dict:
-    text = resources.files("schema_tools.data").joinpath("mariadb-10.11-charsets.json").read_text()
-    return json.loads(text)
+# A statement the offline reader cannot read or apply (the lexer's error is the reader's):
+# the reader adds ``file:line``.
+OfflineError = UnreadableSql
 
 
 def charset_alias(name: str) -> str:
@@ -49,7 +43,7 @@ def collation_alias(name: str) -> str:
 
 def default_collation(charset: str) -> str:
     cs = charset_alias(charset)
-    data = _charset_data()["charsets"].get(cs)
+    data = charset_data()["charsets"].get(cs)
     if data is None:
         raise OfflineError(f"unknown character set {charset!r}")
     return data["default_collation"]
@@ -57,14 +51,14 @@ def default_collation(charset: str) -> str:
 
 def charset_of(collation: str) -> str:
     coll = collation_alias(collation)
-    cs = _charset_data()["collations"].get(coll)
+    cs = charset_data()["collations"].get(coll)
     if cs is None:
         raise OfflineError(f"unknown collation {collation!r}")
     return cs
 
 
 def charset_maxlen(charset: str) -> int:
-    return _charset_data()["charsets"][charset_alias(charset)]["maxlen"]
+    return charset_data()["charsets"][charset_alias(charset)]["maxlen"]
 
 
 def resolve_charset(charset: str | None, collation: str | None,

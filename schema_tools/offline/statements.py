@@ -24,7 +24,7 @@ import re
 from dataclasses import dataclass
 
 from .dump_views import DumpedView
-from .lexer import QUOTED, WHITESPACE, Cursor, Tok
+from ..dialect.lexer import QUOTED, WHITESPACE, Cursor, Tok
 from .state import OfflineError, Session
 
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 from ..model.objects import Trigger
-from .lexer import Cursor, Modes
+from ..dialect.lexer import Cursor, Modes
 from .state import OfflineError, Session, State
 from .statements import (
     Head, accept_if_exists, accept_if_not_exists, definer_of, end_statement, session_fields,

@@ -15,7 +15,7 @@ from typing import Any, NoReturn
 from ..dialect.types import quote_ident
 from ..model.objects import Table, View
 from .dump_views import dumped_definition
-from .lexer import NAME_MAX, Cursor, Modes, tokenize
+from ..dialect.lexer import NAME_MAX, Cursor, Modes, tokenize
 from .reserved import RESERVED
 from .state import OfflineError, Session, State
 from .statements import Head, accept_if_exists, accept_if_not_exists, definer_of, end_statement

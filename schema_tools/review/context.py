@@ -15,7 +15,7 @@ from ..flavour import MARIADB, Flavour
 from ..model.objects import Schema, Table
 from ..render.change_lines import change_line, clean
 from .revfile import Call, RevisionFile
-from ..dialect.tokens import Token, tokenize
+from ..dialect.lexer import Tok, tokenize
 
 if TYPE_CHECKING:
     from .data import DataProbe
@@ -141,8 +141,8 @@ class ReviewContext:
         return self.revision.statements(which) if self.revision else []
 
     @cached_property
-    def statement_tokens(self) -> list[tuple[Call, list[Token]]]:
-        return [(c, tokenize(c.sql or "")) for c in self.statements("upgrade")]
+    def statement_tokens(self) -> list[tuple[Call, list[Tok]]]:
+        return [(c, tokenize(c.sql or "", lenient=True)) for c in self.statements("upgrade")]
 
 
 def _size(n: float) -> str:

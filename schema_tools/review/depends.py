@@ -21,7 +21,7 @@ from dataclasses import dataclass
 
 from ..diff.changes import Drop, Rename
 from ..model.objects import Schema
-from ..dialect.tokens import Token, tokenize
+from ..dialect.lexer import Tok, tokenize
 
 # words after a table name that are not its alias
 _NOT_ALIAS = frozenset("""
@@ -75,7 +75,7 @@ def gone_names(changes: Iterable) -> Gone:
     return Gone(tables, columns)
 
 
-def _declared(tokens: list[Token]) -> set[str]:
+def _declared(tokens: list[Tok]) -> set[str]:
     """Names of local variables, cursors and conditions (``DECLARE a, b INT``)."""
     out: set[str] = set()
     for i, t in enumerate(tokens):
@@ -84,7 +84,7 @@ def _declared(tokens: list[Token]) -> set[str]:
         j = i + 1
         while j < len(tokens) and tokens[j].is_name and not tokens[j].is_kw(
                 "CONTINUE", "EXIT", "UNDO"):
-            out.add(tokens[j].value.lower())
+            out.add(tokens[j].name.lower())
             if j + 1 < len(tokens) and tokens[j + 1].value == ",":
                 j += 2
             else:
@@ -92,15 +92,15 @@ def _declared(tokens: list[Token]) -> set[str]:
     return out
 
 
-def _prev(tokens: list[Token], i: int) -> Token | None:
+def _prev(tokens: list[Tok], i: int) -> Tok | None:
     return tokens[i - 1] if i > 0 else None
 
 
-def _next(tokens: list[Token], i: int) -> Token | None:
+def _next(tokens: list[Tok], i: int) -> Tok | None:
     return tokens[i + 1] if i + 1 < len(tokens) else None
 
 
-def _is_dot(t: Token | None) -> bool:
+def _is_dot(t: Tok | None) -> bool:
     return t is not None and t.kind == "op" and t.value == "."
 
 
@@ -108,7 +108,7 @@ def references(  # noqa: C901 - one token pass tracking aliases, scopes and vari
         body: str, *, known_tables: Iterable[str], gone: Gone, after: Schema,
         own_table: str | None = None, variables: Iterable[str] = ()) -> list[tuple[str, str]]:
     """``(missing, what)`` for each gone name ``body`` uses (each once)."""
-    tokens = tokenize(body)
+    tokens = tokenize(body, lenient=True)
     tables = set(known_tables) | set(gone.tables) | set(gone.columns)
     variables = {v.lower() for v in variables} | _declared(tokens)
     aliases: dict[str, set[str]] = {}
@@ -119,22 +119,22 @@ def references(  # noqa: C901 - one token pass tracking aliases, scopes and vari
         aliases["old"] = {own_table}
     # table names and their aliases
     for i, t in enumerate(tokens):
-        if not t.is_name or t.value not in tables:
+        if not t.is_name or t.name not in tables:
             continue
         prev, nxt = _prev(tokens, i), _next(tokens, i)
-        if _is_dot(prev) and not (i >= 2 and tokens[i - 2].is_name and tokens[i - 2].value not in tables
-                                  and tokens[i - 2].value.lower() not in aliases):
+        if _is_dot(prev) and not (i >= 2 and tokens[i - 2].is_name and tokens[i - 2].name not in tables
+                                  and tokens[i - 2].name.lower() not in aliases):
             continue  # x.T is a column T of table x
         if _is_dot(nxt) and i + 2 < len(tokens) and _is_dot(_next(tokens, i + 2)):
             continue  # T.x.y: T is a database name
-        named.add(t.value)
+        named.add(t.name)
         k = i + 1
         if nxt is not None and nxt.is_kw("AS"):
             k += 1
         if k < len(tokens) and tokens[k].is_name and not (
-                tokens[k].kind == "word" and tokens[k].value.upper() in _NOT_ALIAS) \
-                and not _is_dot(_next(tokens, k)) and tokens[k].value not in tables:
-            aliases.setdefault(tokens[k].value.lower(), set()).add(t.value)
+                tokens[k].kind == "word" and tokens[k].value in _NOT_ALIAS) \
+                and not _is_dot(_next(tokens, k)) and tokens[k].name not in tables:
+            aliases.setdefault(tokens[k].name.lower(), set()).add(t.name)
     found: dict[tuple[str, str], None] = {}
     # tables that go away
     for name, what in gone.tables.items():
@@ -149,10 +149,10 @@ def references(  # noqa: C901 - one token pass tracking aliases, scopes and vari
     for i, t in enumerate(tokens):
         if not t.is_name:
             continue
-        low = t.value.lower()
+        low = t.name.lower()
         prev, nxt = _prev(tokens, i), _next(tokens, i)
         if _is_dot(prev) and i >= 2 and tokens[i - 2].is_name:
-            qual = tokens[i - 2].value
+            qual = tokens[i - 2].name
             owners = aliases.get(qual.lower(), set()) | ({qual} if qual in tables else set())
             for owner in sorted(owners):
                 hit = gone.columns.get(owner, {}).get(low)
@@ -161,7 +161,7 @@ def references(  # noqa: C901 - one token pass tracking aliases, scopes and vari
             continue
         if _is_dot(nxt) or _is_dot(prev) or (nxt is not None and nxt.value == "(") or low in variables:
             continue
-        if t.kind == "word" and t.value in tables:
+        if t.kind == "word" and t.name in tables:
             continue
         for owner in sorted(named):
             hit = gone.columns.get(owner, {}).get(low)

@@ -26,7 +26,7 @@ from pathlib import Path
 
 from ..errors import SqlError, ServerError
 from ..dialect.sqlscript import Statement, find_stand_ins, read_sql_file, split_sql
-from ..dialect.tokens import Token, tokenize
+from ..dialect.lexer import tokenize
 from ..dialect.types import quote_ident
 
 
@@ -69,24 +69,18 @@ class _Span:
     end: int
 
 
-def _token_end(tok: Token) -> int:
-    if tok.kind == "qident":  # the closing quote after the value, doubled quotes included
-        return tok.pos + 2 + len(tok.value) + tok.value.count("`")
-    return tok.pos + len(tok.value)
-
-
 def _qualifiers(sql: str, database: str) -> list[tuple[int, int]]:
     """The spans of ``sql`` naming ``database`` as the qualifier of a name (``db.t``,
     ```db`.`t```, ``db.t.c``); strings and comments are never touched."""
-    toks = tokenize(sql)
+    toks = tokenize(sql, lenient=True)
     out = []
     for i, tok in enumerate(toks[:-2]):
         dot, name = toks[i + 1], toks[i + 2]
-        if (tok.is_name and tok.value == database and dot.kind == "op" and dot.value == "."
-                and dot.pos == _token_end(tok) and name.is_name and name.pos == dot.pos + 1
-                and not (i > 0 and toks[i - 1].kind == "op" and toks[i - 1].value == "."
-                         and toks[i - 1].pos + 1 == tok.pos)):
-            out.append((tok.pos, _token_end(tok)))
+        if (tok.is_name and tok.name == database and dot.kind == "op" and dot.text == "."
+                and dot.start == tok.end and name.is_name and name.start == dot.end
+                and not (i > 0 and toks[i - 1].kind == "op" and toks[i - 1].text == "."
+                         and toks[i - 1].end == tok.start)):
+            out.append((tok.start, tok.end))
     return out
 
 

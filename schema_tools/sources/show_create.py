@@ -8,7 +8,7 @@ import re
 from dataclasses import dataclass
 
 from ..dialect.ddl import create_table_lines, quote_ident, strip_database_qualifier, table_options
-from ..dialect.sqlscript import string_end
+from ..dialect.lexer import quoted_end
 from ..model.objects import Schema
 from ..model.order import index_order, reproducible, server_sorted
 
@@ -35,7 +35,7 @@ def _tokens(text: str):
         if ch.isspace():
             i += 1
         elif ch in "`\"'":
-            end = string_end(text, i)
+            end = quoted_end(text, i)
             end = n if end < 0 else end
             yield i, end, None
             i = end

@@ -22,7 +22,7 @@ def new_objects(ctx):
 
 
 def _words(tokens, i, n):
-    return [t.value.upper() if t.kind == "word" else t.value for t in tokens[i:i + n]]
+    return [t.value for t in tokens[i:i + n]]
 
 
 def statement_matches(ctx, patterns):

@@ -16,14 +16,14 @@ def database_name(ctx):
     names = {o.name for s in (ctx.before, ctx.after) for o in (*s.tables, *s.views, *s.routines)}
     for call, tokens in ctx.statement_tokens:
         if tokens and tokens[0].is_kw("USE"):
-            name = tokens[1].value if len(tokens) > 1 else ""
+            name = tokens[1].name if len(tokens) > 1 else ""
             yield Hit(f"statement at line {call.line}", f"USE {name} switches to a fixed database",
                       statement_text(call))
             continue
         for i in range(len(tokens) - 3):
             t, q, dot, n = tokens[i], tokens[i + 1], tokens[i + 2], tokens[i + 3]
             if (t.value.upper() in _BEFORE_NAME and q.is_name and dot.value == "." and n.is_name
-                    and n.value in names and q.value.lower() not in _SYSTEM):
+                    and n.name in names and q.name.lower() not in _SYSTEM):
                 yield Hit(f"statement at line {call.line}",
-                          f"{q.value}.{n.value} names the database {q.value}", statement_text(call))
+                          f"{q.name}.{n.name} names the database {q.name}", statement_text(call))
                 break

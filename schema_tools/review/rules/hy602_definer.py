@@ -12,7 +12,8 @@ def definer(ctx):
     for call, tokens in ctx.statement_tokens:
         for i in range(len(tokens) - 1):
             if tokens[i].is_kw("DEFINER") and tokens[i + 1].value == "=":
-                who = "".join(t.value if t.kind != "qident" else f"`{t.value}`" for t in tokens[i + 2:i + 5])
+                who = "".join(f"`{t.value}`" if t.kind == "qident" else t.value if t.kind == "string" else t.text
+                              for t in tokens[i + 2:i + 5])
                 yield Hit(f"statement at line {call.line}", f"DEFINER={who} is fixed in the statement",
                           statement_text(call))
                 break

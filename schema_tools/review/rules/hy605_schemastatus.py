@@ -21,7 +21,7 @@ def schemastatus(ctx):
         return
     own = {_slug(r.slug), _slug(r.message)}
     for call, tokens in ctx.statement_tokens:
-        if not any(t.is_name and t.value.lower() == "schemastatus" for t in tokens):
+        if not any(t.is_name and t.name.lower() == "schemastatus" for t in tokens):
             continue
         for t in tokens:
             if t.kind == "string" and t.value.lower().endswith(".sql"):

@@ -1,29 +1,42 @@
-"""The MariaDB 10.11 lexer for stored programs, views and the DML on tracked rows, and a
-cursor over its tokens.
+"""The MariaDB 10.11 lexer, and a cursor over its tokens: the one tokenizer of the package.
 
 :func:`tokenize` reads a statement the way the server's lexer does (``sql_mode`` decides
 what ``"`` quotes and whether ``\\`` escapes); :func:`server_preprocess` is the text the
 server keeps of a statement the client sent, executable comments resolved; :class:`Cursor`
-is the read position the statement parsers of :mod:`.routines`, :mod:`.triggers`,
-:mod:`.events`, :mod:`.views` and :mod:`.dml_parse` move.  Introducers are known from the
-character sets of :mod:`.state`, and errors are :class:`~.state.OfflineError`: the lexer is
-the offline reader's.
+is the read position the offline statement parsers (stored programs, triggers, events,
+views, the DML on tracked rows) move.  The quoted-literal patterns (:data:`QUOTED`,
+:func:`quoted_end`) are the script splitter's too.
+
+``tokenize(..., lenient=True)`` is the same lexer for text that is only scanned for
+names (routine bodies and view definitions under review, revision statements, a dump's
+qualified names): it never fails (unterminated quotes or comments end at the end of the
+text), executable comments ``/*! ... */`` and ``/*M! ... */`` keep their content, as a
+server that runs them would, and ``@x`` / ``@@x`` are one ``var`` token.  Introducers
+(``_utf8mb4``) are known from the character sets of :mod:`.types`.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
+from functools import cache
 
-from .state import OfflineError, _charset_data
+from .types import charset_data
+
+
+class UnreadableSql(Exception):
+    """A statement the lexer, or a reader built on it, cannot read or apply.  The offline
+    reader adds ``file:line``."""
+
 
 WHITESPACE = " \t\n\r\x0b\x0c"
 NAME_MAX = 64
 
 
 class Tok:
-    """One token: ``kind`` is word, qident, string, nstring, hexbin, number, op or intro;
-    ``text`` the token as written; ``value`` for a word its upper-cased text, for a
-    qident/string the unquoted value."""
+    """One token: ``kind`` is word, qident, string, nstring, hexbin, number, op, intro
+    or (lenient only) var; ``text`` the token as written; ``value`` for a word its
+    upper-cased text, for a qident/string the unquoted value, else the text."""
 
     __slots__ = ("kind", "text", "start", "end", "value")
 
@@ -46,12 +59,22 @@ class Tok:
     def is_kw(self, *words: str) -> bool:
         return self.kind == "word" and self.value in words
 
+    @property
+    def is_name(self) -> bool:
+        return self.kind == "word" or self.kind == "qident"
+
+    @property
+    def name(self) -> str:
+        """A name as the server reads it: a word as written, a quoted name unquoted."""
+        return self.value if self.kind == "qident" else self.text
+
 
 _IDENT_CHARS = re.compile(r"[0-9A-Za-z_$\u0080-\U0010ffff]+")
 _NUMBER = re.compile(r"(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][-+]?[0-9]+)?")
 # x'..' and b'..' end at their quote; 0x.. and 0b.. followed by a name character are a name
 _HEXBIN = re.compile(r"[xX]'[0-9a-fA-F]*'|[bB]'[01]*'"
                      r"|(?:0x[0-9a-fA-F]+|0b[01]+)(?![0-9A-Za-z_$\u0080-\U0010ffff])")
+_EXEC_MARKER = re.compile(r"/\*M?!(?:[0-9]{5,6})?")
 _OPS = ("<=>", "->>", ":=", "<=", ">=", "<>", "!=", "||", "&&", "<<", ">>", "->")
 _ESCAPES = {"0": "\0", "b": "\b", "n": "\n", "r": "\r", "t": "\t", "Z": "\x1a"}
 
@@ -67,8 +90,9 @@ class Modes:
         self.oracle = "ORACLE" in modes
 
 
-def _read_quoted(sql: str, i: int, escapes: bool) -> tuple[str, int]:
-    """Parse the quoted literal opening at ``sql[i]``: (value, end offset)."""
+def _read_quoted(sql: str, i: int, escapes: bool, lenient: bool = False) -> tuple[str, int]:
+    """Parse the quoted literal opening at ``sql[i]``: (value, end offset).  Unterminated,
+    it is an error, or (``lenient``) ends at the end of the text."""
     q = sql[i]
     n = len(sql)
     out: list[str] = []
@@ -95,11 +119,14 @@ def _read_quoted(sql: str, i: int, escapes: bool) -> tuple[str, int]:
             return "".join(out), j + 1
         out.append(c)
         j += 1
-    raise OfflineError(f"unterminated quoted text: {sql[i:i + 30]}")
+    if lenient:
+        return "".join(out), n
+    raise UnreadableSql(f"unterminated quoted text: {sql[i:i + 30]}")
 
 
-def _charset_names() -> set[str]:
-    return set(_charset_data()["charsets"]) | {"utf8"}
+@cache
+def _charset_names() -> frozenset[str]:
+    return frozenset(charset_data()["charsets"]) | {"utf8"}
 
 
 # One alternative per token class, in the order the server's lexer tries them; quoted
@@ -116,14 +143,19 @@ _SCAN = re.compile(
 )
 
 
-def tokenize(sql: str, modes: Modes) -> list[Tok]:
-    """All the tokens of ``sql``, comments and white space left out."""
-    return list(_token_stream(sql, modes))
+_NO_MODES = Modes("")
 
 
-def _token_stream(sql: str, modes: Modes):
+def tokenize(sql: str, modes: Modes = _NO_MODES, *, lenient: bool = False) -> list[Tok]:
+    """All the tokens of ``sql``, comments and white space left out (``lenient``: see the
+    module's docstring)."""
+    return list(_token_stream(sql, modes, lenient))
+
+
+def _token_stream(sql: str, modes: Modes, lenient: bool = False) -> Iterator[Tok]:  # noqa: C901 - one branch per token class
     """The tokens of ``sql``, one by one (a statement's head is read before its body is
-    tokenized, and a procedure body is often never tokenized: see :func:`.statements._fast_body`)."""
+    tokenized, and a procedure body is often never tokenized: see
+    :func:`schema_tools.offline.statements._fast_body`)."""
     toks: list[Tok] = []
     n = len(sql)
     i = 0
@@ -154,6 +186,15 @@ def _token_stream(sql: str, modes: Modes):
         if kind == "op":
             op = m.group(0)
             e = m.end()
+            if lenient and op == "@":  # a user or system variable: one token
+                v = _IDENT_CHARS.match(sql, e + 1 if sql.startswith("@", e) else e)
+                e = v.end() if v else e
+                yield Tok("var", sql[i:e], i, e, sql[i:e])
+                i = e
+                continue
+            if lenient and op == "*" and sql.startswith("/", e):
+                i = e + 1  # the end of an executable comment
+                continue
             yield Tok("op", op, i, e, op)
             i = e
             continue
@@ -163,24 +204,27 @@ def _token_stream(sql: str, modes: Modes):
             yield Tok("number", text, i, e, text)
             i = e
             continue
-        i = _scan_special(sql, i, modes, toks)
+        i = _scan_special(sql, i, modes, toks, lenient)
     yield from toks
 
 
-def _scan_special(sql: str, i: int, modes: Modes, toks: list[Tok]) -> int:
+def _scan_special(sql: str, i: int, modes: Modes, toks: list[Tok], lenient: bool) -> int:
     """Tokens the scanner leaves to Python: comments that are not plain, quoted text,
     hex/bit literals, N'..', and what starts with a digit (a number or a word)."""
     c = sql[i]
     if c == "/" and sql.startswith("/*", i):
+        if lenient:  # an executable comment's content counts; an open comment runs to the end
+            marker = _EXEC_MARKER.match(sql, i)
+            return marker.end() if marker else len(sql)
         if sql[i + 2:i + 3] == "!" or sql[i + 2:i + 4] == "M!":
-            raise OfflineError("executable comment left in a stored program statement")
-        raise OfflineError("unterminated comment")
+            raise UnreadableSql("executable comment left in a stored program statement")
+        raise UnreadableSql("unterminated comment")
     if c == "`" or (c == '"' and modes.ansi_quotes):
-        value, e = _read_quoted(sql, i, escapes=False)
+        value, e = _read_quoted(sql, i, False, lenient)
         toks.append(Tok("qident", sql[i:e], i, e, value))
         return e
     if c in "'\"":
-        value, e = _read_quoted(sql, i, escapes=not modes.no_backslash)
+        value, e = _read_quoted(sql, i, not modes.no_backslash, lenient)
         toks.append(Tok("string", sql[i:e], i, e, value))
         return e
     m = _HEXBIN.match(sql, i)
@@ -188,7 +232,7 @@ def _scan_special(sql: str, i: int, modes: Modes, toks: list[Tok]) -> int:
         toks.append(Tok("hexbin", m.group(0), i, m.end(), m.group(0)))
         return m.end()
     if c in "nN" and sql[i + 1:i + 2] == "'":
-        value, e = _read_quoted(sql, i + 1, escapes=not modes.no_backslash)
+        value, e = _read_quoted(sql, i + 1, not modes.no_backslash, lenient)
         toks.append(Tok("nstring", sql[i:e], i, e, value))
         return e
     m = _IDENT_CHARS.match(sql, i)
@@ -234,7 +278,8 @@ def server_preprocess(sql: str, *, version: tuple[int, int, int] = (10, 11, 0),
         i = m.start()
         c = m.group(0)
         if c in ("'", '"', "`"):
-            i = _quoted_end(sql, i, escapes=escapes)
+            e = quoted_end(sql, i, escapes)
+            i = n if e < 0 else e
             continue
         if c == "*/":
             if in_exec:
@@ -248,7 +293,7 @@ def server_preprocess(sql: str, *, version: tuple[int, int, int] = (10, 11, 0),
         maria = sql[i + 2:i + 4] == "M!"
         if sql[i + 2:i + 3] == "!" or maria:
             if in_exec:
-                raise OfflineError("nested executable comment in a stored program statement")
+                raise UnreadableSql("nested executable comment in a stored program statement")
             j = i + (4 if maria else 3)
             m = _VERSION_DIGITS.match(sql, j)
             keep = True
@@ -263,7 +308,7 @@ def server_preprocess(sql: str, *, version: tuple[int, int, int] = (10, 11, 0),
             else:
                 e = sql.find("*/", j)
                 if e < 0:
-                    raise OfflineError("unterminated executable comment")
+                    raise UnreadableSql("unterminated executable comment")
                 i = pos = e + 2
             continue
         e = sql.find("*/", i + 2)
@@ -274,35 +319,21 @@ def server_preprocess(sql: str, *, version: tuple[int, int, int] = (10, 11, 0),
 
 _PRE_SPECIAL = re.compile(r"['\"`]|/\*|\*/")
 _VERSION_DIGITS = re.compile(r"[0-9]{5}[0-9]?")
-QUOTED = {  # a quote followed by another is a doubled quote, never the end
-    ("'", True): re.compile(r"'(?:[^'\\]|\\[\s\S]|'')*'(?!')"),
-    ('"', True): re.compile(r'"(?:[^"\\]|\\[\s\S]|"")*"(?!")'),
-    ("'", False): re.compile(r"'(?:[^']|'')*'(?!')"),
-    ('"', False): re.compile(r'"(?:[^"]|"")*"(?!")'),
-    ("`", True): re.compile(r"`(?:[^`]|``)*`(?!`)"),
-    ("`", False): re.compile(r"`(?:[^`]|``)*`(?!`)"),
+QUOTED = {  # (quote, backslash escapes): a quote followed by another is doubled, never the end
+    ("'", True): re.compile(r"'[^'\\]*(?:(?:\\[\s\S]|'')[^'\\]*)*'(?!')"),
+    ('"', True): re.compile(r'"[^"\\]*(?:(?:\\[\s\S]|"")[^"\\]*)*"(?!")'),
+    ("'", False): re.compile(r"'[^']*(?:''[^']*)*'(?!')"),
+    ('"', False): re.compile(r'"[^"]*(?:""[^"]*)*"(?!")'),
+    ("`", True): re.compile(r"`[^`]*(?:``[^`]*)*`(?!`)"),
+    ("`", False): re.compile(r"`[^`]*(?:``[^`]*)*`(?!`)"),
 }
 
 
-def _quoted_end(sql: str, i: int, escapes: bool = True) -> int:
-    q = sql[i]
-    m = QUOTED[(q, escapes)].match(sql, i)
-    if m is not None:
-        return m.end()
-    j = i + 1
-    n = len(sql)
-    while j < n:
-        c = sql[j]
-        if c == "\\" and q != "`" and escapes:
-            j += 2
-            continue
-        if c == q:
-            if j + 1 < n and sql[j + 1] == q:
-                j += 2
-                continue
-            return j + 1
-        j += 1
-    return n
+def quoted_end(sql: str, i: int, escapes: bool = True) -> int:
+    """The offset just after the quoted text opening at ``sql[i]`` (a back-quoted name
+    never has escapes), or -1 where it is not closed."""
+    m = QUOTED[(sql[i], escapes)].match(sql, i)
+    return m.end() if m is not None else -1
 
 
 # =======================================================================================
@@ -318,9 +349,10 @@ class Cursor:
         self.sql = sql
         self.i = 0
         self.modes = modes
+        self._stream: Iterator[Tok] | None
         if toks is None:
             self._toks: list[Tok] = []
-            self._stream = _token_stream(sql, modes or Modes(""))
+            self._stream = _token_stream(sql, modes or _NO_MODES)
         else:
             self._toks = toks
             self._stream = None
@@ -355,7 +387,7 @@ class Cursor:
     def next(self) -> Tok:
         t = self.peek()
         if t is None:
-            raise OfflineError("statement ends too early")
+            raise UnreadableSql("statement ends too early")
         self.i += 1
         return t
 
@@ -384,11 +416,11 @@ class Cursor:
 
     def expect_kw(self, *words: str) -> None:
         if not self.accept_kw(*words):
-            raise OfflineError(f"expected {' '.join(words)} {self.near()}")
+            raise UnreadableSql(f"expected {' '.join(words)} {self.near()}")
 
     def expect_op(self, op: str) -> None:
         if not self.accept_op(op):
-            raise OfflineError(f"expected '{op}' {self.near()}")
+            raise UnreadableSql(f"expected '{op}' {self.near()}")
 
     def near(self) -> str:
         t = self.peek()
@@ -402,7 +434,7 @@ class Cursor:
     def ident(self, what: str = "name") -> str:
         t = self.peek()
         if t is None or t.kind not in ("word", "qident"):
-            raise OfflineError(f"expected a {what} {self.near()}")
+            raise UnreadableSql(f"expected a {what} {self.near()}")
         self.i += 1
         return t.text if t.kind == "word" else t.value
 
@@ -412,7 +444,7 @@ class Cursor:
         if self.at_op("."):
             self.i += 1
             self.ident(f"{what} name")
-            raise OfflineError(f"{what} name qualified with a database: offline reading "
+            raise UnreadableSql(f"{what} name qualified with a database: offline reading "
                                f"reads one database and cannot tell which one that is")
         _check_name(name, what)
         return name
@@ -420,13 +452,13 @@ class Cursor:
     def string(self, what: str) -> str:
         t = self.peek()
         if t is None or t.kind != "string":
-            raise OfflineError(f"expected a string for {what} {self.near()}")
+            raise UnreadableSql(f"expected a string for {what} {self.near()}")
         self.i += 1
         return t.value
 
 
 def _check_name(name: str, what: str) -> None:
     if not name or name.endswith(" "):
-        raise OfflineError(f"Incorrect {what} name '{name}'")
+        raise UnreadableSql(f"Incorrect {what} name '{name}'")
     if len(name) > NAME_MAX:
-        raise OfflineError(f"Identifier name '{name[:20]}...' is too long")
+        raise UnreadableSql(f"Identifier name '{name[:20]}...' is too long")
