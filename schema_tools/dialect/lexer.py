@@ -129,11 +129,14 @@ def _charset_names() -> frozenset[str]:
     return frozenset(charset_data()["charsets"]) | {"utf8"}
 
 
+# A comment to the end of the line: ``#``, or ``--`` followed by a space or a control character
+LINE_COMMENT = r"\#[^\n]*|--(?=[\x00-\x20\x7f]|\Z)[^\n]*"
+
 # One alternative per token class, in the order the server's lexer tries them; quoted
 # text, hex/bit literals, N'...' and words that start with a digit are finished in Python.
 _SCAN = re.compile(
     r"(?P<ws>[ \t\n\r\x0b\x0c]+)"
-    r"|(?P<line>#[^\n]*\n?|--(?:\Z|\n|[\x00-\x09\x0b-\x20][^\n]*\n?))"
+    rf"|(?P<line>(?:{LINE_COMMENT})\n?)"
     r"|(?P<block>/\*(?![!]|M!)(?:[^*]|\*(?!/))*\*/)"
     r"|(?P<special>/\*|['\"`]|[nNxXbB]'|0[xb])"
     r"|(?P<word>[A-Za-z_$\u0080-\U0010ffff][0-9A-Za-z_$\u0080-\U0010ffff]*)"

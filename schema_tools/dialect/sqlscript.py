@@ -43,7 +43,7 @@ from pathlib import Path
 
 from schema_tools.errors import InputError, SqlError
 
-from .lexer import QUOTED, quoted_end
+from .lexer import LINE_COMMENT, QUOTED, quoted_end
 
 __all__ = [
     "Statement",
@@ -135,7 +135,6 @@ _NAMES = {"'": "string '...'", '"': 'string "..."', "`": "identifier `...`"}
 # Skippable tokens are consumed whole by the regex; what is left for Python is
 # the delimiter, an executable-comment boundary or an unterminated construct.
 _STRINGS = "|".join(QUOTED[(q, True)].pattern for q in "'\"`")
-_LINE_COMMENT = r"\#[^\n]*|--(?=[\x00-\x20\x7f]|\Z)[^\n]*"
 
 _pattern_cache: dict[tuple[str, bool], re.Pattern[str]] = {}
 
@@ -146,7 +145,7 @@ def _body_pattern(delimiter: str, in_exec: bool) -> re.Pattern[str]:
     if p is None:
         alts = [
             f"(?P<d>{re.escape(delimiter)})",
-            f"(?P<skip>{_STRINGS}|{_LINE_COMMENT}"
+            f"(?P<skip>{_STRINGS}|{LINE_COMMENT}"
             + (r"|/\*[\s\S]*?\*/" if in_exec else r"|/\*(?!!|M!)[\s\S]*?\*/") + ")",
             r"(?P<q>['\"`])",                      # unterminated string/identifier
             r"(?P<x>/\*(?:!|M!))" if not in_exec else r"(?P<x>\*/)",
