@@ -155,6 +155,11 @@ def tokenize(sql: str, modes: Modes = _NO_MODES, *, lenient: bool = False) -> li
     return list(_token_stream(sql, modes, lenient))
 
 
+def token_stream(sql: str, modes: Modes = _NO_MODES, *, lenient: bool = False) -> Iterator[Tok]:
+    """The tokens of ``sql`` one by one, read as far as they are taken."""
+    return _token_stream(sql, modes, lenient)
+
+
 def _token_stream(sql: str, modes: Modes, lenient: bool = False) -> Iterator[Tok]:  # noqa: C901 - one branch per token class
     """The tokens of ``sql``, one by one (a statement's head is read before its body is
     tokenized, and a procedure body is often never tokenized: see

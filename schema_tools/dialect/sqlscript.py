@@ -43,7 +43,7 @@ from pathlib import Path
 
 from schema_tools.errors import InputError, SqlError
 
-from .lexer import LINE_COMMENT, QUOTED, quoted_end
+from .lexer import LINE_COMMENT, QUOTED, quoted_end, token_stream
 
 __all__ = [
     "Statement",
@@ -441,12 +441,6 @@ def strip_comments(sql: str) -> str:
     return _walk(sql, None)
 
 
-_WORD_RE = re.compile(r"[A-Za-z_][A-Za-z0-9_$]*")
-_VALUE_PART = r"(?:`(?:[^`]|``)*`|'(?:[^'\\]|\\.|'')*'|\"(?:[^\"\\]|\\.|\"\")*\"|[A-Za-z0-9_$.%-]+)"
-_OPTION_VALUE_RE = re.compile(
-    r"\s*=\s*" + _VALUE_PART + r"(?:\s*@\s*" + _VALUE_PART + r")?(?:\s*\(\s*\))?", re.S)
-
-
 def first_keywords(sql: str, n: int = 3) -> list[str]:
     """Up to *n* leading bare words of *sql*, upper-cased: ``["CREATE", "TABLE"]``.
 
@@ -461,40 +455,30 @@ def first_keywords(sql: str, n: int = 3) -> list[str]:
       number...), so ``CREATE TABLE `x` (...)`` gives ``["CREATE", "TABLE"]``.
     """
     words: list[str] = []
-    length = len(sql)
-    pos = 0
-    in_exec = False
-    while len(words) < n and pos < length:
-        m = _WS_RE.match(sql, pos)
-        if m:
-            pos = m.end()
+    toks = token_stream(sql, lenient=True)
+    t = next(toks, None)
+    while t is not None and t.kind == "word" and len(words) < n:
+        words.append(t.value)
+        t = next(toks, None)
+        if t is None or t.kind != "op" or t.text != "=":
             continue
-        if sql.startswith("/*", pos):
-            k = _exec_marker_len(sql, pos)
-            if k and not in_exec:
-                in_exec = True
-                _, pos = _version_at(sql, pos + k)
-            else:
-                e = sql.find("*/", pos + 2)
-                pos = length if e < 0 else e + 2
-            continue
-        if in_exec and sql.startswith("*/", pos):
-            in_exec = False
-            pos += 2
-            continue
-        if sql[pos] == "#" or (sql.startswith("--", pos) and _is_dash_comment(sql, pos)):
-            e = sql.find("\n", pos)
-            pos = length if e < 0 else e + 1
-            continue
-        m = _WORD_RE.match(sql, pos)
-        if not m:
-            break
-        words.append(m.group(0).upper())
-        pos = m.end()
-        v = _OPTION_VALUE_RE.match(sql, pos)
-        if v:
-            pos = v.end()
+        t = next(toks, None)  # the value: a name, string or number, ``@host``, ``()``
+        if t is not None and t.kind in _VALUE_KINDS:
+            t = next(toks, None)
+        if t is not None and t.kind == "var":
+            host = t.text == "@"
+            t = next(toks, None)
+            if host and t is not None and t.kind in _VALUE_KINDS:
+                t = next(toks, None)
+        if t is not None and t.kind == "op" and t.text == "(":
+            t = next(toks, None)
+            if t is None or t.kind != "op" or t.text != ")":
+                break  # a call with arguments: the scan stops at its '('
+            t = next(toks, None)
     return words
+
+
+_VALUE_KINDS = frozenset({"word", "qident", "string", "number"})
 
 
 # --------------------------------------------------------------------------- client
