@@ -4,8 +4,15 @@ Handles what real dumps and hand-written update scripts contain: mariadb-dump,
 mysqldump and phpMyAdmin output, ``DELIMITER ;;`` blocks around routines and
 triggers, and executable comments (``/*!50003 ... */``, ``/*M!100100 ... */``).
 
-Lexing rules (those of the server's lexer and of the ``mariadb`` client's
-``add_line``):
+This is the client's scan (its ``add_line``: it finds where a statement ends, and
+what the client strips before sending it), not the server's lexer, which reads the
+statement then sent (:mod:`.lexer`).  The two agree on quoted text and comments, and
+the rules for them are written once, in :mod:`.lexer` (:data:`~.lexer.QUOTED`,
+:data:`~.lexer.LINE_COMMENT`); this module adds what only the client knows: the
+delimiter, ``DELIMITER`` and the other client commands.  :func:`first_keywords`
+reads the lexer's tokens.
+
+Lexing rules:
 
 * ``'...'`` and ``"..."`` are strings with backslash escapes and doubled quotes;
   ```...``` is an identifier with doubled backticks and no backslash escapes.
