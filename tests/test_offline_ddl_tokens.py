@@ -49,7 +49,7 @@ def _reference(sql: str) -> list[Token]:
     return out
 
 
-def _tuples(tokens: list[Token], sql: str, lines: bool = True) -> list[tuple]:
+def _tuples(tokens: list[Token], lines: bool = True) -> list[tuple]:
     return [(t.token_type, t.text, t.start, t.end) + ((t.line, t.col) if lines else ())
             for t in tokens]
 
@@ -62,7 +62,7 @@ def _same_as_sqlglot(sql: str) -> None:
     # sqlglot counts no line break inside a keyword of several words (PRIMARY\nKEY)
     lines = not any(" " in t.text and "\n" in sql[t.start:t.end + 1] for t in expected
                     if t.token_type not in (TokenType.STRING, TokenType.IDENTIFIER))
-    assert _tuples(sqlglot_tokens(sql), sql, lines) == _tuples(expected, sql, lines), sql
+    assert _tuples(sqlglot_tokens(sql), lines) == _tuples(expected, lines), sql
 
 
 @pytest.mark.corpus
