@@ -94,6 +94,9 @@ def _read_quoted(sql: str, i: int, escapes: bool, lenient: bool = False) -> tupl
     """Parse the quoted literal opening at ``sql[i]``: (value, end offset).  Unterminated,
     it is an error, or (``lenient``) ends at the end of the text."""
     q = sql[i]
+    j = sql.find(q, i + 1)
+    if j > 0 and sql[j + 1:j + 2] != q and not (escapes and sql.find("\\", i + 1, j) >= 0):
+        return sql[i + 1:j], j + 1  # no doubled quote, no escape: the text as it is
     n = len(sql)
     out: list[str] = []
     j = i + 1

@@ -4,13 +4,13 @@ sqlglot's MySQL dialect reads most of MariaDB's expression syntax, but its DDL g
 lossy for what a schema model needs (``float unsigned`` and ``mediumtext COMPRESSED`` are
 rejected, ``timestamp`` becomes ``TIMESTAMPTZ``, most ALTER actions fall back to a
 ``Command``, functions are rewritten into other dialects' spellings).  So this module
-extends the dialect: :class:`MariaDB` keeps sqlglot's tokenizer and expression parser, but
-parses the table-level statements itself, straight from the token stream, into the
-dataclasses of :mod:`.ddl_objects`.  Expressions (defaults, generated columns, checks)
-stay sqlglot trees, with functions kept as written (``exp.Anonymous``) so that
-:mod:`.exprs` can print them the way the server does.  The tokenizer (with its fixes) is
-:mod:`.ddl_tokens`; the grammar of table definitions (columns, types, keys, table
-options) is :mod:`.ddl_defs`.
+extends the dialect: :class:`MariaDB` keeps sqlglot's expression parser, but parses the
+table-level statements itself, straight from the token stream, into the dataclasses of
+:mod:`.ddl_objects`.  Expressions (defaults, generated columns, checks) stay sqlglot
+trees, with functions kept as written (``exp.Anonymous``) so that :mod:`.exprs` can print
+them the way the server does.  The tokens are the dialect lexer's
+(:mod:`schema_tools.dialect.lexer`), typed for sqlglot by :mod:`.ddl_tokens`; the grammar
+of table definitions (columns, types, keys, table options) is :mod:`.ddl_defs`.
 
 Statements: CREATE [OR REPLACE] [TEMPORARY] TABLE [IF NOT EXISTS] (definitions | LIKE),
 CREATE [OR REPLACE] [UNIQUE|FULLTEXT|SPATIAL] INDEX, DROP TABLE, DROP INDEX, RENAME TABLE,
@@ -27,7 +27,7 @@ from sqlglot import exp
 from sqlglot.dialects.mysql import MySQL
 from sqlglot.errors import ParseError, TokenError
 from sqlglot.parsers.mysql import MySQLParser
-from sqlglot.tokens import TokenType
+from sqlglot.tokens import Token, TokenType
 
 from .ddl_defs import TABLE_OPTION_WORDS, DDLSyntaxError, DefinitionParser
 from .ddl_objects import (
@@ -36,7 +36,7 @@ from .ddl_objects import (
     DropConstraint, DropForeignKey, DropIndex, DropKey, DropPrimaryKey, DropTable, ForeignKeySpec,
     KeySpec, NoOp, RenameColumn, RenameKey, RenameTable, RenameTo, TableOption, Truncate,
 )
-from .ddl_tokens import MariaDBTokenizer
+from .ddl_tokens import MariaDBTokenizer, sqlglot_tokens
 from .state import OfflineError
 
 
@@ -434,6 +434,9 @@ class MariaDB(MySQL):
 
     Tokenizer = MariaDBTokenizer
     Parser = MariaDBParser
+
+    def tokenize(self, sql: str, dialect: Any = None) -> list[Token]:
+        return sqlglot_tokens(sql)
 
 
 _DIALECT = MariaDB()
