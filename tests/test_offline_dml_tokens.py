@@ -9,14 +9,19 @@ from decimal import Decimal
 import pytest
 
 from schema_tools.flavour import Flavour
-from schema_tools.offline.dml_parse import _tokenize
 from schema_tools.dialect.lexer import Modes, tokenize
+from schema_tools.offline.dml_parse import _Lit, _tokenize
 from schema_tools.offline.state import OfflineError, Session
 
 
+_KINDS = {"string": "str", "hexbin": "hex", "number": "num", "word": "id", "qident": "id", "op": "op"}
+
+
 def toks(sql: str, sql_mode: str = "") -> list[tuple]:
+    """(kind, value[, "quoted"]): a literal's value, a name as the server reads it."""
     session = Session(Flavour("mariadb", (10, 11, 0)), sql_mode=sql_mode)
-    return [(t.kind, t.value) + (("quoted",) if t.quoted else ()) for t in _tokenize(sql, session)]
+    return [(_KINDS[t.kind], t.literal if isinstance(t, _Lit) else t.name)
+            + (("quoted",) if t.kind == "qident" else ()) for t in _tokenize(sql, session)]
 
 
 @pytest.mark.parametrize("sql, sql_mode, expected", [

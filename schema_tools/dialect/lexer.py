@@ -406,8 +406,8 @@ class Cursor:
         t = self.peek()
         return t is not None and t.is_kw(*words)
 
-    def at_op(self, op: str) -> bool:
-        t = self.peek()
+    def at_op(self, op: str, k: int = 0) -> bool:
+        t = self.peek(k)
         return t is not None and t.kind == "op" and t.text == op
 
     def accept_kw(self, *words: str) -> bool:

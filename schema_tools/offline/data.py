@@ -26,7 +26,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from ..model.objects import Column, Table
-from .dml_parse import _Parser, _Tok, _tokenize
+from .dml_parse import _Parser, _tokenize
 from .rows import _existing, _key_of, _unique_keys, data_columns
 from .state import OfflineError, Session, State, TableRows
 from .values import (
@@ -86,7 +86,7 @@ def apply_dml(sql: str, head: str, session: Session, state: State) -> bool:
         store = state.rows[name] = TableRows()
     if store.unknown:
         raise OfflineError(f"{head} on `{name}` is not computed offline: {store.unknown}")
-    _Apply(session, state, table, store, _tokenize(sql, session)).run(head)
+    _Apply(session, state, table, store, _Parser(sql, _tokenize(sql, session))).run(head)
     return True
 
 
@@ -166,12 +166,12 @@ def _multi_table(bare: str, head: str) -> bool:
 
 class _Apply:
     def __init__(self, session: Session, state: State, table: Table, store: TableRows,
-                 toks: list[_Tok]) -> None:
+                 parser: _Parser) -> None:
         self.session = session
         self.state = state
         self.table = table
         self.store = store
-        self.p = _Parser(toks)
+        self.p = parser
         modes = set(session.sql_mode.split(","))
         self.strict = bool({"STRICT_TRANS_TABLES", "STRICT_ALL_TABLES"} & modes)
         self.no_auto_on_zero = "NO_AUTO_VALUE_ON_ZERO" in modes
@@ -237,7 +237,7 @@ class _Apply:
             p.take_word("FROM")
             p.table_name()
             self.delete()
-        if not p.at_end():
+        if not p.done():
             raise OfflineError(f"this form of {head} is not computed offline ({p.near()})")
         self.commit()
 
@@ -256,12 +256,12 @@ class _Apply:
             rows.append([(self.column(c), e) for c, e in self.assignments()])
         else:
             targets: list[Column] | None = None
-            if p.is_op("(") and p.word(1) != "SELECT":
+            if p.at_op("(") and p.word(1) != "SELECT":
                 p.i += 1
                 targets = []
-                if not p.is_op(")"):
+                if not p.at_op(")"):
                     targets.append(self.column(p.column_ref()))
-                    while p.take_op(","):
+                    while p.accept_op(","):
                         targets.append(self.column(p.column_ref()))
                 p.expect_op(")")
             if targets is None:
@@ -271,15 +271,15 @@ class _Apply:
             while True:
                 p.expect_op("(")
                 values: list[tuple] = []
-                if not p.is_op(")"):
+                if not p.at_op(")"):
                     values.append(p.expr())
-                    while p.take_op(","):
+                    while p.accept_op(","):
                         values.append(p.expr())
                 p.expect_op(")")
                 if len(values) != len(targets):
                     raise OfflineError(f"Column count doesn't match value count at row {len(rows) + 1}")
                 rows.append(list(zip(targets, values, strict=True)))
-                if not p.take_op(","):
+                if not p.accept_op(","):
                     break
         odku = None
         if p.word() == "ON" and p.word(1) == "DUPLICATE":
@@ -309,10 +309,10 @@ class _Apply:
         out = []
         while True:
             col = p.column_ref()
-            if not (p.take_op("=") or p.take_op(":=")):
+            if not (p.accept_op("=") or p.accept_op(":=")):
                 raise OfflineError(f"syntax error {p.near()}")
             out.append((col, p.expr()))
-            if not p.take_op(","):
+            if not p.accept_op(","):
                 return out
 
     def build_row(self, given: list[tuple[Column, tuple]]) -> dict[str, Any]:

@@ -7,7 +7,6 @@ expression a tuple, which :mod:`.data` evaluates).
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
@@ -25,41 +24,42 @@ _INTRODUCERS = frozenset(("_utf8", "_utf8mb3", "_utf8mb4", "_latin1", "_binary",
 _INTRODUCER_NAME = re.compile(r"_[A-Za-z0-9]+")
 
 
-@dataclass
-class _Tok:
-    kind: str  # str, hex, num, id, op
-    value: Any
-    quoted: bool = False
+class _Lit(Tok):
+    """A literal token with its value: a string's text (adjacent strings joined, an
+    introducer dropped), a hex or bit literal's bytes, a number as int, Decimal or float."""
 
-    @property
-    def word(self) -> str:
-        return self.value.upper() if self.kind == "id" and not self.quoted else ""
+    __slots__ = ("literal",)
+
+    def __init__(self, kind: str, text: str, start: int, end: int, literal: Any) -> None:
+        super().__init__(kind, text, start, end, text)
+        self.literal = literal
 
 
-def _tokenize(sql: str, session: Session) -> list[_Tok]:
-    """The tokens of a DML statement: strings unquoted (adjacent ones joined, introducers
-    dropped), hex and bit literals as bytes, numbers as int, Decimal or float, names."""
+def _tokenize(sql: str, session: Session) -> list[Tok]:
+    """The lexer's tokens of a DML statement, literals with their values (:class:`_Lit`),
+    operators as the parser reads them, introducers and a trailing ``;`` dropped."""
     cur = Cursor(sql, modes=Modes(session.sql_mode))
-    out: list[_Tok] = []
+    out: list[Tok] = []
     while (t := cur.peek()) is not None:
         cur.i += 1
         kind = t.kind
         if kind == "string" or kind == "nstring":
-            if out and out[-1].kind == "str":  # 'a' 'b' is 'ab'
-                out[-1].value += t.value
+            last = out[-1] if out else None
+            if isinstance(last, _Lit) and last.kind == "string":  # 'a' 'b' is 'ab'
+                out[-1] = _Lit("string", sql[last.start:t.end], last.start, t.end, last.literal + t.value)
             else:
-                out.append(_Tok("str", t.value))
-        elif kind == "qident":
-            out.append(_Tok("id", t.value, True))
+                out.append(_Lit("string", t.text, t.start, t.end, t.value))
         elif kind == "hexbin":
-            out.append(_Tok("hex", _literal_bytes(t.text)))
+            out.append(_Lit("hexbin", t.text, t.start, t.end, _literal_bytes(t.text)))
         elif kind == "number":
-            out.append(_Tok("num", _number(t.text)))
+            out.append(_Lit("number", t.text, t.start, t.end, _number(t.text)))
         elif kind == "op":
-            out.extend(_Tok("op", op) for op in _operators(sql, t, cur))
-        elif not _introducer(sql, t, cur.peek()):
-            out.append(_Tok("id", t.text))
-    while out and out[-1].kind == "op" and out[-1].value == ";":
+            out.extend(_operators(sql, t, cur))
+        elif kind == "qident":
+            out.append(t)
+        elif not _introducer(sql, t, cur.peek()):  # a word (an unknown introducer is one)
+            out.append(t if kind == "word" else Tok("word", t.text, t.start, t.end, t.value))
+    while out and out[-1].kind == "op" and out[-1].text == ";":
         out.pop()
     return out
 
@@ -75,18 +75,18 @@ def _introducer(sql: str, t: Tok, nxt: Tok | None) -> bool:
     return True
 
 
-def _operators(sql: str, t: Tok, cur: Cursor) -> list[str]:
+def _operators(sql: str, t: Tok, cur: Cursor) -> list[Tok]:
     """The parser's operators for the lexer's ``t``: itself, or its characters read again
     with the ones after it (``<<=`` is ``<`` ``<=``), the tokens they take skipped."""
     if t.text in _OPS:
-        return [t.text]
-    ops: list[str] = []
+        return [t]
+    ops: list[Tok] = []
     pos, end = t.start, t.end
     while pos < end:
         m = _OP.match(sql, pos)
         if m is None:
             raise OfflineError(f"syntax error near {sql[pos:pos + 20]!r}")
-        ops.append(m.group())
+        ops.append(Tok("op", m.group(), pos, m.end(), m.group()))
         pos = m.end()
         while pos > end:
             end = cur.next().end
@@ -113,65 +113,33 @@ def _number(text: str) -> int | Decimal | float:
     return Decimal(text)
 
 
-class _Parser:
-    def __init__(self, toks: list[_Tok]) -> None:
-        self.toks = toks
-        self.i = 0
-
-    def peek(self, k: int = 0) -> _Tok | None:
-        j = self.i + k
-        return self.toks[j] if j < len(self.toks) else None
+class _Parser(Cursor):
+    """The DML parser: a cursor over :func:`_tokenize`'s tokens."""
 
     def word(self, k: int = 0) -> str:
+        """The upper-cased word ``k`` tokens ahead (a quoted name is no word), or ''."""
         t = self.peek(k)
-        return t.word if t is not None else ""
-
-    def is_op(self, op: str, k: int = 0) -> bool:
-        t = self.peek(k)
-        return t is not None and t.kind == "op" and t.value == op
+        return t.value if t is not None and t.kind == "word" else ""
 
     def take_word(self, *words: str) -> str | None:
+        """Accept one of ``words`` if it is next: the one accepted."""
         w = self.word()
         if w in words:
             self.i += 1
             return w
         return None
 
-    def take_op(self, op: str) -> bool:
-        if self.is_op(op):
-            self.i += 1
-            return True
-        return False
-
-    def expect_op(self, op: str) -> None:
-        if not self.take_op(op):
-            raise OfflineError(f"syntax error: expected {op!r} {self.near()}")
-
-    def near(self) -> str:
-        t = self.peek()
-        return "at the end" if t is None else f"near {t.value!r}"
-
-    def ident(self) -> str:
-        t = self.peek()
-        if t is None or t.kind != "id":
-            raise OfflineError(f"syntax error: expected a name {self.near()}")
-        self.i += 1
-        return t.value
-
     def table_name(self) -> str:
         name = self.ident()
-        if self.take_op("."):
+        if self.accept_op("."):
             name = self.ident()
         return name
 
     def column_ref(self) -> str:
         name = self.ident()
-        while self.take_op("."):  # t.c or db.t.c: the one table of the statement
+        while self.accept_op("."):  # t.c or db.t.c: the one table of the statement
             name = self.ident()
         return name
-
-    def at_end(self) -> bool:
-        return self.i >= len(self.toks)
 
     # ---- expressions: tuples ("lit", v) ("col", name) ("default",) ("values", col)
     # ("func", NAME, args) ("trim", mode, remstr, e) ("not", e) ("and"/"or", a, b)
@@ -180,20 +148,20 @@ class _Parser:
 
     def expr(self) -> tuple:
         left = self.and_expr()
-        while self.take_word("OR", "XOR") or self.take_op("||"):
-            if self.toks[self.i - 1].word == "XOR":
+        while self.take_word("OR", "XOR") or self.accept_op("||"):
+            if self.word(-1) == "XOR":
                 raise OfflineError("XOR is not computed offline")
             left = ("or", left, self.and_expr())
         return left
 
     def and_expr(self) -> tuple:
         left = self.not_expr()
-        while self.take_word("AND") or self.take_op("&&"):
+        while self.take_word("AND") or self.accept_op("&&"):
             left = ("and", left, self.not_expr())
         return left
 
     def not_expr(self) -> tuple:
-        if self.take_word("NOT") or self.take_op("!"):
+        if self.take_word("NOT") or self.accept_op("!"):
             return ("not", self.not_expr())
         return self.predicate()
 
@@ -225,7 +193,7 @@ class _Parser:
                 if self.word() == "SELECT":
                     raise OfflineError("a subquery is not computed offline")
                 items = [self.expr()]
-                while self.take_op(","):
+                while self.accept_op(","):
                     items.append(self.expr())
                 self.expect_op(")")
                 left = ("in", left, items, neg)
@@ -257,10 +225,10 @@ class _Parser:
         return left
 
     def unary(self) -> tuple:
-        if self.take_op("-"):
+        if self.accept_op("-"):
             inner = self.unary()
             return ("neg", inner)
-        if self.take_op("+"):
+        if self.accept_op("+"):
             return self.unary()
         return self.primary()
 
@@ -268,39 +236,39 @@ class _Parser:
         t = self.peek()
         if t is None:
             raise OfflineError("syntax error: unexpected end of statement")
-        if t.kind in ("str", "hex", "num"):
+        if isinstance(t, _Lit):
             self.i += 1
-            return ("lit", t.value)
+            return ("lit", t.literal)
         if t.kind == "op" and t.value == "(":
             self.i += 1
             if self.word() == "SELECT":
                 raise OfflineError("a subquery is not computed offline")
             e = self.expr()
-            if self.is_op(","):
+            if self.at_op(","):
                 raise OfflineError("row constructors are not computed offline")
             self.expect_op(")")
             return e
         if t.kind == "op" and t.value == "@":
             raise OfflineError("variables are not computed offline")
-        if t.kind != "id":
+        if not t.is_name:
             raise OfflineError(f"syntax error {self.near()}")
-        w = t.word
+        w = self.word()
         if w in ("NULL",):
             self.i += 1
             return ("lit", None)
         if w in ("TRUE", "FALSE"):
             self.i += 1
             return ("lit", 1 if w == "TRUE" else 0)
-        if w == "DEFAULT" and not self.is_op("(", 1):
+        if w == "DEFAULT" and not self.at_op("(", 1):
             self.i += 1
             return ("default",)
         if w in ("SELECT", "EXISTS"):
             raise OfflineError("a subquery is not computed offline")
-        if w in ("DATE", "TIME", "TIMESTAMP") and (nxt := self.peek(1)) is not None and nxt.kind == "str":
+        if w in ("DATE", "TIME", "TIMESTAMP") and (nxt := self.peek(1)) is not None and nxt.kind == "string":
             raise OfflineError(f"{w} literals are not computed offline")
         if w in ("BINARY", "INTERVAL", "CASE", "ROW"):
             raise OfflineError(f"{w} is not computed offline")
-        if self.is_op("(", 1) and not t.quoted:
+        if self.at_op("(", 1) and t.kind == "word":
             self.i += 2
             if w == "TRIM":
                 return self.trim()
@@ -313,21 +281,21 @@ class _Parser:
                 self.expect_op(")")
                 return ("defaultof", col)
             args = []
-            if not self.is_op(")"):
+            if not self.at_op(")"):
                 args.append(self.expr())
-                while self.take_op(","):
+                while self.accept_op(","):
                     args.append(self.expr())
             self.expect_op(")")
             return ("func", w, args)
         self.i += 1
-        name = t.value
-        while self.take_op("."):
+        name = t.name
+        while self.accept_op("."):
             name = self.ident()
         return ("col", name)
 
     def trim(self) -> tuple:
         mode = self.take_word("BOTH", "LEADING", "TRAILING") or "BOTH"
-        explicit_mode = self.toks[self.i - 1].word in ("BOTH", "LEADING", "TRAILING")
+        explicit_mode = self.word(-1) in ("BOTH", "LEADING", "TRAILING")
         remstr = None
         if explicit_mode and self.take_word("FROM"):
             e = self.expr()
