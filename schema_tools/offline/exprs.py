@@ -359,19 +359,7 @@ class _Printer:
         return f"{self.arg(e.this, COLLATE_P)} collate {name.lower()}", COLLATE_P
 
     def _cond(self, e: exp.Expr, kind: type, word: str, prec: int) -> tuple[str, int]:
-        items: list[exp.Expr] = []
-
-        def flatten(x: exp.Expr) -> None:
-            while isinstance(x, exp.Paren):
-                x = x.this
-            if isinstance(x, kind):
-                flatten(x.this)
-                flatten(x.expression)
-            else:
-                items.append(x)
-
-        flatten(e)
-        return f" {word} ".join(self.arg(self.boolean(i), prec) for i in items), prec
+        return f" {word} ".join(self.arg(self.boolean(i), prec) for i in _flatten(e, kind)), prec
 
     def p_And(self, e):
         return self._cond(e, exp.And, "and", AND_P)
