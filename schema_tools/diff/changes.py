@@ -73,7 +73,8 @@ class Change(Generic[Obj]):
 
     @property
     def name(self) -> str:
-        raise NotImplementedError
+        """The object's name: on the side it exists on, the new one for a rename."""
+        return object_name(self.before if self.after is None else self.after)
 
     def reverse(self) -> Change[Obj]:
         raise NotImplementedError
@@ -101,10 +102,6 @@ class Add(Change[Obj]):
     def before(self) -> None:
         return None
 
-    @property
-    def name(self) -> str:
-        return object_name(self.after)
-
     def reverse(self) -> Drop[Obj]:
         return Drop(self.kind, self.table, self.after, self.place)
 
@@ -120,10 +117,6 @@ class Drop(Change[Obj]):
     @property
     def after(self) -> None:
         return None
-
-    @property
-    def name(self) -> str:
-        return object_name(self.before)
 
     def reverse(self) -> Add[Obj]:
         return Add(self.kind, self.table, self.before, self.place)
@@ -145,10 +138,6 @@ class Alter(Change[Obj]):
     before_place: str | None = None
     after_place: str | None = None
 
-    @property
-    def name(self) -> str:
-        return object_name(self.after)
-
     def reverse(self) -> Alter[Obj]:
         return Alter(self.kind, self.table, self.after, self.before, self.changed,
                      self.after_place, self.before_place)
@@ -169,10 +158,6 @@ class Rename(Change[Obj]):
     after: Obj
     confirmed: bool = True
     reason: str = field(default="", compare=True)
-
-    @property
-    def name(self) -> str:
-        return object_name(self.after)
 
     @property
     def old_name(self) -> str:
