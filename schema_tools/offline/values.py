@@ -46,10 +46,8 @@ def _truth(v: Any) -> bool | None:
 def _as_text(v: Any) -> str:
     if isinstance(v, str):
         return v
-    if isinstance(v, bool):
+    if isinstance(v, int):  # a bool too: TRUE is 1
         return str(int(v))
-    if isinstance(v, int):
-        return str(v)
     if isinstance(v, Decimal):
         return _decimal_text(v)
     if isinstance(v, float):
