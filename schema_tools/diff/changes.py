@@ -63,8 +63,9 @@ class Change(Generic[Obj]):
     table: str | None
 
     if TYPE_CHECKING:
-        # each subclass has them as fields or properties (a dataclass field cannot take the
-        # place of a property it inherits), so the base declares them to the type checker only
+        # each subclass has them as fields, or as a class attribute None on the side an
+        # Add or a Drop lacks (a dataclass field cannot take the place of a property it
+        # inherits), so the base declares them to the type checker only
         @property
         def before(self) -> Obj | None: ...
 
@@ -95,12 +96,9 @@ class Add(Change[Obj]):
     column before it in the target, or ``None`` for the first position."""
 
     action: ClassVar[str] = "add"
+    before = None
     after: Obj
     place: str | None = None
-
-    @property
-    def before(self) -> None:
-        return None
 
     def reverse(self) -> Drop[Obj]:
         return Drop(self.kind, self.table, self.after, self.place)
@@ -112,11 +110,8 @@ class Drop(Change[Obj]):
 
     action: ClassVar[str] = "drop"
     before: Obj
+    after = None
     place: str | None = None
-
-    @property
-    def after(self) -> None:
-        return None
 
     def reverse(self) -> Add[Obj]:
         return Add(self.kind, self.table, self.before, self.place)
