@@ -63,8 +63,9 @@ class Change(Generic[Obj]):
     table: str | None
 
     if TYPE_CHECKING:
-        # each subclass has them as fields or properties (a dataclass field cannot take the
-        # place of a property it inherits), so the base declares them to the type checker only
+        # each subclass has them as fields, or as a class attribute None on the side an
+        # Add or a Drop lacks (a dataclass field cannot take the place of a property it
+        # inherits), so the base declares them to the type checker only
         @property
         def before(self) -> Obj | None: ...
 
@@ -73,7 +74,8 @@ class Change(Generic[Obj]):
 
     @property
     def name(self) -> str:
-        raise NotImplementedError
+        """The object's name: on the side it exists on, the new one for a rename."""
+        return object_name(self.before if self.after is None else self.after)
 
     def reverse(self) -> Change[Obj]:
         raise NotImplementedError
@@ -94,16 +96,9 @@ class Add(Change[Obj]):
     column before it in the target, or ``None`` for the first position."""
 
     action: ClassVar[str] = "add"
+    before = None
     after: Obj
     place: str | None = None
-
-    @property
-    def before(self) -> None:
-        return None
-
-    @property
-    def name(self) -> str:
-        return object_name(self.after)
 
     def reverse(self) -> Drop[Obj]:
         return Drop(self.kind, self.table, self.after, self.place)
@@ -115,15 +110,8 @@ class Drop(Change[Obj]):
 
     action: ClassVar[str] = "drop"
     before: Obj
+    after = None
     place: str | None = None
-
-    @property
-    def after(self) -> None:
-        return None
-
-    @property
-    def name(self) -> str:
-        return object_name(self.before)
 
     def reverse(self) -> Add[Obj]:
         return Add(self.kind, self.table, self.before, self.place)
@@ -145,10 +133,6 @@ class Alter(Change[Obj]):
     before_place: str | None = None
     after_place: str | None = None
 
-    @property
-    def name(self) -> str:
-        return object_name(self.after)
-
     def reverse(self) -> Alter[Obj]:
         return Alter(self.kind, self.table, self.after, self.before, self.changed,
                      self.after_place, self.before_place)
@@ -169,10 +153,6 @@ class Rename(Change[Obj]):
     after: Obj
     confirmed: bool = True
     reason: str = field(default="", compare=True)
-
-    @property
-    def name(self) -> str:
-        return object_name(self.after)
 
     @property
     def old_name(self) -> str:

@@ -16,6 +16,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, ClassVar, TypeGuard
 
+from typing_extensions import Self
+
 from ..diff.changes import Add, Alter, Change, Drop, Rename
 from ..flavour import table_option_reset
 from ..model.objects import Check, Column, ForeignKey, Index, Row, Table, quote_string
@@ -45,6 +47,34 @@ class Op:
         return None
 
 
+@dataclass(frozen=True)
+class _Dropped(Op):
+    """``DROP <what> `name```: a column, a check or a table, by name."""
+
+    what: ClassVar[str]
+    name: str
+
+    @property
+    def sql(self) -> str:
+        return f"DROP {self.what} {_q(self.name)}"
+
+
+@dataclass(frozen=True)
+class _Renamed(Op):
+    """``RENAME <what> `old_name` TO `name```: an index or a table."""
+
+    what: ClassVar[str]
+    old_name: str
+    name: str
+
+    @property
+    def sql(self) -> str:
+        return f"RENAME {self.what} {_q(self.old_name)} TO {_q(self.name)}"
+
+    def reverse(self) -> Self:
+        return dataclasses.replace(self, old_name=self.name, name=self.old_name)
+
+
 # -- ALTER TABLE clauses ---------------------------------------------------------------------
 
 def position(place: str | None) -> str:
@@ -68,14 +98,9 @@ class AddColumn(Op):
         return DropColumn(self.column.name)
 
 
-@dataclass(frozen=True)
-class DropColumn(Op):
-    unsafe: ClassVar[str] = "drops the column's values"
-    name: str
-
-    @property
-    def sql(self) -> str:
-        return f"DROP COLUMN {_q(self.name)}"
+class DropColumn(_Dropped):
+    unsafe = "drops the column's values"
+    what = "COLUMN"
 
 
 @dataclass(frozen=True)
@@ -150,17 +175,8 @@ class IgnoreIndex(Op):
         return IgnoreIndex(dataclasses.replace(self.index, ignored=not self.index.ignored))
 
 
-@dataclass(frozen=True)
-class RenameIndex(Op):
-    old_name: str
-    name: str
-
-    @property
-    def sql(self) -> str:
-        return f"RENAME INDEX {_q(self.old_name)} TO {_q(self.name)}"
-
-    def reverse(self) -> RenameIndex:
-        return RenameIndex(self.name, self.old_name)
+class RenameIndex(_Renamed):
+    what = "INDEX"
 
 
 @dataclass(frozen=True)
@@ -175,13 +191,8 @@ class AddCheck(Op):
         return DropCheck(self.check.name)
 
 
-@dataclass(frozen=True)
-class DropCheck(Op):
-    name: str
-
-    @property
-    def sql(self) -> str:
-        return f"DROP CONSTRAINT {_q(self.name)}"
+class DropCheck(_Dropped):
+    what = "CONSTRAINT"
 
 
 def option_values(table: Table) -> dict[str, str]:
@@ -269,27 +280,13 @@ class CreateTable(Op):
         return DropTable(self.table.name)
 
 
-@dataclass(frozen=True)
-class DropTable(Op):
-    unsafe: ClassVar[str] = "drops the table with its rows"
-    name: str
-
-    @property
-    def sql(self) -> str:
-        return f"DROP TABLE {_q(self.name)}"
+class DropTable(_Dropped):
+    unsafe = "drops the table with its rows"
+    what = "TABLE"
 
 
-@dataclass(frozen=True)
-class RenameTable(Op):
-    old_name: str
-    name: str
-
-    @property
-    def sql(self) -> str:
-        return f"RENAME TABLE {_q(self.old_name)} TO {_q(self.name)}"
-
-    def reverse(self) -> RenameTable:
-        return RenameTable(self.name, self.old_name)
+class RenameTable(_Renamed):
+    what = "TABLE"
 
 
 @dataclass(frozen=True)

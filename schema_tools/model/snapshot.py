@@ -44,19 +44,16 @@ _MULTILINE = frozenset({"body", "definition", "statement", "partitioning", "para
 
 # (class, field) -> class of the nested object(s)
 _NESTED: dict[tuple[type, str], type] = {
-    (Schema, "tables"): Table,
-    (Schema, "views"): View,
-    (Schema, "routines"): Routine,
-    (Schema, "triggers"): Trigger,
-    (Schema, "events"): Event,
-    (Schema, "data"): TableData,
-    (Table, "columns"): Column,
-    (Table, "primary_key"): Index,
-    (Table, "indexes"): Index,
-    (Table, "foreign_keys"): ForeignKey,
-    (Table, "checks"): Check,
-    (Index, "columns"): IndexColumn,
-    (Routine, "parameters"): Parameter,
+    (owner, name): nested
+    for owner, members in (
+        (Schema, {"tables": Table, "views": View, "routines": Routine, "triggers": Trigger, "events": Event,
+                  "data": TableData}),
+        (Table, {"columns": Column, "primary_key": Index, "indexes": Index, "foreign_keys": ForeignKey,
+                 "checks": Check}),
+        (Index, {"columns": IndexColumn}),
+        (Routine, {"parameters": Parameter}),
+    )
+    for name, nested in members.items()
 }
 
 

@@ -80,8 +80,9 @@ NONDETERMINISTIC = frozenset(
 # constant functions the server folds into a value (``DEFAULT pi()`` stores 3.14...)
 FOLDED = frozenset("pi version".split())
 
-_CMP = {exp.EQ: "=", exp.NEQ: "<>", exp.GT: ">", exp.GTE: ">=", exp.LT: "<", exp.LTE: "<=",
-        exp.NullSafeEQ: "<=>"}
+_CMP: dict[type, str] = {exp.EQ: "=", exp.NEQ: "<>", exp.GT: ">", exp.GTE: ">=", exp.LT: "<", exp.LTE: "<=",
+                         exp.NullSafeEQ: "<=>"}
+_CONDS: dict[type, tuple[str, int]] = {exp.And: ("and", AND_P), exp.Or: ("or", OR_P)}
 _CMP_NEG = {"=": "<>", "<>": "=", ">": "<=", "<=": ">", "<": ">=", ">=": "<"}
 _BINOPS: dict[type, tuple[str, int]] = {
     exp.Add: ("+", ADD_P), exp.Sub: ("-", ADD_P), exp.Mul: ("*", MUL_P), exp.Div: ("/", MUL_P),
@@ -117,25 +118,13 @@ class ExprContext:
     owner: str = ""  # the column/constraint the expression belongs to (error messages)
 
 
+_EXPR_STRING_ESCAPES = str.maketrans({"\\": "\\\\", "'": "\\'", "\0": "\\0", "\n": "\\n", "\r": "\\r",
+                                       "\x1a": "\\Z"})
+
+
 def quote_expr_string(value: str) -> str:
     """A string literal as MariaDB prints it inside an expression (backslash escapes)."""
-    out = []
-    for ch in value:
-        if ch == "\\":
-            out.append("\\\\")
-        elif ch == "'":
-            out.append("\\'")
-        elif ch == "\0":
-            out.append("\\0")
-        elif ch == "\n":
-            out.append("\\n")
-        elif ch == "\r":
-            out.append("\\r")
-        elif ch == "\x1a":
-            out.append("\\Z")
-        else:
-            out.append(ch)
-    return "'" + "".join(out) + "'"
+    return "'" + value.translate(_EXPR_STRING_ESCAPES) + "'"
 
 
 def _unsupported(what: str) -> OfflineError:
@@ -280,26 +269,10 @@ class _Printer:
             raise _unsupported(f"comparing a YEAR column with {core.sql()}")
         return exp.Literal.number(n)
 
-    def p_EQ(self, e):
-        return self._cmp(e, "=")
+    def _comparison(self, e: exp.Expr) -> tuple[str, int]:
+        return self._cmp(e, _CMP[type(e)])
 
-    def p_NEQ(self, e):
-        return self._cmp(e, "<>")
-
-    def p_GT(self, e):
-        return self._cmp(e, ">")
-
-    def p_GTE(self, e):
-        return self._cmp(e, ">=")
-
-    def p_LT(self, e):
-        return self._cmp(e, "<")
-
-    def p_LTE(self, e):
-        return self._cmp(e, "<=")
-
-    def p_NullSafeEQ(self, e):
-        return self._cmp(e, "<=>")
+    p_EQ = p_NEQ = p_GT = p_GTE = p_LT = p_LTE = p_NullSafeEQ = _comparison
 
     def _binop(self, e: exp.Expr) -> tuple[str, int]:
         op, prec = _BINOPS[type(e)]
@@ -358,26 +331,11 @@ class _Printer:
             raise _unsupported("COLLATE")
         return f"{self.arg(e.this, COLLATE_P)} collate {name.lower()}", COLLATE_P
 
-    def _cond(self, e: exp.Expr, kind: type, word: str, prec: int) -> tuple[str, int]:
-        items: list[exp.Expr] = []
+    def _cond(self, e: exp.Expr) -> tuple[str, int]:
+        word, prec = _CONDS[type(e)]
+        return f" {word} ".join(self.arg(self.boolean(i), prec) for i in _flatten(e, type(e))), prec
 
-        def flatten(x: exp.Expr) -> None:
-            while isinstance(x, exp.Paren):
-                x = x.this
-            if isinstance(x, kind):
-                flatten(x.this)
-                flatten(x.expression)
-            else:
-                items.append(x)
-
-        flatten(e)
-        return f" {word} ".join(self.arg(self.boolean(i), prec) for i in items), prec
-
-    def p_And(self, e):
-        return self._cond(e, exp.And, "and", AND_P)
-
-    def p_Or(self, e):
-        return self._cond(e, exp.Or, "or", OR_P)
+    p_And = p_Or = _cond
 
     def p_Xor(self, e):
         if e.expressions:
@@ -571,11 +529,7 @@ class _Printer:
     def p_CurrentTimestamp(self, e: exp.CurrentTimestamp) -> tuple[str, int]:
         return self.now([e.this] if e.this is not None else [])
 
-    def p_Localtimestamp(self, e) -> tuple[str, int]:
-        return self.now([e.this] if e.this is not None else [])
-
-    def p_Localtime(self, e) -> tuple[str, int]:
-        return self.now([e.this] if e.this is not None else [])
+    p_Localtimestamp = p_Localtime = p_CurrentTimestamp
 
     def p_CurrentDate(self, e) -> tuple[str, int]:
         self.check_function("curdate")

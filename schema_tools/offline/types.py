@@ -285,27 +285,20 @@ def resolve_type(  # noqa: C901 - the server's type table, one branch per type
                 raise OfflineError(f"Too many strings for column {col} and SET")
             return ResolvedType(DataType(name, values=values), cs, coll)
         maxlen = 1 if binary else charset_maxlen(cs)
-        if name in ("char", "character"):
+        if name in ("char", "character", "varchar", "varchar2"):
+            varying = name.startswith("varchar")
+            if varying and (args is None or len(args) != 1):
+                raise OfflineError(f"syntax error: varchar needs a length ('{col}')")
             if args is not None and len(args) != 1:
                 raise OfflineError("syntax error")
             n = int(args[0]) if args else 1
-            if n > CHAR_MAX_LENGTH:
-                raise OfflineError(f"Column length too big for column '{col}' (max = {CHAR_MAX_LENGTH}); "
-                                   f"use BLOB or TEXT instead")
-            if binary:
-                return ResolvedType(DataType("binary", n))
-            return ResolvedType(DataType("char", n), cs, coll)
-        if name in ("varchar", "varchar2"):
-            if args is None or len(args) != 1:
-                raise OfflineError(f"syntax error: varchar needs a length ('{col}')")
-            n = int(args[0])
-            limit = VARCHAR_MAX_BYTES // maxlen
+            limit = VARCHAR_MAX_BYTES // maxlen if varying else CHAR_MAX_LENGTH
             if n > limit:
                 raise OfflineError(f"Column length too big for column '{col}' (max = {limit}); "
                                    f"use BLOB or TEXT instead")
             if binary:
-                return ResolvedType(DataType("varbinary", n))
-            return ResolvedType(DataType("varchar", n), cs, coll)
+                return ResolvedType(DataType("varbinary" if varying else "binary", n))
+            return ResolvedType(DataType("varchar" if varying else "char", n), cs, coll)
         # text types
         if name in ("long", "long varchar"):
             base = "mediumtext"

@@ -46,10 +46,8 @@ def _truth(v: Any) -> bool | None:
 def _as_text(v: Any) -> str:
     if isinstance(v, str):
         return v
-    if isinstance(v, bool):
+    if isinstance(v, int):  # a bool too: TRUE is 1
         return str(int(v))
-    if isinstance(v, int):
-        return str(v)
     if isinstance(v, Decimal):
         return _decimal_text(v)
     if isinstance(v, float):
@@ -163,20 +161,12 @@ def quote(s: str) -> str:
         "\x1a", "\\Z") + "'"
 
 
+_QUOTED_ESCAPES = {"0": "\0", "Z": "\x1a"}
+_ESCAPED = re.compile(r"\\(.)", re.DOTALL)  # a backslash and the character it escapes
+
+
 def _unquote_text(text: str) -> str:
-    body = text[1:-1]
-    out = []
-    i = 0
-    while i < len(body):
-        ch = body[i]
-        if ch == "\\" and i + 1 < len(body):
-            nxt = body[i + 1]
-            out.append({"0": "\0", "Z": "\x1a"}.get(nxt, nxt))
-            i += 2
-        else:
-            out.append(ch)
-            i += 1
-    return "".join(out)
+    return _ESCAPED.sub(lambda m: _QUOTED_ESCAPES.get(m[1], m[1]), text[1:-1])
 
 
 def _plain(text: str) -> str:

@@ -10,6 +10,7 @@ text, taken as it is where :mod:`.dump_views` can tell it is that text.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from typing import Any, NoReturn
 
 from ..dialect.types import quote_ident
@@ -190,26 +191,24 @@ class _ViewParser:
         return self._print(self._or())
 
     def _or(self):
-        items = [self._and()]
-        while self.cur.accept_kw("OR"):
-            items.append(self._and())
-        if len(items) == 1:
-            return items[0]
-        flat: list[Any] = []
-        for it in items:
-            flat.extend(it[1] if isinstance(it, tuple) and it[0] == "or" else [it])
-        return ("or", flat)
+        return self._joined("or", self._and, lambda: self.cur.accept_kw("OR"))
 
     def _and(self):
-        items = [self._pred()]
-        while self.cur.accept_kw("AND") or self.cur.accept_op("&&"):
-            items.append(self._pred())
+        return self._joined("and", self._pred, lambda: self.cur.accept_kw("AND") or self.cur.accept_op("&&"))
+
+    @staticmethod
+    def _joined(op: str, operand: Callable[[], Any], accept: Callable[[], bool]):
+        """``operand`` alone, or ``(op, [operands])`` for the operands joined by ``op``
+        (``accept`` takes the operator), with a nested ``op`` flattened into it."""
+        items = [operand()]
+        while accept():
+            items.append(operand())
         if len(items) == 1:
             return items[0]
         flat: list[Any] = []
         for it in items:
-            flat.extend(it[1] if isinstance(it, tuple) and it[0] == "and" else [it])
-        return ("and", flat)
+            flat.extend(it[1] if isinstance(it, tuple) and it[0] == op else [it])
+        return (op, flat)
 
     def _print(self, node, parent: str = "") -> str:
         if isinstance(node, str):

@@ -29,7 +29,6 @@ from typing import Any
 
 from ..dialect.ddl import create_event, create_routine, create_table, create_trigger, create_view
 from ..diff.changes import Add, Alter, Change, Drop, Rename
-from ..model.objects import Routine, Table, Trigger
 from ..model.snapshot import encode_value, to_dict
 from .change_lines import (
     ACTIONS, apart_line, change_object, clean, count_word, display_name, group_changes,
@@ -315,22 +314,21 @@ def _html_details(change: Change) -> list[str]:
     return out
 
 
+# the CREATE statement of each kind of object a report shows whole, by class name
+_CREATE: dict[str, Callable[[Any], str]] = {
+    "Table": create_table, "View": create_view, "Routine": create_routine, "Trigger": create_trigger,
+    "Event": create_event,
+}
+
+
 def _full_ddl(obj: Any) -> str:
+    create = _CREATE.get(type(obj).__name__)
+    if create is None:
+        return ""
     try:
-        if isinstance(obj, Table):
-            return create_table(obj)
-        if isinstance(obj, Routine):
-            return create_routine(obj)
-        if isinstance(obj, Trigger):
-            return create_trigger(obj)
-        name = obj.__class__.__name__
-        if name == "View":
-            return create_view(obj)
-        if name == "Event":
-            return create_event(obj)
+        return create(obj)
     except Exception:  # noqa: BLE001 - a report must not fail on an odd object
         return ""
-    return ""
 
 
 def _html_item(change: Change) -> str:

@@ -211,21 +211,30 @@ def column_ops(c: Alter, table: Table | None) -> list[tuple[str, str]]:
     elif "collation" in ch:
         ops.append(("collation-change-indexed" if _indexed(table, old.name) else "collation-change",
                     f"collation {old.collation} -> {new.collation}"))
-    if "compressed" in ch:
-        ops.append(("compressed", "COMPRESSED"))
-    if ch & {"generated", "generated_stored"}:
-        ops.append(("generated", "generated column expression"))
-    if "auto_increment" in ch:
-        ops.append(("auto-increment", "AUTO_INCREMENT"))
-    if ch & {"default", "on_update"}:
-        ops.append(("column-default", "default"))
-    if ch & {"comment", "invisible"}:
-        ops.append(("column-comment", "comment"))
-    if "position" in ch:
-        ops.append(("reorder-column", "position"))
-    if "check" in ch:
-        ops.append(("column-check", "column CHECK"))
-    return ops
+    return ops + _attribute_ops(ch, _COLUMN_ATTRIBUTE_OPS)
+
+
+# (attributes, operation, what): a change of any of the attributes is that one operation
+_COLUMN_ATTRIBUTE_OPS = (
+    ({"compressed"}, "compressed", "COMPRESSED"),
+    ({"generated", "generated_stored"}, "generated", "generated column expression"),
+    ({"auto_increment"}, "auto-increment", "AUTO_INCREMENT"),
+    ({"default", "on_update"}, "column-default", "default"),
+    ({"comment", "invisible"}, "column-comment", "comment"),
+    ({"position"}, "reorder-column", "position"),
+    ({"check"}, "column-check", "column CHECK"),
+)
+_TABLE_ATTRIBUTE_OPS = (
+    ({"comment"}, "table-comment", "table comment"),
+    ({"charset", "collation"}, "table-default-charset", "table default character set"),
+    ({"options"}, "table-options", "table options"),
+    ({"partitioning"}, "partitioning", "partitioning"),
+)
+
+
+def _attribute_ops(changed: set[str], table: tuple[tuple[set[str], str, str], ...]) -> list[tuple[str, str]]:
+    """(operation, what) of each row of ``table`` whose attributes are among ``changed``."""
+    return [(op, what) for attributes, op, what in table if changed & attributes]
 
 
 def change_ops(  # noqa: C901 - one branch per change kind, as the server's algorithm table
@@ -280,14 +289,7 @@ def change_ops(  # noqa: C901 - one branch per change kind, as the server's algo
             ops.append(("engine", f"engine {c.before.engine} -> {c.after.engine}"))
         if "row_format" in ch:
             ops.append(("row-format", f"ROW_FORMAT {c.before.row_format} -> {c.after.row_format}"))
-        if "comment" in ch:
-            ops.append(("table-comment", "table comment"))
-        if ch & {"charset", "collation"}:
-            ops.append(("table-default-charset", "table default character set"))
-        if "options" in ch:
-            ops.append(("table-options", "table options"))
-        if "partitioning" in ch:
-            ops.append(("partitioning", "partitioning"))
+        ops += _attribute_ops(ch, _TABLE_ATTRIBUTE_OPS)
         if "index_order" in ch:
             ops.append(("reorder-indexes", "indexes re-created in another order"))
             fulltext = {i.name for i in (after.indexes if after is not None else ()) if i.kind == "fulltext"}

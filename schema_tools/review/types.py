@@ -68,18 +68,13 @@ def narrows(old: DataType, new: DataType) -> str | None:  # noqa: C901 - one bra
         return f"{old} -> {new}: single precision"
     if a in ("float", "double") and b in ("float", "double"):
         return None
-    if a in (_CHAR + _TEXTS) and b in (_CHAR + _TEXTS):
-        la = old.length if a in _CHAR else TEXT_BYTES[a]
-        lb = new.length if b in _CHAR else TEXT_BYTES[b]
-        if la is not None and lb is not None and lb < la:
-            return f"{old} -> {new}: shorter"
-        return None
-    if a in (_BINARY + _BLOBS) and b in (_BINARY + _BLOBS):
-        la = old.length if a in _BINARY else TEXT_BYTES[a]
-        lb = new.length if b in _BINARY else TEXT_BYTES[b]
-        if la is not None and lb is not None and lb < la:
-            return f"{old} -> {new}: shorter"
-        return None
+    for sized, lobs in ((_CHAR, _TEXTS), (_BINARY, _BLOBS)):
+        if a in (sized + lobs) and b in (sized + lobs):
+            la = old.length if a in sized else TEXT_BYTES[a]
+            lb = new.length if b in sized else TEXT_BYTES[b]
+            if la is not None and lb is not None and lb < la:
+                return f"{old} -> {new}: shorter"
+            return None
     if a in ("enum", "set") and b == a:
         return None
     if a in ("enum", "set") and b in (_CHAR + _TEXTS):

@@ -50,7 +50,10 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote
 
+from typing_extensions import Self
+
 from schema_tools.errors import InputError, ServerError
+from schema_tools.servers.lifecycle import Startable
 
 __all__ = ["DEFAULT_IMAGES", "DockerSpec", "DockerServer", "is_docker_spec",
            "parse_docker_spec", "sweep_stale_containers"]
@@ -157,7 +160,7 @@ def _guess_flavour(image: str) -> str:
 
 # --------------------------------------------------------------------------- the server
 
-class DockerServer:
+class DockerServer(Startable):
     """A MariaDB/MySQL server in a container, reached as ``root`` with a random password.
 
     Use as a context manager, or call :meth:`start` and :meth:`stop`.
@@ -186,7 +189,7 @@ class DockerServer:
         wrapped = getattr(container, "_container", None) if container is not None else None
         return getattr(wrapped, "id", None)
 
-    def start(self) -> DockerServer:
+    def start(self) -> Self:
         """Start the container and wait until the server accepts connections."""
         if self.running:
             return self
@@ -220,12 +223,6 @@ class DockerServer:
                 wrapped.remove(force=True, v=True)
         with contextlib.suppress(Exception):
             container.get_docker_client().client.close()
-
-    def __enter__(self) -> DockerServer:
-        return self.start()
-
-    def __exit__(self, *exc_info: object) -> None:
-        self.stop()
 
     def __repr__(self) -> str:
         state = f"{self.host}:{self.port}" if self.running else "stopped"

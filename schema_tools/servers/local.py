@@ -34,10 +34,12 @@ from typing import Protocol
 from urllib.parse import quote
 
 import pymysql
+from typing_extensions import Self
 
 from schema_tools.dialect.types import quote_ident
 from schema_tools.errors import ServerError
 from schema_tools.processes import bound_to
+from schema_tools.servers.lifecycle import Startable
 
 DEFAULT_SQL_MODE = (
     "STRICT_TRANS_TABLES,ERROR_FOR_DIVISION_BY_ZERO,NO_AUTO_CREATE_USER,NO_ENGINE_SUBSTITUTION"
@@ -120,7 +122,7 @@ def _which(*names: str) -> str | None:
 
 # --------------------------------------------------------------------------- server
 
-class LocalServer:
+class LocalServer(Startable):
     """A private MariaDB/MySQL server in a temporary directory, root without password.
 
     Use as a context manager, or call :meth:`start` and :meth:`stop`.  ``sql_mode=None``
@@ -163,7 +165,7 @@ class LocalServer:
         """True while the server process is alive."""
         return self._proc is not None and self._proc.poll() is None
 
-    def start(self) -> LocalServer:
+    def start(self) -> Self:
         """Start the server (no-op if already running) and return ``self``."""
         if self.running:
             return self
@@ -195,12 +197,6 @@ class LocalServer:
             shutil.rmtree(self.directory, ignore_errors=True)
             self.directory = ""
         _LIVE.discard(self)
-
-    def __enter__(self) -> LocalServer:
-        return self.start()
-
-    def __exit__(self, *exc_info: object) -> None:
-        self.stop()
 
     def __repr__(self) -> str:
         state = f"pid={self.pid} port={self.port}" if self.running else "stopped"

@@ -281,18 +281,7 @@ def _unescape_value(value: str) -> str:
     value = value.strip()
     if len(value) >= 2 and value[0] in "'\"" and value[-1] == value[0]:
         value = value[1:-1]
-    out = []
-    i = 0
-    while i < len(value):
-        ch = value[i]
-        if ch == "\\" and i + 1 < len(value):
-            nxt = value[i + 1]
-            out.append(_ESCAPES.get(nxt, "\\" + nxt))
-            i += 2
-        else:
-            out.append(ch)
-            i += 1
-    return "".join(out)
+    return re.sub(r"\\(.)", lambda m: _ESCAPES.get(m[1], m[0]), value, flags=re.DOTALL)
 
 
 def _read_option_file(  # noqa: C901 - the option file syntax, line by line
