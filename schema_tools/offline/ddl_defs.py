@@ -63,6 +63,11 @@ _REF_ACTIONS = ("RESTRICT", "CASCADE", "SET NULL", "NO ACTION", "SET DEFAULT")
 _NOT_WORDS = frozenset({TokenType.STRING, TokenType.IDENTIFIER, TokenType.NATIONAL_STRING})
 
 
+
+# the type attributes that are a word each, and the flag of the type spec each sets
+_TYPE_FLAGS = {"UNSIGNED": "unsigned", "SIGNED": "signed", "ZEROFILL": "zerofill",
+               "BINARY": "binary", "ASCII": "ascii", "UNICODE": "unicode", "BYTE": "byte"}
+
 class DDLSyntaxError(Exception):
     """A syntax error inside the DDL parser (turned into OfflineError)."""
 
@@ -462,20 +467,8 @@ class DefinitionParser(MySQLParser):
         # type attributes
         while True:
             w = self._m_word()
-            if w == "UNSIGNED":
-                spec.unsigned = True
-            elif w == "SIGNED":
-                spec.signed = True
-            elif w == "ZEROFILL":
-                spec.zerofill = True
-            elif w == "BINARY":
-                spec.binary = True
-            elif w == "ASCII":
-                spec.ascii = True
-            elif w == "UNICODE":
-                spec.unicode = True
-            elif w == "BYTE":
-                spec.byte = True
+            if w in _TYPE_FLAGS:
+                setattr(spec, _TYPE_FLAGS[w], True)
             elif w == "COMPRESSED":
                 spec.compressed = True
                 self._m_skip(1)

@@ -358,18 +358,17 @@ class MariaDBParser(DefinitionParser):
         w = self._m_word()
         if w == "COLUMN":
             self._m_skip(1)
-            if_not_exists = self._m_if_not_exists()
-            if self._m_paren_next():
-                return self._m_add_column_list(if_not_exists)
-            col = self._m_column_def()
-            col.position = self._m_position()
-            return [AddColumn(col, if_not_exists)]
+            return self._m_add_columns()
         if w in ("CONSTRAINT", "PRIMARY", "UNIQUE", "FOREIGN", "CHECK", "KEY", "INDEX",
                  "FULLTEXT", "SPATIAL"):
             el = self._m_create_element(alter=True)
             return [self._m_wrap_element(el)]
         if w == "PERIOD" or w == "SYSTEM":
             raise OfflineError("system versioning is not supported offline")
+        return self._m_add_columns()
+
+    def _m_add_columns(self) -> list[Any]:
+        """``[IF NOT EXISTS] col_def [FIRST | AFTER c]`` or ``[IF NOT EXISTS] (col_def, ...)``."""
         if_not_exists = self._m_if_not_exists()
         if self._m_paren_next():
             return self._m_add_column_list(if_not_exists)
