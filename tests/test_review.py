@@ -25,7 +25,7 @@ from schema_tools.review.config import LintConfig, load_config
 from schema_tools.review.depends import gone_names, references
 from schema_tools.review.docs import render_rules_doc
 from schema_tools.review.registry import DuplicateRuleError
-from schema_tools.review.revfile import read_revision_file
+from schema_tools.migrate.revfile import read_revision_file
 from schema_tools.dialect.tokens import tokenize
 from tests.feature_cases import CASES
 

@@ -15,7 +15,7 @@ from schema_tools.migrate.revision import RevisionDir
 from schema_tools.model.objects import Column, DataType, Index, IndexColumn, Schema, Table
 from schema_tools.review.commands import approve
 from schema_tools.review.ledger import record_approval
-from schema_tools.review.revfile import RevisionSet
+from schema_tools.migrate.revfile import RevisionSet
 from schema_tools.verify.runner import _rows_of, compare_rows, verify
 
 from .test_verify import ADD_BEAMLINE, BASE_SQL, _insert_in_upgrade, _run, _site, _snapshot

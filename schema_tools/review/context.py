@@ -14,7 +14,7 @@ from ..diff.changes import Add, Change, Drop, Rename
 from ..flavour import MARIADB, Flavour
 from ..model.objects import Schema, Table
 from ..render.change_lines import change_line, clean
-from .revfile import Call, RevisionFile
+from ..migrate.revfile import Call, RevisionFile
 from ..dialect.tokens import Token, tokenize
 
 if TYPE_CHECKING:

@@ -11,10 +11,16 @@ records (``schema_before``, ``schema_after``), and the SQL text of the ``upgrade
 from __future__ import annotations
 
 import ast
+import hashlib
+import marshal
+import os
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
+from ..config import cache_dir
 from ..errors import InputError
 from ..dialect.ddl import quote_ident
 
@@ -42,7 +48,7 @@ class RevisionFile:
     upgrade: tuple[Call, ...] | None  # None: no upgrade() function
     downgrade: tuple[Call, ...] | None
     # the module's other literal names (``irreversible_data``, ``legacy_script``...)
-    values: dict = field(default_factory=dict, compare=False, hash=False, repr=False)
+    values: dict[str, Any] = field(default_factory=dict, compare=False, hash=False, repr=False)
 
     @property
     def slug(self) -> str:
@@ -55,7 +61,7 @@ class RevisionFile:
         return [c for c in calls or () if c.sql is not None]
 
 
-def _q(value) -> str:
+def _q(value: object) -> str:
     return quote_ident(str(value))
 
 
@@ -66,7 +72,7 @@ _OP_SQL = {
 }
 
 
-def _literal(node: ast.AST):
+def _literal(node: ast.AST) -> Any:
     try:
         return ast.literal_eval(node)
     except (ValueError, SyntaxError, TypeError, MemoryError, RecursionError):
@@ -97,7 +103,7 @@ def _calls(fn: ast.FunctionDef) -> tuple[Call, ...]:
     return tuple(sorted(out, key=lambda c: c.line))
 
 
-def _as_tuple(value) -> tuple[str, ...]:
+def _as_tuple(value: object) -> tuple[str, ...]:
     if value is None:
         return ()
     if isinstance(value, str):
@@ -113,7 +119,8 @@ _PARSED: dict[Path, tuple[str, RevisionFile]] = {}
 
 
 def read_revision_file(path: str | Path) -> RevisionFile:
-    """Parse one revision file (once per process while its text is unchanged);
+    """Parse one revision file (once per process while its text is unchanged, and once
+    for all commands while its content is in the cache of parsed files);
     :class:`InputError` when it is not one."""
     path = Path(path)
     try:
@@ -123,16 +130,124 @@ def read_revision_file(path: str | Path) -> RevisionFile:
     hit = _PARSED.get(path)
     if hit is not None and hit[0] == text:
         return hit[1]
-    parsed = _parse_revision_file(path, text)
+    key = _content_key(text)
+    parsed = _cache_read(key, path) if key else None
+    if parsed is None:
+        parsed = _parse_revision_file(path, text)
+        if key:
+            _cache_write(key, parsed)
     _PARSED[path] = (text, parsed)
     return parsed
+
+
+# ---------------------------------------------------------------------------------------
+# the cache of parsed files (:func:`schema_tools.config.cache_dir` ``revfiles``), one entry
+# per content: an entry is named by the hash of the file's text and of the code that parses
+# it, and holds the parse and its own hash (an entry that does not match it is ignored)
+
+_CACHE_FORMAT = b"schema-tools revfile 1\n"
+_PARSER: list[bytes] = []
+
+
+def _parser_hash() -> bytes:
+    """What a parse depends on besides the text: this module, the quoting of names and
+    the Python version (``ast``, ``marshal``)."""
+    if not _PARSER:
+        import sys
+
+        from ..dialect import ddl
+
+        h = hashlib.sha256(_CACHE_FORMAT + sys.version.encode())
+        for source in (__file__, ddl.__file__):
+            h.update(Path(source).read_bytes())
+        _PARSER.append(h.digest())
+    return _PARSER[0]
+
+
+def _content_key(text: str) -> str | None:
+    if cache_dir("revfiles") is None:
+        return None
+    try:
+        return hashlib.sha256(_parser_hash() + text.encode()).hexdigest()
+    except OSError:
+        return None
+
+
+def _cache_read(key: str, path: Path) -> RevisionFile | None:
+    folder = cache_dir("revfiles")
+    if folder is None:
+        return None
+    try:
+        data = (folder / key[:2] / key).read_bytes()
+    except OSError:
+        return None
+    head, digest, payload = data[:len(_CACHE_FORMAT)], data[len(_CACHE_FORMAT):len(_CACHE_FORMAT) + 32], \
+        data[len(_CACHE_FORMAT) + 32:]
+    if head != _CACHE_FORMAT or hashlib.sha256(payload).digest() != digest:
+        return None
+    try:
+        return _unpack(marshal.loads(payload), path)
+    except Exception:  # noqa: BLE001 - a damaged entry, whatever it holds, is no entry
+        return None
+
+
+def _cache_write(key: str, parsed: RevisionFile) -> None:
+    folder = cache_dir("revfiles")
+    if folder is None:
+        return
+    try:
+        payload = marshal.dumps(_pack(parsed))
+    except ValueError:  # a value marshal cannot hold: parsed again next time
+        return
+    data = _CACHE_FORMAT + hashlib.sha256(payload).digest() + payload
+    try:
+        target = folder / key[:2]
+        target.mkdir(parents=True, exist_ok=True)
+        tmp = target / f".{key}.{os.getpid()}.tmp"
+        tmp.write_bytes(data)
+        os.replace(tmp, target / key)
+    except OSError:
+        pass  # a cache that cannot be written is no cache
+
+
+def _pack_calls(calls: tuple[Call, ...] | None) -> tuple[tuple[str, tuple[str, ...], int, str | None], ...] | None:
+    return None if calls is None else tuple((c.function, c.args, c.line, c.sql) for c in calls)
+
+
+def _unpack_calls(packed: Any) -> tuple[Call, ...] | None:
+    if packed is None:
+        return None
+    out = []
+    for function, args, line, sql in packed:
+        if not (isinstance(function, str) and isinstance(args, tuple) and all(isinstance(a, str) for a in args)
+                and type(line) is int and (sql is None or isinstance(sql, str))):
+            raise ValueError("not a call")
+        out.append(Call(function, args, line, sql))
+    return tuple(out)
+
+
+def _pack(r: RevisionFile) -> tuple[Any, ...]:
+    return (r.rev_id, r.down_revisions, r.branch_labels, r.message, r.before, r.after,
+            _pack_calls(r.upgrade), _pack_calls(r.downgrade), r.values)
+
+
+def _unpack(packed: Any, path: Path) -> RevisionFile:
+    rev_id, downs, labels, message, before, after, upgrade, downgrade, values = packed
+    strings = (rev_id, message, *downs, *labels)
+    if not (isinstance(downs, tuple) and isinstance(labels, tuple) and all(isinstance(s, str) for s in strings)
+            and all(v is None or isinstance(v, str) for v in (before, after))
+            and isinstance(values, dict)):
+        raise ValueError("not a revision file's parse")
+    return RevisionFile(rev_id=rev_id, down_revisions=downs, branch_labels=labels, path=path,
+                        message=message, before=before, after=after, upgrade=_unpack_calls(upgrade),
+                        downgrade=_unpack_calls(downgrade), values=values)
 
 
 def _parse_revision_file(path: Path, text: str) -> RevisionFile:
     try:
         tree = ast.parse(text, filename=str(path))
     except SyntaxError as exc:
-        from ..migrate.revision import FIX_REVISION_FILE
+        from .revision import FIX_REVISION_FILE
 
         raise InputError(f"{path}:{exc.lineno}: a revision file that is not valid Python ({exc.msg})",
                          hint=FIX_REVISION_FILE) from None
@@ -189,7 +304,7 @@ class RevisionSet:
                                  f"{self.by_id[r.rev_id].path.name}")
             self.by_id[r.rev_id] = r
 
-    def __iter__(self):
+    def __iter__(self) -> Iterator[RevisionFile]:
         return iter(self.ordered())
 
     def __len__(self) -> int:

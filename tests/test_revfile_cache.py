@@ -1,0 +1,117 @@
+"""Revision files read without running them: the cache of parsed files."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from schema_tools.errors import InputError
+from schema_tools.migrate import revfile
+from schema_tools.migrate.revfile import RevisionSet, read_revision_file
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def _rev(rev: str, down: str | None, *, labels: str = "None", body: str = "run_sql('SELECT 1')",
+         extra: str = "") -> str:
+    return (f'"""{rev}\n\nRevision ID: {rev}\n"""\n'
+            "from alembic import op\n\nfrom schema_tools.migrate.runtime import run_sql\n\n"
+            f"revision = {rev!r}\ndown_revision = {down!r}\nbranch_labels = {labels}\ndepends_on = None\n"
+            f"{extra}"
+            "schema_before = 'sha256:aa'\nschema_after = 'sha256:bb'\n\n\n"
+            f"def upgrade() -> None:\n    {body}\n\n\ndef downgrade() -> None:\n    op.drop_table('t')\n")
+
+
+@pytest.fixture
+def cache(tmp_path, monkeypatch) -> Path:
+    monkeypatch.setenv("SCHEMA_TOOLS_CACHE", str(tmp_path / "cache"))
+    monkeypatch.setattr(revfile, "_PARSED", {})
+    return tmp_path / "cache" / "revfiles"
+
+
+def _entries(cache: Path) -> list[Path]:
+    return sorted(p for p in cache.rglob("*") if p.is_file()) if cache.exists() else []
+
+
+def _fresh(path: Path):
+    revfile._PARSED.clear()  # a new command: nothing parsed in this process yet
+    return read_revision_file(path)
+
+
+def _same(a, b) -> None:
+    assert a == b and a.values == b.values and a.path == b.path
+
+
+def test_a_parsed_file_is_read_back_from_the_cache_without_parsing(cache, tmp_path, monkeypatch):
+    path = tmp_path / "r1_one.py"
+    path.write_text(_rev("r1", None, extra="script_renames = (('column', 't', 'a', 'b'),)\n"))
+    first = _fresh(path)
+    assert len(_entries(cache)) == 1
+    monkeypatch.setattr(revfile, "_parse_revision_file", lambda *a: pytest.fail("parsed again"))
+    again = _fresh(path)
+    _same(again, first)
+    assert again.values["script_renames"] == (("column", "t", "a", "b"),)  # tuples stay tuples
+    assert again.upgrade is not None and again.upgrade[0].sql == "SELECT 1"
+
+
+def test_a_changed_file_is_parsed_again(cache, tmp_path):
+    path = tmp_path / "r1_one.py"
+    path.write_text(_rev("r1", None))
+    assert _fresh(path).statements()[0].sql == "SELECT 1"
+    path.write_text(_rev("r1", "r0", body="run_sql('SELECT 2')"))
+    changed = _fresh(path)
+    assert changed.statements()[0].sql == "SELECT 2" and changed.down_revisions == ("r0",)
+    assert len(_entries(cache)) == 2
+
+
+def test_a_file_that_is_not_a_revision_file_is_refused_each_time(cache, tmp_path):
+    path = tmp_path / "r1_one.py"
+    path.write_text(_rev("r1", None).replace("def upgrade() -> None:", "def upgrade() -> None"))
+    for _ in range(2):
+        with pytest.raises(InputError, match="not valid Python"):
+            _fresh(path)
+    assert _entries(cache) == []
+
+
+@pytest.mark.parametrize("damage", ["garbage", "truncated", "flipped", "wrong shape", "empty"])
+def test_a_damaged_cache_entry_is_ignored_and_replaced(cache, tmp_path, damage):
+    import hashlib
+    import marshal
+
+    path = tmp_path / "r1_one.py"
+    path.write_text(_rev("r1", None))
+    good = _fresh(path)
+    (entry,) = _entries(cache)
+    data = entry.read_bytes()
+    if damage == "garbage":
+        entry.write_bytes(b"\x00not a cache entry")
+    elif damage == "truncated":
+        entry.write_bytes(data[:len(data) // 2])
+    elif damage == "flipped":
+        entry.write_bytes(data[:-5] + bytes([data[-5] ^ 1]) + data[-4:])
+    elif damage == "wrong shape":  # a sound entry of something else
+        payload = marshal.dumps(("r1", "not a tuple", (), "", None, None, None, None, {}))
+        entry.write_bytes(revfile._CACHE_FORMAT + hashlib.sha256(payload).digest() + payload)
+    else:
+        entry.write_bytes(b"")
+    _same(_fresh(path), good)
+    assert entry.read_bytes() == data  # written again
+
+
+def test_no_cache_when_switched_off(tmp_path, monkeypatch):
+    monkeypatch.setenv("SCHEMA_TOOLS_CACHE", "off")
+    monkeypatch.setattr(revfile, "_PARSED", {})
+    path = tmp_path / "r1_one.py"
+    path.write_text(_rev("r1", None))
+    assert _fresh(path).rev_id == "r1"
+    assert not any(tmp_path.rglob("revfiles"))
+
+
+def test_the_shipped_revisions_read_from_the_cache_as_parsed(cache):
+    parsed = RevisionSet(ROOT / "revisions")
+    revfile._PARSED.clear()
+    cached = RevisionSet(ROOT / "revisions")
+    assert len(_entries(cache)) == len(parsed.by_id)
+    for rev, r in parsed.by_id.items():
+        _same(cached.by_id[rev], r)
