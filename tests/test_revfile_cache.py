@@ -1,4 +1,5 @@
-"""Revision files read without running them: the cache of parsed files."""
+"""Revision files read without running them: the cache of parsed files, and the revision
+graph read from the files where Alembic would load exactly that graph."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ import pytest
 from schema_tools.errors import InputError
 from schema_tools.migrate import revfile
 from schema_tools.migrate.revfile import RevisionSet, read_revision_file
+from schema_tools.migrate.revision import RevisionDir
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -40,14 +42,14 @@ def _fresh(path: Path):
 
 
 def _same(a, b) -> None:
-    assert a == b and a.values == b.values and a.path == b.path
+    assert a == b and a.values == b.values and a.plain == b.plain and a.path == b.path
 
 
 def test_a_parsed_file_is_read_back_from_the_cache_without_parsing(cache, tmp_path, monkeypatch):
     path = tmp_path / "r1_one.py"
     path.write_text(_rev("r1", None, extra="script_renames = (('column', 't', 'a', 'b'),)\n"))
     first = _fresh(path)
-    assert len(_entries(cache)) == 1
+    assert len(_entries(cache)) == 1 and first.plain
     monkeypatch.setattr(revfile, "_parse_revision_file", lambda *a: pytest.fail("parsed again"))
     again = _fresh(path)
     _same(again, first)
@@ -91,7 +93,7 @@ def test_a_damaged_cache_entry_is_ignored_and_replaced(cache, tmp_path, damage):
     elif damage == "flipped":
         entry.write_bytes(data[:-5] + bytes([data[-5] ^ 1]) + data[-4:])
     elif damage == "wrong shape":  # a sound entry of something else
-        payload = marshal.dumps(("r1", "not a tuple", (), "", None, None, None, None, {}))
+        payload = marshal.dumps(("r1", "not a tuple", (), "", None, None, None, None, {}, True))
         entry.write_bytes(revfile._CACHE_FORMAT + hashlib.sha256(payload).digest() + payload)
     else:
         entry.write_bytes(b"")
@@ -115,3 +117,83 @@ def test_the_shipped_revisions_read_from_the_cache_as_parsed(cache):
     assert len(_entries(cache)) == len(parsed.by_id)
     for rev, r in parsed.by_id.items():
         _same(cached.by_id[rev], r)
+
+
+# -- the revision graph without importing the files ------------------------------------------
+
+
+def _directory(tmp_path: Path, files: dict[str, str]) -> RevisionDir:
+    rdir = RevisionDir(tmp_path / "revisions").ensure()
+    for name, text in files.items():
+        (rdir.versions / name).write_text(text)
+    return rdir
+
+
+def _alembic_view(rdir: RevisionDir, branch: str) -> tuple[list[str], list[str], set[str]]:
+    script = rdir.script()
+    heads = sorted(script.get_heads())
+    on = [h for h in heads if branch in script.get_revision(h).branch_labels
+          or any(branch in r.branch_labels for r in script.iterate_revisions(h, "base"))]
+    return heads, on, {r.revision for r in script.walk_revisions()}
+
+
+def test_the_graph_read_from_the_files_is_alembics(cache, tmp_path):
+    rdir = _directory(tmp_path, {
+        "a_root.py": _rev("a", None),
+        "b_one.py": _rev("b", "a", labels="('one',)"),
+        "c_one.py": _rev("c", "b"),
+        "d_two.py": _rev("d", "a", labels="'two'"),
+        "e_merge.py": _rev("e", ("c", "d")),
+        "f_three.py": _rev("f", "e", labels="('three',)"),
+        "g_other.py": _rev("g", "e"),
+        "x_root.py": _rev("x", None, labels="('site',)"),
+    })
+    graph = rdir._graph()
+    assert graph is not None
+    for branch in ("one", "two", "three", "site", "none"):
+        heads, on, ids = _alembic_view(rdir, branch)
+        assert (graph.heads(), [h for h in graph.heads() if graph.on_branch(h, branch)], set(graph.by_id)) \
+            == (heads, on, ids)
+        assert rdir.heads() == heads and rdir.revision_ids() == ids
+    assert rdir.head_state("three") == ("f", None)
+
+
+@pytest.mark.parametrize("case", [
+    "import os\n",
+    "when = __import__('time').time()\n",
+    "names = set()\n",
+    "value: int = 1\n",
+    "import sqlalchemy as sa\n",
+])
+def test_a_file_that_runs_code_when_imported_is_left_to_alembic(cache, tmp_path, case):
+    rdir = _directory(tmp_path, {"a_root.py": _rev("a", None, extra=case), "b_next.py": _rev("b", "a")})
+    assert rdir._graph() is None
+    assert rdir.heads() == ["b"]
+
+
+@pytest.mark.parametrize("files", [
+    {"a_root.py": _rev("a", None), "b_next.py": _rev("b", "missing")},  # a parent that is not there
+    {"a_root.py": _rev("a", None, labels="('x',)"), "b_next.py": _rev("b", "a", labels="('x',)")},
+    {"a_root.py": _rev("a", "b"), "b_next.py": _rev("b", "a")},  # a cycle
+    {"a_root.py": _rev("a", None), "b_next.py": _rev("b", "a").replace("depends_on = None", "depends_on = 'a'")},
+    {"a_root.py": _rev("a", None), "b_next.py": _rev("b", "a").replace("down_revision = 'a'\n", "")},
+    {"a_root.py": _rev("a", None), "b-next.py": _rev("b-1", "a")},
+])
+def test_a_graph_alembic_would_refuse_or_read_otherwise_is_left_to_it(cache, tmp_path, files):
+    rdir = _directory(tmp_path, files)
+    assert rdir._graph() is None
+
+
+def test_a_file_that_fails_when_imported_is_still_named(cache, tmp_path):
+    rdir = _directory(tmp_path, {"a_root.py": _rev("a", None),
+                                 "b_next.py": _rev("b", "a", extra="when = undefined_name\n")})
+    with pytest.raises(InputError, match="b_next.py:.*revisions cannot be loaded: NameError"):
+        rdir.heads()
+
+
+def test_a_file_that_parses_but_does_not_compile_is_still_named(cache, tmp_path):
+    rdir = _directory(tmp_path, {"a_root.py": _rev("a", None),
+                                 "b_next.py": _rev("b", "a", body="nonlocal x")})
+    assert RevisionSet(rdir.path).by_id["b"].plain is False
+    with pytest.raises(InputError, match="b_next.py:.*not valid Python"):
+        rdir.heads()

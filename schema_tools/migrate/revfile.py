@@ -49,6 +49,8 @@ class RevisionFile:
     downgrade: tuple[Call, ...] | None
     # the module's other literal names (``irreversible_data``, ``legacy_script``...)
     values: dict[str, Any] = field(default_factory=dict, compare=False, hash=False, repr=False)
+    # importing the module runs nothing that can fail (:func:`_plain`)
+    plain: bool = field(default=False, compare=False, hash=False, repr=False)
 
     @property
     def slug(self) -> str:
@@ -101,6 +103,12 @@ def _calls(fn: ast.FunctionDef) -> tuple[Call, ...]:
             sql = _OP_SQL[name[3:]](args)
         out.append(Call(name, args, node.lineno, sql))
     return tuple(sorted(out, key=lambda c: c.line))
+
+
+def _as_list(value: object) -> list[object]:
+    if value is None:
+        return []
+    return [value] if isinstance(value, str) else list(value) if isinstance(value, (tuple, list)) else [value]
 
 
 def _as_tuple(value: object) -> tuple[str, ...]:
@@ -228,19 +236,19 @@ def _unpack_calls(packed: Any) -> tuple[Call, ...] | None:
 
 def _pack(r: RevisionFile) -> tuple[Any, ...]:
     return (r.rev_id, r.down_revisions, r.branch_labels, r.message, r.before, r.after,
-            _pack_calls(r.upgrade), _pack_calls(r.downgrade), r.values)
+            _pack_calls(r.upgrade), _pack_calls(r.downgrade), r.values, r.plain)
 
 
 def _unpack(packed: Any, path: Path) -> RevisionFile:
-    rev_id, downs, labels, message, before, after, upgrade, downgrade, values = packed
+    rev_id, downs, labels, message, before, after, upgrade, downgrade, values, plain = packed
     strings = (rev_id, message, *downs, *labels)
     if not (isinstance(downs, tuple) and isinstance(labels, tuple) and all(isinstance(s, str) for s in strings)
             and all(v is None or isinstance(v, str) for v in (before, after))
-            and isinstance(values, dict)):
+            and isinstance(values, dict) and isinstance(plain, bool)):
         raise ValueError("not a revision file's parse")
     return RevisionFile(rev_id=rev_id, down_revisions=downs, branch_labels=labels, path=path,
                         message=message, before=before, after=after, upgrade=_unpack_calls(upgrade),
-                        downgrade=_unpack_calls(downgrade), values=values)
+                        downgrade=_unpack_calls(downgrade), values=values, plain=plain)
 
 
 def _parse_revision_file(path: Path, text: str) -> RevisionFile:
@@ -282,8 +290,55 @@ def _parse_revision_file(path: Path, text: str) -> RevisionFile:
         after=fingerprint("schema_after", "Produces schema"),
         upgrade=_calls(functions["upgrade"]) if "upgrade" in functions else None,
         downgrade=_calls(functions["downgrade"]) if "downgrade" in functions else None,
-        values=values,
+        values=values, plain=_plain(tree, path),
     )
+
+
+# what a plain revision file imports: alembic's ``op`` and ``run_sql``
+_PLAIN_IMPORTS = {"alembic": {"op"}, "schema_tools.migrate.runtime": {"run_sql"}}
+
+
+def _plain(tree: ast.Module, path: Path) -> bool:
+    """Whether importing the module runs nothing that can fail: it compiles, imports only
+    ``op`` from alembic and ``run_sql`` from schema_tools, assigns literals to names and
+    defines functions without decorators, defaults or annotations but ``-> None``."""
+    for node in tree.body:
+        if isinstance(node, ast.Expr) and isinstance(node.value, ast.Constant):
+            continue
+        if isinstance(node, ast.ImportFrom):
+            allowed = _PLAIN_IMPORTS.get(node.module or "")
+            if node.level or allowed is None or any(a.name not in allowed for a in node.names):
+                return False
+        elif isinstance(node, ast.Assign):
+            if not all(isinstance(t, ast.Name) for t in node.targets) or not _is_literal(node.value):
+                return False
+        elif isinstance(node, ast.FunctionDef):
+            a = node.args
+            if node.decorator_list or a.defaults or a.kw_defaults or a.posonlyargs or a.vararg or a.kwarg \
+                    or a.kwonlyargs or any(x.annotation is not None for x in a.args) \
+                    or not (node.returns is None or (isinstance(node.returns, ast.Constant)
+                                                     and node.returns.value is None)):
+                return False
+        else:
+            return False
+    try:
+        compile(tree, str(path), "exec")
+    except (SyntaxError, ValueError):
+        return False
+    return True
+
+
+def _is_literal(node: ast.AST) -> bool:
+    if any(isinstance(n, ast.Call) for n in ast.walk(node)):  # set(): a name the module may rebind
+        return False
+    try:
+        ast.literal_eval(node)
+    except (ValueError, SyntaxError, TypeError, MemoryError, RecursionError):
+        return False
+    return True
+
+
+_SIMPLE_ID = re.compile(r"[A-Za-z0-9_]+")
 
 
 class RevisionSet:
@@ -306,6 +361,80 @@ class RevisionSet:
 
     def __iter__(self) -> Iterator[RevisionFile]:
         return iter(self.ordered())
+
+    def alembic_graph(self) -> bool:
+        """Whether Alembic, loading the directory, sees exactly this graph without error:
+        every file in ``versions/`` is a plain revision file (:func:`_plain`) with a
+        ``down_revision``, no ``depends_on``, simple ids and branch labels, each label once,
+        every parent present and no cycle.  Then its heads, ids and branch labels are read
+        here without importing the files."""
+        if not self.versions.is_dir():
+            return False
+        ini = self.path / "alembic.ini"
+        try:
+            settings = ini.read_text(encoding="utf-8").lower() if ini.exists() else ""
+        except (OSError, UnicodeDecodeError):
+            return False
+        if "sourceless" in settings or "recursive_version_locations" in settings:
+            return False
+        names = [p for p in self.versions.glob("*.py")]
+        if any(p.name.startswith((".#", "__")) and not p.name.startswith("__init__") or not p.is_file()
+               for p in names):
+            return False
+        labels: set[str] = set()
+        for r in self.by_id.values():
+            v = r.values
+            down = v.get("down_revision", "")
+            if not r.plain or v.get("depends_on") is not None or not (
+                    down is None or isinstance(down, str) or (isinstance(down, (tuple, list)) and down)):
+                return False
+            if not isinstance(v.get("branch_labels"), (type(None), str, tuple, list)) \
+                    or len(r.branch_labels) != len(_as_list(v.get("branch_labels"))):
+                return False
+            if not all(_SIMPLE_ID.fullmatch(x) for x in (r.rev_id, *r.down_revisions, *r.branch_labels)) \
+                    or len(r.down_revisions) != len(_as_list(down)) \
+                    or any(p not in self.by_id or p == r.rev_id for p in r.down_revisions) \
+                    or labels & set(r.branch_labels) or len(set(r.branch_labels)) != len(r.branch_labels):
+                return False
+            labels |= set(r.branch_labels)
+        if labels & set(self.by_id):
+            return False
+        return not self._cycle()
+
+    def _cycle(self) -> bool:
+        done: set[str] = set()
+        for start in self.by_id:
+            path: set[str] = set()
+            todo: list[tuple[str, bool]] = [(start, False)]
+            while todo:
+                rev, leaving = todo.pop()
+                if leaving:
+                    path.discard(rev)
+                    done.add(rev)
+                    continue
+                if rev in path:
+                    return True
+                if rev in done:
+                    continue
+                path.add(rev)
+                todo.append((rev, True))
+                todo += [(p, False) for p in self.by_id[rev].down_revisions]
+        return False
+
+    def on_branch(self, head: str, branch: str) -> bool:
+        """Whether ``branch`` labels ``head`` or a revision below it (as Alembic carries
+        a branch label up to the heads above it)."""
+        seen: set[str] = set()
+        todo = [head]
+        while todo:
+            rev = todo.pop()
+            if rev in seen or rev not in self.by_id:
+                continue
+            seen.add(rev)
+            if branch in self.by_id[rev].branch_labels:
+                return True
+            todo += list(self.by_id[rev].down_revisions)
+        return False
 
     def __len__(self) -> int:
         return len(self.by_id)
