@@ -108,12 +108,17 @@ def to_dict(obj: Any) -> dict[str, Any]:
     return out
 
 
+_FIELD_NAMES: dict[type, frozenset[str]] = {}  # the attribute names of each model class
+
+
 def from_dict(cls: type, data: dict[str, Any]) -> Any:
     """Decode what :func:`to_dict` wrote."""
     if not isinstance(data, dict):
         raise InputError(f"expected an object for {cls.__name__}, got {type(data).__name__}")
-    names = {f.name for f in dataclasses.fields(cls)}
-    unknown = set(data) - names
+    names = _FIELD_NAMES.get(cls)
+    if names is None:
+        names = _FIELD_NAMES[cls] = frozenset(f.name for f in dataclasses.fields(cls))
+    unknown = data.keys() - names
     if unknown:
         raise InputError(f"unknown attribute(s) for {cls.__name__}: {', '.join(sorted(unknown))}")
     kwargs: dict[str, Any] = {}
