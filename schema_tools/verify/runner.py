@@ -68,9 +68,17 @@ _BOOKKEEPING = re.compile(r"\s*(?:INSERT\s+INTO|REPLACE\s+INTO|UPDATE|DELETE\s+F
 # row checks
 
 
+_EXACT_INT = 10 ** 28  # below it, the decimal context keeps every digit of an integer
+
+
 def _norm(value) -> str | None:
     """A value as text, a number spelled the same whatever numeric type holds it (``1``,
     ``1.00``); text is kept exactly (``'007'`` is not ``'7'``)."""
+    kind = type(value)
+    if kind is str:
+        return value
+    if kind is int and -_EXACT_INT < value < _EXACT_INT:  # spelled as the decimal below spells it
+        return str(value)
     if value is None:
         return None
     if isinstance(value, (bytes, bytearray)):
