@@ -166,7 +166,12 @@ def fingerprint(schema: Schema) -> str:
     """``sha256:<hex>`` of the canonical content; independent of any metadata.
 
     The same bytes as ``_canonical_bytes(to_dict(schema))``, with each table's (routine's,
-    view's...) part encoded once per object."""
+    view's...) part encoded once per object.  Kept on the schema, which is frozen (as
+    :func:`_object_text` keeps each object's text); a schema read from a snapshot file
+    whose recorded fingerprint its content matches has that one."""
+    known: str | None = schema.__dict__.get("_fingerprint")
+    if known is not None:
+        return known
     h = hashlib.sha256(b"{")
     first = True
     for name, default in sorted(_fields_of(Schema)):
@@ -183,7 +188,9 @@ def fingerprint(schema: Schema) -> str:
         else:
             h.update(_canonical(encode_value(name, value)).encode())
     h.update(b"}")
-    return "sha256:" + h.hexdigest()
+    known = "sha256:" + h.hexdigest()
+    object.__setattr__(schema, "_fingerprint", known)
+    return known
 
 
 @dataclass(frozen=True)
@@ -261,6 +268,7 @@ class Snapshot:
         content = doc.get("schema", {})
         if recorded and "sha256:" + hashlib.sha256(_canonical_bytes(content)).hexdigest() == recorded:
             # the content is exactly what was fingerprinted (so it decodes to the same model)
+            object.__setattr__(schema, "_fingerprint", recorded)
             return cls(schema, known_fingerprint=recorded)
         snap = cls(schema)
         if recorded and recorded != snap.fingerprint:
