@@ -163,3 +163,30 @@ def test_the_fingerprint_kept_on_a_schema_is_the_one_its_content_gives(tmp_path)
     path.write_text(path.read_text().replace(fingerprint(fewer), kept))
     with pytest.raises(InputError, match="fingerprint mismatch"):
         Snapshot.read(path)
+
+
+def test_a_snapshot_read_again_is_decoded_once_and_its_objects_are_still_checked(tmp_path, monkeypatch):
+    import dataclasses
+    from pathlib import Path
+
+    from schema_tools.model import snapshot as module
+
+    monkeypatch.setattr(module, "_DECODED", {})
+    src = Snapshot.read(Path(__file__).resolve().parents[1] / "snapshots" / "dls-v5.0.0.json")
+    path = tmp_path / "states" / "s.json"
+    path.parent.mkdir()
+    Snapshot(src.schema).write(path, objects=tmp_path / "states" / module.OBJECTS)
+    first = Snapshot.read(path)
+    with monkeypatch.context() as m:
+        m.setattr(Snapshot, "_decode", classmethod(lambda *a: pytest.fail("decoded again")))
+        again = Snapshot.read(path)
+    assert again.schema is first.schema and again.fingerprint == first.fingerprint == src.fingerprint
+    # another text is decoded: a table fewer
+    fewer = Snapshot(dataclasses.replace(src.schema, tables=src.schema.tables[1:]))
+    fewer.write(path, objects=tmp_path / "states" / module.OBJECTS)
+    assert Snapshot.read(path).fingerprint == fewer.fingerprint != first.fingerprint
+    # a damaged object is reported, decoded before or not
+    for bucket in (tmp_path / "states" / module.OBJECTS).glob("*.json"):
+        bucket.write_text(bucket.read_text().replace('"name":"', '"name":"x', 1))
+    with pytest.raises(InputError, match="refers to is missing or damaged|was edited"):
+        Snapshot.read(path)

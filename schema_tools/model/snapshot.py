@@ -193,6 +193,11 @@ def fingerprint(schema: Schema) -> str:
     return known
 
 
+# snapshots decoded in this process, by the folder of their objects and their text: a
+# command that reads a state twice (revision: the head state, then its review) decodes it once
+_DECODED: dict[tuple[str, str], tuple[Schema, str | None]] = {}
+
+
 @dataclass(frozen=True)
 class Snapshot:
     """A schema plus the metadata of how it was taken."""
@@ -258,6 +263,19 @@ class Snapshot:
         if not isinstance(doc.get("schema"), dict):
             raise InputError(f"{source}: not a schema-tools snapshot (no \"schema\" object)")
         doc["schema"] = load_objects(doc["schema"], objects, source)
+        # the objects it refers to are verified by content: the text decides the rest
+        key = (str(objects), text)
+        hit = _DECODED.get(key)
+        if hit is not None:
+            return cls(hit[0], known_fingerprint=hit[1])
+        snap = cls._decode(doc, source)
+        if len(_DECODED) >= 8:
+            _DECODED.clear()
+        _DECODED[key] = (snap.schema, snap.known_fingerprint)
+        return snap
+
+    @classmethod
+    def _decode(cls, doc: dict[str, Any], source: str) -> Snapshot:
         try:
             schema = from_dict(Schema, doc.get("schema", {}))
         except (InputError, ValueError) as exc:
