@@ -27,8 +27,6 @@ from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
 
-import pymysql
-
 from ..dialect.types import DISPLAY_WIDTH, INTEGER_NAMES, TEXT_TYPES
 from ..diff.changes import Add, Alter, Change, Drop, Rename
 from ..errors import InputError
@@ -40,6 +38,7 @@ from .plan import Step
 _Down = str | Sequence[str] | None
 
 if TYPE_CHECKING:
+    import pymysql
     from alembic.config import Config
     from alembic.script import ScriptDirectory
 
@@ -314,6 +313,8 @@ def recorded_fingerprints(script: ScriptDirectory) -> list[tuple[str, _Down, str
 
 def read_versions(conn: pymysql.connections.Connection) -> list[str] | None:
     """The revisions in ``alembic_version``; None when the table does not exist."""
+    import pymysql
+
     with conn.cursor() as cur:
         try:
             cur.execute("SELECT `version_num` FROM `alembic_version` ORDER BY `version_num`")
