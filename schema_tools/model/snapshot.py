@@ -217,9 +217,7 @@ class Snapshot:
         """The snapshot file's text; with ``objects`` (a folder), each table, view, routine,
         trigger, event and lookup-data object is written there once, by content, and the
         file refers to it (:func:`store_objects`)."""
-        content = to_dict(self.schema)
-        if objects is not None:
-            content = store_objects(content, objects)
+        content = to_dict(self.schema) if objects is None else store_objects(self.schema, objects)
         doc = {
             "format": FORMAT,
             "version": VERSION,
@@ -358,30 +356,35 @@ def _read_bucket(path: Path) -> dict[str, Any]:
     return value
 
 
-def store_objects(content: dict[str, Any], objects: Path) -> dict[str, Any]:
-    """``content`` (a schema as :func:`to_dict` gives it) with each object of its lists
-    stored in ``objects`` once and replaced by its reference."""
-    out = dict(content)
+def store_objects(schema: Schema, objects: Path) -> dict[str, Any]:
+    """``to_dict(schema)`` with each object of its lists stored in ``objects`` once and
+    replaced by its reference: the start of the SHA-256 of the object's canonical JSON,
+    which the object keeps (:func:`_object_text`)."""
+    out: dict[str, Any] = {}
     objects.mkdir(parents=True, exist_ok=True)
-    new: dict[Path, dict[str, Any]] = {}
-    for key in _STORED:
-        items = content.get(key)
-        if not isinstance(items, list):
+    new: dict[Path, dict[str, str]] = {}
+    for name, default in _fields_of(Schema):
+        value = getattr(schema, name)
+        if default is not _NO_DEFAULT and (value is default or value == default):
+            continue
+        if name not in _STORED or not isinstance(value, tuple):
+            out[name] = encode_value(name, value)
             continue
         refs = []
-        for obj in items:
-            ref = object_ref(obj)
-            new.setdefault(_bucket_path(objects, ref), {})[ref] = obj
+        for obj in value:
+            text = _object_text(obj)
+            ref = hashlib.sha256(text.encode()).hexdigest()[:16]
+            new.setdefault(_bucket_path(objects, ref), {})[ref] = text
             refs.append("@" + ref)
-        out[key] = refs
+        out[name] = refs
     for path, found in sorted(new.items()):
         bucket = _read_bucket(path) if path.exists() else {}
         if all(ref in bucket for ref in found):
             continue
-        merged = dict(bucket, **found)
+        texts = {ref: _canonical(obj) for ref, obj in bucket.items()}
+        texts.update(found)
         # one object a line, by hash
-        _atomic_write(path, "{\n" + ",\n".join(f'"{ref}": {_canonical(merged[ref])}' for ref in sorted(merged))
-                      + "\n}\n")
+        _atomic_write(path, "{\n" + ",\n".join(f'"{ref}": {texts[ref]}' for ref in sorted(texts)) + "\n}\n")
     return out
 
 
