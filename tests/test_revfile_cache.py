@@ -197,3 +197,52 @@ def test_a_file_that_parses_but_does_not_compile_is_still_named(cache, tmp_path)
     assert RevisionSet(rdir.path).by_id["b"].plain is False
     with pytest.raises(InputError, match="b_next.py:.*not valid Python"):
         rdir.heads()
+
+
+# -- Alembic's ScriptDirectory over those files ------------------------------------------------
+
+
+def test_alembic_sees_the_same_revisions_and_imports_a_file_only_to_run_it(cache, tmp_path):
+    import shutil
+
+    from alembic.script import ScriptDirectory
+
+    from schema_tools.migrate.lazy_scripts import _RevisionModule
+
+    shutil.copytree(ROOT / "revisions", tmp_path / "revisions")
+    rdir = RevisionDir(tmp_path / "revisions")
+    lazy = rdir.script()
+    eager = ScriptDirectory.from_config(rdir.config())
+    assert sorted(lazy.get_heads()) == sorted(eager.get_heads())
+    mine = {r.revision: r for r in lazy.walk_revisions()}
+    theirs = {r.revision: r for r in eager.walk_revisions()}
+    assert list(mine) == list(theirs)
+    for rev, r in mine.items():
+        e = theirs[rev]
+        assert isinstance(r.module, _RevisionModule) and "upgrade" not in r.module.__dict__
+        assert (r.down_revision, r.branch_labels, r.dependencies, r.path, r.doc, r.longdoc) \
+            == (e.down_revision, e.branch_labels, e.dependencies, e.path, e.doc, e.longdoc)
+        for name in ("schema_before", "schema_after", "script_writes", "script_renames", "legacy_writes"):
+            assert getattr(r.module, name, "absent") == getattr(e.module, name, "absent"), (rev, name)
+        assert "upgrade" not in r.module.__dict__  # the literals did not import the file
+    one = mine["dls_v5_0_0"].module
+    assert one.upgrade.__code__.co_filename == str(Path(mine["dls_v5_0_0"].path))
+    assert one.downgrade.__code__.co_filename == one.upgrade.__code__.co_filename
+    assert one.run_sql.__module__ == "schema_tools.migrate.runtime"
+    with pytest.raises(AttributeError):
+        _ = one.not_a_name
+    def path(scripts):
+        return [(s.revision.revision, s.is_upgrade)
+                for s in scripts._upgrade_revs("dls_v5_0_0", "dls_20240109_adminvar_bump_versi")]
+
+    assert len(path(lazy)) > 60 and path(lazy) == path(eager)
+
+
+def test_a_directory_with_a_file_that_is_not_plain_is_loaded_by_alembic(cache, tmp_path):
+    from schema_tools.migrate.lazy_scripts import _RevisionModule
+
+    rdir = _directory(tmp_path, {"a_root.py": _rev("a", None, extra="import sqlalchemy as sa\n"),
+                                 "b_next.py": _rev("b", "a")})
+    mods = [r.module for r in rdir.script().walk_revisions()]
+    assert len(mods) == 2 and not any(isinstance(m, _RevisionModule) for m in mods)
+    assert all(callable(m.upgrade) for m in mods)

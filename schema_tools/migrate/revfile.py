@@ -51,6 +51,9 @@ class RevisionFile:
     values: dict[str, Any] = field(default_factory=dict, compare=False, hash=False, repr=False)
     # importing the module runs nothing that can fail (:func:`_plain`)
     plain: bool = field(default=False, compare=False, hash=False, repr=False)
+    # the module's docstring as written, and every name it binds
+    doc: str | None = field(default=None, compare=False, hash=False, repr=False)
+    names: tuple[str, ...] = field(default=(), compare=False, hash=False, repr=False)
 
     @property
     def slug(self) -> str:
@@ -153,7 +156,7 @@ def read_revision_file(path: str | Path) -> RevisionFile:
 # per content: an entry is named by the hash of the file's text and of the code that parses
 # it, and holds the parse and its own hash (an entry that does not match it is ignored)
 
-_CACHE_FORMAT = b"schema-tools revfile 1\n"
+_CACHE_FORMAT = b"schema-tools revfile 2\n"
 _PARSER: list[bytes] = []
 
 
@@ -236,19 +239,20 @@ def _unpack_calls(packed: Any) -> tuple[Call, ...] | None:
 
 def _pack(r: RevisionFile) -> tuple[Any, ...]:
     return (r.rev_id, r.down_revisions, r.branch_labels, r.message, r.before, r.after,
-            _pack_calls(r.upgrade), _pack_calls(r.downgrade), r.values, r.plain)
+            _pack_calls(r.upgrade), _pack_calls(r.downgrade), r.values, r.plain, r.doc, r.names)
 
 
 def _unpack(packed: Any, path: Path) -> RevisionFile:
-    rev_id, downs, labels, message, before, after, upgrade, downgrade, values, plain = packed
+    rev_id, downs, labels, message, before, after, upgrade, downgrade, values, plain, doc, names = packed
     strings = (rev_id, message, *downs, *labels)
     if not (isinstance(downs, tuple) and isinstance(labels, tuple) and all(isinstance(s, str) for s in strings)
             and all(v is None or isinstance(v, str) for v in (before, after))
-            and isinstance(values, dict) and isinstance(plain, bool)):
+            and isinstance(values, dict) and isinstance(plain, bool) and (doc is None or isinstance(doc, str))
+            and isinstance(names, tuple) and all(isinstance(n, str) for n in names)):
         raise ValueError("not a revision file's parse")
     return RevisionFile(rev_id=rev_id, down_revisions=downs, branch_labels=labels, path=path,
                         message=message, before=before, after=after, upgrade=_unpack_calls(upgrade),
-                        downgrade=_unpack_calls(downgrade), values=values, plain=plain)
+                        downgrade=_unpack_calls(downgrade), values=values, plain=plain, doc=doc, names=names)
 
 
 def _parse_revision_file(path: Path, text: str) -> RevisionFile:
@@ -290,7 +294,8 @@ def _parse_revision_file(path: Path, text: str) -> RevisionFile:
         after=fingerprint("schema_after", "Produces schema"),
         upgrade=_calls(functions["upgrade"]) if "upgrade" in functions else None,
         downgrade=_calls(functions["downgrade"]) if "downgrade" in functions else None,
-        values=values, plain=_plain(tree, path),
+        values=values, plain=_plain(tree, path), doc=ast.get_docstring(tree, clean=False),
+        names=_bound_names(tree),
     )
 
 
@@ -326,6 +331,21 @@ def _plain(tree: ast.Module, path: Path) -> bool:
     except (SyntaxError, ValueError):
         return False
     return True
+
+
+def _bound_names(tree: ast.Module) -> tuple[str, ...]:
+    """The names the module's top-level statements bind (assigned, defined, imported)."""
+    out: dict[str, None] = {}
+    for node in tree.body:
+        if isinstance(node, ast.Assign):
+            out.update((t.id, None) for t in node.targets if isinstance(t, ast.Name))
+        elif isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name):
+            out[node.target.id] = None
+        elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            out[node.name] = None
+        elif isinstance(node, (ast.Import, ast.ImportFrom)):
+            out.update(((a.asname or a.name).split(".")[0], None) for a in node.names)
+    return tuple(out)
 
 
 def _is_literal(node: ast.AST) -> bool:

@@ -144,6 +144,11 @@ class RevisionDir:
     def _load_script(self) -> ScriptDirectory:
         from alembic.script import ScriptDirectory
 
+        graph = self._graph()
+        if graph is not None:  # every file plain: each is imported when it runs
+            from .lazy_scripts import lazy_script_directory
+
+            return lazy_script_directory(self.config(), graph)
         script = ScriptDirectory.from_config(self.config())
         try:
             script.get_heads()  # loads every revision file
