@@ -72,3 +72,18 @@ def configured_reference_tables(start: str | Path) -> tuple[str, ...]:
     if not isinstance(value, list) or not all(isinstance(v, str) and v for v in value):
         raise InputError(f"{path}: [tool.schema_tools] reference_tables: expected a list of table names")
     return tuple(value)
+
+
+def cache_dir(kind: str) -> Path | None:
+    """Where the caches of ``kind`` (``review``, ``revfiles``) live: under
+    ``$SCHEMA_TOOLS_CACHE``, else ``$XDG_CACHE_HOME/schema-tools``, else
+    ``~/.cache/schema-tools``; None when ``SCHEMA_TOOLS_CACHE=off`` switches them off."""
+    import os
+
+    value = os.environ.get("SCHEMA_TOOLS_CACHE")
+    if value == "off":
+        return None
+    if value:
+        return Path(value) / kind
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "schema-tools" / kind

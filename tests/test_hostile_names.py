@@ -9,7 +9,7 @@ from schema_tools.online.progress import tracked
 from schema_tools.model.objects import Index, IndexColumn
 from schema_tools.online.statements import statement_hint
 from schema_tools.migrate.ops import AddIndex
-from schema_tools.review.revfile import read_revision_file
+from schema_tools.migrate.revfile import read_revision_file
 
 
 @pytest.mark.parametrize("kind, expected", [

@@ -74,3 +74,35 @@ def test_the_shipped_revisions_fit_in_a_repository():
     for path in sorted(rdir.states.glob("*.json")):
         if not path.name.endswith(".meta.json"):
             assert Snapshot.read(path).fingerprint == fingerprint_of(path)
+
+
+def test_objects_are_stored_by_the_reference_of_their_canonical_json(tmp_path):
+    """store_objects takes each object's kept canonical text: the references, the content a
+    reader loads and the bucket files are those of the objects' JSON (to_dict)."""
+    import json
+
+    from schema_tools.model.snapshot import (
+        _STORED, _canonical, load_objects, object_ref, store_objects, to_dict,
+    )
+
+    schema = Snapshot.read(ROOT / "snapshots" / "dls-v5.0.0.json").schema
+    folder = tmp_path / "objects"
+    folder.mkdir()
+    (folder / "00.json").write_text('{\n"00aaaaaaaaaaaaaa": {"name":"kept"}\n}\n')  # a bucket with another object
+    content = store_objects(schema, folder)
+    plain = to_dict(schema)
+    assert list(content) == list(plain)
+    expected: dict[str, dict] = {"00": {"00aaaaaaaaaaaaaa": {"name": "kept"}}}
+    for key in _STORED:
+        if key in plain:
+            assert content[key] == ["@" + object_ref(o) for o in plain[key]]
+            for o in plain[key]:
+                expected.setdefault(object_ref(o)[:2], {})[object_ref(o)] = o
+        else:
+            assert key not in content
+    assert load_objects(content, folder, "x") == plain
+    for prefix, objs in expected.items():
+        text = (folder / f"{prefix}.json").read_text()
+        assert text == "{\n" + ",\n".join(f'"{r}": {_canonical(objs[r])}' for r in sorted(objs)) + "\n}\n"
+        assert json.loads(text) == objs
+    assert sorted(p.stem for p in folder.glob("*.json")) == sorted(expected)

@@ -142,3 +142,51 @@ def test_counts():
     assert counts["tables"] == 2 and counts["columns"] == 4
     assert counts["indexes"] == 3 and counts["foreign_keys"] == 1
     assert counts["checks"] == 2 and counts["procedures"] == 1 and counts["triggers"] == 1
+
+
+def test_the_fingerprint_kept_on_a_schema_is_the_one_its_content_gives(tmp_path):
+    import dataclasses
+    from pathlib import Path
+
+    from schema_tools.model.snapshot import from_dict, to_dict
+
+    snap = Snapshot.read(Path(__file__).resolve().parents[1] / "snapshots" / "dls-v5.0.0.json")
+    kept = snap.schema.__dict__.get("_fingerprint")
+    assert kept == snap.fingerprint  # taken from the file, whose content matches it
+    fresh = from_dict(Schema, to_dict(snap.schema))
+    assert "_fingerprint" not in fresh.__dict__ and fingerprint(fresh) == kept
+    fewer = dataclasses.replace(snap.schema, tables=snap.schema.tables[1:])
+    assert fingerprint(fewer) != kept and fingerprint(fewer) == fingerprint(from_dict(Schema, to_dict(fewer)))
+    # a file whose recorded fingerprint its content does not match is refused, not trusted
+    path = tmp_path / "s.json"
+    Snapshot(fewer).write(path)
+    path.write_text(path.read_text().replace(fingerprint(fewer), kept))
+    with pytest.raises(InputError, match="fingerprint mismatch"):
+        Snapshot.read(path)
+
+
+def test_a_snapshot_read_again_is_decoded_once_and_its_objects_are_still_checked(tmp_path, monkeypatch):
+    import dataclasses
+    from pathlib import Path
+
+    from schema_tools.model import snapshot as module
+
+    monkeypatch.setattr(module, "_DECODED", {})
+    src = Snapshot.read(Path(__file__).resolve().parents[1] / "snapshots" / "dls-v5.0.0.json")
+    path = tmp_path / "states" / "s.json"
+    path.parent.mkdir()
+    Snapshot(src.schema).write(path, objects=tmp_path / "states" / module.OBJECTS)
+    first = Snapshot.read(path)
+    with monkeypatch.context() as m:
+        m.setattr(Snapshot, "_decode", classmethod(lambda *a: pytest.fail("decoded again")))
+        again = Snapshot.read(path)
+    assert again.schema is first.schema and again.fingerprint == first.fingerprint == src.fingerprint
+    # another text is decoded: a table fewer
+    fewer = Snapshot(dataclasses.replace(src.schema, tables=src.schema.tables[1:]))
+    fewer.write(path, objects=tmp_path / "states" / module.OBJECTS)
+    assert Snapshot.read(path).fingerprint == fewer.fingerprint != first.fingerprint
+    # a damaged object is reported, decoded before or not
+    for bucket in (tmp_path / "states" / module.OBJECTS).glob("*.json"):
+        bucket.write_text(bucket.read_text().replace('"name":"', '"name":"x', 1))
+    with pytest.raises(InputError, match="refers to is missing or damaged|was edited"):
+        Snapshot.read(path)

@@ -4,6 +4,7 @@ documentation, and the broken routines of the DLS v4.0.0 -> v5.0.0 update script
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import re
 import shutil
@@ -25,7 +26,7 @@ from schema_tools.review.config import LintConfig, load_config
 from schema_tools.review.depends import gone_names, references
 from schema_tools.review.docs import render_rules_doc
 from schema_tools.review.registry import DuplicateRuleError
-from schema_tools.review.revfile import read_revision_file
+from schema_tools.migrate.revfile import read_revision_file
 from schema_tools.dialect.lexer import UnreadableSql, tokenize
 from tests.feature_cases import CASES
 
@@ -147,6 +148,38 @@ def test_references_are_case_insensitive_for_columns_and_respect_other_tables(dl
     assert use("SELECT 'micronsPerPixelX' FROM GridInfo") == []  # a string
     assert use("SELECT micronsPerPixelX FROM BLSample") == []  # GridInfo is not named
     assert use("DECLARE micronsPerPixelX float; SELECT 1 FROM GridInfo WHERE micronsPerPixelX > 0") == []
+
+
+def test_a_body_passed_over_is_one_in_which_nothing_would_be_found(dls5, monkeypatch):
+    """broken_dependents reads only the bodies in which a name that goes away occurs: the
+    same references as reading them all, for drops and renames of tables and columns that
+    the routines, views and triggers of DLS v5.0.0 name or not."""
+    from schema_tools.diff.changes import Drop, Rename
+    from schema_tools.review import depends
+
+    used = {"DataCollection", "BLSession", "Proposal", "Person", "GridInfo", "BLSample", "Container"}
+    changes = []
+    for t in dls5.tables:
+        if t.name in used or t.name.startswith("Screening"):
+            changes.append(Drop("column", t.name, t.columns[-1]))
+            changes.append(Rename("column", t.name, t.columns[0], dataclasses.replace(t.columns[0], name="x"),
+                                  confirmed=True))
+    changes += [Drop("table", None, dls5.table("Proposal")), Drop("table", None, dls5.table("Shipping"))]
+    cases = [changes[i:i + 3] for i in range(0, len(changes), 3)] + [[c] for c in changes[:12]]
+    for case in cases:
+        found = depends.broken_dependents(dls5, case)
+        with monkeypatch.context() as m:
+            m.setattr(depends, "may_name", lambda *a: True)
+            assert depends.broken_dependents(dls5, case) == found
+    assert any(depends.broken_dependents(dls5, case) for case in cases)
+    gone = gone_names([Drop("column", "GridInfo", dls5.table("GridInfo").column("micronsPerPixelX"))])
+    needles = depends._needles(gone)
+    assert not depends.may_name("SELECT 1 FROM BLSample", needles, gone)
+    assert depends.may_name("SELECT MICRONSPERPIXELX FROM GridInfo", needles, gone)
+    assert depends.may_name("SELECT g.`micronsPerPixelX` FROM GridInfo g", needles, gone)
+    assert depends.may_name("SELECT 'é' FROM t", needles, gone)  # not ASCII: read
+    tables = gone_names([Drop("table", None, dls5.table("GridInfo"))])
+    assert depends.may_name("SET NEW.x = 1", depends._needles(tables), tables, "GridInfo")  # its own table goes
 
 
 def test_revision_file_is_read_without_running_it(tmp_path):

@@ -22,7 +22,7 @@ from schema_tools.migrate.scripts import classify, stated_renames, undo_section
 from schema_tools.model import Snapshot
 from schema_tools.config import ISPYB_LOOKUP_TABLES
 from schema_tools.dialect.ddl import quote_ident
-from schema_tools.review.revfile import read_revision_file
+from schema_tools.migrate.revfile import read_revision_file
 from schema_tools.sources.introspect import MULTI_STATEMENTS, introspect
 from schema_tools.sources.workspace import open_workspace
 from schema_tools.migrate.seed import seed

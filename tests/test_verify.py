@@ -319,7 +319,7 @@ def test_verify_checks_what_is_new_by_default(server, tmp_path):
     """Without --from or --site, verify starts from the last approved revision and checks
     the ones after it; with every revision approved there is nothing new; --all replays."""
     from schema_tools.review.ledger import record_approval
-    from schema_tools.review.revfile import RevisionSet
+    from schema_tools.migrate.revfile import RevisionSet
 
     rdir, snaps, r1 = _site(server, tmp_path, ADD_BEAMLINE, "BLSession beamline")
     two = _snapshot(server, tmp_path, "two", BASE_SQL + ADD_BEAMLINE

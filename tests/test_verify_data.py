@@ -15,7 +15,7 @@ from schema_tools.migrate.revision import RevisionDir
 from schema_tools.model.objects import Column, DataType, Index, IndexColumn, Schema, Table
 from schema_tools.review.commands import approve
 from schema_tools.review.ledger import record_approval
-from schema_tools.review.revfile import RevisionSet
+from schema_tools.migrate.revfile import RevisionSet
 from schema_tools.verify.runner import _rows_of, compare_rows, verify
 
 from .test_verify import ADD_BEAMLINE, BASE_SQL, _insert_in_upgrade, _run, _site, _snapshot
@@ -203,3 +203,19 @@ def test_values_replaced_by_null_or_the_default_are_a_drop_and_re_create(column,
     (dropped,) = check.dropped
     assert (dropped.how, dropped.lost, dropped.now) == ("re-created", 3, recreated)
     assert not check.lost, "a loss the ledger decides on, not a change of values"
+
+
+@pytest.mark.parametrize("key", [("a",), ("a", "b"), ()])
+def test_rows_are_ordered_by_their_normalised_key_nulls_last(key):
+    cols = (Column("a", DataType("varchar", 10)), Column("b", DataType("int")))
+    primary = Index("PRIMARY", tuple(IndexColumn(k) for k in key), kind="primary") if key else None
+    table = Table("T", cols, primary_key=primary)
+    rows = [("b", 2), (None, 1), ("", 3), ("a", 10), ("a", 9), (None, None)]
+    got = _rows_of(table, rows)
+    keys = [i for i, c in enumerate(("a", "b")) if c in key] or [0, 1]
+    norm = [tuple(None if v is None else str(v) for v in r) for r in rows]
+    norm.sort(key=lambda r: tuple((r[i] is None, r[i] or "") for i in keys))
+    assert got.count == 6 and got.values == {"a": [r[0] for r in norm], "b": [r[1] for r in norm]}
+    assert got.values["a"][-2:] == [None, None] if key == ("a",) else True
+    empty = _rows_of(table, [])
+    assert empty.values == {"a": [], "b": []} and set(empty.digests) == {"a", "b"}

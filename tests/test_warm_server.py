@@ -123,7 +123,7 @@ def test_revision_sql_on_the_warm_server_hands_the_head_state_to_verify(warm, tm
 
     from schema_tools.cli.main import cli
     from schema_tools.review.ledger import record_approval
-    from schema_tools.review.revfile import RevisionSet
+    from schema_tools.migrate.revfile import RevisionSet
 
     from .test_verify import ADD_BEAMLINE, _site
 

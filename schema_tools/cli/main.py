@@ -343,7 +343,6 @@ def matrix_command(sources, reference, fmt, output, names, ignore, tables, stric
 def revision(source, target, sql_files, down_files, message, directory, branch, policy, rev_id, no_check,
              server, defaults_file):
     """Write one Alembic revision (upgrade and downgrade) and print its path."""
-    from ..migrate.commands import generate
     from ..migrate.from_sql import revision_from_sql
     from ..migrate.revision import RevisionDir
     from ..sources.resolve import read_one
@@ -368,6 +367,8 @@ def revision(source, target, sql_files, down_files, message, directory, branch, 
     else:
         if not target:
             raise InputError("give the target state with --to (or a script with --sql)")
+        from ..migrate.commands import generate  # Alembic and SQLAlchemy: only here
+
         tgt = read_one(target, server=server, defaults_file=defaults_file).schema
         info = generate(rdir, target=tgt, message=message, source=src, policy=policy,
                         rev_id=rev_id, branch=branch, server=server, check=not no_check)

@@ -108,7 +108,7 @@ def new_range(rdir) -> _Range:
     the last approved revision below them (the base when none is); everything when the
     unapproved revisions are on several lines."""
     from ..review.ledger import approval_state, read_ledger
-    from ..review.revfile import RevisionSet
+    from ..migrate.revfile import RevisionSet
 
     rset = RevisionSet(rdir.path)
     approvals = read_ledger(rset.path)

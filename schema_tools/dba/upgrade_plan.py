@@ -552,7 +552,7 @@ def _downgrade_review(rdir: RevisionDir, rev: str, conn=None):
     from ..review.config import load_config
     from ..review.data import live_database
     from ..review.engine import read_state, review_states
-    from ..review.revfile import RevisionSet
+    from ..migrate.revfile import RevisionSet
 
     rset = RevisionSet(rdir.path)
     r = rset.get(rev)

@@ -27,8 +27,6 @@ from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
 
-import pymysql
-
 from ..dialect.types import DISPLAY_WIDTH, INTEGER_NAMES, TEXT_TYPES
 from ..diff.changes import Add, Alter, Change, Drop, Rename
 from ..errors import InputError
@@ -40,8 +38,11 @@ from .plan import Step
 _Down = str | Sequence[str] | None
 
 if TYPE_CHECKING:
+    import pymysql
     from alembic.config import Config
     from alembic.script import ScriptDirectory
+
+    from .revfile import RevisionSet
 
 # Alembic's name for the state before the first revision of a line
 BASE = "base"
@@ -143,6 +144,11 @@ class RevisionDir:
     def _load_script(self) -> ScriptDirectory:
         from alembic.script import ScriptDirectory
 
+        graph = self._graph()
+        if graph is not None:  # every file plain: each is imported when it runs
+            from .lazy_scripts import lazy_script_directory
+
+            return lazy_script_directory(self.config(), graph)
         script = ScriptDirectory.from_config(self.config())
         try:
             script.get_heads()  # loads every revision file
@@ -184,7 +190,25 @@ class RevisionDir:
 
     def revision_ids(self) -> set[str]:
         """The id of every revision."""
+        graph = self._graph()
+        if graph is not None:
+            return set(graph.by_id)
         return {r.revision for r in self.script().walk_revisions()}
+
+    def _graph(self) -> RevisionSet | None:
+        """The revision graph read from the files without importing them, when Alembic
+        would load exactly that graph (:meth:`RevisionSet.alembic_graph`); else None, and
+        the callers load the files with Alembic (which names what it cannot load)."""
+        from .revfile import RevisionSet
+
+        if not self.versions.is_dir():
+            return None
+        self._complete()  # as loading with Alembic does
+        try:
+            graph = RevisionSet(self.path)
+        except InputError:
+            return None
+        return graph if graph.alembic_graph() else None
 
     def offline_sql(self, rev: str, direction: str, prev: str) -> str:
         """What Alembic's offline mode (``--sql``) writes for one step: ``rev``'s upgrade
@@ -208,6 +232,9 @@ class RevisionDir:
     def heads(self) -> list[str]:
         if not self.versions.exists():
             return []
+        graph = self._graph()
+        if graph is not None:
+            return graph.heads()
         return sorted(self.script().get_heads())
 
     @property
@@ -240,8 +267,11 @@ class RevisionDir:
         return Snapshot.read(path) if path.exists() else self.state(None)
 
     def head_state(self, branch: str | None = None) -> tuple[str | None, Snapshot | None]:
-        heads = self.heads()
-        if branch and heads:
+        graph = self._graph() if self.versions.exists() else None
+        heads = graph.heads() if graph is not None else self.heads()
+        if branch and heads and graph is not None:
+            heads = [h for h in heads if graph.on_branch(h, branch)]
+        elif branch and heads:
             script = self.script()
             heads = [h for h in heads if branch in script.get_revision(h).branch_labels
                      or any(branch in r.branch_labels for r in script.iterate_revisions(h, "base"))]
@@ -288,6 +318,8 @@ def recorded_fingerprints(script: ScriptDirectory) -> list[tuple[str, _Down, str
 
 def read_versions(conn: pymysql.connections.Connection) -> list[str] | None:
     """The revisions in ``alembic_version``; None when the table does not exist."""
+    import pymysql
+
     with conn.cursor() as cur:
         try:
             cur.execute("SELECT `version_num` FROM `alembic_version` ORDER BY `version_num`")

@@ -105,12 +105,17 @@ def to_dict(obj: Any) -> dict[str, Any]:
     return out
 
 
+_FIELD_NAMES: dict[type, frozenset[str]] = {}  # the attribute names of each model class
+
+
 def from_dict(cls: type, data: dict[str, Any]) -> Any:
     """Decode what :func:`to_dict` wrote."""
     if not isinstance(data, dict):
         raise InputError(f"expected an object for {cls.__name__}, got {type(data).__name__}")
-    names = {f.name for f in dataclasses.fields(cls)}
-    unknown = set(data) - names
+    names = _FIELD_NAMES.get(cls)
+    if names is None:
+        names = _FIELD_NAMES[cls] = frozenset(f.name for f in dataclasses.fields(cls))
+    unknown = data.keys() - names
     if unknown:
         raise InputError(f"unknown attribute(s) for {cls.__name__}: {', '.join(sorted(unknown))}")
     kwargs: dict[str, Any] = {}
@@ -158,7 +163,12 @@ def fingerprint(schema: Schema) -> str:
     """``sha256:<hex>`` of the canonical content; independent of any metadata.
 
     The same bytes as ``_canonical_bytes(to_dict(schema))``, with each table's (routine's,
-    view's...) part encoded once per object."""
+    view's...) part encoded once per object.  Kept on the schema, which is frozen (as
+    :func:`_object_text` keeps each object's text); a schema read from a snapshot file
+    whose recorded fingerprint its content matches has that one."""
+    known: str | None = schema.__dict__.get("_fingerprint")
+    if known is not None:
+        return known
     h = hashlib.sha256(b"{")
     first = True
     for name, default in sorted(_fields_of(Schema)):
@@ -175,7 +185,14 @@ def fingerprint(schema: Schema) -> str:
         else:
             h.update(_canonical(encode_value(name, value)).encode())
     h.update(b"}")
-    return "sha256:" + h.hexdigest()
+    known = "sha256:" + h.hexdigest()
+    object.__setattr__(schema, "_fingerprint", known)
+    return known
+
+
+# snapshots decoded in this process, by the folder of their objects and their text: a
+# command that reads a state twice (revision: the head state, then its review) decodes it once
+_DECODED: dict[tuple[str, str], tuple[Schema, str | None]] = {}
 
 
 @dataclass(frozen=True)
@@ -197,9 +214,7 @@ class Snapshot:
         """The snapshot file's text; with ``objects`` (a folder), each table, view, routine,
         trigger, event and lookup-data object is written there once, by content, and the
         file refers to it (:func:`store_objects`)."""
-        content = to_dict(self.schema)
-        if objects is not None:
-            content = store_objects(content, objects)
+        content = to_dict(self.schema) if objects is None else store_objects(self.schema, objects)
         doc = {
             "format": FORMAT,
             "version": VERSION,
@@ -243,6 +258,19 @@ class Snapshot:
         if not isinstance(doc.get("schema"), dict):
             raise InputError(f"{source}: not a schema-tools snapshot (no \"schema\" object)")
         doc["schema"] = load_objects(doc["schema"], objects, source)
+        # the objects it refers to are verified by content: the text decides the rest
+        key = (str(objects), text)
+        hit = _DECODED.get(key)
+        if hit is not None:
+            return cls(hit[0], known_fingerprint=hit[1])
+        snap = cls._decode(doc, source)
+        if len(_DECODED) >= 8:
+            _DECODED.clear()
+        _DECODED[key] = (snap.schema, snap.known_fingerprint)
+        return snap
+
+    @classmethod
+    def _decode(cls, doc: dict[str, Any], source: str) -> Snapshot:
         try:
             schema = from_dict(Schema, doc.get("schema", {}))
         except (InputError, ValueError) as exc:
@@ -253,6 +281,7 @@ class Snapshot:
         content = doc.get("schema", {})
         if recorded and "sha256:" + hashlib.sha256(_canonical_bytes(content)).hexdigest() == recorded:
             # the content is exactly what was fingerprinted (so it decodes to the same model)
+            object.__setattr__(schema, "_fingerprint", recorded)
             return cls(schema, known_fingerprint=recorded)
         snap = cls(schema)
         if recorded and recorded != snap.fingerprint:
@@ -324,30 +353,35 @@ def _read_bucket(path: Path) -> dict[str, Any]:
     return value
 
 
-def store_objects(content: dict[str, Any], objects: Path) -> dict[str, Any]:
-    """``content`` (a schema as :func:`to_dict` gives it) with each object of its lists
-    stored in ``objects`` once and replaced by its reference."""
-    out = dict(content)
+def store_objects(schema: Schema, objects: Path) -> dict[str, Any]:
+    """``to_dict(schema)`` with each object of its lists stored in ``objects`` once and
+    replaced by its reference: the start of the SHA-256 of the object's canonical JSON,
+    which the object keeps (:func:`_object_text`)."""
+    out: dict[str, Any] = {}
     objects.mkdir(parents=True, exist_ok=True)
-    new: dict[Path, dict[str, Any]] = {}
-    for key in _STORED:
-        items = content.get(key)
-        if not isinstance(items, list):
+    new: dict[Path, dict[str, str]] = {}
+    for name, default in _fields_of(Schema):
+        value = getattr(schema, name)
+        if default is not _NO_DEFAULT and (value is default or value == default):
+            continue
+        if name not in _STORED or not isinstance(value, tuple):
+            out[name] = encode_value(name, value)
             continue
         refs = []
-        for obj in items:
-            ref = object_ref(obj)
-            new.setdefault(_bucket_path(objects, ref), {})[ref] = obj
+        for obj in value:
+            text = _object_text(obj)
+            ref = hashlib.sha256(text.encode()).hexdigest()[:16]
+            new.setdefault(_bucket_path(objects, ref), {})[ref] = text
             refs.append("@" + ref)
-        out[key] = refs
+        out[name] = refs
     for path, found in sorted(new.items()):
         bucket = _read_bucket(path) if path.exists() else {}
         if all(ref in bucket for ref in found):
             continue
-        merged = dict(bucket, **found)
+        texts = {ref: _canonical(obj) for ref, obj in bucket.items()}
+        texts.update(found)
         # one object a line, by hash
-        _atomic_write(path, "{\n" + ",\n".join(f'"{ref}": {_canonical(merged[ref])}' for ref in sorted(merged))
-                      + "\n}\n")
+        _atomic_write(path, "{\n" + ",\n".join(f'"{ref}": {texts[ref]}' for ref in sorted(texts)) + "\n}\n")
     return out
 
 

@@ -56,6 +56,8 @@ def clean(text: str, *, keep: str = "") -> str:
     """``text`` with control characters, invisible format characters (bidi overrides,
     zero-width spaces) and line/paragraph separators escaped, so that one name stays on
     one line and reads as what it is."""
+    if text.isascii() and text.isprintable():  # nothing to escape: no control character
+        return text
     return "".join(
         _escape_char(ch) if ch not in keep and unicodedata.category(ch) in ("Cc", "Cf", "Zl", "Zp")
         else ch

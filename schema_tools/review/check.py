@@ -10,7 +10,7 @@ from ..model.snapshot import fingerprint_of
 from .config import load_config
 from .integrity import verify_sum
 from .ledger import approval_state, read_ledger
-from .revfile import RevisionSet
+from ..migrate.revfile import RevisionSet
 
 
 @dataclass(frozen=True)

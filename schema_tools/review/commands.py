@@ -14,7 +14,7 @@ from .engine import Review, review_revision, review_states
 from .integrity import write_sum
 from .ledger import Approval, approval_state, read_ledger, record_approval
 from .registry import load_rules, severity_rank
-from .revfile import RevisionSet
+from ..migrate.revfile import RevisionSet
 from .data import live_database
 
 

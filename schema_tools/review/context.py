@@ -14,8 +14,8 @@ from ..diff.changes import Add, Change, Drop, Rename
 from ..flavour import MARIADB, Flavour
 from ..model.objects import Schema, Table
 from ..render.change_lines import change_line, clean
-from .revfile import Call, RevisionFile
 from ..dialect.lexer import Tok, tokenize
+from ..migrate.revfile import Call, RevisionFile
 
 if TYPE_CHECKING:
     from .data import DataProbe

@@ -178,18 +178,42 @@ def broken_dependents(after: Schema, changes: Iterable) -> list[Reference]:
         return []
     known = [t.name for t in after.tables] + [v.name for v in after.views]
     out: list[Reference] = []
+    needles = _needles(gone)
 
     def add(kind: str, name: str, hits: list[tuple[str, str]]) -> None:
         out.extend(Reference(kind, name, missing, what) for missing, what in hits)
 
     for r in after.routines:
-        add("routine", f"{r.kind} {r.name}",
-            references(r.body, known_tables=known, gone=gone, after=after,
-                       variables=[p.name for p in r.parameters]))
+        if may_name(r.body, needles, gone):
+            add("routine", f"{r.kind} {r.name}",
+                references(r.body, known_tables=known, gone=gone, after=after,
+                           variables=[p.name for p in r.parameters]))
     for v in after.views:
-        add("view", v.name, references(v.definition, known_tables=known, gone=gone, after=after))
+        if may_name(v.definition, needles, gone):
+            add("view", v.name, references(v.definition, known_tables=known, gone=gone, after=after))
     for tr in after.triggers:
-        add("trigger", tr.name, references(tr.statement, known_tables=known, gone=gone, after=after,
-                                           own_table=tr.table))
+        if may_name(tr.statement, needles, gone, tr.table):
+            add("trigger", tr.name, references(tr.statement, known_tables=known, gone=gone, after=after,
+                                               own_table=tr.table))
     return out
+
+
+def _needles(gone: Gone) -> tuple[str, ...] | None:
+    """The names that go away, in lower case; None when one of them is not plain ASCII
+    or holds a backquote (then no body is passed over)."""
+    names = [*gone.tables, *(c for cols in gone.columns.values() for c in cols)]
+    if not all(n.isascii() and "`" not in n for n in names):
+        return None
+    return tuple({n.lower() for n in names})
+
+
+def may_name(body: str, needles: tuple[str, ...] | None, gone: Gone, own_table: str | None = None) -> bool:
+    """False when :func:`references` surely finds nothing in ``body``: an ASCII body in
+    which no name that goes away occurs, in any letter case (a name it uses is a word of
+    it, or a quoted name without a doubled quote), of a routine, view or trigger whose
+    own table stays."""
+    if needles is None or not body.isascii() or (own_table is not None and own_table in gone.tables):
+        return True
+    low = body.lower()
+    return any(n in low for n in needles)
 

@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ..diff.compare import DiffOptions, diff
+from ..config import cache_dir
 from ..errors import InputError
 from ..flavour import Flavour, MARIADB, parse_flavour
 from ..model.objects import Schema
@@ -15,7 +16,7 @@ from .config import LintConfig
 from .context import ReviewContext, TableStats
 from .data import DataProbe
 from .registry import Finding, load_rules, severity_rank
-from .revfile import RevisionFile, RevisionSet
+from ..migrate.revfile import RevisionFile, RevisionSet
 
 if TYPE_CHECKING:
     from .algorithms import Algorithm
@@ -159,20 +160,11 @@ def review_revision(rset: RevisionSet, rev: RevisionFile, config: LintConfig, *,
 
 
 # ---------------------------------------------------------------------------------------
-# the review cache: $SCHEMA_TOOLS_CACHE, else $XDG_CACHE_HOME/schema-tools, else
-# ~/.cache/schema-tools; SCHEMA_TOOLS_CACHE=off switches it off
+# the review cache (:func:`schema_tools.config.cache_dir`; SCHEMA_TOOLS_CACHE=off switches it off)
 
 
 def _cache_dir() -> Path | None:
-    import os
-
-    value = os.environ.get("SCHEMA_TOOLS_CACHE")
-    if value == "off":
-        return None
-    if value:
-        return Path(value) / "review"
-    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-    return Path(base) / "schema-tools" / "review"
+    return cache_dir("review")
 
 
 _RULES_HASH: list[str] = []

@@ -15,7 +15,7 @@ from pathlib import Path
 
 from ..errors import InputError
 from ..model.snapshot import fingerprint_of, referenced_objects
-from .revfile import RevisionSet
+from ..migrate.revfile import RevisionSet
 
 SUM_FILE = "revisions.sum"
 HEADER = "schema-tools-sum 1"

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..errors import InputError
-from .revfile import RevisionFile, RevisionSet
+from ..migrate.revfile import RevisionFile, RevisionSet
 
 LEDGER = "approvals.json"
 FORMAT = "schema-tools-approvals"

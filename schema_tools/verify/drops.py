@@ -150,7 +150,7 @@ class Ledger:
     def state(self, rev: str) -> tuple:
         """(``approved``/``unapproved``/``modified``, the approval) of ``rev``."""
         from ..review.ledger import approval_state, read_ledger
-        from ..review.revfile import RevisionSet
+        from ..migrate.revfile import RevisionSet
 
         if self._states is None:
             self._rset = RevisionSet(self.path)

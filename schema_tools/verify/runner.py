@@ -68,9 +68,17 @@ _BOOKKEEPING = re.compile(r"\s*(?:INSERT\s+INTO|REPLACE\s+INTO|UPDATE|DELETE\s+F
 # row checks
 
 
+_EXACT_INT = 10 ** 28  # below it, the decimal context keeps every digit of an integer
+
+
 def _norm(value) -> str | None:
     """A value as text, a number spelled the same whatever numeric type holds it (``1``,
     ``1.00``); text is kept exactly (``'007'`` is not ``'7'``)."""
+    kind = type(value)
+    if kind is str:
+        return value
+    if kind is int and -_EXACT_INT < value < _EXACT_INT:  # spelled as the decimal below spells it
+        return str(value)
     if value is None:
         return None
     if isinstance(value, (bytes, bytearray)):
@@ -106,14 +114,19 @@ def _rows_query(table: Table) -> str | None:
 
 def _rows_of(table: Table, rows) -> _Rows:
     cols = [c.name for c in table.columns if c.generated is None]
-    norm = [tuple(_norm(v) for v in r) for r in rows]
+    norm = [tuple(map(_norm, r)) for r in rows]
     # ordered here, by the normalised key: the server's order follows the key's type and
     # collation, which a revision may change
     keys = [cols.index(p.name) for p in table.primary_key.columns if p.name in cols] \
         if table.primary_key is not None else []
     keys = keys or list(range(len(cols)))
-    norm.sort(key=lambda r: tuple((r[i] is None, r[i] or "") for i in keys))
-    values = {c: [r[i] for r in norm] for i, c in enumerate(cols)}
+    if len(keys) == 1:  # the same order as the general key below, one column
+        k = keys[0]
+        norm.sort(key=lambda r: (r[k] is None, r[k] or ""))
+    else:
+        norm.sort(key=lambda r: tuple((r[i] is None, r[i] or "") for i in keys))
+    values = {c: list(col) for c, col in zip(cols, zip(*norm, strict=True), strict=True)} if norm \
+        else {c: [] for c in cols}
     digests = {c: hashlib.sha256(repr(v).encode()).hexdigest() for c, v in values.items()}
     return _Rows(len(rows), digests, values)
 
