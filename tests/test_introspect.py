@@ -11,6 +11,7 @@ from schema_tools.model import Snapshot
 from schema_tools.dialect.ddl import create_table, render_schema
 from schema_tools.sources.introspect import MULTI_STATEMENTS, introspect
 from schema_tools.sources.loader import load_text
+from schema_tools.sources.show_create import trigger_body
 
 pytestmark = pytest.mark.server
 
@@ -425,3 +426,17 @@ def test_trigger_and_event_bodies_keep_their_backslashes(server, scratch_db, tmp
         assert copy.triggers == live.triggers and copy.events == live.events
     finally:
         server.drop_database(again)
+
+
+@pytest.mark.parametrize("create, body", [
+    ("CREATE DEFINER=`root`@`localhost` TRIGGER `t` BEFORE INSERT ON `T` FOR EACH ROW SET NEW.a = 1",
+     "SET NEW.a = 1"),
+    ("CREATE TRIGGER `for each row` AFTER UPDATE ON `T` for each row\n  -- why\nBEGIN END",
+     "-- why\nBEGIN END"),
+    ("CREATE TRIGGER t2 BEFORE INSERT ON T FOR EACH ROW FOLLOWS `t1` /* c */ SET NEW.a = 'FOR EACH ROW'",
+     "/* c */ SET NEW.a = 'FOR EACH ROW'"),
+    ("CREATE TRIGGER t BEFORE INSERT ON T FOR EACH ROW", None),
+    ("CREATE TRIGGER t BEFORE INSERT ON T", None),
+])
+def test_trigger_body_is_the_text_after_for_each_row(create, body):
+    assert trigger_body(create) == body

@@ -8,7 +8,7 @@ import re
 from dataclasses import dataclass
 
 from ..dialect.ddl import create_table_lines, quote_ident, strip_database_qualifier, table_options
-from ..dialect.lexer import quoted_end
+from ..dialect.lexer import token_stream
 from ..model.objects import Schema
 from ..model.order import index_order, reproducible, server_sorted
 
@@ -26,40 +26,20 @@ class Unsupported:
         return f"{self.table}: unsupported {self.feature}: server has {self.actual!r}, model gives {self.expected!r}"
 
 
-def _tokens(text: str):
-    """(start, end, WORD) of each token of ``text``: WORD upper-cased for a bare word, None
-    for a quoted name or string (passed over whole)."""
-    i, n = 0, len(text)
-    while i < n:
-        ch = text[i]
-        if ch.isspace():
-            i += 1
-        elif ch in "`\"'":
-            end = quoted_end(text, i)
-            end = n if end < 0 else end
-            yield i, end, None
-            i = end
-        else:
-            j = i
-            while j < n and not text[j].isspace() and text[j] not in "`\"'":
-                j += 1
-            yield i, j, text[i:j].upper()
-            i = j
-
-
 def trigger_body(create: str) -> str | None:
     """The body of a ``CREATE TRIGGER`` statement: what follows ``FOR EACH ROW`` and an
-    optional ``FOLLOWS``/``PRECEDES`` clause."""
-    toks = _tokens(create)
-    last: list[str | None] = []
-    for _start, _end, word in toks:
-        last = (last + [word])[-3:]
+    optional ``FOLLOWS``/``PRECEDES`` clause, as written (a comment it starts with kept)."""
+    toks = token_stream(create, lenient=True)
+    last: list[str] = []
+    for t in toks:
+        last = (last + [t.value if t.kind == "word" else ""])[-3:]
         if last == ["FOR", "EACH", "ROW"]:
+            end = t.end
             nxt = next(toks, None)
-            if nxt is not None and nxt[2] in ("FOLLOWS", "PRECEDES"):
-                next(toks, None)  # the other trigger's name
-                nxt = next(toks, None)
-            return create[nxt[0]:].rstrip() if nxt is not None else None
+            if nxt is not None and nxt.is_kw("FOLLOWS", "PRECEDES"):
+                other = next(toks, None)  # the other trigger's name
+                end = other.end if other is not None else nxt.end
+            return create[end:].strip() or None
     return None
 
 
