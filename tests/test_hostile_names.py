@@ -39,6 +39,8 @@ def test_an_online_hint_is_a_comment_not_a_string_or_a_name():
     assert statement_hint('ALTER TABLE t ADD x int COMMENT "/* online: forbidden */"') is None
     assert statement_hint("ALTER TABLE `a/* online: forbidden */` ADD x int") is None
     assert statement_hint("ALTER TABLE t COMMENT 'it''s' /* online: auto */") == "auto"
+    assert statement_hint("ALTER TABLE t ADD x int -- /* online: forbidden */") is None
+    assert statement_hint("ALTER TABLE t ADD x int DEFAULT 1--/* online: forbidden */") == "forbidden"
 
 
 def test_review_reads_op_calls_with_their_names_quoted(tmp_path):

@@ -11,6 +11,7 @@ import re
 from dataclasses import dataclass
 
 from ..dialect.ddl import quote_ident
+from ..dialect.lexer import LINE_COMMENT, QUOTED
 
 _IDENT = r"(?:`(?:[^`]|``)+`|[A-Za-z0-9_$]+)"
 _NAME = rf"(?:{_IDENT}\s*\.\s*)?{_IDENT}"
@@ -106,8 +107,8 @@ _HINT = re.compile(r"/\*\s*online\s*:\s*(required|forbidden|auto)\s*\*/", re.I)
 
 
 # the tokens a hint can hide in: a comment is a hint only outside strings and names
-_TOKENS = re.compile(r"/\*.*?\*/|'(?:[^'\\]|\\.|'')*'|\"(?:[^\"\\]|\\.|\"\")*\"|`(?:[^`]|``)*`"
-                     r"|--[^\n]*|#[^\n]*", re.S)
+_QUOTED = "|".join(QUOTED[(q, True)].pattern for q in "'\"`")
+_TOKENS = re.compile(rf"/\*.*?\*/|{_QUOTED}|{LINE_COMMENT}", re.S)
 
 
 def statement_hint(sql: str) -> str | None:
@@ -123,7 +124,7 @@ def statement_hint(sql: str) -> str | None:
 # ---------------------------------------------------------------------------------------
 # a statement in a report
 
-_REPORT_TOKENS = re.compile(r"`(?:[^`]|``)*`|'(?:[^'\\]|\\.|'')*'|\"(?:[^\"\\]|\\.)*\"|\s+|[^\s`'\"]+|.", re.S)
+_REPORT_TOKENS = re.compile(rf"{_QUOTED}|\s+|[^\s`'\"]+|.", re.S)
 
 
 def one_line(sql: str) -> str:
