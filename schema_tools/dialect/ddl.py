@@ -14,6 +14,7 @@ import re
 
 from ..flavour import AFTER_ROW_FORMAT, ENGINES_WRITING_PAGE_CHECKSUM
 from ..model.order import ordered_checks, ordered_indexes
+from .lexer import QUOTED
 from .types import quote_ident
 from ..model.objects import (
     Check, Column, Event, ForeignKey, Index, Routine, Schema, Table, Trigger, View, quote_string,
@@ -263,7 +264,8 @@ def session_statements(sql_mode: str | None, charset_client: str | None, collati
 
 
 # a string, or a chain of quoted names (`db`.`t`.`col`)
-_NAME_CHAIN = re.compile(r"'(?:[^'\\]|\\.|'')*'|`(?:[^`]|``)*`(?:\.`(?:[^`]|``)*`)*")
+_NAME = QUOTED["`", True].pattern
+_NAME_CHAIN = re.compile(QUOTED["'", True].pattern + f"|{_NAME}(?:\\.{_NAME})*")
 
 
 def strip_database_qualifier(body: str, database: str, table_like_database: bool = False) -> str:

@@ -29,6 +29,7 @@ from ..dialect.types import (
 )
 from .types import InvalidDefault, ResolvedType
 from .work import Work, ident
+from ..dialect.lexer import QUOTED
 
 
 class ColumnAlterApplier(KeyApplier):
@@ -363,27 +364,21 @@ class ColumnAlterApplier(KeyApplier):
                                    f"is not supported offline")
 
 
-def _rename_idents(text: str, renamed: dict[str, str]) -> str:
-    def sub(m: re.Match) -> str:
-        name = m.group(1).replace("``", "`")
-        new = renamed.get(name.lower())
-        if new is None:
-            return m.group(0)
-        return quote_ident(new)
+# a string, or a quoted name (the server's text of an expression)
+_STRING_OR_NAME = re.compile(QUOTED["'", True].pattern + "|" + QUOTED["`", True].pattern)
 
-    # only backquoted identifiers outside string literals
-    out = []
-    i = 0
-    pattern = re.compile(r"'(?:[^'\\]|\\.|'')*'|`((?:[^`]|``)+)`", re.S)
-    for m in pattern.finditer(text):
-        out.append(text[i:m.start()])
-        if m.group(0).startswith("'"):
-            out.append(m.group(0))
-        else:
-            out.append(sub(m))
-        i = m.end()
-    out.append(text[i:])
-    return "".join(out)
+
+def _rename_idents(text: str, renamed: dict[str, str]) -> str:
+    """``text`` with the quoted names ``renamed`` maps (case-insensitively) replaced;
+    strings left as they are."""
+    def sub(m: re.Match) -> str:
+        token = m.group(0)
+        if token[0] != "`" or len(token) < 3:
+            return token
+        new = renamed.get(token[1:-1].replace("``", "`").lower())
+        return token if new is None else quote_ident(new)
+
+    return _STRING_OR_NAME.sub(sub, text)
 
 
 def _adjust_prefix(old: Column | None, new: Column, length: int) -> int | None:

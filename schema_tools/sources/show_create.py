@@ -8,7 +8,7 @@ import re
 from dataclasses import dataclass
 
 from ..dialect.ddl import create_table_lines, quote_ident, strip_database_qualifier, table_options
-from ..dialect.lexer import token_stream
+from ..dialect.lexer import QUOTED, token_stream
 from ..model.objects import Schema
 from ..model.order import index_order, reproducible, server_sorted
 
@@ -60,7 +60,7 @@ def view_body(name: str, create: str, database: str, table_like_database: bool =
     return strip_database_qualifier(body, database, table_like_database)
 
 
-_CREATE_TOKENS = re.compile(r"`(?:[^`]|``)*`|'(?:[^'\\]|\\.|'')*'|[^`']+|[`']")
+_CREATE_TOKENS = re.compile(QUOTED["`", True].pattern + "|" + QUOTED["'", True].pattern + r"|[^`']+|[`']")
 
 
 def _create_lines(text: str) -> list[str]:
