@@ -70,6 +70,7 @@ class Tok:
 
 
 _IDENT_CHARS = re.compile(r"[0-9A-Za-z_$\u0080-\U0010ffff]+")
+_HOST_CHARS = re.compile(r"[0-9A-Za-z_$.\u0080-\U0010ffff]+")  # the server's host name after '@'
 _NUMBER = re.compile(r"(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][-+]?[0-9]+)?")
 # x'..' and b'..' end at their quote; 0x.. and 0b.. followed by a name character are a name
 _HEXBIN = re.compile(r"[xX]'[0-9a-fA-F]*'|[bB]'[01]*'"
@@ -172,8 +173,12 @@ def _token_stream(sql: str, modes: Modes, lenient: bool = False) -> Iterator[Tok
     i = 0
     charsets = None
     scan = _SCAN.match
+    name_end = -1  # where the last name ended: a '.' right after it is followed by a name
     while i < n:
         if toks:
+            last = toks[-1]
+            if last.kind == "qident" or last.kind == "word" or last.kind == "intro":
+                name_end = last.end
             yield from toks
             toks.clear()
         m = scan(sql, i)
@@ -192,13 +197,14 @@ def _token_stream(sql: str, modes: Modes, lenient: bool = False) -> Iterator[Tok
                 if word[1:].lower() in charsets:
                     wkind = "intro"
             yield Tok(wkind, word, i, e, word.upper())
-            i = e
+            i = name_end = e
             continue
         if kind == "op":
             op = m.group(0)
             e = m.end()
-            if lenient and op == "@":  # a user or system variable: one token
-                v = _IDENT_CHARS.match(sql, e + 1 if sql.startswith("@", e) else e)
+            if lenient and op == "@":  # a variable (@x, @@x) or a host (@127.0.0.1): one token
+                v = (_IDENT_CHARS if sql.startswith("@", e) else _HOST_CHARS).match(
+                    sql, e + 1 if sql.startswith("@", e) else e)
                 e = v.end() if v else e
                 yield Tok("var", sql[i:e], i, e, sql[i:e])
                 i = e
@@ -212,6 +218,14 @@ def _token_stream(sql: str, modes: Modes, lenient: bool = False) -> Iterator[Tok
         if kind == "number":
             e = m.end()
             text = m.group(0)
+            if i == name_end:  # name.7days: after a name and its dot comes a name
+                yield Tok("op", ".", i, i + 1, ".")
+                w = _IDENT_CHARS.match(sql, i + 1)
+                assert w is not None, "a digit follows the dot"
+                word = w.group(0)
+                yield Tok("word", word, i + 1, w.end(), word.upper())
+                i = name_end = w.end()
+                continue
             yield Tok("number", text, i, e, text)
             i = e
             continue

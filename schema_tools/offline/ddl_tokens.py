@@ -108,7 +108,7 @@ def sqlglot_tokens(sql: str) -> list[Token]:  # noqa: C901 - one loop, one branc
                 continue
             if "0" <= text[0] <= "9":
                 ttype = _digit_word(text)
-                if ttype is not _VAR and ttype is not TokenType.IDENTIFIER:
+                if ttype is TokenType.HEX_STRING or ttype is TokenType.BIT_STRING:
                     text = text[2:]
             elif out and out[-1].token_type is TokenType.PARAMETER:
                 ttype = _VAR
@@ -238,7 +238,8 @@ def _match_phrase(sql: str, toks: list[Tok], i: int,
 
 def _digit_word(text: str) -> TokenType:
     """A word starting with a digit: sqlglot reads ``0x..``/``0b..`` as a hex or bit
-    literal, or a quoted name when the digits are not; any other is a name."""
+    literal, or a quoted name when the digits are not, and digits (``5``, ``5e3``) as a
+    number; any other is a name."""
     if text[0] == "0" and len(text) > 1 and text[1] in "xXbB":
         base = 16 if text[1] in "xX" else 2
         try:
@@ -246,7 +247,12 @@ def _digit_word(text: str) -> TokenType:
         except ValueError:
             return TokenType.IDENTIFIER
         return TokenType.HEX_STRING if base == 16 else TokenType.BIT_STRING
+    if _DIGITS.fullmatch(text):  # a name after `name.`, which sqlglot reads as a number
+        return _NUMBER
     return _VAR
+
+
+_DIGITS = re.compile(r"[0-9]+(?:[eE][0-9]+)?")
 
 
 def _operators(toks: list[Tok], i: int, out: list[Token]) -> int:
