@@ -312,7 +312,7 @@ class Harness:
 
 
 # errors that say the rows do not fit the new definition, not that a statement is wrong
-_DATA_ERROR = re.compile(r"ERROR (1062|1264|1265|1292|1366|1452|1451|1048|1138|4025|1406|1263|3819|1918):")
+_DATA_ERROR = re.compile(r"ERROR (1062|1264|1265|1292|1366|1452|1451|1048|1138|4025|1406|1263|3819|1918|1690):")
 
 
 def _line(change) -> str:
