@@ -40,7 +40,7 @@ from ..diff.compare import UNSTATED_ATTRS
 from ..diff.matrix import definition_sql
 from ..errors import InputError
 from ..migrate.revision import holds, widen
-from ..model.objects import Column, DataType, ForeignKey, Index, Schema, Table
+from ..model.objects import Column, DataType, ForeignKey, Index, Schema, Table, model_fields
 from ..dialect import ddl
 from .decisions import Decision, DecisionError
 
@@ -248,7 +248,7 @@ def _fk_reason(objs: list[tuple[str, ForeignKey]]) -> str:
 
 
 def _plain_key(obj: Any, skip: frozenset[str]) -> tuple:
-    return tuple((f.name, getattr(obj, f.name)) for f in dataclasses.fields(obj)
+    return tuple((f.name, getattr(obj, f.name)) for f in model_fields(type(obj))
                  if f.name != "name" and f.name not in skip)
 
 
@@ -529,7 +529,7 @@ class _Builder:
                     for _, o in held}
             chosen = held[0][1]
             if len(keys) > 1:
-                differs = sorted({f.name for f in dataclasses.fields(chosen) if f.name != "name"
+                differs = sorted({f.name for f in model_fields(type(chosen)) if f.name != "name"
                                   and f.name not in skip
                                   and len({str(getattr(o, f.name)) for _, o in held}) > 1})
                 taken = self._settle(kind, None, name, held, f"definitions differ ({', '.join(differs)})")

@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..dialect.types import INTEGER_NAMES
-from ..model.objects import Column, Index, Row, Schema, Table, TableData
+from ..model.objects import Column, Index, Row, Schema, Table, TableData, model_fields
 from ..model.order import check_order, index_order
 from .changes import Add, Alter, Change, DatabaseDefaults, Drop, Rename, object_name
 
@@ -143,7 +143,7 @@ def _field_names(cls: type) -> tuple[str, ...]:
     """The field names of a model class, in definition order, looked up once per class."""
     names = _FIELD_NAMES.get(cls)
     if names is None:
-        names = _FIELD_NAMES[cls] = tuple(f.name for f in dataclasses.fields(cls))
+        names = _FIELD_NAMES[cls] = tuple(f.name for f in model_fields(cls))
     return names
 
 

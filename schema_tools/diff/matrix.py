@@ -56,7 +56,7 @@ from typing import Any
 
 from ..dialect.types import INTEGER_NAMES
 from ..errors import InputError
-from ..model.objects import DataType, Index, Schema, Table
+from ..model.objects import DataType, Index, Schema, Table, model_fields
 from .changes import Add, Alter, Drop, Rename
 from .compare import UNSTATED_ATTRS, UNSTATED_KINDS, DiffOptions, changed_attrs, diff
 
@@ -225,7 +225,7 @@ def _norm(obj: Any, ignore: frozenset[str], display_width: bool,
           skip: Iterable[str] = ("name",)) -> tuple[Any, ...]:
     skip = set(skip)
     return tuple((f.name, _norm_value(getattr(obj, f.name), ignore, display_width))
-                 for f in dataclasses.fields(obj) if f.name not in skip and f.name not in ignore)
+                 for f in model_fields(type(obj)) if f.name not in skip and f.name not in ignore)
 
 
 def _named_key(obj: Any, opts: DiffOptions, memo: dict[int, tuple[Any, ...]] | None = None) -> tuple[Any, ...]:
@@ -271,7 +271,7 @@ def _jsonable(value: Any) -> Any:
     if isinstance(value, DataType):
         return value.sql()
     if dataclasses.is_dataclass(value):
-        return {f.name: _jsonable(getattr(value, f.name)) for f in dataclasses.fields(value)}
+        return {f.name: _jsonable(getattr(value, f.name)) for f in model_fields(type(value))}
     if isinstance(value, tuple):
         return [_jsonable(v) for v in value]
     return value

@@ -12,7 +12,8 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import Field, dataclass, field, fields
+from typing import Any
 
 # ---------------------------------------------------------------------------------------
 # Column types
@@ -276,6 +277,20 @@ class View:
     collation_connection: str | None = None
 
 
+@dataclass(frozen=True, kw_only=True)
+class Stored:
+    """What the server keeps with a routine, trigger or event besides its definition: the
+    ``sql_mode``, the definer and the character sets of the session that created it, and
+    the database's collation at the time.  Keyword-only, so that they come after the
+    object's own attributes (:func:`model_fields`)."""
+
+    sql_mode: str = ""
+    definer: str | None = None
+    charset_client: str | None = None
+    collation_connection: str | None = None
+    database_collation: str | None = None
+
+
 @dataclass(frozen=True)
 class Parameter:
     """A routine parameter.  ``mode`` is IN/OUT/INOUT (``None`` for functions)."""
@@ -295,7 +310,7 @@ def canonical_param_list(kind: str, parameters: tuple[Parameter, ...]) -> str:
 
 
 @dataclass(frozen=True)
-class Routine:
+class Routine(Stored):
     """A stored procedure or function; ``body`` is kept verbatim.
 
     ``param_list`` is the text between the parentheses of the parameter list as the
@@ -315,12 +330,7 @@ class Routine:
     data_access: str = "CONTAINS SQL"
     security: str = "DEFINER"
     comment: str = ""
-    sql_mode: str = ""
-    definer: str | None = None
-    charset_client: str | None = None
-    collation_connection: str | None = None
-    database_collation: str | None = None
-    param_list: str | None = None
+    param_list: str | None = field(default=None, kw_only=True)
 
     def __post_init__(self) -> None:
         if self.param_list is not None and self.param_list == canonical_param_list(self.kind, self.parameters):
@@ -339,33 +349,23 @@ class Routine:
 
 
 @dataclass(frozen=True)
-class Trigger:
+class Trigger(Stored):
     name: str
     table: str
     timing: str  # BEFORE / AFTER
     event: str  # INSERT / UPDATE / DELETE
     statement: str
     order: int = 1
-    sql_mode: str = ""
-    definer: str | None = None
-    charset_client: str | None = None
-    collation_connection: str | None = None
-    database_collation: str | None = None
 
 
 @dataclass(frozen=True)
-class Event:
+class Event(Stored):
     name: str
     definition: str
     schedule: str  # "AT '...'" or "EVERY 1 DAY STARTS '...' [ENDS '...']"
     status: str = "ENABLED"
     on_completion: str = "NOT PRESERVE"
     comment: str = ""
-    sql_mode: str = ""
-    definer: str | None = None
-    charset_client: str | None = None
-    collation_connection: str | None = None
-    database_collation: str | None = None
 
 
 @dataclass(frozen=True)
@@ -452,8 +452,25 @@ class Schema:
         }
 
 
+_MODEL_FIELDS: dict[type, tuple[Field[Any], ...]] = {}
+
+
+def model_fields(cls: type) -> tuple[Field[Any], ...]:
+    """The attributes of a model class in their canonical order, which snapshot files and
+    the diff's list of changed attributes follow: its constructor's order, the positional
+    attributes first, then the keyword-only ones (those of :class:`Stored`, then the
+    class's own).  Computed once per class."""
+    known = _MODEL_FIELDS.get(cls)
+    if known is None:
+        every = fields(cls)
+        known = _MODEL_FIELDS[cls] = (tuple(f for f in every if not f.kw_only)
+                                      + tuple(f for f in every if f.kw_only))
+    return known
+
+
 __all__ = [
     "Check", "Column", "DataType", "Event", "ForeignKey", "Index",
-    "IndexColumn", "Parameter", "Routine", "Row", "Schema", "Table", "TableData", "Trigger", "View",
-    "quote_string",
+    "IndexColumn", "Parameter", "Routine", "Row", "Schema", "Stored", "Table", "TableData", "Trigger",
+    "View", "model_fields", "quote_string",
 ]
+

@@ -34,7 +34,7 @@ from typing import Any
 from ..errors import InputError
 from .objects import (
     Check, Column, DataType, Event, ForeignKey, Index, IndexColumn, Parameter, Routine,
-    Schema, Table, TableData, Trigger, View,
+    Schema, Table, TableData, Trigger, View, model_fields,
 )
 
 FORMAT = "schema-tools-snapshot"
@@ -83,7 +83,7 @@ def _fields_of(cls: type) -> tuple[tuple[str, Any], ...]:
     spec = _FIELDS.get(cls)
     if spec is None:
         items = []
-        for f in dataclasses.fields(cls):
+        for f in model_fields(cls):
             if f.default is not dataclasses.MISSING:
                 items.append((f.name, f.default))
             elif f.default_factory is not dataclasses.MISSING:
