@@ -117,7 +117,7 @@ def _simple_added_column(a: Any) -> bool:
         return False
     c = a.column
     return (not c.auto_increment and not c.key
-            and not c.unique_key and c.references is None and not c.type.serial
+            and not c.unique_key and c.references is None and c.type.name != "serial"
             and not (c.generated is not None and c.stored))
 
 

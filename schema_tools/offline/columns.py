@@ -54,7 +54,7 @@ class ColumnApplier:
         nullable = spec.null is not False
         if rt.serial:
             nullable = False
-        compressed = spec.type.compressed or spec.compressed
+        compressed = "COMPRESSED" in spec.type.attributes or spec.compressed
         if spec.comment is not None and len(spec.comment) > COLUMN_COMMENT_MAX:
             raise OfflineError(f"Comment for field '{name}' is too long (max = {COLUMN_COMMENT_MAX})")
         auto_inc = spec.auto_increment

@@ -64,9 +64,8 @@ _NOT_WORDS = frozenset({TokenType.STRING, TokenType.IDENTIFIER, TokenType.NATION
 
 
 
-# the type attributes that are a word each, and the flag of the type spec each sets
-_TYPE_FLAGS = {"UNSIGNED": "unsigned", "SIGNED": "signed", "ZEROFILL": "zerofill",
-               "BINARY": "binary", "ASCII": "ascii", "UNICODE": "unicode", "BYTE": "byte"}
+# the type attributes that are one word each (COMPRESSED may take "= method" after it)
+_TYPE_ATTRIBUTES = frozenset({"UNSIGNED", "SIGNED", "ZEROFILL", "BINARY", "ASCII", "UNICODE", "BYTE"})
 
 class DDLSyntaxError(Exception):
     """A syntax error inside the DDL parser (turned into OfflineError)."""
@@ -417,7 +416,7 @@ class DefinitionParser(MySQLParser):
             name = self._m_name("column name")
         ctype = self._m_type()
         col = ColumnSpec(name, ctype)
-        if ctype.serial:
+        if ctype.name == "serial":
             col.null = False
             col.auto_increment = True
             col.unique_key = True
@@ -442,7 +441,6 @@ class DefinitionParser(MySQLParser):
             self._m_skip(1)
         spec = TypeSpec(name)
         if name == "serial":
-            spec.serial = True
             return spec
         if name in ("enum", "set"):
             self._m_expect_tok(TokenType.L_PAREN, "(")
@@ -467,10 +465,10 @@ class DefinitionParser(MySQLParser):
         # type attributes
         while True:
             w = self._m_word()
-            if w in _TYPE_FLAGS:
-                setattr(spec, _TYPE_FLAGS[w], True)
+            if w in _TYPE_ATTRIBUTES:
+                spec.attributes.add(w)
             elif w == "COMPRESSED":
-                spec.compressed = True
+                spec.attributes.add(w)
                 self._m_skip(1)
                 if self._curr and self._curr.token_type == TokenType.EQ:
                     self._advance()
@@ -564,7 +562,7 @@ class DefinitionParser(MySQLParser):
                 col.type.charset = self._m_charset_name()
             elif w == "BINARY":
                 self._m_skip(1)
-                col.type.binary = True
+                col.type.attributes.add("BINARY")
             elif w == "INVISIBLE":
                 self._m_skip(1)
                 col.invisible = True

@@ -18,17 +18,11 @@ class TypeSpec:
     name: str
     args: tuple[str, ...] | None = None  # numeric arguments as written, None without parens
     values: tuple[str, ...] = ()  # enum/set values, unescaped
-    unsigned: bool = False
-    signed: bool = False
-    zerofill: bool = False
     charset: str | None = None
     collate: str | None = None
-    binary: bool = False  # the BINARY attribute of a character type (``varchar(5) binary``)
-    ascii: bool = False
-    unicode: bool = False
-    byte: bool = False
-    compressed: bool = False
-    serial: bool = False
+    # the attribute words written with the type, upper case: UNSIGNED, SIGNED, ZEROFILL,
+    # BINARY (of a character type, ``varchar(5) binary``), ASCII, UNICODE, BYTE, COMPRESSED
+    attributes: set[str] = field(default_factory=set)
 
 
 @dataclass
@@ -106,12 +100,21 @@ class CreateTable:
 
 
 @dataclass
-class CreateIndex:
-    key: KeySpec
+class IndexStatement:
+    """CREATE INDEX / DROP INDEX: the ALTER TABLE of one action on ``table`` it stands for."""
+
     table: str
     schema: str | None
+    options: list[NoOp]  # ALGORITHM= / LOCK=
+
+    def alter_table(self, action: Any) -> AlterTable:
+        return AlterTable(self.table, self.schema, [action, *self.options])
+
+
+@dataclass
+class CreateIndex(IndexStatement):
+    key: KeySpec
     or_replace: bool = False
-    options: list = field(default_factory=list)  # ALGORITHM= / LOCK= (NoOp)
 
 
 @dataclass
@@ -122,12 +125,9 @@ class DropTable:
 
 
 @dataclass
-class DropIndex:
+class DropIndex(IndexStatement):
     name: str
-    table: str
-    schema: str | None
     if_exists: bool = False
-    options: list = field(default_factory=list)  # ALGORITHM= / LOCK= (NoOp)
 
 
 @dataclass

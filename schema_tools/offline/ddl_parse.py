@@ -126,9 +126,7 @@ class MariaDBParser(DefinitionParser):
                 name = self._m_name("index name")
                 self._m_expect("ON")
                 schema, table = self._m_qualified()
-                st = DropIndex(name, table, schema, if_exists)
-                st.options = self._m_lock_algorithm_options()
-                return st
+                return DropIndex(table, schema, self._m_lock_algorithm_options(), name, if_exists)
             return None
         if w[0] == "RENAME" and w[1] in ("TABLE", "TABLES"):
             self._m_skip(2)
@@ -237,9 +235,7 @@ class MariaDBParser(DefinitionParser):
         parts = self._m_key_parts()
         key = KeySpec(kind, name, parts, using, if_not_exists=if_not_exists)
         self._m_key_options(key)
-        st = CreateIndex(key, table, schema, or_replace)
-        st.options = self._m_lock_algorithm_options()
-        return st
+        return CreateIndex(table, schema, self._m_lock_algorithm_options(), key, or_replace)
 
     # ---- ALTER TABLE
 

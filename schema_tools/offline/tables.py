@@ -92,14 +92,10 @@ class _Applier(AlterApplier):
             self.alter_table(stmt)
         elif isinstance(stmt, P.CreateIndex):
             self.require_plain(stmt.schema)
-            self.alter_table(P.AlterTable(stmt.table, stmt.schema,
-                                          [P.AddKey(stmt.key)] + list(stmt.options)),
-                             create_index=stmt)
+            self.alter_table(stmt.alter_table(P.AddKey(stmt.key)), create_index=stmt)
         elif isinstance(stmt, P.DropIndex):
             self.require_plain(stmt.schema)
-            self.alter_table(P.AlterTable(stmt.table, stmt.schema,
-                                          [P.DropKey(stmt.name, stmt.if_exists)]
-                                          + list(stmt.options)))
+            self.alter_table(stmt.alter_table(P.DropKey(stmt.name, stmt.if_exists)))
         elif isinstance(stmt, P.DropTable):
             self.drop_tables(stmt)
         elif isinstance(stmt, P.RenameTable):

@@ -23,7 +23,7 @@ from __future__ import annotations
 import math
 import re
 import struct
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
 from sqlglot import exp
@@ -78,9 +78,9 @@ def resolve_charset_pair(spec: TypeSpec, table_charset: str, table_collation: st
     """The (charset, collation) of a character column."""
     charset = spec.charset
     collate = spec.collate
-    if spec.ascii:
+    if "ASCII" in spec.attributes:
         charset = charset or "latin1"
-    if spec.unicode:
+    if "UNICODE" in spec.attributes:
         charset = charset or "ucs2"
     if charset is not None and charset.upper() == "DEFAULT":
         charset = table_charset
@@ -97,15 +97,15 @@ def resolve_charset_pair(spec: TypeSpec, table_charset: str, table_collation: st
         coll_cs = charset_of(coll) if coll != "binary" else "binary"
         if cs is not None and coll_cs != cs:
             raise OfflineError(f"COLLATION '{coll}' is not valid for CHARACTER SET '{cs}'")
-        if spec.binary:
+        if "BINARY" in spec.attributes:
             raise OfflineError("syntax error: BINARY with COLLATE")
         return coll_cs, coll
     if cs is None:
         cs = table_charset
-        if spec.binary:
+        if "BINARY" in spec.attributes:
             return cs, _bin_collation(cs)
         return cs, table_collation
-    if spec.binary:
+    if "BINARY" in spec.attributes:
         return cs, _bin_collation(cs)
     if cs == "binary":
         return cs, "binary"
@@ -118,31 +118,31 @@ def resolve_type(  # noqa: C901 - the server's type table, one branch per type
     """The server's column type for ``spec`` in a table with the given defaults."""
     name = spec.name
     args = spec.args
-    unsigned = spec.unsigned or spec.zerofill
-    zerofill = spec.zerofill
+    zerofill = "ZEROFILL" in spec.attributes
+    unsigned = zerofill or "UNSIGNED" in spec.attributes
 
     def no_charset():
-        if spec.charset is not None or spec.collate is not None or spec.binary \
-                or spec.ascii or spec.unicode or spec.byte:
+        if spec.charset is not None or spec.collate is not None \
+                or spec.attributes & {"BINARY", "ASCII", "UNICODE", "BYTE"}:
             raise OfflineError(f"syntax error: character set on non-character column '{col}'")
 
     def no_sign():
-        if spec.unsigned or spec.zerofill or spec.signed:
+        if spec.attributes & {"UNSIGNED", "ZEROFILL", "SIGNED"}:
             raise OfflineError(f"syntax error: UNSIGNED/ZEROFILL on column '{col}' of type {name}")
 
-    if spec.compressed and name not in (*TEXT_TYPES, *BLOB_TYPES, "varchar", "varbinary", "long",
-                                        "long varchar", "long varbinary", "json", "varchar2",
-                                        "nvarchar", "national varchar"):
+    if "COMPRESSED" in spec.attributes and name not in (
+            *TEXT_TYPES, *BLOB_TYPES, "varchar", "varbinary", "long", "long varchar", "long varbinary",
+            "json", "varchar2", "nvarchar", "national varchar"):
         raise OfflineError(f"Incorrect column specifier for column '{col}'")
 
-    if spec.serial:
+    if name == "serial":
         return ResolvedType(DataType("bigint", 20, unsigned=True), serial=True)
 
     if name in INTEGER_TYPES:
         no_charset()
         base = INTEGER_TYPES[name]
         if name in ("bool", "boolean"):
-            if args is not None or spec.unsigned or spec.zerofill:
+            if args is not None or unsigned:
                 raise OfflineError(f"syntax error near '{name}'")
             return ResolvedType(DataType("tinyint", 1))
         if args is not None and len(args) != 1:
@@ -250,7 +250,7 @@ def resolve_type(  # noqa: C901 - the server's type table, one branch per type
 
     if name == "json":
         no_sign()
-        if args is not None or spec.charset or spec.collate or spec.binary:
+        if args is not None or spec.charset or spec.collate or "BINARY" in spec.attributes:
             if spec.collate and charset_alias(spec.collate) == "utf8mb4_bin" and not spec.charset:
                 pass
             elif spec.collate:
@@ -265,9 +265,9 @@ def resolve_type(  # noqa: C901 - the server's type table, one branch per type
         if name in ("national char", "nchar", "national varchar", "nvarchar"):
             if spec.charset is not None:
                 raise OfflineError(f"syntax error: NATIONAL with CHARACTER SET ('{col}')")
-            spec = TypeSpec(**{**spec.__dict__, "charset": "utf8mb3"})
+            spec = replace(spec, charset="utf8mb3")
             name = "char" if name in ("national char", "nchar") else "varchar"
-        if spec.byte:
+        if "BYTE" in spec.attributes:
             if name not in ("char", "character"):
                 raise OfflineError("syntax error: BYTE")
             n = int(args[0]) if args else 1
