@@ -15,7 +15,9 @@ from collections import Counter
 from collections.abc import Iterable, Sequence
 from typing import Any, TypeVar
 
-from ..dialect.ddl import column_definition, foreign_key_definition, index_definition, quote_ident
+from ..dialect.ddl import (
+    check_definition, column_definition, foreign_key_definition, index_definition, quote_ident,
+)
 from ..diff.changes import KIND_ORDER, Add, Alter, Change, DatabaseDefaults, Drop, Rename
 from ..model.objects import (
     Check, Column, DataType, ForeignKey, Index, IndexColumn, Parameter, Routine, Row, Table,
@@ -275,7 +277,7 @@ def _definition(change: Change, obj: Any) -> str:
     if isinstance(obj, ForeignKey):
         return foreign_key_definition(obj)
     if isinstance(obj, Check):
-        return f"CONSTRAINT {quote_ident(obj.name)} CHECK ({obj.clause})"
+        return check_definition(obj)
     if isinstance(obj, Table):
         n_idx = len(obj.indexes) + (obj.primary_key is not None)
         parts = [f"{len(obj.columns)} column{'s' * (len(obj.columns) != 1)}"]

@@ -35,7 +35,6 @@ class Hit:
     subject: str
     why: str
     change: str = ""
-    table: str | None = None
 
 
 @dataclass(frozen=True)

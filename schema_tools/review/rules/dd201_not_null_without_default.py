@@ -17,13 +17,13 @@ def not_null_without_default(ctx):
         if ctx.populated(c.table):
             yield Hit(ctx.subject(c), f"{c.path} is NOT NULL without a default: existing rows get "
                       f"the type's implicit value ({'empty string' if col.type.is_string else '0 / zero date'})"
-                      f"{ctx.rows_note(c.table)}", ctx.describe(c), c.table)
+                      f"{ctx.rows_note(c.table)}", ctx.describe(c))
     for c in ctx.of("column", Alter):
         if "nullable" not in c.changed or c.after.nullable or not ctx.populated(c.table):
             continue
         if c.after.generated:
             continue
-        yield Hit(ctx.subject(c), _why_null(ctx, c), ctx.describe(c), c.table)
+        yield Hit(ctx.subject(c), _why_null(ctx, c), ctx.describe(c))
 
 
 def _why_null(ctx, c) -> str:

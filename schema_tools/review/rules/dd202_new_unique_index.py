@@ -15,7 +15,7 @@ def new_unique_index(ctx):
             continue
         if isinstance(c, Alter) and c.before.unique and set(c.before.column_names) <= set(new.column_names):
             continue  # implied by the old one
-        yield Hit(ctx.subject(c), _why(ctx, c.table, new), ctx.describe(c), c.table)
+        yield Hit(ctx.subject(c), _why(ctx, c.table, new), ctx.describe(c))
 
 
 def _why(ctx, table, index) -> str:

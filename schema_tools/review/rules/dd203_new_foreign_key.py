@@ -16,7 +16,7 @@ def new_foreign_key(ctx):
             continue  # only ON DELETE / ON UPDATE changed: the rows already satisfy it
         if not ctx.populated(c.table):
             continue
-        yield Hit(ctx.subject(c), _why(ctx, c.table, new), ctx.describe(c), c.table)
+        yield Hit(ctx.subject(c), _why(ctx, c.table, new), ctx.describe(c))
 
 
 def _why(ctx, table, fk) -> str:

@@ -11,11 +11,11 @@ from ._dd import rows, unless
 def new_check(ctx):
     for c in ctx.of("check", Add, Alter):
         if ctx.populated(c.table):
-            yield Hit(ctx.subject(c), failing(ctx, c.table, c.after.clause), ctx.describe(c), c.table)
+            yield Hit(ctx.subject(c), failing(ctx, c.table, c.after.clause), ctx.describe(c))
     for c in ctx.of("column", Alter):
         if "check" in c.changed and c.after.check and ctx.populated(c.table) \
                 and ctx.before_column(c.table, c.after.name) is not None:
-            yield Hit(ctx.subject(c), failing(ctx, c.table, c.after.check), ctx.describe(c), c.table)
+            yield Hit(ctx.subject(c), failing(ctx, c.table, c.after.check), ctx.describe(c))
 
 
 def failing(ctx, table: str, clause: str) -> str:

@@ -9,4 +9,4 @@ from ..registry import Hit, rule
 def drop_table(ctx):
     for c in ctx.of("table", Drop):
         yield Hit(ctx.subject(c), f"drops table {c.name} and every row in it{ctx.rows_note(c.name)}",
-                  ctx.describe(c), c.name)
+                  ctx.describe(c))

@@ -11,7 +11,7 @@ def drop_column(ctx):
     for c in ctx.of("column", Drop):
         if ctx.is_existing(c.table):
             yield Hit(ctx.subject(c), f"drops the values of {c.path}{_held(ctx, c)}{ctx.rows_note(c.table)}",
-                      ctx.describe(c), c.table)
+                      ctx.describe(c))
 
 
 def _held(ctx, c) -> str:

@@ -18,4 +18,4 @@ def drop_unique_index(ctx):
                if isinstance(c, Drop) or not c.after.unique else
                f"{c.path} now enforces uniqueness over ({', '.join(c.after.column_names)}) "
                f"instead of ({', '.join(old.column_names)})")
-        yield Hit(ctx.subject(c), why, ctx.describe(c), c.table)
+        yield Hit(ctx.subject(c), why, ctx.describe(c))

@@ -17,4 +17,4 @@ def narrow_type(ctx):
         why = narrows(c.before.type, c.after.type)
         if why:
             counted = misfit_note(ctx, c.table, narrowing_misfit(c.before.name, c.before.type, c.after.type))
-            yield Hit(ctx.subject(c), f"{c.path}: {why}{ctx.rows_note(c.table)}{counted}", ctx.describe(c), c.table)
+            yield Hit(ctx.subject(c), f"{c.path}: {why}{ctx.rows_note(c.table)}{counted}", ctx.describe(c))

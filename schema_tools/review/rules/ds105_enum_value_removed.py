@@ -18,4 +18,4 @@ def enum_value_removed(ctx):
         if gone:
             values = ", ".join(repr(v) for v in gone)
             counted = misfit_note(ctx, c.table, removed_misfit(c.before.name, c.before.type, c.after.type))
-            yield Hit(ctx.subject(c), f"{c.path} loses the value(s) {values}{counted}", ctx.describe(c), c.table)
+            yield Hit(ctx.subject(c), f"{c.path} loses the value(s) {values}{counted}", ctx.describe(c))

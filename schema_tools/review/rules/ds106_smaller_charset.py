@@ -14,4 +14,4 @@ def smaller_charset(ctx):
             continue
         if c.before.type.is_string and charset_loses(c.before.charset, c.after.charset):
             yield Hit(ctx.subject(c), f"{c.path}: {c.before.charset} -> {c.after.charset}; characters "
-                      f"{c.after.charset} cannot store become '?'", ctx.describe(c), c.table)
+                      f"{c.after.charset} cannot store become '?'", ctx.describe(c))

@@ -19,4 +19,4 @@ def sign_change(ctx):
             what = "negative values" if c.after.type.unsigned else "values above the signed maximum"
             misfit = sign_misfit(c.before.name, c.before.type, c.after.type)
             yield Hit(ctx.subject(c), f"{c.path}: {c.before.type} -> {c.after.type}; {what} do not fit"
-                      f"{misfit_note(ctx, c.table, misfit)}", ctx.describe(c), c.table)
+                      f"{misfit_note(ctx, c.table, misfit)}", ctx.describe(c))

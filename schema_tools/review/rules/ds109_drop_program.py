@@ -12,4 +12,4 @@ def drop_program(ctx):
         for c in ctx.of(kind, Drop):
             what = c.before.kind.lower() if kind == "routine" else kind
             yield Hit(ctx.subject(c), f"drops {what} {c.name}: programs that use it get an error",
-                      ctx.describe(c), getattr(c.before, "table", None))
+                      ctx.describe(c))

@@ -19,4 +19,4 @@ def default_removed(ctx):
                    f"{'stores NULL' if c.after.nullable else 'fails (strict mode)'}")
         else:
             why = f"{c.path}: DEFAULT {c.before.default} becomes DEFAULT {c.after.default}"
-        yield Hit(ctx.subject(c), why, ctx.describe(c), c.table)
+        yield Hit(ctx.subject(c), why, ctx.describe(c))

@@ -16,8 +16,7 @@ def additive_decision(ctx):
     for d in entries:
         if not (isinstance(d, dict) and all(isinstance(d.get(k), str) for k in ("kind", "path", "what"))):
             continue
-        yield Hit(f"{d['kind'].replace('_', ' ')} {d['path']}", d["what"] + _failing(ctx, d), "",
-                  d.get("table"))
+        yield Hit(f"{d['kind'].replace('_', ' ')} {d['path']}", d["what"] + _failing(ctx, d), "")
 
 
 def _failing(ctx, d: dict) -> str:

@@ -15,4 +15,4 @@ def copy_algorithm(ctx):
         if alg.name == COPY:
             yield Hit(ctx.subject(c), f"{alg.reason} needs ALGORITHM=COPY on {flavour_label(ctx)}: "
                       f"{table} is locked for writes while it is copied{ctx.rows_note(table)}",
-                      ctx.describe(c), table)
+                      ctx.describe(c))

@@ -14,4 +14,4 @@ def inplace_rebuild(ctx):
         table = c.table or c.name
         if alg.name == INPLACE and alg.rebuild:
             yield Hit(ctx.subject(c), f"{alg.reason} rebuilds {table} (ALGORITHM=INPLACE) on "
-                      f"{flavour_label(ctx)}{ctx.rows_note(table)}", ctx.describe(c), table)
+                      f"{flavour_label(ctx)}{ctx.rows_note(table)}", ctx.describe(c))

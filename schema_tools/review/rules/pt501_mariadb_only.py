@@ -41,7 +41,7 @@ def mariadb_only(ctx):
         for feature in _mariadb_features(kind, obj):
             if feature in had:
                 continue
-            yield Hit(f"{kind} {table}.{obj.name}", f"{feature} is MariaDB-only", ctx.describe(c), table)
+            yield Hit(f"{kind} {table}.{obj.name}", f"{feature} is MariaDB-only", ctx.describe(c))
     for call, pat in statement_matches(ctx, _SYNTAX):
         yield Hit(f"statement at line {call.line}", f"{' '.join(pat)} is MariaDB-only",
                   statement_text(call))

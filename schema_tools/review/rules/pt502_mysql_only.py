@@ -30,7 +30,7 @@ def mysql_only(ctx):
         for feature in _mysql_features(ctx, kind, obj):
             if feature in had:
                 continue
-            yield Hit(f"{kind} {table}.{obj.name}", f"{feature} is MySQL-only", ctx.describe(c), table)
+            yield Hit(f"{kind} {table}.{obj.name}", f"{feature} is MySQL-only", ctx.describe(c))
     for call, pat in statement_matches(ctx, _SYNTAX):
         yield Hit(f"statement at line {call.line}", f"{' '.join(pat)} is MySQL-only",
                   statement_text(call))
