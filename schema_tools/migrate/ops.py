@@ -1,8 +1,9 @@
 """The statements and ``ALTER TABLE`` clauses a migration plan is made of.
 
-Each operation is a small frozen dataclass that renders itself (``sql``), states its
+Each operation is a small frozen dataclass that renders itself (``sql``), has a
 ``reverse()`` where the operation alone knows it (an added index is dropped; a dropped
-column cannot be re-created from its name), and says in ``unsafe`` what it can lose.
+column cannot be re-created from its name: the reverses are listed in one table), and says
+in ``unsafe`` what it can lose.
 :mod:`schema_tools.migrate.plan` decides which operations a list of changes needs and in
 what order; the views, routines, triggers and events are handled per kind by the
 :data:`DEPENDENTS` table.
@@ -14,9 +15,7 @@ import dataclasses
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any, ClassVar, TypeGuard
-
-from typing_extensions import Self
+from typing import Any, ClassVar, TypeGuard, TypeVar
 
 from ..diff.changes import Add, Alter, Change, Drop, Rename
 from ..flavour import table_option_reset
@@ -43,8 +42,10 @@ class Op:
         raise NotImplementedError
 
     def reverse(self) -> Op | None:
-        """The operation that undoes this one, or None when this one alone cannot tell."""
-        return None
+        """The operation that undoes this one (:data:`_REVERSES`), or None when this one alone
+        cannot tell."""
+        undo = _REVERSES.get(type(self))
+        return None if undo is None else undo(self)
 
 
 @dataclass(frozen=True)
@@ -71,9 +72,6 @@ class _Renamed(Op):
     def sql(self) -> str:
         return f"RENAME {self.what} {_q(self.old_name)} TO {_q(self.name)}"
 
-    def reverse(self) -> Self:
-        return dataclasses.replace(self, old_name=self.name, name=self.old_name)
-
 
 # -- ALTER TABLE clauses ---------------------------------------------------------------------
 
@@ -93,9 +91,6 @@ class AddColumn(Op):
     @property
     def sql(self) -> str:
         return f"ADD COLUMN {column_definition(self.column, self.table)}{position(self.place)}"
-
-    def reverse(self) -> DropColumn:
-        return DropColumn(self.column.name)
 
 
 class DropColumn(_Dropped):
@@ -129,9 +124,6 @@ class RenameColumn(Op):
     def sql(self) -> str:
         return f"CHANGE COLUMN {_q(self.old_name)} {column_definition(self.column, self.table)}"
 
-    def reverse(self) -> RenameColumn:
-        return RenameColumn(self.column.name, dataclasses.replace(self.column, name=self.old_name), self.table)
-
 
 @dataclass(frozen=True)
 class AddIndex(Op):
@@ -145,9 +137,6 @@ class AddIndex(Op):
         head, tick, rest = index_definition(self.index).partition("`")
         return "ADD " + head.replace(" KEY ", " INDEX ", 1) + tick + rest
 
-    def reverse(self) -> DropIndex:
-        return DropIndex(self.index)
-
 
 @dataclass(frozen=True)
 class DropIndex(Op):
@@ -156,9 +145,6 @@ class DropIndex(Op):
     @property
     def sql(self) -> str:
         return "DROP PRIMARY KEY" if self.index.kind == "primary" else f"DROP INDEX {_q(self.index.name)}"
-
-    def reverse(self) -> AddIndex:
-        return AddIndex(self.index)
 
 
 @dataclass(frozen=True)
@@ -170,9 +156,6 @@ class IgnoreIndex(Op):
     @property
     def sql(self) -> str:
         return f"ALTER INDEX {_q(self.index.name)} " + ("IGNORED" if self.index.ignored else "NOT IGNORED")
-
-    def reverse(self) -> IgnoreIndex:
-        return IgnoreIndex(dataclasses.replace(self.index, ignored=not self.index.ignored))
 
 
 class RenameIndex(_Renamed):
@@ -186,9 +169,6 @@ class AddCheck(Op):
     @property
     def sql(self) -> str:
         return f"ADD CONSTRAINT {_q(self.check.name)} CHECK ({self.check.clause})"
-
-    def reverse(self) -> DropCheck:
-        return DropCheck(self.check.name)
 
 
 class DropCheck(_Dropped):
@@ -236,9 +216,6 @@ class TableOptions(Op):
     def sql(self) -> str:
         return joined(self.clauses)
 
-    def reverse(self) -> TableOptions:
-        return TableOptions(self.after, self.before, self.changed)
-
 
 _PARTITIONING = re.compile(r"\s*(?:/\*!\d*\s*)?(?:PARTITION BY|REMOVE PARTITIONING)\b", re.IGNORECASE)
 
@@ -276,9 +253,6 @@ class CreateTable(Op):
     def sql(self) -> str:
         return create_table(self.table, foreign_keys=False)
 
-    def reverse(self) -> DropTable:
-        return DropTable(self.table.name)
-
 
 class DropTable(_Dropped):
     unsafe = "drops the table with its rows"
@@ -297,9 +271,6 @@ class AddForeignKey(Op):
     @property
     def sql(self) -> str:
         return f"ALTER TABLE {_q(self.table)} ADD {foreign_key_definition(self.fk)}"
-
-    def reverse(self) -> DropForeignKey:
-        return DropForeignKey(self.table, self.fk.name)
 
 
 @dataclass(frozen=True)
@@ -328,9 +299,6 @@ class DeleteRow(Op):
     def sql(self) -> str:
         return f"DELETE FROM {_q(self.table)} WHERE {_where(self.row)}"
 
-    def reverse(self) -> InsertRow:
-        return InsertRow(self.table, self.row)
-
 
 @dataclass(frozen=True)
 class UpdateRow(Op):
@@ -346,9 +314,6 @@ class UpdateRow(Op):
     def sql(self) -> str:
         sets = ", ".join(f"{_q(col)} = {self.after.get(col)}" for col in self.changed)
         return f"UPDATE {_q(self.table)} SET {sets} WHERE {_where(self.before)}"
-
-    def reverse(self) -> UpdateRow:
-        return UpdateRow(self.table, self.after, self.before, self.changed)
 
 
 @dataclass(frozen=True)
@@ -368,8 +333,35 @@ class InsertRow(Op):
         return (f"INSERT INTO {_q(self.table)} (" + ", ".join(_q(k) for k, _ in pairs)
                 + ") VALUES (" + ", ".join(v for v in values if v is not None) + ")")
 
-    def reverse(self) -> DeleteRow:
-        return DeleteRow(self.table, self.row)
+
+# -- reverses --------------------------------------------------------------------------------
+
+_O = TypeVar("_O", bound=Op)
+
+
+def _undone(op: type[_O], by: Callable[[_O], Op]) -> tuple[type[Op], Callable[[Any], Op]]:
+    return op, by
+
+
+# how each operation that can tell is undone; the others (a column or a table dropped, a
+# column modified...) are not reversible from themselves
+_REVERSES = dict([
+    _undone(AddColumn, lambda op: DropColumn(op.column.name)),
+    _undone(RenameColumn, lambda op: RenameColumn(op.column.name, dataclasses.replace(op.column, name=op.old_name),
+                                                   op.table)),
+    _undone(AddIndex, lambda op: DropIndex(op.index)),
+    _undone(DropIndex, lambda op: AddIndex(op.index)),
+    _undone(IgnoreIndex, lambda op: IgnoreIndex(dataclasses.replace(op.index, ignored=not op.index.ignored))),
+    _undone(RenameIndex, lambda op: RenameIndex(op.name, op.old_name)),
+    _undone(AddCheck, lambda op: DropCheck(op.check.name)),
+    _undone(TableOptions, lambda op: TableOptions(op.after, op.before, op.changed)),
+    _undone(CreateTable, lambda op: DropTable(op.table.name)),
+    _undone(RenameTable, lambda op: RenameTable(op.name, op.old_name)),
+    _undone(AddForeignKey, lambda op: DropForeignKey(op.table, op.fk.name)),
+    _undone(DeleteRow, lambda op: InsertRow(op.table, op.row)),
+    _undone(UpdateRow, lambda op: UpdateRow(op.table, op.after, op.before, op.changed)),
+    _undone(InsertRow, lambda op: DeleteRow(op.table, op.row)),
+])
 
 
 # -- views, routines, triggers and events, per kind -----------------------------------------------

@@ -128,7 +128,6 @@ class Estimate:
     """What one statement will take, by the route it goes: ``seconds`` in all, and how long
     a write to the table may wait (``stall_seconds``, said in words by ``stall``)."""
 
-    online: bool
     seconds: float
     stall_seconds: float
     stall: str
@@ -143,13 +142,13 @@ def estimate(cost: Cost, online: bool, chunk_time: float | None = None) -> Estim
     if online:
         chunk = chunk_time or 0.5
         seconds = cost.size.bytes / (COPY_BYTES_PER_SECOND * PTOSC_RATE_FACTOR) + PTOSC_FIXED_SECONDS
-        return Estimate(True, seconds, chunk,
+        return Estimate(seconds, chunk,
                         f"~{_secs(chunk)} per write at most (one chunk of rows), plus the metadata locks "
                         f"of the triggers and of the swap")
     if cost.algorithm.name == INSTANT:
-        return Estimate(False, 0.0, 0.0, f"only {METADATA_LOCK}")
+        return Estimate(0.0, 0.0, f"only {METADATA_LOCK}")
     if cost.blocks_writes:
         whole = "copy" if cost.algorithm.name == COPY else "statement"
-        return Estimate(False, cost.seconds, cost.seconds, f"writes wait ~{_secs(cost.seconds)}, the whole {whole}")
-    return Estimate(False, cost.seconds, 0.0, f"{METADATA_LOCK}, at the start and at the end; "
-                                              f"reads and writes go on meanwhile")
+        return Estimate(cost.seconds, cost.seconds, f"writes wait ~{_secs(cost.seconds)}, the whole {whole}")
+    return Estimate(cost.seconds, 0.0, f"{METADATA_LOCK}, at the start and at the end; "
+                                       f"reads and writes go on meanwhile")
