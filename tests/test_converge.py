@@ -99,7 +99,7 @@ def test_synthetic_core_and_conflicts_are_the_known_ones():
     assert core.conflicts[0].definitions == (
         ("A", "`code` int(11) DEFAULT NULL"), ("B", "`code` varchar(20) DEFAULT NULL"),
         ("C", "`code` int(11) DEFAULT NULL"))
-    assert core.counts()["column"] == 3 and core.left_out == ()
+    assert core.counts()["column"] == 3 and core.left_out == {}
 
 
 def test_synthetic_site_targets_keep_the_sites_own_and_respell():

@@ -8,8 +8,8 @@ path to "the site plus the core".
 * :mod:`.plan_report` renders the plan for people (Markdown or HTML).
 """
 
-from .core import Conflict, Core, LeftOut, build_core, site_target
+from .core import Conflict, Core, build_core, site_target
 from .decisions import Decision, DecisionError, read_decisions
 
-__all__ = ["Conflict", "Core", "Decision", "DecisionError", "LeftOut", "build_core", "read_decisions",
+__all__ = ["Conflict", "Core", "Decision", "DecisionError", "build_core", "read_decisions",
            "site_target"]

@@ -20,7 +20,7 @@ Names that differ only in letter case are one object, spelled as the reference s
 ``varchar``, foreign keys to other tables, primary keys on other columns, routines with
 other bodies...) the object is a :class:`Conflict`, left out of the core unless a decision
 (:mod:`.decisions`) settles it.  An object whose table, columns or referenced table are
-not in the core is left out too (:class:`LeftOut`), since no site could create it.
+not in the core is left out too (:attr:`Core.left_out`), since no site could create it.
 
 Everything is sorted by name: the result depends on the order of the sites only through
 the reference and the ties it breaks.
@@ -73,21 +73,15 @@ class Conflict:
 
 
 @dataclass(frozen=True)
-class LeftOut:
-    """An object enough sites hold that cannot enter the core: what it needs is not there."""
-
-    address: str
-    reason: str
-
-
-@dataclass(frozen=True)
 class Core:
     sites: tuple[str, ...]  # in the order given
     reference: str
     quorum: int
     schema: Schema  # the core objects only
     conflicts: tuple[Conflict, ...]
-    left_out: tuple[LeftOut, ...]
+    # address -> why: the objects enough sites hold that cannot enter the core, because
+    # what they need is not there
+    left_out: Mapping[str, str]
     # address -> number of sites holding it, for every core object
     holders: Mapping[str, int] = field(default_factory=dict)
     # site -> renames the decisions ask of it: (kind, table, old name, new name)
@@ -307,7 +301,7 @@ class _Builder:
         self.decisions = {d.object.lower(): d for d in decisions}
         self.used: set[str] = set()
         self.conflicts: list[Conflict] = []
-        self.left_out: list[LeftOut] = []
+        self.left_out: dict[str, str] = {}
         self.holders: dict[str, int] = {}
         # site -> lower table name -> table
         self.tables = {s: _by_lower(sch.tables, lambda t: t.name) for s, sch in sites.items()}
@@ -500,7 +494,7 @@ class _Builder:
 
     def _leave(self, addr: str, reason: str) -> None:
         self.holders.pop(addr, None)
-        self.left_out.append(LeftOut(addr, reason))
+        self.left_out.setdefault(addr, reason)
 
     # -- views, routines, triggers, events
 
@@ -634,7 +628,7 @@ def build_core(sites: Mapping[str, Schema], *, quorum: int | None = None, refere
                 renames.setdefault(site, []).append((c.kind, _site_table(sites[site], c.table), old, new))
     return Core(sites=order, reference=ref, quorum=k, schema=schema,
                 conflicts=tuple(sorted(builder.conflicts, key=_conflict_order)),
-                left_out=tuple(sorted(builder.left_out, key=lambda x: x.address.lower())),
+                left_out=dict(sorted(builder.left_out.items(), key=lambda x: x[0].lower())),
                 holders=dict(sorted(builder.holders.items())),
                 renames={s: tuple(r) for s, r in renames.items()}, decisions=tuple(decisions))
 
@@ -786,5 +780,5 @@ def _merged_table(own: Table, core: Table, spelled: Mapping[str, str]) -> Table:
                                foreign_keys=fks, checks=checks)
 
 
-__all__ = ["Conflict", "Core", "KINDS", "LeftOut", "address", "build_core", "definition_text", "holds",
+__all__ = ["Conflict", "Core", "KINDS", "address", "build_core", "definition_text", "holds",
            "merge_types", "renamed_at_site", "site_target"]

@@ -64,7 +64,7 @@ def _blocks(core: Core, paths: Sequence[SitePath]) -> list[tuple]:
     if core.left_out:
         b.append(("h2", f"Left out of the core ({len(core.left_out)})"))
         b.append(("p", "Held by enough sites, but what they need is not in the core."))
-        b.append(("table", ("object", "why"), [(x.address, x.reason) for x in core.left_out]))
+        b.append(("table", ("object", "why"), list(core.left_out.items())))
     b.append(("h2", "Paths"))
     for p in paths:
         b.append(("h3", f"{p.site} (branch {p.branch})"))
