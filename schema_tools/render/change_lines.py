@@ -12,7 +12,7 @@ import difflib
 import json
 import unicodedata
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any, TypeVar
 
 from ..dialect.ddl import (
@@ -265,6 +265,12 @@ def display_name(change: Change, name: str | None = None) -> str:
     return name
 
 
+# the definition of a table's index, foreign key or check, as CREATE TABLE writes it
+_DEFINITIONS: dict[type, Callable[[Any], str]] = {
+    Index: index_definition, ForeignKey: foreign_key_definition, Check: check_definition,
+}
+
+
 def _definition(change: Change, obj: Any) -> str:
     """A short definition of an added or dropped object."""
     if isinstance(obj, Column):
@@ -272,12 +278,9 @@ def _definition(change: Change, obj: Any) -> str:
         if isinstance(change, (Add, Drop)):
             text += " FIRST" if change.place is None else f" AFTER {quote_ident(change.place)}"
         return text
-    if isinstance(obj, Index):
-        return index_definition(obj)
-    if isinstance(obj, ForeignKey):
-        return foreign_key_definition(obj)
-    if isinstance(obj, Check):
-        return check_definition(obj)
+    definition = _DEFINITIONS.get(type(obj))
+    if definition is not None:
+        return definition(obj)
     if isinstance(obj, Table):
         n_idx = len(obj.indexes) + (obj.primary_key is not None)
         parts = [f"{len(obj.columns)} column{'s' * (len(obj.columns) != 1)}"]
