@@ -987,3 +987,24 @@ def test_corpus_updates_v4_to_v5_equal_the_server(server, corpus):
                          ("LaserPoint", "LaserPoint_fk_laserParametersId")):
         assert index not in {i.name for i in final.table(table).indexes}
         assert index not in reader.state.implicit_indexes.get(table, set())
+
+
+
+@pytest.mark.parametrize("sql, words", [
+    ("CREATE SEQUENCE s1 START WITH 10", "CREATE SEQUENCE S1"),
+    ("CREATE /* a comment */ SEQUENCE `s 2`", "CREATE SEQUENCE"),
+])
+def test_a_statement_not_understood_is_named_by_its_whole_words(sql, words):
+    from schema_tools.offline.reader import OfflineReader
+
+    with pytest.raises(SqlError) as err:
+        OfflineReader().read_text(sql + ";\n", source="s.sql")
+    assert str(err.value).endswith(f"statement not understood offline: {words}"), str(err.value)
+
+
+def test_the_reader_finds_a_statements_words_past_punctuation_and_names():
+    from schema_tools.offline.reader import _keywords
+
+    assert _keywords("(SELECT 1) UNION (SELECT 2)") == ["SELECT", "UNION", "SELECT"]
+    assert _keywords("CREATE DEFINER=`root`@`localhost` PROCEDURE `p`()") == ["CREATE", "DEFINER", "PROCEDURE"]
+    assert _keywords("GRANT SELECT ON `db`.* TO 'u'@'%'", 2) == ["GRANT", "SELECT"]

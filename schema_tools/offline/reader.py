@@ -13,6 +13,7 @@ unless ``lenient`` is set: then it is skipped, listed, and the result marked par
 
 from __future__ import annotations
 
+import itertools
 import os
 import re
 from collections.abc import Sequence
@@ -24,6 +25,7 @@ from ..errors import SqlError
 from ..flavour import Flavour
 from ..config import ISPYB_LOOKUP_TABLES
 from ..model.objects import Schema
+from ..dialect.lexer import token_stream
 from ..dialect.sqlscript import (
     Statement, client_strip, expand_executable_comments, find_stand_ins, read_sql_file, split_sql,
 )
@@ -71,7 +73,10 @@ def _excerpt(sql: str) -> str:
 
 
 def _keywords(sql: str, n: int = 3) -> list[str]:
-    return [w.upper() for w in re.findall(r"[A-Za-z_]+", sql[:200])[:n]]
+    """The first ``n`` bare words of ``sql``, upper-cased; the punctuation, quoted names and
+    literals between them are passed over (``(SELECT`` gives ``SELECT``)."""
+    words = (t.value for t in token_stream(sql, lenient=True) if t.kind == "word")
+    return list(itertools.islice(words, n))
 
 
 class OfflineReader:
