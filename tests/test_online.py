@@ -61,6 +61,31 @@ def test_statements_are_read_from_their_text():
     assert [ptosc_name(n) for n in ("fk", "_fk", "__fk", "x" * 64)] == ["_fk", "__fk", "fk", "_" + "x" * 63]
 
 
+@pytest.mark.parametrize("sql, spec", [
+    # a name that starts like an option stays a name; the options themselves go
+    ("ALTER TABLE t ADD COLUMN lock_time int, ALGORITHM=INPLACE", "ADD COLUMN lock_time int"),
+    ("ALTER TABLE t ADD COLUMN x int, ADD INDEX lock_idx (x), LOCK=NONE", "ADD COLUMN x int, ADD INDEX lock_idx (x)"),
+    ("ALTER TABLE t ADD lock int, ADD algorithm int", "ADD lock int, ADD algorithm int"),
+    # a string that reads like an option, in either quote; a trailing comment is no part of it
+    ("ALTER TABLE t LOCK=NONE, ADD c int COMMENT \"LOCK=NONE\" -- why", "ADD c int COMMENT \"LOCK=NONE\""),
+    ("ALTER TABLE t ADD c int COMMENT 'ALGORITHM=COPY', ALGORITHM INPLACE", "ADD c int COMMENT 'ALGORITHM=COPY'"),
+    ("CREATE OR REPLACE UNIQUE INDEX IF NOT EXISTS i ON db.t (a, b) ALGORITHM=INPLACE LOCK=NONE",
+     "ADD UNIQUE INDEX IF NOT EXISTS i (a, b)"),
+    ("DROP INDEX IF EXISTS `i` ON `t` LOCK=NONE", "DROP INDEX IF EXISTS `i`"),
+])
+def test_the_forced_options_are_removed_and_nothing_else(sql, spec):
+    t = parse_table_ddl(sql)
+    assert t is not None and t.table == "t" and t.spec == spec
+    assert t.forced("INPLACE", "NONE").endswith(f"{spec}, ALGORITHM=INPLACE, LOCK=NONE")
+
+
+def test_a_referenced_table_is_read_from_the_tokens():
+    from schema_tools.online.plan import _referenced
+
+    assert _referenced("ADD CONSTRAINT f FOREIGN KEY (a) REFERENCES `other db`.`pa``rent` (id), "
+                       "ADD c int COMMENT 'REFERENCES nothing'") == {"pa`rent"}
+
+
 def test_the_route_of_a_statement():
     t = parse_table_ddl("ALTER TABLE t MODIFY c bigint")
     opts = OnlineOptions(threshold=1000)

@@ -18,7 +18,7 @@ server that runs them would, and ``@x`` / ``@@x`` are one ``var`` token.  Introd
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from functools import cache
 
 from .types import charset_data
@@ -363,6 +363,17 @@ def quoted_end(sql: str, i: int, escapes: bool = True) -> int:
 
 # =======================================================================================
 # A small recursive-descent cursor
+
+
+def name_at(tokens: Sequence[Tok], i: int) -> tuple[str | None, int]:
+    """The name, possibly ``db.``-qualified, that starts at ``tokens[i]``: its last part
+    (None when no name starts there), and the index after it."""
+    if i >= len(tokens) or not tokens[i].is_name:
+        return None, i
+    name, j = tokens[i].name, i + 1
+    while j + 1 < len(tokens) and tokens[j].kind == "op" and tokens[j].text == "." and tokens[j + 1].is_name:
+        name, j = tokens[j + 1].name, j + 2
+    return name, j
 
 
 class Cursor:

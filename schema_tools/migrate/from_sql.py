@@ -350,8 +350,7 @@ def _apply(ws: Workspace, steps: Sequence[tuple[StatementInfo | None, str]],
 
 
 def _created(sql: str) -> list[str]:
-    from ..dialect.lexer import tokenize
-    from .scripts import _name_at
+    from ..dialect.lexer import name_at, tokenize
 
     tokens = tokenize(sql, lenient=True)
     if len(tokens) < 3 or not tokens[0].is_kw("CREATE"):
@@ -364,7 +363,7 @@ def _created(sql: str) -> list[str]:
     i += 1
     if i + 2 < len(tokens) and tokens[i].is_kw("IF") and tokens[i + 1].is_kw("NOT"):
         i += 3
-    name, _ = _name_at(tokens, i)
+    name, _ = name_at(tokens, i)
     return [name] if name else []
 
 

@@ -24,7 +24,7 @@ from pathlib import Path
 
 from ..errors import SqlError
 from ..dialect.sqlscript import Statement, client_strip, read_sql_file, split_sql
-from ..dialect.lexer import Tok, tokenize
+from ..dialect.lexer import Tok, name_at, tokenize
 
 BOOKKEEPING_TABLE = "SchemaStatus"
 
@@ -60,21 +60,10 @@ def _words(tokens: Sequence[Tok]) -> list[str]:
     return [t.value if t.kind == "word" else "" for t in tokens]
 
 
-def _name_at(tokens: Sequence[Tok], i: int) -> tuple[str | None, int]:
-    """The (possibly ``db.``-qualified) name starting at ``i``: its last part, and the
-    index after it."""
-    if i >= len(tokens) or not tokens[i].is_name:
-        return None, i
-    name, j = tokens[i].name, i + 1
-    while j + 1 < len(tokens) and tokens[j].kind == "op" and tokens[j].value == "." and tokens[j + 1].is_name:
-        name, j = tokens[j + 1].name, j + 2
-    return name, j
-
-
 def _target_after(tokens: Sequence[Tok], i: int) -> str | None:
     while i < len(tokens) and tokens[i].is_kw(*_TABLE_PREFIX):
         i += 1
-    return _name_at(tokens, i)[0]
+    return name_at(tokens, i)[0]
 
 
 def _referenced(tokens: Sequence[Tok]) -> list[str]:
@@ -85,7 +74,7 @@ def _referenced(tokens: Sequence[Tok]) -> list[str]:
         if t.is_kw("FROM", "JOIN", "INTO", "UPDATE", "TABLE", "STRAIGHT_JOIN"):
             j = i + 1
             while True:
-                name, k = _name_at(tokens, j)
+                name, k = name_at(tokens, j)
                 if name is None:
                     break
                 if name not in out:
@@ -194,11 +183,11 @@ def statement_renames(sql: str) -> list[tuple[str, str | None, str, str]]:
     if tokens[0].is_kw("RENAME") and len(tokens) > 1 and tokens[1].is_kw("TABLE", "TABLES"):
         for clause in _clauses(tokens[2:]):
             i = _if_exists(clause, 0)
-            old, i = _name_at(clause, i)
+            old, i = name_at(clause, i)
             i = _skip(clause, i, "WAIT", "NOWAIT")
             if old is None or i >= len(clause) or not clause[i].is_kw("TO"):
                 continue
-            new, _ = _name_at(clause, i + 1)
+            new, _ = name_at(clause, i + 1)
             if new is not None:
                 out.append(("table", None, old, new))
         return out
@@ -208,7 +197,7 @@ def statement_renames(sql: str) -> list[tuple[str, str | None, str, str]]:
     if i >= len(tokens) or not tokens[i].is_kw("TABLE"):
         return out
     i = _if_exists(tokens, i + 1)
-    table, i = _name_at(tokens, i)
+    table, i = name_at(tokens, i)
     if table is None:
         return out
     i = _skip(tokens, i, "WAIT", "NOWAIT")
@@ -216,21 +205,21 @@ def statement_renames(sql: str) -> list[tuple[str, str | None, str, str]]:
     for clause in _clauses(tokens[i:]):
         if clause[0].is_kw("CHANGE"):
             j = _if_exists(clause, _skip(clause, 1, "COLUMN"))
-            old, j = _name_at(clause, j)
-            new, _ = _name_at(clause, j)
+            old, j = name_at(clause, j)
+            new, _ = name_at(clause, j)
             if old is not None and new is not None and old != new:
                 out.append(("column", current, old, new))
         elif clause[0].is_kw("RENAME") and len(clause) > 1:
             if clause[1].is_kw("COLUMN", "INDEX", "KEY"):
                 kind = "column" if clause[1].is_kw("COLUMN") else "index"
                 j = _if_exists(clause, 2)
-                old, j = _name_at(clause, j)
+                old, j = name_at(clause, j)
                 if old is not None and j < len(clause) and clause[j].is_kw("TO"):
-                    new, _ = _name_at(clause, j + 1)
+                    new, _ = name_at(clause, j + 1)
                     if new is not None:
                         out.append((kind, current, old, new))
             else:
-                new, _ = _name_at(clause, _skip(clause, 1, "TO", "AS"))
+                new, _ = name_at(clause, _skip(clause, 1, "TO", "AS"))
                 if new is not None:
                     out.append(("table", None, current, new))
                     current = new

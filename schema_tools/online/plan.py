@@ -29,6 +29,7 @@ from ..migrate.revision import BASE, RevisionDir
 from ..model.objects import Schema
 from ..review.algorithms import COPY, Algorithm, Prediction
 from ..sources.connection import ConnectionSpec
+from ..dialect.lexer import name_at, tokenize
 from ..dialect.sqlscript import split_sql
 from .cost import Cost, Estimate, TableSize, about, estimate, table_sizes
 from .predict import StatementPredictor
@@ -50,8 +51,11 @@ def module_hints(module) -> dict[str, str]:
 
 
 def _referenced(sql: str) -> set[str]:
-    return {m.group(1).strip("`").replace("``", "`")
-            for m in re.finditer(r"REFERENCES\s+(`(?:[^`]|``)+`|[\w$]+)", sql, re.I)}
+    """The tables the foreign keys of an alter specification reference (the last part of a
+    qualified name)."""
+    toks = tokenize(sql, lenient=True)
+    return {name for i, t in enumerate(toks) if t.is_kw("REFERENCES")
+            for name in [name_at(toks, i + 1)[0]] if name is not None}
 
 
 def _parents(conn, database: str, table: str) -> set[str]:

@@ -11,34 +11,11 @@ import re
 from dataclasses import dataclass
 
 from ..dialect.ddl import quote_ident
-from ..dialect.lexer import LINE_COMMENT, QUOTED
+from ..dialect.lexer import LINE_COMMENT, QUOTED, Tok, name_at, tokenize
 
-_IDENT = r"(?:`(?:[^`]|``)+`|[A-Za-z0-9_$]+)"
-_NAME = rf"(?:{_IDENT}\s*\.\s*)?{_IDENT}"
-_COMMENTS = r"(?:\s|/\*(?!!|M!)[\s\S]*?\*/|--[^\n]*\n|#[^\n]*\n)*"
-
-_ALTER = re.compile(rf"^{_COMMENTS}ALTER\s+(?:ONLINE\s+)?(?:IGNORE\s+)?TABLE\s+(?:IF\s+EXISTS\s+)?"
-                    rf"(?P<name>{_NAME})\s*(?P<spec>[\s\S]*?)\s*;?\s*$", re.I)
-_CREATE_INDEX = re.compile(rf"^{_COMMENTS}CREATE\s+(?:OR\s+REPLACE\s+)?(?P<kind>(?:UNIQUE|FULLTEXT|SPATIAL)\s+)?"
-                           rf"INDEX\s+(?P<index>{_IDENT})\s+ON\s+(?P<name>{_NAME})\s*(?P<rest>\([\s\S]*?)\s*;?\s*$",
-                           re.I)
-_DROP_INDEX = re.compile(rf"^{_COMMENTS}DROP\s+INDEX\s+(?:IF\s+EXISTS\s+)?(?P<index>{_IDENT})\s+ON\s+"
-                         rf"(?P<name>{_NAME})\s*;?\s*$", re.I)
-_FORCED = re.compile(r"\b(ALGORITHM|LOCK)\s*=?\s*(\w+)", re.I)
 _NOT_COPYABLE = re.compile(r"^\s*(RENAME\b|DISCARD\b|IMPORT\b|(?:ADD|DROP|COALESCE|REORGANIZE|EXCHANGE|"
                            r"TRUNCATE|ANALYZE|CHECK|OPTIMIZE|REBUILD|REPAIR|REMOVE)\s+PARTITION)", re.I)
-
-
-def unquote(name: str) -> str:
-    name = name.strip()
-    if name.startswith("`") and name.endswith("`"):
-        return name[1:-1].replace("``", "`")
-    return name
-
-
-def _table_name(qualified: str) -> str:
-    parts = re.findall(_IDENT, qualified)
-    return unquote(parts[-1])
+_EXECUTABLE = re.compile(r"/\*M?!")
 
 
 @dataclass(frozen=True)
@@ -66,38 +43,105 @@ class TableDDL:
 
 
 def parse_table_ddl(sql: str) -> TableDDL | None:
-    """The table a statement alters in place, or None for anything else."""
-    m = _ALTER.match(sql)
-    if m:
-        spec = m.group("spec")
-        if _FORCED.search(_strip_strings(spec)):
-            spec = _remove_forced(spec)
-        return TableDDL(_table_name(m.group("name")), spec, sql, "alter")
-    m = _CREATE_INDEX.match(sql)
-    if m:
-        kind = (m.group("kind") or "").strip().upper()
-        spec = f"ADD {kind + ' ' if kind else ''}INDEX {m.group('index')} {m.group('rest')}"
-        return TableDDL(_table_name(m.group("name")), spec, sql, "create-index")
-    m = _DROP_INDEX.match(sql)
-    if m:
-        return TableDDL(_table_name(m.group("name")), f"DROP INDEX {m.group('index')}", sql, "drop-index")
+    """The table a statement alters in place, or None for anything else: ``ALTER TABLE``,
+    ``CREATE INDEX ... ON`` and ``DROP INDEX ... ON``, read on the lexer's tokens (a name or
+    a string that reads like a clause stays what it is).  The specification keeps the
+    statement's text, without the ``ALGORITHM=``/``LOCK=`` it forces and without a trailing
+    comment."""
+    toks = tokenize(sql, lenient=True)
+    if toks and toks[-1].kind == "op" and toks[-1].text == ";":
+        toks.pop()
+    if not toks or _EXECUTABLE.search(sql, 0, toks[0].start):
+        return None  # a statement in an executable comment runs only on some servers
+    i = _words(toks, 0, "ALTER", "ONLINE?", "IGNORE?", "TABLE", "IF?", "EXISTS?")
+    if i is not None:
+        table, i = name_at(toks, i)
+        if table is None:
+            return None
+        return TableDDL(table, _spec(sql, toks[i:], clauses=True), sql, "alter")
+    first = _words(toks, 0, "CREATE", "OR?", "REPLACE?", "UNIQUE|FULLTEXT|SPATIAL?", "INDEX")
+    if first is not None:
+        kind = [t.value for t in toks[:first] if t.is_kw("UNIQUE", "FULLTEXT", "SPATIAL")]
+        index, on = _index_then_on(sql, toks, first)
+        if on is None:
+            return None
+        table, j = name_at(toks, on)
+        if table is None or j >= len(toks) or not (toks[j].kind == "op" and toks[j].text == "("):
+            return None
+        spec = " ".join(["ADD", *kind, "INDEX", index, _spec(sql, toks[j:], clauses=False)])
+        return TableDDL(table, spec, sql, "create-index")
+    first = _words(toks, 0, "DROP", "INDEX")
+    if first is not None:
+        index, on = _index_then_on(sql, toks, first)
+        if on is None:
+            return None
+        table, j = name_at(toks, on)
+        if table is None or _spec(sql, toks[j:], clauses=False):
+            return None
+        return TableDDL(table, f"DROP INDEX {index}", sql, "drop-index")
     return None
 
 
-def _strip_strings(text: str) -> str:
-    return re.sub(r"'(?:[^'\\]|\\.|'')*'|`(?:[^`]|``)*`", "''", text)
+def _words(toks: list[Tok], i: int, *words: str) -> int | None:
+    """The index after the keywords ``words`` read from ``toks[i]`` (``A|B`` one of them,
+    ``?`` optional; the ``IF``, ``NOT`` and ``EXISTS`` of ``IF [NOT] EXISTS`` go together),
+    or None when they are not there."""
+    for word in words:
+        optional = word.endswith("?")
+        choices = word.rstrip("?").split("|")
+        if i < len(toks) and toks[i].is_kw(*choices):
+            i += 1
+        elif not optional:
+            return None
+    return i
 
 
-def _remove_forced(spec: str) -> str:
-    """Drop ``ALGORITHM=...``/``LOCK=...`` items written in the statement (outside strings)."""
-    out, i = [], 0
-    for m in re.finditer(r"'(?:[^'\\]|\\.|'')*'|`(?:[^`]|``)*`|,?\s*\b(?:ALGORITHM|LOCK)\s*=?\s*\w+", spec, re.I):
-        if m.group(0)[:1] in ("'", "`"):
+def _index_then_on(sql: str, toks: list[Tok], first: int) -> tuple[str, int | None]:
+    """The index name that follows ``INDEX`` (``toks[first]`` on), as written with its
+    ``IF [NOT] EXISTS``, and the index after its ``ON`` (None when no ``ON`` follows it)."""
+    i = _words(toks, first, "IF?", "NOT?", "EXISTS?")
+    assert i is not None, "the words are optional"
+    if i + 1 >= len(toks) or not toks[i].is_name or not toks[i + 1].is_kw("ON"):
+        return "", None
+    return sql[toks[first].start:toks[i].end], i + 2
+
+
+def _spec(sql: str, toks: list[Tok], *, clauses: bool) -> str:
+    """The text of ``toks`` without its ``ALGORITHM [=] x`` and ``LOCK [=] x`` options:
+    items of the comma-separated list where ``clauses`` (ALTER TABLE), options anywhere
+    after the column list otherwise (CREATE/DROP INDEX); never inside parentheses."""
+    cut: list[tuple[int, int]] = []
+    depth = 0
+    k = 0
+    while k < len(toks):
+        t = toks[k]
+        if t.kind == "op" and t.text in "()":
+            depth += 1 if t.text == "(" else -1
+        elif depth == 0 and t.is_kw("ALGORITHM", "LOCK") and (
+                not clauses or k == 0 or (toks[k - 1].kind == "op" and toks[k - 1].text == ",")):
+            end = k + 1
+            if end < len(toks) and toks[end].kind == "op" and toks[end].text == "=":
+                end += 1
+            if end < len(toks) and toks[end].kind == "word":
+                end += 1
+            if clauses and k > 0:  # with the comma before it
+                cut.append((toks[k - 1].start, toks[end - 1].end))
+            elif clauses and end < len(toks) and toks[end].kind == "op" and toks[end].text == ",":
+                cut.append((t.start, toks[end].end))  # the first item: with the comma after it
+                end += 1
+            else:
+                cut.append((t.start, toks[end - 1].end))
+            k = end
             continue
-        out.append(spec[i:m.start()])
-        i = m.end()
-    out.append(spec[i:])
-    return "".join(out).strip().lstrip(",").strip()
+        k += 1
+    if not toks:
+        return ""
+    out, at = [], toks[0].start
+    for a, b in cut:
+        out.append(sql[at:a])
+        at = b
+    out.append(sql[at:toks[-1].end])
+    return "".join(out).strip()
 
 
 # ---------------------------------------------------------------------------------------
