@@ -51,3 +51,13 @@ def test_review_reads_op_calls_with_their_names_quoted(tmp_path):
         "def downgrade():\n    pass\n", encoding="utf-8")
     rev = read_revision_file(path)
     assert [c.sql for c in rev.statements()] == ["DROP TABLE `pydb``.``t`", "RENAME TABLE `a``b` TO `c`"]
+
+
+def test_a_view_is_created_after_the_views_it_reads_whatever_its_strings_hold():
+    from schema_tools.dialect.ddl import view_order
+    from schema_tools.model.objects import Schema, View
+
+    views = (View("a", "select 'x`y' AS `col`,`b`.`id` AS `id` from `b`"), View("b", "select 1 AS `id`"),
+             View("c", "select `a`.`id` AS `id` from `a` where 'from `z`' <> ''"), View("z", "select 1 AS `x`"))
+    order = [v.name for v in view_order(Schema(views=views))]
+    assert order.index("b") < order.index("a") < order.index("c")

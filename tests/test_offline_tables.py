@@ -921,6 +921,10 @@ RULES = {
         "CHECK (a <> 5))",
         "ALTER TABLE t DROP CONSTRAINT z, ADD CONSTRAINT z CHECK (a > 1), "
         "ADD CONSTRAINT a CHECK (a <> 3)"],
+    "a column renamed under a check and a generated column whose string holds a backquote": [
+        "CREATE TABLE t (a int, g varchar(9) AS (concat('x`y', `a`)) VIRTUAL, "
+        "CONSTRAINT c CHECK ('p`q' <> `a`))",
+        "ALTER TABLE t RENAME COLUMN a TO b"],
     "types, widths and aliases": [
         "CREATE TABLE t (a integer, b int(0) zerofill, c bool, d dec, e fixed(5), f real, "
         "g float(30), h double precision unsigned, i float unsigned, j char, k binary, l bit, "

@@ -14,7 +14,7 @@ import re
 
 from ..flavour import AFTER_ROW_FORMAT, ENGINES_WRITING_PAGE_CHECKSUM
 from ..model.order import ordered_checks, ordered_indexes
-from .lexer import QUOTED
+from .lexer import QUOTED, tokenize
 from .types import quote_ident
 from ..model.objects import (
     Check, Column, Event, ForeignKey, Index, Routine, Schema, Table, Trigger, View, quote_string,
@@ -332,8 +332,8 @@ def view_order(schema: Schema) -> list[View]:
     by_name = {v.name: v for v in schema.views}
     deps = {}
     for v in schema.views:
-        refs = set(re.findall(r"`((?:[^`]|``)+)`", v.definition))
-        deps[v.name] = {r.replace("``", "`") for r in refs} & (set(by_name) - {v.name})
+        refs = {t.name for t in tokenize(v.definition, lenient=True) if t.is_name}
+        deps[v.name] = refs & (set(by_name) - {v.name})
     order, _ = _toposort(sorted(by_name), deps)
     return [by_name[n] for n in order]
 

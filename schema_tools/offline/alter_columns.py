@@ -312,7 +312,7 @@ class ColumnAlterApplier(KeyApplier):
         names_after = {c.name.lower(): c.name for c in w.columns}
 
         def redo(text: str, clause: str, owner: str) -> str:
-            refs = {m.replace("``", "`").lower() for m in re.findall(r"`((?:[^`]|``)+)`", text)}
+            refs = referenced_columns(text)
             if not refs & (drop_set | set(renamed) | set(retyped)):
                 return text
             for r in refs:
