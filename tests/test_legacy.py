@@ -213,3 +213,18 @@ def test_session_variables_a_script_sets_are_put_back(tmp_path):
     assert steps[0] == "SET @schema_tools_legacy_foreign_key_checks = @@SESSION.foreign_key_checks"
     assert steps[-1] == "SET SESSION sql_mode = @schema_tools_legacy_sql_mode"
     assert "ALTER TABLE t ADD c int" in steps
+
+
+def test_the_tables_a_script_writes_are_read_as_the_server_would(tmp_path):
+    path = tmp_path / "2024_05_02_x.sql"
+    path.write_text("INSERT INTO `SchemaStatus` (scriptName, schemaStatus) VALUES ('x', 'ONGOING');\n"
+                    "INSERT INTO pydb.`Shipping` (a) VALUES (1);\n"
+                    "DELETE s FROM `Dewar` s JOIN Container c ON c.dewarId = s.dewarId WHERE 'UPDATE x' <> '';\n"
+                    "/* a note */ UPDATE LOW_PRIORITY `Pro``tein` SET a = 1;\n"
+                    "INSERT INTO BLSample SELECT * FROM Crystal ON DUPLICATE KEY UPDATE a = 1;\n"
+                    "DELETE FROM Person WHERE x IN (SELECT y FROM Laboratory Person);\n"
+                    "ALTER TABLE t ADD c int;\n")
+    from schema_tools.migrate.legacy import written_tables
+
+    assert written_tables(read_script(path)) == ["SchemaStatus", "Shipping", "Dewar", "Pro`tein", "BLSample",
+                                                  "Person"]

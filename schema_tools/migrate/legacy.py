@@ -71,7 +71,7 @@ from .plan import Step, plan
 from ..dialect.sqlscript import Statement, client_strip, read_sql_file, split_sql, strip_comments
 from ..sources.workspace import Workspace, open_workspace
 from .revision import RevisionDir, write_revision
-from .scripts import stated_renames
+from .scripts import classify, stated_renames
 
 LEGACY_MAP = "legacy.json"
 REV_ID_MAX = 32  # alembic_version.version_num is VARCHAR(32)
@@ -263,19 +263,12 @@ def _account_exists(conn: pymysql.connections.Connection, user: str, host: str) 
         return bool(cur.fetchone()[0])
 
 
-_DML_TARGET = re.compile(
-    r"^(?:INSERT|REPLACE)\s+(?:LOW_PRIORITY\s+|DELAYED\s+|HIGH_PRIORITY\s+)?(?:IGNORE\s+)?(?:INTO\s+)?"
-    r"(`(?:[^`]|``)+`|\w+)|^UPDATE\s+(?:LOW_PRIORITY\s+)?(?:IGNORE\s+)?(`(?:[^`]|``)+`|\w+)"
-    r"|^DELETE\s+(?:LOW_PRIORITY\s+)?(?:QUICK\s+)?(?:IGNORE\s+)?FROM\s+(`(?:[^`]|``)+`|\w+)", re.I)
-
-
 def written_tables(script: LegacyScript) -> list[str]:
-    """The tables the script's INSERT, REPLACE, UPDATE and DELETE statements write to."""
+    """The tables the script's data statements write to (INSERT, REPLACE, UPDATE and DELETE,
+    alone or in a compound statement), as :func:`~.scripts.classify` reads them."""
     out: list[str] = []
     for sql in script.sql:
-        m = _DML_TARGET.match(strip_comments(sql).strip())
-        if m:
-            name = _unquote(next(g for g in m.groups() if g))
+        for name in classify(sql).writes:
             if name not in out:
                 out.append(name)
     return out

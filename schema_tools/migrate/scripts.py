@@ -66,6 +66,21 @@ def _target_after(tokens: Sequence[Tok], i: int) -> str | None:
     return name_at(tokens, i)[0]
 
 
+def _table_of_alias(tokens: Sequence[Tok], start: int, alias: str) -> str:
+    """The table ``alias`` stands for in the table references from ``tokens[start]`` on
+    (``FROM Dewar d``, ``JOIN Dewar AS d``), or ``alias`` when no table takes that alias."""
+    for k in range(start, len(tokens) - 1):
+        if tokens[k].is_kw("FROM", "JOIN", "USING") or (tokens[k].kind == "op" and tokens[k].text == ","):
+            table, j = name_at(tokens, k + 1)
+            if table is None:
+                continue
+            if j < len(tokens) and tokens[j].is_kw("AS"):
+                j += 1
+            if j < len(tokens) and tokens[j].is_name and tokens[j].name == alias:
+                return table
+    return alias
+
+
 def _referenced(tokens: Sequence[Tok]) -> list[str]:
     """Names that follow FROM, JOIN, INTO, UPDATE, TABLE (a lenient superset of the tables a
     statement reads or writes; names that are no table are ignored by the caller)."""
@@ -104,6 +119,11 @@ def _writes(tokens: Sequence[Tok]) -> list[str]:
             name = _target_after(tokens, i + 1)
         elif t.is_kw("DELETE") and not (i > 0 and tokens[i - 1].is_kw("ON")):
             name = _target_after(tokens, i + 1)
+            j = i + 1
+            while j < len(tokens) and tokens[j].is_kw("LOW_PRIORITY", "QUICK", "IGNORE"):
+                j += 1
+            if name is not None and not tokens[j].is_kw("FROM"):
+                name = _table_of_alias(tokens, j, name)  # DELETE d FROM Dewar d JOIN ...
         if name is not None and name not in out:
             out.append(name)
     return out
