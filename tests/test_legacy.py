@@ -228,3 +228,21 @@ def test_the_tables_a_script_writes_are_read_as_the_server_would(tmp_path):
 
     assert written_tables(read_script(path)) == ["SchemaStatus", "Shipping", "Dewar", "Pro`tein", "BLSample",
                                                   "Person"]
+
+
+def test_a_script_is_read_on_the_lexers_tokens(tmp_path):
+    path = tmp_path / "2024_05_03_y.sql"
+    path.write_text('INSERT IGNORE INTO `SchemaStatus` (`schemaStatus`, `scriptName`) '
+                    'VALUES ("ONGOING", "2024_05_03_y.sql");\n'
+                    "CREATE DEFINER=`ispyb`@`%` PROCEDURE p() SELECT 'DEFINER=`x`@`y`';\n"
+                    "CREATE DEFINER=root@10.0.0.1 VIEW v AS SELECT 'USE x' AS a;\n"
+                    "USE `py``db`;\n"
+                    "SET @mine := 1, SESSION sql_mode = (SELECT CONCAT(@@sql_mode, ',x=1')), @@GLOBAL.a = 1;\n"
+                    "UPDATE SchemaStatus SET schemaStatus = 'DONE' WHERE scriptName = \"2024_05_03_y.sql\";\n")
+    from schema_tools.migrate.legacy import session_variables
+
+    script = read_script(path)
+    assert (script.recorded, script.done, script.warnings()) == ("2024_05_03_y.sql", "2024_05_03_y.sql", [])
+    assert [(u, h) for _, u, h in script.definers] == [("ispyb", "%"), ("root", "10.0.0.1")]
+    assert len(script.problems) == 1 and "hard-coded USE py`db" in script.problems[0]
+    assert session_variables(script) == ["sql_mode"]

@@ -68,36 +68,94 @@ from ..model.objects import Schema, quote_string
 from ..model.snapshot import Snapshot
 from ..dialect.ddl import quote_ident
 from .plan import Step, plan
-from ..dialect.sqlscript import Statement, client_strip, read_sql_file, split_sql, strip_comments
+from ..dialect.lexer import Tok, name_at, tokenize
+from ..dialect.sqlscript import Statement, client_strip, read_sql_file, split_sql
 from ..sources.workspace import Workspace, open_workspace
 from .revision import RevisionDir, write_revision
-from .scripts import classify, stated_renames
+from .scripts import classify, clauses, stated_renames
 
 LEGACY_MAP = "legacy.json"
 REV_ID_MAX = 32  # alembic_version.version_num is VARCHAR(32)
 
-_STATUS_INSERT = re.compile(
-    r"^INSERT\s+(?:IGNORE\s+)?INTO\s+`?SchemaStatus`?\s*\(\s*`?scriptName`?\s*,\s*`?schemaStatus`?\s*\)"
-    r"\s*VALUES\s*\(\s*'((?:[^'\\]|''|\\.)*)'\s*,\s*'ONGOING'\s*\)$", re.I | re.S)
-_STATUS_DONE = re.compile(
-    r"^UPDATE\s+`?SchemaStatus`?\s+SET\s+`?schemaStatus`?\s*=\s*'DONE'\s+WHERE\s+`?scriptName`?\s*=\s*"
-    r"'((?:[^'\\]|''|\\.)*)'$", re.I | re.S)
-_USE = re.compile(r"^USE\s+(`(?:[^`]|``)+`|\w+)$", re.I | re.S)
-_DEFINER = re.compile(
-    r"\bDEFINER\s*=\s*(`(?:[^`]|``)+`|'(?:[^'\\]|''|\\.)*'|[\w.$-]+)\s*@\s*"
-    r"(`(?:[^`]|``)+`|'(?:[^'\\]|''|\\.)*'|[\w.%$-]+)", re.I)
+def _value(tok: Tok | None) -> str | None:
+    """The value of a string, or a name as the server reads it; None for anything else."""
+    if tok is None:
+        return None
+    if tok.kind == "string":
+        return tok.value
+    return tok.name if tok.is_name else None
 
 
-def _unquote(token: str) -> str:
-    if token[:1] == "`":
-        return token[1:-1].replace("``", "`")
-    if token[:1] == "'":
-        return re.sub(r"\\(.)", r"\1", token[1:-1].replace("''", "'"))
-    return token
+def _op(tok: Tok | None, text: str) -> bool:
+    return tok is not None and tok.kind == "op" and tok.text == text
 
 
-def _literal(text: str) -> str:
-    return re.sub(r"\\(.)", r"\1", text.replace("''", "'"))
+def _items(toks: Sequence[Tok], i: int) -> tuple[list[Tok | None], int]:
+    """The comma-separated single tokens of the parenthesised list at ``toks[i]`` (None for an
+    item of more than one token), and the index after it; ``([], i)`` when none is there."""
+    if i >= len(toks) or not _op(toks[i], "("):
+        return [], i
+    items: list[Tok | None] = []
+    j = i + 1
+    while j < len(toks):
+        end = j
+        while end < len(toks) and not (_op(toks[end], ",") or _op(toks[end], ")")):
+            end += 1
+        items.append(toks[j] if end == j + 1 else None)
+        if end >= len(toks) or _op(toks[end], ")"):
+            return items, end + 1
+        j = end + 1
+    return items, j
+
+
+def _status_row(toks: Sequence[Tok]) -> dict[str, str | None] | None:
+    """The values by lower-cased column of ``INSERT [IGNORE] INTO SchemaStatus (...) VALUES
+    (...)`` (one row, any column order), or None for any other statement."""
+    i = 1 if toks and toks[0].is_kw("INSERT") else len(toks)
+    if i < len(toks) and toks[i].is_kw("IGNORE"):
+        i += 1
+    if not (i + 1 < len(toks) and toks[i].is_kw("INTO") and toks[i + 1].is_name):
+        return None
+    table, i = name_at(toks, i + 1)
+    if (table or "").lower() != "schemastatus":
+        return None
+    columns, i = _items(toks, i)
+    if not (i < len(toks) and toks[i].is_kw("VALUES", "VALUE")):
+        return None
+    values, i = _items(toks, i + 1)
+    names = [_value(c) for c in columns]
+    if i != len(toks) or len(values) != len(columns) or None in names:
+        return None
+    return {str(n).lower(): _value(v) for n, v in zip(names, values, strict=True)}
+
+
+def _status_done(toks: Sequence[Tok]) -> str | None:
+    """The scriptName of ``UPDATE SchemaStatus SET schemaStatus = 'DONE' WHERE scriptName =
+    '...'``, or None for any other statement."""
+    if not (len(toks) == 10 and toks[0].is_kw("UPDATE") and toks[2].is_kw("SET") and toks[6].is_kw("WHERE")):
+        return None
+    if not (_op(toks[4], "=") and _op(toks[8], "=")):
+        return None
+    table, status, column = (_value(toks[k]) or "" for k in (1, 3, 7))
+    if (table.lower(), status.lower(), column.lower()) != ("schemastatus", "schemastatus", "scriptname"):
+        return None
+    return _value(toks[9]) if toks[5].kind == "string" and toks[5].value == "DONE" \
+        and toks[9].kind == "string" else None
+
+
+def _definers(toks: Sequence[Tok]) -> list[tuple[str, str]]:
+    """The (user, host) of each ``DEFINER = user@host`` clause (not ``CURRENT_USER``)."""
+    out = []
+    for i, t in enumerate(toks):
+        if not (t.is_kw("DEFINER") and i + 3 < len(toks) and _op(toks[i + 1], "=")):
+            continue
+        user, at = _value(toks[i + 2]), toks[i + 3]
+        if user is None or at.kind != "var" or not at.text.startswith("@") or at.text.startswith("@@"):
+            continue
+        host = _value(toks[i + 4] if i + 4 < len(toks) else None) if at.text == "@" else at.text[1:]
+        if host is not None:
+            out.append((user, host))
+    return out
 
 
 # ---------------------------------------------------------------------------------------
@@ -147,31 +205,16 @@ def read_script(path: str | Path) -> LegacyScript:
     problems: list[str] = []
     definers: list[tuple[int, str, str]] = []
     for st, stmt in zip(statements, sql, strict=True):
-        bare = strip_comments(stmt).strip()
-        m = _STATUS_INSERT.match(bare)
-        if m and recorded is None:
-            recorded = _literal(m.group(1))
-        m = _STATUS_DONE.match(bare)
-        if m:
-            done = _literal(m.group(1))
-        m = _USE.match(bare)
-        if m:
-            problems.append(f"line {st.line}: hard-coded USE {_unquote(m.group(1))}: the revision "
+        toks = tokenize(stmt, lenient=True)
+        row = _status_row(toks)
+        if row is not None and recorded is None and (row.get("schemastatus") or "").upper() == "ONGOING":
+            recorded = row.get("scriptname")
+        done = _status_done(toks) or done
+        if len(toks) == 2 and toks[0].is_kw("USE") and toks[1].is_name:
+            problems.append(f"line {st.line}: hard-coded USE {toks[1].name}: the revision "
                             f"would switch the connection to another database; remove the line")
-        for d in _DEFINER.finditer(_blank_strings(bare)):
-            # the match ran on a copy with strings blanked: read the names from the original
-            definers.append((st.line, _unquote(bare[d.start(1):d.end(1)]),
-                             _unquote(bare[d.start(2):d.end(2)])))
+        definers.extend((st.line, user, host) for user, host in _definers(toks))
     return LegacyScript(path, statements, sql, recorded, done, tuple(problems), tuple(definers))
-
-
-def _blank_strings(sql: str) -> str:
-    """``sql`` with the inside of '...' and "..." strings replaced by spaces (same length),
-    so a DEFINER inside a string literal is not taken for a clause."""
-    def repl(m: re.Match[str]) -> str:
-        s: str = m.group(0)
-        return s[0] + " " * (len(s) - 2) + s[-1]
-    return re.sub(r"'(?:[^'\\]|''|\\.)*'|\"(?:[^\"\\]|\"\"|\\.)*\"", repl, sql, flags=re.S)
 
 
 def list_scripts(folder: str | Path) -> list[Path]:
@@ -365,22 +408,38 @@ def reference_tables(start: str | Path, base: Schema) -> list[str]:
                   | {t for t in configured_reference_tables(start) if t not in have})
 
 
-_SET = re.compile(r"^SET\s+(?!NAMES\b|CHARACTER\b|CHARSET\b|PASSWORD\b|ROLE\b|DEFAULT\s+ROLE\b|"
-                  r"TRANSACTION\b|STATEMENT\b|GLOBAL\b|@@GLOBAL\.)", re.I)
-_SET_VAR = re.compile(r"(?:^|,)\s*(?:SESSION\s+|LOCAL\s+|@@SESSION\.|@@LOCAL\.|@@)?([A-Za-z_][A-Za-z0-9_]*)\s*(?::=|=)",
-                      re.I)
+_NOT_SESSION = ("NAMES", "CHARACTER", "CHARSET", "PASSWORD", "ROLE", "DEFAULT", "TRANSACTION", "STATEMENT",
+                "GLOBAL")
+
+
+def _session_variable(item: Sequence[Tok]) -> str | None:
+    """The session variable one assignment of a SET sets (``SESSION x = ...``,
+    ``@@SESSION.x = ...``, ``@@x = ...``, ``x = ...``), lower-cased; None for a user variable
+    (``@x``) or a global one."""
+    head = [t.text.upper() if t.kind == "var" else t.value if t.kind == "word" else t.text for t in item[:4]]
+    for prefix in ((), ("SESSION",), ("LOCAL",), ("@@SESSION", "."), ("@@LOCAL", ".")):
+        n = len(prefix)
+        if tuple(head[:n]) == prefix and len(item) > n + 1 and item[n].kind == "word" \
+                and item[n + 1].kind == "op" and item[n + 1].text in ("=", ":="):
+            return item[n].text.lower()
+    first = item[0] if item else None
+    if first is not None and first.kind == "var" and first.text.startswith("@@") and "." not in first.text \
+            and len(item) > 1 and item[1].kind == "op" and item[1].text in ("=", ":="):
+        return first.text[2:].lower() if first.text.upper() != "@@GLOBAL" else None
+    return None
 
 
 def session_variables(script: LegacyScript) -> list[str]:
     """The session variables the script sets (``SET SESSION foreign_key_checks=OFF``)."""
     out: list[str] = []
     for sql in script.sql:
-        bare = strip_comments(sql).strip()
-        if not _SET.match(bare):
+        toks = tokenize(sql, lenient=True)
+        if len(toks) < 2 or not toks[0].is_kw("SET") or toks[1].is_kw(*_NOT_SESSION) \
+                or (toks[1].kind == "var" and toks[1].text.upper() == "@@GLOBAL"):
             continue
-        for m in _SET_VAR.finditer(_blank_strings(bare[3:])):
-            name = m.group(1).lower()
-            if name not in out:
+        for item in clauses(toks[1:]):
+            name = _session_variable(item)
+            if name is not None and name not in out:
                 out.append(name)
     return out
 

@@ -165,7 +165,7 @@ def read_statements(path: str | Path) -> list[StatementInfo]:
 # renames
 
 
-def _clauses(tokens: Sequence[Tok]) -> list[list[Tok]]:
+def clauses(tokens: Sequence[Tok]) -> list[list[Tok]]:
     """Top-level comma-separated clauses."""
     out: list[list[Tok]] = [[]]
     depth = 0
@@ -201,7 +201,7 @@ def statement_renames(sql: str) -> list[tuple[str, str | None, str, str]]:
     if not tokens:
         return out
     if tokens[0].is_kw("RENAME") and len(tokens) > 1 and tokens[1].is_kw("TABLE", "TABLES"):
-        for clause in _clauses(tokens[2:]):
+        for clause in clauses(tokens[2:]):
             i = _if_exists(clause, 0)
             old, i = name_at(clause, i)
             i = _skip(clause, i, "WAIT", "NOWAIT")
@@ -222,7 +222,7 @@ def statement_renames(sql: str) -> list[tuple[str, str | None, str, str]]:
         return out
     i = _skip(tokens, i, "WAIT", "NOWAIT")
     current = table
-    for clause in _clauses(tokens[i:]):
+    for clause in clauses(tokens[i:]):
         if clause[0].is_kw("CHANGE"):
             j = _if_exists(clause, _skip(clause, 1, "COLUMN"))
             old, j = name_at(clause, j)
