@@ -4,6 +4,7 @@ real server (the schema and the rows come back as they were)."""
 from __future__ import annotations
 
 import dataclasses
+import subprocess
 
 import pytest
 
@@ -95,3 +96,37 @@ def test_an_operation_that_loses_what_it_drops_has_no_reverse_and_says_so():
     assert DropColumn("x").unsafe and DropTable("x").unsafe and DeleteRow("t", ROW).unsafe
     assert not AddIndex(PARENT.indexes[0]).unsafe
     assert AddColumn(Column("c", _INT), PARENT, None).reverse() == DropColumn("c")
+
+
+def test_a_null_able_column_without_a_default_is_made_and_rendered_as_the_server_keeps_it(server, scratch_db):
+    """``ALTER COLUMN ... DROP DEFAULT`` leaves a NULL-able column without a default (an INSERT
+    that leaves it out fails in strict mode); a column definition alone cannot say so."""
+    from schema_tools.diff.compare import reverse_changes
+    from schema_tools.dialect.ddl import render_schema
+    from schema_tools.migrate.apply import apply_steps
+    from schema_tools.migrate.plan import plan
+
+    conn = server.connect(scratch_db, autocommit=True)
+    try:
+        with conn.cursor() as cur:
+            cur.execute("CREATE TABLE t (id int, a int, b varchar(5))")
+            before = introspect(conn, scratch_db).schema
+            cur.execute("ALTER TABLE t MODIFY a int FIRST, ALTER a DROP DEFAULT, ADD c text, ALTER c DROP DEFAULT, "
+                        "RENAME COLUMN b TO `b b`")
+            cur.execute("ALTER TABLE t MODIFY `b b` varchar(5) AFTER id, ALTER `b b` DROP DEFAULT")
+            cur.execute("CREATE TABLE u (id int, x int)")
+            cur.execute("ALTER TABLE u MODIFY x int AFTER id, ALTER x DROP DEFAULT")
+            after = introspect(conn, scratch_db).schema
+            assert [c.default for c in after.table("t").columns] == [None, "NULL", None, None]
+            changes = diff(before, after)
+            down = plan(reverse_changes(changes), after, before)
+            apply_steps(conn, down)
+            assert diff(introspect(conn, scratch_db).schema, before) == []
+            apply_steps(conn, plan(changes, before, after))
+            assert diff(introspect(conn, scratch_db).schema, after) == []
+            for t in ("t", "u"):
+                cur.execute(f"DROP TABLE {t}")
+        subprocess.run(server.client_command(scratch_db), input=render_schema(after).encode(), check=True)
+        assert diff(introspect(conn, scratch_db).schema, after) == []
+    finally:
+        conn.close()

@@ -921,6 +921,16 @@ RULES = {
         "CHECK (a <> 5))",
         "ALTER TABLE t DROP CONSTRAINT z, ADD CONSTRAINT z CHECK (a > 1), "
         "ADD CONSTRAINT a CHECK (a <> 3)"],
+    "ALTER COLUMN finds the columns the statement adds or places, and drops their DEFAULT NULL": [
+        "CREATE TABLE t (id int, a char(1), n int NOT NULL DEFAULT 3, c text)",
+        "ALTER TABLE t ADD b int DEFAULT 5, ALTER b DROP DEFAULT",
+        "ALTER TABLE t ALTER a DROP DEFAULT",
+        "ALTER TABLE t MODIFY a char(2) AFTER n, ALTER A DROP DEFAULT",
+        "ALTER TABLE t CHANGE c d text FIRST, ALTER d DROP DEFAULT",
+        "ALTER TABLE t ALTER e DROP DEFAULT, ADD e timestamp NULL",
+        "ALTER TABLE t ADD f int NOT NULL, ALTER f SET DEFAULT 7",
+        "ALTER TABLE t MODIFY n int, ALTER n DROP DEFAULT",
+        "ALTER TABLE t ADD g int, ALTER g DROP DEFAULT, ALTER g SET DEFAULT 4"],
     "a column renamed under a check and a generated column whose string holds a backquote": [
         "CREATE TABLE t (a int, g varchar(9) AS (concat('x`y', `a`)) VIRTUAL, "
         "CONSTRAINT c CHECK ('p`q' <> `a`))",

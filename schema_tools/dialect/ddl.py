@@ -104,6 +104,30 @@ def column_definition(col: Column, table: Table) -> str:
     return " ".join(parts)
 
 
+def lacks_default(col: Column) -> bool:
+    """Whether ``col`` is a NULL-able column without a default (``ALTER COLUMN ... DROP
+    DEFAULT`` made it so).  Its definition alone gives it ``DEFAULT NULL``: it needs an
+    ``ALTER COLUMN ... DROP DEFAULT`` in the statement that defines it (:func:`default_drops`)."""
+    return col.nullable and col.default is None and col.generated is None and not col.auto_increment
+
+
+def default_drops(table: Table) -> str | None:
+    """The ALTER TABLE that leaves the NULL-able columns of ``table`` without a default once
+    CREATE TABLE has given them ``DEFAULT NULL``; None when it has none.  MariaDB drops the
+    default of a NULL-able column only in the statement that defines the column with its
+    place (``MODIFY ... AFTER``, ``ADD``)."""
+    clauses = []
+    for i, col in enumerate(table.columns):
+        if lacks_default(col):
+            place = " FIRST" if i == 0 else f" AFTER {quote_ident(table.columns[i - 1].name)}"
+            clauses.append(f"MODIFY COLUMN {column_definition(col, table)}{place}, "
+                           f"ALTER COLUMN {quote_ident(col.name)} DROP DEFAULT")
+    if not clauses:
+        return None
+    checksum = page_checksum_clause(table)
+    return f"ALTER TABLE {quote_ident(table.name)} " + ", ".join(clauses + ([checksum] if checksum else []))
+
+
 def _index_columns(index: Index) -> str:
     out = []
     for part in index.columns:
@@ -369,6 +393,9 @@ def render_schema(schema: Schema, *, database: str | None = None) -> str:
             deferred += [(table, fk) for fk in cyclic]
             table = dataclasses.replace(table, foreign_keys=kept)
         out.append(create_table(table) + ";")
+        drops = default_drops(table)
+        if drops:
+            out.append(drops + ";")
     for table, fk in deferred:
         checksum = page_checksum_clause(table)
         out.append(f"ALTER TABLE {quote_ident(table.name)} ADD {foreign_key_definition(fk)}"

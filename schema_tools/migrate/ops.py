@@ -113,6 +113,19 @@ class ModifyColumn(Op):
 
 
 @dataclass(frozen=True)
+class DropDefault(Op):
+    """``ALTER COLUMN ... DROP DEFAULT`` after the ADD, or the MODIFY with its place, of a
+    NULL-able column in the same statement: the one way MariaDB leaves such a column
+    without a default (:func:`~schema_tools.dialect.ddl.lacks_default`)."""
+
+    name: str
+
+    @property
+    def sql(self) -> str:
+        return f"ALTER COLUMN {_q(self.name)} DROP DEFAULT"
+
+
+@dataclass(frozen=True)
 class RenameColumn(Op):
     """``CHANGE COLUMN old new``, keeping the column's definition (and so its data)."""
 

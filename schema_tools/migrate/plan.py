@@ -34,15 +34,15 @@ from ..model.objects import Check, ForeignKey, Index, Schema, Table
 from ..diff.changes import Add, Alter, Change, Drop, Rename
 from ..model.order import check_order, index_order, is_long_hash, server_sorted
 from ..dialect.ddl import (
-    DatabaseCollation, page_checksum_clause, quote_ident, session_statements, table_order, trigger_order,
-    view_order,
+    DatabaseCollation, default_drops, lacks_default, page_checksum_clause, quote_ident, session_statements,
+    table_order, trigger_order, view_order,
 )
 from ..model.objects import quote_string
 from ..flavour import ENGINES_WRITING_PAGE_CHECKSUM
 from .ops import (
     DEPENDENTS, AddCheck, AddColumn, AddForeignKey, AddIndex, AlterDatabase, CreateTable, DeleteRow, DropCheck,
-    DropColumn, DropForeignKey, DropIndex, DropTable, IgnoreIndex, InsertRow, ModifyColumn, Op, RenameColumn,
-    RenameIndex, RenameTable, TableOptions, UpdateRow, joined, option_values,
+    DropColumn, DropDefault, DropForeignKey, DropIndex, DropTable, IgnoreIndex, InsertRow, ModifyColumn, Op,
+    RenameColumn, RenameIndex, RenameTable, TableOptions, UpdateRow, joined, option_values,
 )
 
 PHASES = ("database", "drop-dependents", "rename-tables", "create-tables", "alter-tables", "data",
@@ -194,6 +194,9 @@ def plan(changes: Sequence[Change], source: Schema, target: Schema, *, reorder: 
     added_tables = [c for c in changes if c.kind == "table" and isinstance(c, Add)]
     for c in added_tables:
         steps.append(Step("create-tables", CreateTable(c.after).sql, (c,), c.name))
+        drops = default_drops(c.after)
+        if drops:
+            steps.append(Step("create-tables", drops, (), c.name))
 
     # -- 4. alter tables -------------------------------------------------------------------------
     stated: set[int] = set()  # the steps that state a table's page checksum
@@ -542,14 +545,23 @@ def _alter_ops(changes: list[Change], target: Table | None, before: Table | None
     if target is not None:
         # explicit character sets: the table's default may change in the same statement
         explicit = dataclasses.replace(target, charset=None, collation=None)
-        for col in target.columns:
+        renamed = {r.name for r in _of(changes, "column", Rename)}
+        for k, col in enumerate(target.columns):
             change = column_changes.get(col.name)
             if isinstance(change, Add):
                 ops.append(AddColumn(change.after, explicit, change.place))
             elif isinstance(change, Alter):
-                ops.append(ModifyColumn(change.after, explicit, change.after_place, "position" in change.changed))
+                ops.append(ModifyColumn(change.after, explicit, change.after_place,
+                                        "position" in change.changed or lacks_default(col)))
+            elif col.name in renamed and lacks_default(col):
+                # the rename's CHANGE COLUMN gave it DEFAULT NULL
+                place = target.columns[k - 1].name if k else None
+                ops += [ModifyColumn(col, explicit, place, True), DropDefault(col.name)]
+                continue
             else:
                 continue
+            if lacks_default(col):
+                ops.append(DropDefault(col.name))
             carried.append(change)
     # indexes: new and replacement indexes are added before old ones are dropped
     for i in _of(changes, "index", Alter):

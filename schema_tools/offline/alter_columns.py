@@ -148,12 +148,14 @@ class ColumnAlterApplier(KeyApplier):
                 new_cols.append(c)
         # place moved and added columns in statement order
         w.columns = new_cols
+        fresh: set[str] = set()  # the columns this statement adds or places: ALTER COLUMN finds them too
         for a in change_order:
             if isinstance(a, P.ChangeColumn):
                 entry = next(((act, col) for act, col in moved if act is a), None)
                 if entry is None:
                     continue
                 self.place(w, entry[1], a.column.position)
+                fresh.add(entry[1].name.lower())
             elif isinstance(a, P.AddColumn):
                 spec = a.column
                 if w.col(spec.name) is not None:
@@ -166,6 +168,7 @@ class ColumnAlterApplier(KeyApplier):
                 col = self.make_column(spec, w)
                 defs.append((spec, col))
                 self.place(w, col, spec.position)
+                fresh.add(col.name.lower())
         # duplicate names after renames
         seen = set()
         for c in w.columns:
@@ -181,12 +184,13 @@ class ColumnAlterApplier(KeyApplier):
             if not isinstance(a, P.AlterColumnDefault):
                 continue
             # ALTER COLUMN names a column of the table as it was before this statement,
-            # which this statement neither drops, changes nor renames
+            # which this statement neither drops, changes nor renames, or one the statement
+            # adds or places (ADD, MODIFY/CHANGE ... FIRST/AFTER), by its new name
             low = a.name.lower()
             idx = -1
-            if low in by_low and low not in drop_set and low not in replaced \
-                    and low not in defaults_done:
-                idx = w.col_index(by_low[low].name)
+            if low not in defaults_done and (
+                    low in fresh or low in by_low and low not in drop_set and low not in replaced):
+                idx = w.col_index(a.name)
             defaults_done.add(low)  # a second ALTER COLUMN of it finds nothing
             if idx < 0:
                 if a.if_exists:
@@ -200,7 +204,9 @@ class ColumnAlterApplier(KeyApplier):
                     rt = ResolvedType(col.type, col.charset, col.collation)
                     self.default_of(spec, col.name, col.type, rt, True, w)
                 continue
-            if a.default is None:
+            if a.default is None and low in fresh:
+                default = None  # a column the statement defines loses its DEFAULT NULL too
+            elif a.default is None:
                 default = None if (not col.nullable or col.auto_increment) else "NULL"
                 if col.type.name in TEXT_TYPES or col.type.name in BLOB_TYPES:
                     default = "NULL" if col.nullable else None

@@ -2,7 +2,7 @@
 
 A schema A is a parent table ``p``, a table ``t`` drawn over the column-type, index,
 foreign-key, check and table-option space of the offline differential tests, and some of:
-a view, a procedure, a function, a trigger, with their characteristics.  B is A followed
+a view (and a view over it), a procedure, a function, a trigger, with their characteristics.  B is A followed
 by one to three mutations (ALTER TABLE actions, objects added, dropped or re-defined).
 """
 
@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 
 from tests.test_offline_tables import COMMENTS, PARENT, _q, alter_action, create_table
 
+VIEW_STRINGS = ["'x`y'", "'from `z`'", "\"`\"", "'it''s `v1`'", "_latin1'`'"]
 VIEW_OPTIONS = ["", "ALGORITHM=MERGE ", "ALGORITHM=TEMPTABLE ", "SQL SECURITY INVOKER ",
                 "ALGORITHM=UNDEFINED SQL SECURITY DEFINER "]
 CHECK_OPTIONS = ["", " WITH CHECK OPTION", " WITH CASCADED CHECK OPTION", " WITH LOCAL CHECK OPTION"]
@@ -113,6 +114,8 @@ def schema_a(draw):
     names = [c for c, _ in cols]
     if draw(st.integers(0, 2)) == 0:
         statements.append(draw(view("v1", [c for c in names if not c.startswith("`")])))
+        if draw(st.integers(0, 2)) == 0:  # a view over it, named to sort first; a string holds a backquote
+            statements.append(f"CREATE VIEW v0 AS SELECT {draw(st.sampled_from(VIEW_STRINGS))} AS q, v1.* FROM v1")
     if draw(st.integers(0, 2)) == 0:
         statements.append(draw(procedure("pr1")))
     if draw(st.integers(0, 3)) == 0:
