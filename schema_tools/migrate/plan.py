@@ -485,9 +485,9 @@ def _forgotten_hash_keys(table: Table, alter: str) -> list[Index]:
               if n in by_name and is_long_hash(by_name[n], table)]
     out: list[Index] = []
     for index in hashed:
-        if AddIndex(index).sql in alter:
-            continue
-        if out or not _hash_by_necessity(index, table):
+        if out:  # re-adding the first one forgets the ones after it, even those the ALTER added
+            out.append(index)
+        elif AddIndex(index).sql not in alter and not _hash_by_necessity(index, table):
             out.append(index)
     return out
 
@@ -541,28 +541,8 @@ def _alter_ops(changes: list[Change], target: Table | None, before: Table | None
     for c in _of(changes, "column", Drop):
         ops.append(DropColumn(c.before.name))
         carried.append(c)
-    column_changes = {c.name: c for c in _of(changes, "column", Add, Alter)}
     if target is not None:
-        # explicit character sets: the table's default may change in the same statement
-        explicit = dataclasses.replace(target, charset=None, collation=None)
-        renamed = {r.name for r in _of(changes, "column", Rename)}
-        for k, col in enumerate(target.columns):
-            change = column_changes.get(col.name)
-            if isinstance(change, Add):
-                ops.append(AddColumn(change.after, explicit, change.place))
-            elif isinstance(change, Alter):
-                ops.append(ModifyColumn(change.after, explicit, change.after_place,
-                                        "position" in change.changed or lacks_default(col)))
-            elif col.name in renamed and lacks_default(col):
-                # the rename's CHANGE COLUMN gave it DEFAULT NULL
-                place = target.columns[k - 1].name if k else None
-                ops += [ModifyColumn(col, explicit, place, True), DropDefault(col.name)]
-                continue
-            else:
-                continue
-            if lacks_default(col):
-                ops.append(DropDefault(col.name))
-            carried.append(change)
+        _column_ops(changes, target, ops, carried)
     # indexes: new and replacement indexes are added before old ones are dropped
     for i in _of(changes, "index", Alter):
         # the server takes a drop and add of the same definition for no change
@@ -595,6 +575,37 @@ def _alter_ops(changes: list[Change], target: Table | None, before: Table | None
             ops.append(TableOptions(t.before, t.after, t.changed))
             carried.append(t)
     return ops, carried
+
+
+def _column_ops(changes: list[Change], target: Table, ops: list[Op], carried: list[Change]) -> None:
+    """The ADD and MODIFY COLUMN clauses of a table, in its target column order."""
+    column_changes = {c.name: c for c in _of(changes, "column", Add, Alter)}
+    # explicit character sets: the table's default may change in the same statement
+    explicit = dataclasses.replace(target, charset=None, collation=None)
+    renamed = {r.name for r in _of(changes, "column", Rename)}
+    for k, col in enumerate(target.columns):
+        change = column_changes.get(col.name)
+        if isinstance(change, Add):
+            ops.append(AddColumn(change.after, explicit, change.place))
+        elif isinstance(change, Alter):
+            if "position" in change.changed:
+                ops.append(ModifyColumn(change.after, explicit, change.after_place, True))
+            else:  # placed where it is when its default goes (DropDefault)
+                ops.append(ModifyColumn(change.after, explicit, _before(target, k), lacks_default(col)))
+        elif col.name in renamed and lacks_default(col):
+            # the rename's CHANGE COLUMN gave it DEFAULT NULL
+            ops += [ModifyColumn(col, explicit, _before(target, k), True), DropDefault(col.name)]
+            continue
+        else:
+            continue
+        if lacks_default(col):
+            ops.append(DropDefault(col.name))
+        carried.append(change)
+
+
+def _before(table: Table, k: int) -> str | None:
+    """The column before the ``k``-th of ``table`` (None for the first): where it is placed."""
+    return table.columns[k - 1].name if k else None
 
 
 _ORDER_ATTRS = ("index_order", "check_order")

@@ -128,6 +128,9 @@ def schema_a(draw):
         statements.append(draw(st.sampled_from(PARTITIONED)))
     if draw(st.integers(0, 3)) == 0:
         statements.append(f"ALTER TABLE t ADD COLUMN x9 {draw(st.sampled_from(EXTRA_TYPES))}")
+    if draw(st.integers(0, 4)) == 0:  # a NULL-able column without a default
+        statements.append(f"ALTER TABLE t ADD COLUMN x7 {draw(st.sampled_from(['int', 'text', 'varchar(5)']))}"
+                          f"{draw(st.sampled_from(['', ' FIRST']))}, ALTER COLUMN x7 DROP DEFAULT")
     return statements, cols
 
 
