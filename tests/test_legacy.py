@@ -223,11 +223,13 @@ def test_the_tables_a_script_writes_are_read_as_the_server_would(tmp_path):
                     "/* a note */ UPDATE LOW_PRIORITY `Pro``tein` SET a = 1;\n"
                     "INSERT INTO BLSample SELECT * FROM Crystal ON DUPLICATE KEY UPDATE a = 1;\n"
                     "DELETE FROM Person WHERE x IN (SELECT y FROM Laboratory Person);\n"
+                    "DELETE d.*, c FROM Dewar AS d, `Container` c WHERE 1;\n"
+                    "DELETE FROM l USING Laboratory l JOIN Person p ON p.laboratoryId = l.laboratoryId;\n"
                     "ALTER TABLE t ADD c int;\n")
     from schema_tools.migrate.legacy import written_tables
 
     assert written_tables(read_script(path)) == ["SchemaStatus", "Shipping", "Dewar", "Pro`tein", "BLSample",
-                                                  "Person"]
+                                                  "Person", "Container", "Laboratory"]
 
 
 def test_a_script_is_read_on_the_lexers_tokens(tmp_path):
@@ -238,7 +240,7 @@ def test_a_script_is_read_on_the_lexers_tokens(tmp_path):
                     "CREATE DEFINER=root@10.0.0.1 VIEW v AS SELECT 'USE x' AS a;\n"
                     "USE `py``db`;\n"
                     "SET @mine := 1, SESSION sql_mode = (SELECT CONCAT(@@sql_mode, ',x=1')), @@GLOBAL.a = 1;\n"
-                    "UPDATE SchemaStatus SET schemaStatus = 'DONE' WHERE scriptName = \"2024_05_03_y.sql\";\n")
+                    "UPDATE SchemaStatus SET schemaStatus = 'done' WHERE scriptName = \"2024_05_03_y.sql\";\n")
     from schema_tools.migrate.legacy import session_variables
 
     script = read_script(path)

@@ -130,3 +130,31 @@ def test_a_null_able_column_without_a_default_is_made_and_rendered_as_the_server
         assert diff(introspect(conn, scratch_db).schema, after) == []
     finally:
         conn.close()
+
+
+def test_rendering_a_column_without_a_default_keeps_the_hash_keys(server, scratch_db):
+    from schema_tools.dialect.ddl import render_schema
+
+    conn = server.connect(scratch_db, autocommit=True)
+    try:
+        with conn.cursor() as cur:
+            cur.execute("CREATE TABLE h (id int, x int, v varchar(10), UNIQUE KEY u (id) USING HASH, "
+                        "UNIQUE KEY u2 (v) USING HASH) PAGE_CHECKSUM=1")
+            cur.execute("ALTER TABLE h MODIFY x int AFTER id, ALTER x DROP DEFAULT, DROP INDEX u, "
+                        "ADD UNIQUE KEY u (id) USING HASH, DROP INDEX u2, ADD UNIQUE KEY u2 (v) USING HASH")
+            table = introspect(conn, scratch_db).schema
+            assert [(i.name, i.using) for i in table.table("h").indexes] == [("u", "HASH"), ("u2", "HASH")]
+            cur.execute("DROP TABLE h")
+        subprocess.run(server.client_command(scratch_db), input=render_schema(table).encode(), check=True)
+        assert diff(introspect(conn, scratch_db).schema, table) == []
+    finally:
+        conn.close()
+
+
+def test_a_mysql_schema_has_no_column_without_a_default_to_make():
+    from schema_tools.dialect.ddl import default_drops, lacks_default
+
+    col = Column("x", _INT)  # as MySQL reports a NULL-able column: no default text either way
+    table = Table("t", (Column("id", _INT, default="NULL"), col))
+    assert lacks_default(col) and default_drops(table) is not None
+    assert not lacks_default(col, "mysql") and default_drops(table, "mysql") is None

@@ -72,6 +72,14 @@ def test_statements_are_read_from_their_text():
     ("CREATE OR REPLACE UNIQUE INDEX IF NOT EXISTS i ON db.t (a, b) ALGORITHM=INPLACE LOCK=NONE",
      "ADD UNIQUE INDEX IF NOT EXISTS i (a, b)"),
     ("DROP INDEX IF EXISTS `i` ON `t` LOCK=NONE", "DROP INDEX IF EXISTS `i`"),
+    # options first, quoted, or behind a comment; an executable comment kept whole
+    ("ALTER TABLE t ALGORITHM=INPLACE, LOCK=NONE, ADD x7 INT", "ADD x7 INT"),
+    ("ALTER TABLE t ADD x INT, ALGORITHM=`INPLACE`", "ADD x INT"),
+    ("ALTER TABLE t ADD x INT -- why\n, LOCK=NONE", "ADD x INT"),
+    ("ALTER TABLE t ALGORITHM=COPY, /* c */ RENAME COLUMN a TO b", "RENAME COLUMN a TO b"),
+    ("ALTER TABLE t ADD x INT /*!50100 COMMENT 'x' */", "ADD x INT /*!50100 COMMENT 'x' */"),
+    ("CREATE INDEX i ON t (a) USING BTREE ALGORITHM = INPLACE LOCK=NONE COMMENT 'x'",
+     "ADD INDEX i (a) USING BTREE COMMENT 'x'"),
 ])
 def test_the_forced_options_are_removed_and_nothing_else(sql, spec):
     t = parse_table_ddl(sql)

@@ -11,9 +11,10 @@ from __future__ import annotations
 
 import dataclasses
 import re
+from collections.abc import Collection
 
-from ..flavour import AFTER_ROW_FORMAT, ENGINES_WRITING_PAGE_CHECKSUM
-from ..model.order import ordered_checks, ordered_indexes
+from ..flavour import AFTER_ROW_FORMAT, ENGINES_WRITING_PAGE_CHECKSUM, NULL_DEFAULT_KNOWN
+from ..model.order import index_order, is_long_hash, ordered_checks, ordered_indexes
 from .lexer import QUOTED, tokenize
 from .types import quote_ident
 from ..model.objects import (
@@ -104,28 +105,73 @@ def column_definition(col: Column, table: Table) -> str:
     return " ".join(parts)
 
 
-def lacks_default(col: Column) -> bool:
+def lacks_default(col: Column, flavour: str = "mariadb") -> bool:
     """Whether ``col`` is a NULL-able column without a default (``ALTER COLUMN ... DROP
     DEFAULT`` made it so).  Its definition alone gives it ``DEFAULT NULL``: it needs an
-    ``ALTER COLUMN ... DROP DEFAULT`` in the statement that defines it (:func:`default_drops`)."""
-    return col.nullable and col.default is None and col.generated is None and not col.auto_increment
+    ``ALTER COLUMN ... DROP DEFAULT`` in the statement that defines it (:func:`default_drops`).
+    Only a flavour whose snapshots tell it from ``DEFAULT NULL`` has such columns."""
+    return (flavour in NULL_DEFAULT_KNOWN and col.nullable and col.default is None and col.generated is None
+            and not col.auto_increment)
 
 
-def default_drops(table: Table) -> str | None:
+def default_drops(table: Table, flavour: str = "mariadb") -> str | None:
     """The ALTER TABLE that leaves the NULL-able columns of ``table`` without a default once
     CREATE TABLE has given them ``DEFAULT NULL``; None when it has none.  MariaDB drops the
     default of a NULL-able column only in the statement that defines the column with its
-    place (``MODIFY ... AFTER``, ``ADD``)."""
+    place (``MODIFY ... AFTER``, ``ADD``).  The statement re-adds the UNIQUE ... USING HASH
+    keys it would otherwise leave as ordinary ones (:func:`forgotten_hash_keys`)."""
     clauses = []
     for i, col in enumerate(table.columns):
-        if lacks_default(col):
+        if lacks_default(col, flavour):
             place = " FIRST" if i == 0 else f" AFTER {quote_ident(table.columns[i - 1].name)}"
             clauses.append(f"MODIFY COLUMN {column_definition(col, table)}{place}, "
                            f"ALTER COLUMN {quote_ident(col.name)} DROP DEFAULT")
     if not clauses:
         return None
+    for index in forgotten_hash_keys(table):
+        clauses += [f"DROP INDEX {quote_ident(index.name)}", add_index_clause(index)]
     checksum = page_checksum_clause(table)
     return f"ALTER TABLE {quote_ident(table.name)} " + ", ".join(clauses + ([checksum] if checksum else []))
+
+
+_LONG_TYPES = frozenset({"tinyblob", "blob", "mediumblob", "longblob", "tinytext", "text", "mediumtext",
+                         "longtext", "json"})
+
+
+def forgotten_hash_keys(table: Table, readded: Collection[str] = ()) -> list[Index]:
+    """The UNIQUE ... USING HASH keys of ``table`` to drop and add again after an ALTER TABLE
+    (any ALTER TABLE leaves such a key as an ordinary unique key where an ordinary index can
+    hold its columns): those it did not re-add (``readded`` names the ones it did) and that
+    are not hash keys by necessity (a key over a whole BLOB or TEXT column), then every hash
+    key after the first of those, so that they keep their order (an added key comes last
+    among the hash keys; re-adding one forgets the ones after it, even those the ALTER
+    added)."""
+    by_name = {i.name: i for i in table.indexes}
+    hashed = [by_name[n] for n in index_order(table) if n in by_name and is_long_hash(by_name[n], table)]
+    out: list[Index] = []
+    for index in hashed:
+        if out:
+            out.append(index)
+        elif index.name not in readded and not _hash_by_necessity(index, table):
+            out.append(index)
+    return out
+
+
+def _hash_by_necessity(index: Index, table: Table) -> bool:
+    for part in index.columns:
+        col = table.column(part.name)
+        if col is not None and part.length is None and col.type.name in _LONG_TYPES:
+            return True
+    return False
+
+
+def add_index_clause(index: Index) -> str:
+    """``ADD ...`` of an index: ``ADD PRIMARY KEY (...)``, ``ADD UNIQUE INDEX `name` (...)``."""
+    if index.kind == "primary":
+        return "ADD " + index_definition(index)
+    # KEY -> INDEX in the words before the name only: the name itself may hold " KEY "
+    head, tick, rest = index_definition(index).partition("`")
+    return "ADD " + head.replace(" KEY ", " INDEX ", 1) + tick + rest
 
 
 def _index_columns(index: Index) -> str:
@@ -393,7 +439,7 @@ def render_schema(schema: Schema, *, database: str | None = None) -> str:
             deferred += [(table, fk) for fk in cyclic]
             table = dataclasses.replace(table, foreign_keys=kept)
         out.append(create_table(table) + ";")
-        drops = default_drops(table)
+        drops = default_drops(table, schema.flavour)
         if drops:
             out.append(drops + ";")
     for table, fk in deferred:

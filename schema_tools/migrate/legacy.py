@@ -139,7 +139,8 @@ def _status_done(toks: Sequence[Tok]) -> str | None:
     table, status, column = (_value(toks[k]) or "" for k in (1, 3, 7))
     if (table.lower(), status.lower(), column.lower()) != ("schemastatus", "schemastatus", "scriptname"):
         return None
-    return _value(toks[9]) if toks[5].kind == "string" and toks[5].value == "DONE" \
+    # the server compares 'done' with 'DONE' as equal (a _ci collation)
+    return _value(toks[9]) if toks[5].kind == "string" and toks[5].value.upper() == "DONE" \
         and toks[9].kind == "string" else None
 
 

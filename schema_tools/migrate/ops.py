@@ -22,7 +22,7 @@ from ..flavour import table_option_reset
 from ..model.objects import Check, Column, ForeignKey, Index, Row, Table, quote_string
 from ..dialect.ddl import (
     alter_database, column_definition, create_event, create_routine, create_table, create_trigger, create_view,
-    foreign_key_definition, index_definition, quote_ident,
+    add_index_clause, foreign_key_definition, quote_ident,
 )
 
 
@@ -144,11 +144,7 @@ class AddIndex(Op):
 
     @property
     def sql(self) -> str:
-        if self.index.kind == "primary":
-            return "ADD " + index_definition(self.index)
-        # KEY -> INDEX in the words before the name only: the name itself may hold " KEY "
-        head, tick, rest = index_definition(self.index).partition("`")
-        return "ADD " + head.replace(" KEY ", " INDEX ", 1) + tick + rest
+        return add_index_clause(self.index)
 
 
 @dataclass(frozen=True)

@@ -32,10 +32,10 @@ from typing import Any, TypeVar, overload
 
 from ..model.objects import Check, ForeignKey, Index, Schema, Table
 from ..diff.changes import Add, Alter, Change, Drop, Rename
-from ..model.order import check_order, index_order, is_long_hash, server_sorted
+from ..model.order import check_order, index_order, server_sorted
 from ..dialect.ddl import (
-    DatabaseCollation, default_drops, lacks_default, page_checksum_clause, quote_ident, session_statements,
-    table_order, trigger_order, view_order,
+    DatabaseCollation, default_drops, forgotten_hash_keys, lacks_default, page_checksum_clause, quote_ident,
+    session_statements, table_order, trigger_order, view_order,
 )
 from ..model.objects import quote_string
 from ..flavour import ENGINES_WRITING_PAGE_CHECKSUM
@@ -194,14 +194,14 @@ def plan(changes: Sequence[Change], source: Schema, target: Schema, *, reorder: 
     added_tables = [c for c in changes if c.kind == "table" and isinstance(c, Add)]
     for c in added_tables:
         steps.append(Step("create-tables", CreateTable(c.after).sql, (c,), c.name))
-        drops = default_drops(c.after)
+        drops = default_drops(c.after, target.flavour)
         if drops:
             steps.append(Step("create-tables", drops, (), c.name))
 
     # -- 4. alter tables -------------------------------------------------------------------------
     stated: set[int] = set()  # the steps that state a table's page checksum
     steps += _alter_tables(changes, source, tgt_tables, rev_table_renames,
-                           {c.name for c in added_tables}, stated, reorder=reorder)
+                           {c.name for c in added_tables}, stated, reorder=reorder, flavour=target.flavour)
 
     # -- 4b. lookup data: rows deleted, updated, inserted, by primary key ------------------
     steps += _data_steps(changes, tgt_tables, _counter_steps(changes, source, target) if counters else None)
@@ -278,7 +278,7 @@ def _drop_foreign_keys(changes: Sequence[Change], source: Schema, tgt_tables: di
 
 def _alter_tables(changes: Sequence[Change], source: Schema, tgt_tables: dict[str, Table],
                   rev_table_renames: dict[str, str], added: set[str], stated: set[int], *,
-                  reorder: bool) -> list[Step]:
+                  reorder: bool, flavour: str) -> list[Step]:
     """The ALTER TABLE statements of each table, in name order (``added``: the tables
     created by the plan; ``stated`` collects the steps that state a page checksum)."""
     steps: list[Step] = []
@@ -293,7 +293,7 @@ def _alter_tables(changes: Sequence[Change], source: Schema, tgt_tables: dict[st
         table_changes = by_table.get(name, [])
         before = src_tables.get(rev_table_renames.get(name, name))
         table_steps = _alter_table(name, table_changes, tgt_tables.get(name), stated,
-                                   before if name not in added else None)
+                                   before if name not in added else None, flavour)
         if reorder and before is not None and name in tgt_tables and name not in added:
             table_steps += _reorder(name, table_changes, before, tgt_tables[name], table_steps, stated)
         steps += table_steps
@@ -460,7 +460,8 @@ def _page_checksums_restated(steps: Sequence[Step], tables: dict[str, Table],
         if table is None:
             continue
         clauses = []
-        for index in _forgotten_hash_keys(table, last[name].sql):
+        readded = {i.name for i in table.indexes if AddIndex(i).sql in last[name].sql}
+        for index in forgotten_hash_keys(table, readded):
             clauses += _clauses(_recreated(index))
         clause = page_checksum_clause(table)
         if clause is not None and (id(last[name]) not in stated or clauses):
@@ -470,38 +471,9 @@ def _page_checksums_restated(steps: Sequence[Step], tables: dict[str, Table],
     return out
 
 
-_LONG_TYPES = frozenset({"tinyblob", "blob", "mediumblob", "longblob", "tinytext", "text", "mediumtext",
-                         "longtext", "json"})
-
-
-def _forgotten_hash_keys(table: Table, alter: str) -> list[Index]:
-    """The UNIQUE ... USING HASH keys of ``table`` to drop and add again after the ALTER
-    TABLE ``alter``: those it leaves as ordinary unique keys (it does not add them itself,
-    and an ordinary index can hold their columns: a key over a whole BLOB or TEXT column
-    stays a hash key by necessity), then every hash key after the first of those, so that
-    they keep their order (an added key comes last among the hash keys)."""
-    by_name = {i.name: i for i in table.indexes}
-    hashed = [by_name[n] for n in index_order(table)
-              if n in by_name and is_long_hash(by_name[n], table)]
-    out: list[Index] = []
-    for index in hashed:
-        if out:  # re-adding the first one forgets the ones after it, even those the ALTER added
-            out.append(index)
-        elif AddIndex(index).sql not in alter and not _hash_by_necessity(index, table):
-            out.append(index)
-    return out
-
-
-def _hash_by_necessity(index: Index, table: Table) -> bool:
-    for part in index.columns:
-        col = table.column(part.name)
-        if col is not None and part.length is None and col.type.name in _LONG_TYPES:
-            return True
-    return False
-
-
 def _alter_table(table: str, changes: list[Change], target: Table | None,
-                 stated: set[int] | None = None, before: Table | None = None) -> list[Step]:
+                 stated: set[int] | None = None, before: Table | None = None,
+                 flavour: str = "mariadb") -> list[Step]:
     """The ALTER TABLE statements of one table: its column renames, then one statement
     with the other changes of its columns, indexes, checks and options."""
     steps: list[Step] = []
@@ -514,7 +486,7 @@ def _alter_table(table: str, changes: list[Change], target: Table | None,
                    for c in renames]
         steps.append(Step("alter-tables", f"ALTER TABLE {_q(table)} " + ", ".join(_clauses(renamed)),
                           tuple(renames), table))
-    ops, carried = _alter_ops(changes, target, before)
+    ops, carried = _alter_ops(changes, target, before, flavour)
     clauses = [clause for op in ops for clause in (op.clauses if isinstance(op, TableOptions) else [op.sql])]
     kept = page_checksum_clause(target) if target is not None else None
     if clauses and kept is not None and kept not in clauses:
@@ -531,8 +503,8 @@ def _alter_table(table: str, changes: list[Change], target: Table | None,
     return steps
 
 
-def _alter_ops(changes: list[Change], target: Table | None, before: Table | None
-               ) -> tuple[list[Op], list[Change]]:
+def _alter_ops(changes: list[Change], target: Table | None, before: Table | None,
+               flavour: str = "mariadb") -> tuple[list[Op], list[Change]]:
     """The clauses of a table's ALTER TABLE, in the order the server needs, and the
     changes they carry out."""
     ops: list[Op] = []
@@ -542,7 +514,7 @@ def _alter_ops(changes: list[Change], target: Table | None, before: Table | None
         ops.append(DropColumn(c.before.name))
         carried.append(c)
     if target is not None:
-        _column_ops(changes, target, ops, carried)
+        _column_ops(changes, target, ops, carried, flavour)
     # indexes: new and replacement indexes are added before old ones are dropped
     for i in _of(changes, "index", Alter):
         # the server takes a drop and add of the same definition for no change
@@ -577,7 +549,8 @@ def _alter_ops(changes: list[Change], target: Table | None, before: Table | None
     return ops, carried
 
 
-def _column_ops(changes: list[Change], target: Table, ops: list[Op], carried: list[Change]) -> None:
+def _column_ops(changes: list[Change], target: Table, ops: list[Op], carried: list[Change],
+                flavour: str) -> None:
     """The ADD and MODIFY COLUMN clauses of a table, in its target column order."""
     column_changes = {c.name: c for c in _of(changes, "column", Add, Alter)}
     # explicit character sets: the table's default may change in the same statement
@@ -591,14 +564,14 @@ def _column_ops(changes: list[Change], target: Table, ops: list[Op], carried: li
             if "position" in change.changed:
                 ops.append(ModifyColumn(change.after, explicit, change.after_place, True))
             else:  # placed where it is when its default goes (DropDefault)
-                ops.append(ModifyColumn(change.after, explicit, _before(target, k), lacks_default(col)))
-        elif col.name in renamed and lacks_default(col):
+                ops.append(ModifyColumn(change.after, explicit, _before(target, k), lacks_default(col, flavour)))
+        elif col.name in renamed and lacks_default(col, flavour):
             # the rename's CHANGE COLUMN gave it DEFAULT NULL
             ops += [ModifyColumn(col, explicit, _before(target, k), True), DropDefault(col.name)]
             continue
         else:
             continue
-        if lacks_default(col):
+        if lacks_default(col, flavour):
             ops.append(DropDefault(col.name))
         carried.append(change)
 

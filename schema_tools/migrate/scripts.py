@@ -111,22 +111,44 @@ def _writes(tokens: Sequence[Tok]) -> list[str]:
     (one statement, or the body of a compound statement)."""
     out: list[str] = []
     for i, t in enumerate(tokens):
-        name = None
+        names: list[str | None] = []
         if t.is_kw("INSERT", "REPLACE") and not (i > 0 and tokens[i - 1].kind == "op"
                                                  and tokens[i - 1].value == "("):
-            name = _target_after(tokens, i + 1)
+            names = [_target_after(tokens, i + 1)]
         elif t.is_kw("UPDATE") and not (i > 0 and tokens[i - 1].is_kw("ON", "FOR", "KEY", "DUPLICATE")):
-            name = _target_after(tokens, i + 1)
+            names = [_target_after(tokens, i + 1)]
         elif t.is_kw("DELETE") and not (i > 0 and tokens[i - 1].is_kw("ON")):
-            name = _target_after(tokens, i + 1)
-            j = i + 1
-            while j < len(tokens) and tokens[j].is_kw("LOW_PRIORITY", "QUICK", "IGNORE"):
-                j += 1
-            if name is not None and not tokens[j].is_kw("FROM"):
-                name = _table_of_alias(tokens, j, name)  # DELETE d FROM Dewar d JOIN ...
-        if name is not None and name not in out:
-            out.append(name)
+            names = list(_deleted_from(tokens, i + 1))
+        for name in names:
+            if name is not None and name not in out:
+                out.append(name)
     return out
+
+
+def _deleted_from(tokens: Sequence[Tok], i: int) -> list[str]:
+    """The tables a DELETE whose options start at ``tokens[i]`` deletes from: ``DELETE FROM
+    t``, or the tables (or their aliases) listed in ``DELETE a, b FROM ...`` and ``DELETE
+    FROM a, b USING ...``."""
+    while i < len(tokens) and tokens[i].is_kw("LOW_PRIORITY", "QUICK", "IGNORE"):
+        i += 1
+    listed = not tokens[i].is_kw("FROM") if i < len(tokens) else False
+    if not listed:
+        i += 1
+    names: list[str] = []
+    while True:
+        name, i = name_at(tokens, i)
+        if name is None:
+            return names
+        if i + 1 < len(tokens) and tokens[i].kind == "op" and tokens[i].text == "." \
+                and tokens[i + 1].kind == "op" and tokens[i + 1].text == "*":
+            i += 2  # a.*
+        names.append(name)
+        if not (i < len(tokens) and tokens[i].kind == "op" and tokens[i].text == ","):
+            break
+        i += 1
+    if listed or (i < len(tokens) and tokens[i].is_kw("USING")):
+        names = [_table_of_alias(tokens, i, n) for n in names]  # DELETE d FROM Dewar d JOIN ...
+    return names
 
 
 def classify(sql: str, *, file: str = "<script>", line: int = 0) -> StatementInfo:

@@ -107,41 +107,66 @@ def _index_then_on(sql: str, toks: list[Tok], first: int) -> tuple[str, int | No
 
 
 def _spec(sql: str, toks: list[Tok], *, clauses: bool) -> str:
-    """The text of ``toks`` without its ``ALGORITHM [=] x`` and ``LOCK [=] x`` options:
-    items of the comma-separated list where ``clauses`` (ALTER TABLE), options anywhere
-    after the column list otherwise (CREATE/DROP INDEX); never inside parentheses."""
-    cut: list[tuple[int, int]] = []
-    depth = 0
-    k = 0
-    while k < len(toks):
-        t = toks[k]
-        if t.kind == "op" and t.text in "()":
-            depth += 1 if t.text == "(" else -1
-        elif depth == 0 and t.is_kw("ALGORITHM", "LOCK") and (
-                not clauses or k == 0 or (toks[k - 1].kind == "op" and toks[k - 1].text == ",")):
-            end = k + 1
-            if end < len(toks) and toks[end].kind == "op" and toks[end].text == "=":
-                end += 1
-            if end < len(toks) and toks[end].kind == "word":
-                end += 1
-            if clauses and k > 0:  # with the comma before it
-                cut.append((toks[k - 1].start, toks[end - 1].end))
-            elif clauses and end < len(toks) and toks[end].kind == "op" and toks[end].text == ",":
-                cut.append((t.start, toks[end].end))  # the first item: with the comma after it
-                end += 1
+    """The text of ``toks`` without its ``ALGORITHM [=] x`` and ``LOCK [=] x`` options.
+    Where ``clauses`` (ALTER TABLE), the options are items of the comma-separated list, and
+    the items left are joined again with commas, each from its first token to its last (a
+    comment between items goes with the separator); otherwise (CREATE/DROP INDEX) they may
+    stand anywhere after the column list.  Never inside parentheses."""
+    if not clauses:
+        out, at, k = [], 0, 0
+        pieces = _depth0(toks)
+        while k < len(toks):
+            n = _option_length(toks, k) if pieces[k] else 0
+            if n:
+                out.append(_text(sql, toks[at:k]))
+                at = k = k + n
             else:
-                cut.append((t.start, toks[end - 1].end))
-            k = end
-            continue
-        k += 1
+                k += 1
+        out.append(_text(sql, toks[at:]))
+        return " ".join(x for x in out if x)
+    items: list[list[Tok]] = [[]]
+    for t, top in zip(toks, _depth0(toks), strict=True):
+        if top and t.kind == "op" and t.text == ",":
+            items.append([])
+        else:
+            items[-1].append(t)
+    return ", ".join(_text(sql, item) for item in items if item and _option_length(item, 0) != len(item))
+
+
+def _depth0(toks: list[Tok]) -> list[bool]:
+    """For each token, whether it stands outside parentheses."""
+    out, depth = [], 0
+    for t in toks:
+        if t.kind == "op" and t.text == ")":
+            depth -= 1
+        out.append(depth == 0 and not (t.kind == "op" and t.text == "("))
+        if t.kind == "op" and t.text == "(":
+            depth += 1
+    return out
+
+
+def _option_length(toks: list[Tok], k: int) -> int:
+    """The number of tokens of the ``ALGORITHM [=] x`` or ``LOCK [=] x`` at ``toks[k]``, or 0."""
+    if k >= len(toks) or not toks[k].is_kw("ALGORITHM", "LOCK"):
+        return 0
+    end = k + 1
+    if end < len(toks) and toks[end].kind == "op" and toks[end].text == "=":
+        end += 1
+    if end < len(toks) and toks[end].kind in ("word", "qident", "string"):
+        end += 1
+    return end - k
+
+
+def _text(sql: str, toks: list[Tok]) -> str:
+    """The statement's text from the first of ``toks`` to the last, through the end of an
+    executable comment opened in it (the lexer reads its content, not its ``*/``)."""
     if not toks:
         return ""
-    out, at = [], toks[0].start
-    for a, b in cut:
-        out.append(sql[at:a])
-        at = b
-    out.append(sql[at:toks[-1].end])
-    return "".join(out).strip()
+    start, end = toks[0].start, toks[-1].end
+    if len(_EXECUTABLE.findall(sql, start, end)) > sql.count("*/", start, end):
+        close = sql.find("*/", end)
+        end = len(sql) if close < 0 else close + 2
+    return sql[start:end].strip()
 
 
 # ---------------------------------------------------------------------------------------
