@@ -41,9 +41,10 @@ def sort_class(index: Index, table: Table, nullable: frozenset[str] = frozenset(
     ``nullable`` names columns to take as nullable whatever ``table`` says; ``long_hash``
     takes the key as a long unique HASH key."""
     if index.kind in ("primary", "unique"):
-        has_null = any(p.name in nullable or ((c := table.column(p.name)) is not None and c.nullable)
-                       for p in index.columns)
         hashed = long_hash or is_long_hash(index, table)
+        # a long hash key is a key over its hidden hash column, which may be NULL
+        has_null = hashed or any(p.name in nullable or ((c := table.column(p.name)) is not None and c.nullable)
+                                 for p in index.columns)
         return (0, int(hashed), int(has_null), int(index.kind != "primary"),
                 int(any(p.length is not None for p in index.columns)), 0)
     return (1, 0, 0, 0, 0, int(index.kind == "fulltext"))
